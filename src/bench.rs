@@ -1,0 +1,130 @@
+//! `facade-studio bench`: render latency and training-step time per model width, with peak
+//! memory, on synthetic data (no dataset needed).
+
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::backend::SelectedDevice;
+use crate::data::Batch;
+use crate::label_map::LabelMap;
+use crate::model::{DropoutMasks, ModelConfig};
+use crate::palette::Palette;
+use crate::render::{encode, tensor_to_images};
+use crate::train::GanTrainer;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchRow {
+    pub ngf: usize,
+    pub size: usize,
+    pub backend: String,
+    pub device: String,
+    pub render_ms_p50: f64,
+    pub render_ms_p95: f64,
+    pub render_runs: usize,
+    pub train_step_ms_p50: f64,
+    pub train_steps: usize,
+    pub peak_rss_mb: f64,
+}
+
+/// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+pub fn percentile(samples: &[f64], p: f64) -> f64 {
+    if samples.is_empty() {
+        return f64::NAN;
+    }
+    let mut s = samples.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    let rank = ((p / 100.0) * (s.len() - 1) as f64).round() as usize;
+    s[rank.min(s.len() - 1)]
+}
+
+/// A facade-like random layout: wall, a grid of windows, a door.
+pub fn synthetic_layout(size: u32, seed: u64) -> LabelMap {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut map = LabelMap::filled(size, size, 1);
+    let cols = rng.random_range(3..6u32);
+    let rows = rng.random_range(3..6u32);
+    for r in 0..rows {
+        for c in 0..cols {
+            let x0 = size * (2 * c + 1) / (2 * cols + 1);
+            let y0 = size * (2 * r + 1) / (2 * rows + 1);
+            for y in y0..(y0 + size / (2 * rows + 2)).min(size) {
+                for x in x0..(x0 + size / (2 * cols + 2)).min(size) {
+                    map.set(x, y, 2);
+                }
+            }
+        }
+    }
+    map
+}
+
+/// Measures one width. `render_runs` ≥ 20 and `train_steps` ≥ 10 are what the issue asks for.
+pub fn bench_width(
+    device: &SelectedDevice,
+    ngf: usize,
+    size: usize,
+    render_runs: usize,
+    train_steps: usize,
+) -> BenchRow {
+    let palette = Palette::cmp_facades();
+    let config = ModelConfig::new().with_ngf(ngf).with_ndf(ngf.max(16)).with_size(size);
+    let dev = &device.device;
+    dev.seed(7);
+    let generator = config.init_generator(dev);
+    let map = synthetic_layout(size as u32, 1);
+    let render_once = || {
+        let t = Instant::now();
+        let input = encode(&[&map], &palette, dev);
+        let out = generator.forward(input, &mut DropoutMasks::off());
+        let _ = tensor_to_images(out);
+        t.elapsed().as_secs_f64() * 1000.0
+    };
+    for _ in 0..3 {
+        render_once();
+    }
+    let renders: Vec<f64> = (0..render_runs).map(|_| render_once()).collect();
+    drop(generator);
+
+    let mut trainer = GanTrainer::new(config.clone(), dev, 7, 0.5, 100.0);
+    let mut batch = Batch::new(size);
+    let mut rng = StdRng::seed_from_u64(3);
+    let plane = 3 * size * size;
+    let mut encoded = Vec::new();
+    palette.encode_planar(&map.ids, &mut encoded);
+    batch.input = encoded;
+    batch.target = (0..plane).map(|_| rng.random_range(-1.0..1.0f32)).collect();
+    batch.n = 1;
+    let mut steps = Vec::new();
+    for i in 0..(train_steps + 2) {
+        let t = Instant::now();
+        trainer.step(&batch, i as u64, 2e-4);
+        if i >= 2 {
+            steps.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    BenchRow {
+        ngf,
+        size,
+        backend: device.backend.to_string(),
+        device: device.description.clone(),
+        render_ms_p50: percentile(&renders, 50.0),
+        render_ms_p95: percentile(&renders, 95.0),
+        render_runs,
+        train_step_ms_p50: percentile(&steps, 50.0),
+        train_steps,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}

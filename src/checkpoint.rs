@@ -1,0 +1,266 @@
+//! The one file format for weights: a training checkpoint (generator, discriminator, both
+//! optimizer states, step, configs) or a shipped model (generator + config). Sections of bytes
+//! behind a magic number, closed by a CRC-32 of everything before it, so a torn or corrupted file
+//! is detected before any of it is used. Written atomically.
+//!
+//! Layout: `FACADEWT` · u32 version · u32 section count · per section (u16 name length, name,
+//! u64 data length, data) · u32 CRC-32 of all preceding bytes. Integers are little-endian.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+
+use crate::error::{Error, Result};
+use crate::fsutil::atomic_write;
+use crate::model::{Discriminator, Generator, ModelConfig};
+use crate::train::TrainConfig;
+
+const MAGIC: &[u8; 8] = b"FACADEWT";
+const VERSION: u32 = 1;
+/// File extension of checkpoints and models.
+pub const EXTENSION: &str = "fsw";
+
+/// What a weights file describes, stored as JSON in its `meta` section.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Meta {
+    /// "checkpoint" or "model".
+    pub kind: String,
+    pub name: String,
+    pub step: u64,
+    pub model: ModelConfig,
+    pub train: Option<TrainConfig>,
+    /// Seconds of training so far (across resumes).
+    pub seconds: f64,
+}
+
+/// Sections of a weights file, in memory.
+#[derive(Debug, Default)]
+pub struct Container {
+    pub sections: Vec<(String, Vec<u8>)>,
+}
+
+impl Container {
+    pub fn push(&mut self, name: &str, data: Vec<u8>) {
+        self.sections.push((name.to_string(), data));
+    }
+
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.sections.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_slice())
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(self.sections.len() as u32).to_le_bytes());
+        for (name, data) in &self.sections {
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+            out.extend_from_slice(data);
+        }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Parses and verifies a file's bytes; `path` names the file in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Container> {
+        let bad = |m: &str| Error::bad_file(path, format!("{m}. The file is damaged: use an earlier checkpoint or re-download the model."));
+        if bytes.len() < 20 || &bytes[..8] != MAGIC {
+            return Err(Error::bad_file(
+                path,
+                "is not a Facade Studio weights file (.fsw): wrong magic number",
+            ));
+        }
+        let body = &bytes[..bytes.len() - 4];
+        let stored = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().unwrap_or_default());
+        if crc32fast::hash(body) != stored {
+            return Err(bad("checksum mismatch (truncated or corrupted)"));
+        }
+        let version = u32::from_le_bytes(body[8..12].try_into().unwrap_or_default());
+        if version != VERSION {
+            return Err(Error::bad_file(
+                path,
+                format!("weights format version {version} is not supported (this build reads {VERSION}); update Facade Studio"),
+            ));
+        }
+        let count = u32::from_le_bytes(body[12..16].try_into().unwrap_or_default()) as usize;
+        let mut pos = 16usize;
+        let mut take = |n: usize| -> Result<&[u8]> {
+            let end = pos.checked_add(n).filter(|&e| e <= body.len()).ok_or_else(|| bad("section runs past the end"))?;
+            let s = &body[pos..end];
+            pos = end;
+            Ok(s)
+        };
+        let mut sections = Vec::new();
+        for _ in 0..count.min(1024) {
+            let name_len = u16::from_le_bytes(take(2)?.try_into().unwrap_or_default()) as usize;
+            let name = String::from_utf8_lossy(take(name_len)?).into_owned();
+            let len = u64::from_le_bytes(take(8)?.try_into().unwrap_or_default());
+            let len = usize::try_from(len).map_err(|_| bad("section too large"))?;
+            let data = take(len)?.to_vec();
+            sections.push((name, data));
+        }
+        Ok(Container { sections })
+    }
+
+    pub fn read(path: &Path) -> Result<Container> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Container::from_bytes(&bytes, path)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        atomic_write(path, &self.to_bytes())
+    }
+}
+
+fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
+    let bytes = module
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| Error::bad_file(path, format!("cannot serialise weights: {e:?}")))?;
+    Ok(bytes.to_vec())
+}
+
+fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Result<M> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
+        .map_err(|e| Error::bad_file(path, format!("the {what} weights cannot be read ({e:?})")))?;
+    module.try_load_record(record).map_err(|e| {
+        Error::bad_file(
+            path,
+            format!("the {what} weights do not fit the model described in the file ({e:?}); the file is damaged or from an incompatible version"),
+        )
+    })
+}
+
+fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
+    let meta = container
+        .get("meta")
+        .ok_or_else(|| Error::bad_file(path, "has no `meta` section; it is not a model or checkpoint"))?;
+    let meta: Meta = serde_json::from_slice(meta)
+        .map_err(|e| Error::bad_file(path, format!("its description cannot be read ({e})")))?;
+    meta.model
+        .validate()
+        .map_err(|m| Error::bad_file(path, format!("describes an unsupported model: {m}")))?;
+    Ok(meta)
+}
+
+/// A generator and what describes it, ready to render.
+pub struct LoadedGenerator {
+    pub meta: Meta,
+    pub generator: Generator,
+}
+
+/// Saves just the generator (a shipped model, or an export of a run).
+pub fn save_model(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
+    let mut c = Container::default();
+    let mut meta = meta.clone();
+    meta.kind = "model".into();
+    meta.train = None;
+    c.push("meta", serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?);
+    c.push("generator", module_bytes(generator, path)?);
+    c.write(path)
+}
+
+/// Loads the generator from a model file or a checkpoint.
+pub fn load_generator(path: &Path, device: &Device) -> Result<LoadedGenerator> {
+    let c = Container::read(path)?;
+    let meta = meta_of(&c, path)?;
+    let data = c
+        .get("generator")
+        .ok_or_else(|| Error::bad_file(path, "has no generator weights"))?;
+    let generator = load_module(meta.model.init_generator(device), data, path, "generator")?;
+    Ok(LoadedGenerator { meta, generator })
+}
+
+/// Everything a training run needs to continue exactly where it stopped.
+pub struct TrainState {
+    pub meta: Meta,
+    pub generator: Generator,
+    pub discriminator: Discriminator,
+    pub opt_g: ModuleOptimizer,
+    pub opt_d: ModuleOptimizer,
+}
+
+pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
+    let mut c = Container::default();
+    let mut meta = state.meta.clone();
+    meta.kind = "checkpoint".into();
+    c.push("meta", serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?);
+    c.push("generator", module_bytes(&state.generator, path)?);
+    c.push("discriminator", module_bytes(&state.discriminator, path)?);
+    for (name, opt) in [("opt_g", &state.opt_g), ("opt_d", &state.opt_d)] {
+        let bytes = opt
+            .into_bytes()
+            .map_err(|e| Error::bad_file(path, format!("cannot serialise optimizer state: {e:?}")))?;
+        c.push(name, bytes.to_vec());
+    }
+    c.write(path)
+}
+
+/// Loads a checkpoint onto `device`; `opt_g`/`opt_d` are fresh optimizers to fill.
+pub fn load_checkpoint(
+    path: &Path,
+    device: &Device,
+    opt_g: ModuleOptimizer,
+    opt_d: ModuleOptimizer,
+) -> Result<TrainState> {
+    let c = Container::read(path)?;
+    let meta = meta_of(&c, path)?;
+    if meta.kind != "checkpoint" {
+        return Err(Error::bad_file(
+            path,
+            "is a model file without training state; use it with render, or start a new run (fine-tuning)",
+        ));
+    }
+    let need = |name: &str| {
+        c.get(name)
+            .ok_or_else(|| Error::bad_file(path, format!("has no `{name}` section; the checkpoint is incomplete")))
+    };
+    let generator = load_module(meta.model.init_generator(device), need("generator")?, path, "generator")?;
+    let discriminator = load_module(meta.model.init_discriminator(device), need("discriminator")?, path, "discriminator")?;
+    let opt = |opt: ModuleOptimizer, name: &str| -> Result<ModuleOptimizer> {
+        let data = need(name)?;
+        // A malformed optimizer record can panic inside burn; turn that into an error.
+        let data = Bytes::from_bytes_vec(data.to_vec());
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| opt.from_bytes(data)))
+            .map_err(|_| Error::bad_file(path, format!("the `{name}` optimizer state is damaged")))?
+            .map_err(|e| Error::bad_file(path, format!("the `{name}` optimizer state cannot be read ({e:?})")))
+    };
+    let opt_g = opt(opt_g, "opt_g")?;
+    let opt_d = opt(opt_d, "opt_d")?;
+    Ok(TrainState {
+        meta,
+        generator,
+        discriminator,
+        opt_g,
+        opt_d,
+    })
+}
+
+/// Checkpoint file name for `step` inside a run folder.
+pub fn checkpoint_path(run_dir: &Path, step: u64) -> PathBuf {
+    run_dir.join(format!("checkpoint-{step:08}.{EXTENSION}"))
+}
+
+/// Checkpoints in a run folder, newest first.
+pub fn list_checkpoints(run_dir: &Path) -> Vec<(u64, PathBuf)> {
+    let mut found: Vec<(u64, PathBuf)> = std::fs::read_dir(run_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?;
+            let step = name.strip_prefix("checkpoint-")?.strip_suffix(&format!(".{EXTENSION}"))?;
+            Some((step.parse().ok()?, p))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found
+}

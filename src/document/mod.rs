@@ -1,0 +1,158 @@
+//! The painting: a label map edited through explicit commands, so undo/redo, keyboard shortcuts
+//! and tests all go through one mechanism (after rx, the pixel editor).
+
+pub mod history;
+pub mod project;
+pub mod raster;
+
+use crate::label_map::LabelMap;
+use history::{History, Patch};
+
+/// A point on the canvas in map pixels (may lie outside the map while dragging).
+pub type Point = (i32, i32);
+
+/// One editing command. Each is one undo step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// A freehand stroke through `points` with a round brush of `radius` (0 = one pixel).
+    Stroke { points: Vec<Point>, radius: u32, class: u8 },
+    /// A filled axis-aligned rectangle between two corners (inclusive).
+    Rect { a: Point, b: Point, class: u8 },
+    /// A straight line of `radius` between two points.
+    Line { a: Point, b: Point, radius: u32, class: u8 },
+    /// Flood fill of the 4-connected region of equal class at `at`.
+    Fill { at: Point, class: u8 },
+    /// Replace the whole map (new canvas, import, random sample).
+    Replace(LabelMap),
+}
+
+/// The document a painter edits: the map, its history, and whether it changed since saving.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub map: LabelMap,
+    history: History,
+    /// Bumped on every change (including undo/redo): the render worker's request id.
+    pub revision: u64,
+    /// Revision of the last save.
+    pub saved_revision: u64,
+    /// A stroke being drawn: the map before it started and the points so far.
+    live_stroke: Option<(LabelMap, Vec<Point>, u32, u8)>,
+}
+
+impl Document {
+    pub fn new(map: LabelMap) -> Document {
+        Document {
+            map,
+            history: History::default(),
+            revision: 0,
+            saved_revision: 0,
+            live_stroke: None,
+        }
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.revision != self.saved_revision
+    }
+
+    pub fn mark_saved(&mut self) {
+        self.saved_revision = self.revision;
+    }
+
+    /// Applies `edit` as one undo step. Returns false (and records nothing) if nothing changed.
+    pub fn apply(&mut self, edit: Edit) -> bool {
+        self.finish_stroke();
+        let before = self.map.clone();
+        paint(&mut self.map, &edit);
+        self.record(before)
+    }
+
+    fn record(&mut self, before: LabelMap) -> bool {
+        match Patch::diff(&before, &self.map) {
+            Some(patch) => {
+                self.history.push(patch);
+                self.revision += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Starts a freehand stroke: it paints as it goes and becomes one undo step when finished.
+    pub fn begin_stroke(&mut self, at: Point, radius: u32, class: u8) {
+        self.finish_stroke();
+        let before = self.map.clone();
+        raster::stamp_segment(&mut self.map, at, at, radius, class);
+        self.live_stroke = Some((before, vec![at], radius, class));
+        self.revision += 1;
+    }
+
+    /// Extends the stroke in progress to `to`.
+    pub fn extend_stroke(&mut self, to: Point) {
+        if let Some((_, points, radius, class)) = &mut self.live_stroke {
+            let from = *points.last().unwrap_or(&to);
+            if from == to {
+                return;
+            }
+            points.push(to);
+            raster::stamp_segment(&mut self.map, from, to, *radius, *class);
+            self.revision += 1;
+        }
+    }
+
+    /// Ends the stroke in progress (if any) as one undo step.
+    pub fn finish_stroke(&mut self) {
+        if let Some((before, _, _, _)) = self.live_stroke.take() {
+            if Patch::diff(&before, &self.map).is_none() {
+                return;
+            }
+            self.record(before);
+        }
+    }
+
+    pub fn is_stroking(&self) -> bool {
+        self.live_stroke.is_some()
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.history.can_undo() || self.live_stroke.is_some()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        self.history.can_redo()
+    }
+
+    pub fn undo(&mut self) -> bool {
+        self.finish_stroke();
+        let changed = self.history.undo(&mut self.map);
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+
+    pub fn redo(&mut self) -> bool {
+        self.finish_stroke();
+        let changed = self.history.redo(&mut self.map);
+        if changed {
+            self.revision += 1;
+        }
+        changed
+    }
+}
+
+/// Applies an edit to a map (no history).
+pub fn paint(map: &mut LabelMap, edit: &Edit) {
+    match edit {
+        Edit::Stroke { points, radius, class } => {
+            let mut prev = points.first().copied();
+            for &p in points {
+                raster::stamp_segment(map, prev.unwrap_or(p), p, *radius, *class);
+                prev = Some(p);
+            }
+        }
+        Edit::Rect { a, b, class } => raster::fill_rect(map, *a, *b, *class),
+        Edit::Line { a, b, radius, class } => raster::stamp_segment(map, *a, *b, *radius, *class),
+        Edit::Fill { at, class } => raster::flood_fill(map, *at, *class),
+        Edit::Replace(new) => *map = new.clone(),
+    }
+}

@@ -1,0 +1,95 @@
+//! The project file (.ron): canvas size, palette name, the label map run-length encoded, the
+//! render seed and the model name. Versioned; written atomically.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::fsutil::atomic_write;
+use crate::label_map::LabelMap;
+
+pub const VERSION: u32 = 1;
+/// Largest canvas side a project may declare.
+pub const MAX_SIDE: u32 = 8192;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Project {
+    pub version: u32,
+    pub width: u32,
+    pub height: u32,
+    pub palette: String,
+    /// (class index, run length) in row-major order.
+    pub runs: Vec<(u8, u32)>,
+    pub seed: u64,
+    pub model: String,
+}
+
+impl Project {
+    pub fn from_map(map: &LabelMap, palette: &str, seed: u64, model: &str) -> Project {
+        let mut runs: Vec<(u8, u32)> = Vec::new();
+        for &id in &map.ids {
+            match runs.last_mut() {
+                Some((c, n)) if *c == id && *n < u32::MAX => *n += 1,
+                _ => runs.push((id, 1)),
+            }
+        }
+        Project {
+            version: VERSION,
+            width: map.width,
+            height: map.height,
+            palette: palette.to_string(),
+            runs,
+            seed,
+            model: model.to_string(),
+        }
+    }
+
+    /// The label map; `classes` is the palette size (ids beyond it are refused).
+    pub fn to_map(&self, classes: usize, path: &Path) -> Result<LabelMap> {
+        let bad = |m: String| Error::bad_file(path, m);
+        if self.version != VERSION {
+            return Err(bad(format!(
+                "project version {} is not supported (this build reads {VERSION}); update Facade Studio",
+                self.version
+            )));
+        }
+        if self.width == 0 || self.height == 0 || self.width > MAX_SIDE || self.height > MAX_SIDE {
+            return Err(bad(format!(
+                "declares a {}×{} canvas; sides must be between 1 and {MAX_SIDE}",
+                self.width, self.height
+            )));
+        }
+        let expected = self.width as u64 * self.height as u64;
+        let total: u64 = self.runs.iter().map(|r| r.1 as u64).sum();
+        if total != expected {
+            return Err(bad(format!(
+                "the label data holds {total} pixels but the canvas is {}×{} = {expected}; the file is damaged",
+                self.width, self.height
+            )));
+        }
+        let mut ids = Vec::with_capacity(expected as usize);
+        for &(c, n) in &self.runs {
+            if c as usize >= classes {
+                return Err(bad(format!("uses class {c}, but the palette has {classes} classes")));
+            }
+            ids.extend(std::iter::repeat_n(c, n as usize));
+        }
+        LabelMap::from_ids(self.width, self.height, ids)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::default())
+            .map_err(|e| Error::msg(format!("cannot write the project: {e}")))?;
+        atomic_write(path, text.as_bytes())
+    }
+
+    pub fn load(path: &Path) -> Result<Project> {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() > 256 * 1024 * 1024 {
+            return Err(Error::bad_file(path, "is larger than 256 MB; it is not a Facade Studio project"));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        ron::from_str(&text).map_err(|e| {
+            Error::bad_file(path, format!("is not a readable Facade Studio project ({e})"))
+        })
+    }
+}

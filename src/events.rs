@@ -1,0 +1,82 @@
+//! Every message that crosses a thread boundary: trainer ⇄ its owner (CLI or UI).
+
+use std::path::PathBuf;
+
+use image::RgbImage;
+
+/// Losses of one training step, as logged (one row per step in `losses.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepLosses {
+    pub step: u64,
+    pub epoch: u64,
+    pub g_gan: f32,
+    pub g_l1: f32,
+    pub d_real: f32,
+    pub d_fake: f32,
+    pub lr: f64,
+    /// Wall-clock seconds since the run (first start) began, across resumes.
+    pub seconds: f64,
+}
+
+/// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/
+/// `Checkpoint`/`Warning`, and finally exactly one of `Finished`, `Stopped` or `Failed`.
+#[derive(Debug, Clone)]
+pub enum TrainEvent {
+    /// Data decoded (bad files skipped), model ready.
+    Started {
+        start_step: u64,
+        total_steps: u64,
+        steps_per_epoch: u64,
+        train_pairs: usize,
+        skipped: usize,
+        backend: String,
+    },
+    /// Progress of decoding the dataset before the first step.
+    Loading { done: usize, total: usize },
+    Losses(StepLosses),
+    /// input | ground truth | prediction for the fixed sample pairs, one row each.
+    Sample { step: u64, image: RgbImage },
+    Epoch { epoch: u64, mean_l1: f32, seconds: f64 },
+    Checkpoint { step: u64, path: PathBuf },
+    Warning(String),
+    Paused { step: u64 },
+    Resumed { step: u64 },
+    Finished { step: u64, checkpoint: PathBuf },
+    Stopped { step: u64, checkpoint: Option<PathBuf> },
+    Failed(String),
+}
+
+/// What the owner can ask of a running trainer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainCommand {
+    Pause,
+    Resume,
+    /// Stop after the current step and write a checkpoint.
+    Stop,
+}
+
+/// A render the UI wants: the newest one replaces any that has not started (latest wins).
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    /// The document revision it shows; results carry it back.
+    pub revision: u64,
+    pub map: crate::label_map::LabelMap,
+    /// 0 = deterministic; otherwise the test-time dropout seed.
+    pub seed: u64,
+}
+
+/// What the render worker reports.
+#[derive(Debug, Clone)]
+pub enum RenderEvent {
+    /// A model is loaded and ready: its name and the device in use.
+    ModelReady { name: String, device: String, ngf: usize, path: PathBuf },
+    /// Loading a model failed; the previous one (if any) stays in use.
+    ModelFailed(String),
+    Rendered {
+        revision: u64,
+        seed: u64,
+        image: RgbImage,
+        millis: f64,
+    },
+    RenderFailed { revision: u64, error: String },
+}

@@ -1,0 +1,20 @@
+//! Facade Studio: paint building-facade label maps and render them into photos with pix2pix
+//! (U-Net generator + PatchGAN discriminator) written with Burn; train that model too.
+
+pub mod backend;
+pub mod bench;
+pub mod checkpoint;
+pub mod data;
+pub mod document;
+pub mod error;
+pub mod eval;
+pub mod events;
+pub mod fsutil;
+pub mod image_io;
+pub mod label_map;
+pub mod model;
+pub mod palette;
+pub mod render;
+pub mod train;
+
+pub use error::{Error, Result};

@@ -1,0 +1,407 @@
+//! The `facade-studio` command line: train, render, eval and bench, headless, with progress bars.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use facade_studio::backend::{self, BackendChoice};
+use facade_studio::data::Dataset;
+use facade_studio::events::TrainEvent;
+use facade_studio::image_io::save_png;
+use facade_studio::label_map::LabelMap;
+use facade_studio::model::{ModelConfig, NormKind};
+use facade_studio::palette::Palette;
+use facade_studio::render::{Renderer, default_model_path};
+use facade_studio::train::{self, TrainConfig, TrainJob};
+use facade_studio::{bench, eval};
+
+#[derive(Parser)]
+#[command(name = "facade-studio", version, about = "Paint facade layouts and render them with pix2pix; train the model.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train pix2pix (labels → photo) on a facades folder.
+    Train(TrainArgs),
+    /// Render label images into photos.
+    Render(RenderArgs),
+    /// Measure a model on a split: mean L1, PSNR, SSIM, and an image grid.
+    Eval(EvalArgs),
+    /// Time rendering and training steps per model width.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Dataset folder (pix2pix layout N.jpg, or CMP base cmp_bNNNN.jpg + .png).
+    #[arg(long)]
+    data: PathBuf,
+    /// Run folder: config, checkpoints, samples, losses.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Total epochs (with --resume, training continues until this many are done).
+    #[arg(long, default_value_t = 200)]
+    epochs: u64,
+    /// Epochs of linear learning-rate decay at the end (default: half of --epochs).
+    #[arg(long)]
+    decay_epochs: Option<u64>,
+    /// Generator width (64 = the paper's model).
+    #[arg(long, default_value_t = 64)]
+    ngf: usize,
+    /// Discriminator width (default: same as --ngf).
+    #[arg(long)]
+    ndf: Option<usize>,
+    /// Training resolution (a power of two; 256 as published).
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    #[arg(long, default_value_t = 2e-4)]
+    lr: f64,
+    /// Weight of the L1 term.
+    #[arg(long, default_value_t = 100.0)]
+    l1_weight: f32,
+    /// Hold out the last N pairs (not trained on; the sample renders come from them).
+    #[arg(long, default_value_t = 0)]
+    holdout: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Checkpoint every N steps (and at the end).
+    #[arg(long, default_value_t = 1000)]
+    checkpoint_every: u64,
+    /// Render the fixed samples every N steps.
+    #[arg(long, default_value_t = 200)]
+    sample_every: u64,
+    /// Stop after N steps in total.
+    #[arg(long)]
+    max_steps: Option<u64>,
+    /// Continue the run in --out from its newest good checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Start the generator from this model (fine-tuning).
+    #[arg(long)]
+    init_from: Option<PathBuf>,
+    /// Normalisation layers.
+    #[arg(long, value_enum, default_value_t = NormArg::Batch)]
+    norm: NormArg,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NormArg {
+    Batch,
+    Instance,
+    None,
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// Model file (.fsw) or run folder; default: the shipped model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// A label image, or a folder of them.
+    #[arg(long)]
+    input: PathBuf,
+    /// Output PNG, or a folder (when --input is a folder).
+    #[arg(long)]
+    output: PathBuf,
+    /// Test-time dropout seed for a variation (0 = deterministic).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Dataset folder to evaluate on.
+    #[arg(long)]
+    data: PathBuf,
+    /// Evaluate only the last N pairs of --data (a held-out split).
+    #[arg(long)]
+    last: Option<usize>,
+    /// Report folder: metrics.json and grid.png.
+    #[arg(long)]
+    out: PathBuf,
+    /// Print the metrics as one JSON object.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// One width to measure (default: 16, 32 and 64).
+    #[arg(long)]
+    ngf: Option<usize>,
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Timed renders (after 3 warm-up renders).
+    #[arg(long, default_value_t = 20)]
+    renders: usize,
+    /// Timed training steps (after 2 warm-up steps).
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Train(a)) => cmd_train(a),
+        Some(Command::Render(a)) => cmd_render(a),
+        Some(Command::Eval(a)) => cmd_eval(a),
+        Some(Command::Bench(a)) => cmd_bench(a),
+        None => {
+            eprintln!("The painting window is not built yet; use a subcommand (see --help).");
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn select_device(choice: BackendChoice) -> Result<backend::SelectedDevice> {
+    let device = backend::select(choice, &mut |m| eprintln!("note: {m}"))?;
+    Ok(device)
+}
+
+fn bar(len: u64, template: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.enable_steady_tick(Duration::from_millis(250));
+    pb
+}
+
+fn cmd_train(a: TrainArgs) -> Result<()> {
+    let model = ModelConfig::new()
+        .with_ngf(a.ngf)
+        .with_ndf(a.ndf.unwrap_or(a.ngf))
+        .with_size(a.size)
+        .with_norm(match a.norm {
+            NormArg::Batch => NormKind::Batch,
+            NormArg::Instance => NormKind::Instance,
+            NormArg::None => NormKind::None,
+        });
+    let train = TrainConfig {
+        data: a.data,
+        holdout: a.holdout,
+        epochs: a.epochs,
+        decay_epochs: a.decay_epochs.unwrap_or(a.epochs / 2).min(a.epochs),
+        batch: a.batch,
+        lr: a.lr,
+        l1_weight: a.l1_weight,
+        seed: a.seed,
+        checkpoint_every: a.checkpoint_every,
+        sample_every: a.sample_every,
+        max_steps: a.max_steps,
+        ..TrainConfig::default()
+    };
+    let handle = train::spawn(TrainJob {
+        run_dir: a.out.clone(),
+        model,
+        train,
+        backend: a.backend,
+        resume: a.resume,
+        init_from: a.init_from,
+    });
+    let loading = bar(0, "loading data {bar:30} {pos}/{len}");
+    let mut steps: Option<ProgressBar> = None;
+    let mut outcome = Ok(());
+    for event in handle.events.iter() {
+        match event {
+            TrainEvent::Loading { done, total } => {
+                loading.set_length(total as u64);
+                loading.set_position(done as u64);
+            }
+            TrainEvent::Started {
+                start_step,
+                total_steps,
+                steps_per_epoch,
+                train_pairs,
+                skipped,
+                backend,
+            } => {
+                loading.finish_and_clear();
+                eprintln!(
+                    "training on {backend}: {train_pairs} pairs ({skipped} skipped), {steps_per_epoch} steps/epoch, steps {start_step}..{total_steps}"
+                );
+                let pb = bar(
+                    total_steps,
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps ({per_sec}, ETA {eta}) {msg}",
+                );
+                pb.set_position(start_step);
+                pb.reset_eta();
+                steps = Some(pb);
+            }
+            TrainEvent::Losses(l) => {
+                if let Some(pb) = &steps {
+                    pb.set_position(l.step + 1);
+                    pb.set_message(format!(
+                        "ep {} G_GAN {:.3} G_L1 {:.3} D_real {:.3} D_fake {:.3}",
+                        l.epoch, l.g_gan, l.g_l1, l.d_real, l.d_fake
+                    ));
+                }
+            }
+            TrainEvent::Epoch { epoch, mean_l1, seconds } => {
+                let line = format!("epoch {epoch}: mean G_L1 {mean_l1:.4} ({seconds:.0} s)");
+                match &steps {
+                    Some(pb) => pb.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+            TrainEvent::Warning(w) => match &steps {
+                Some(pb) => pb.println(format!("warning: {w}")),
+                None => loading.println(format!("warning: {w}")),
+            },
+            TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
+            TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}
+            TrainEvent::Finished { step, checkpoint } => {
+                if let Some(pb) = &steps {
+                    pb.finish();
+                }
+                eprintln!("finished at step {step}; checkpoint {}", checkpoint.display());
+            }
+            TrainEvent::Stopped { step, .. } => eprintln!("stopped at step {step}"),
+            TrainEvent::Failed(e) => {
+                if let Some(pb) = &steps {
+                    pb.abandon();
+                }
+                loading.finish_and_clear();
+                outcome = Err(anyhow::anyhow!(e));
+            }
+        }
+    }
+    handle.join();
+    outcome
+}
+
+fn load_renderer(model: Option<PathBuf>, choice: BackendChoice) -> Result<Renderer> {
+    let path = model.unwrap_or_else(default_model_path);
+    let device = select_device(choice)?;
+    let renderer = Renderer::load(&path, device)?;
+    Ok(renderer)
+}
+
+fn render_file(renderer: &Renderer, palette: &Palette, input: &Path, output: &Path, seed: u64) -> Result<()> {
+    let (map, report) = LabelMap::load_image(input, palette)?;
+    if report.unknown_fraction() > 0.05 {
+        eprintln!(
+            "warning: {}: {:.0}% of pixels are far from every palette colour; is it a label map?",
+            input.display(),
+            report.unknown_fraction() * 100.0
+        );
+    }
+    let photo = renderer.render(&map, Some(seed))?;
+    save_png(&photo, output)?;
+    Ok(())
+}
+
+fn cmd_render(a: RenderArgs) -> Result<()> {
+    let renderer = load_renderer(a.model, a.backend)?;
+    let palette = renderer.palette.clone();
+    if a.input.is_dir() {
+        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&a.input)
+            .with_context(|| format!("reading {}", a.input.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+            })
+            .collect();
+        inputs.sort();
+        if inputs.is_empty() {
+            bail!("{}: no PNG or JPEG label images in this folder", a.input.display());
+        }
+        std::fs::create_dir_all(&a.output).with_context(|| format!("creating {}", a.output.display()))?;
+        let pb = bar(inputs.len() as u64, "rendering [{bar:30}] {pos}/{len} ({eta})");
+        let mut failed = 0;
+        for input in &inputs {
+            let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let out = a.output.join(format!("{stem}.png"));
+            if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed) {
+                pb.println(format!("skipped: {e:#}"));
+                failed += 1;
+            }
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        eprintln!("rendered {} of {} images into {}", inputs.len() - failed, inputs.len(), a.output.display());
+        if failed == inputs.len() {
+            bail!("no image could be rendered");
+        }
+        Ok(())
+    } else {
+        render_file(&renderer, &palette, &a.input, &a.output, a.seed)
+    }
+}
+
+fn cmd_eval(a: EvalArgs) -> Result<()> {
+    let renderer = load_renderer(a.model, a.backend)?;
+    let mut dataset = Dataset::open(&a.data)?;
+    if let Some(n) = a.last {
+        dataset = dataset.split_last(n).1;
+    }
+    let pb = bar(dataset.len() as u64, "evaluating [{bar:30}] {pos}/{len} ({eta})");
+    let (report, grid) = eval::evaluate(&renderer, &dataset, 8, &mut |done, _| pb.set_position(done as u64))?;
+    pb.finish_and_clear();
+    eval::write_report(&a.out, &report, &grid)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{} pairs: L1 {:.4}  PSNR {:.2} dB  SSIM {:.4}  (report in {})",
+            report.pairs,
+            report.l1,
+            report.psnr,
+            report.ssim,
+            a.out.display()
+        );
+    }
+    Ok(())
+}
+
+fn cmd_bench(a: BenchArgs) -> Result<()> {
+    let device = select_device(a.backend)?;
+    let widths = a.ngf.map(|n| vec![n]).unwrap_or_else(|| vec![16, 32, 64]);
+    if !a.json {
+        println!("device: {}", device.description);
+        println!(
+            "{:>4} {:>5} {:>7} {:>14} {:>14} {:>18} {:>12}",
+            "ngf", "size", "backend", "render p50 ms", "render p95 ms", "train step p50 ms", "peak RSS MB"
+        );
+    }
+    for ngf in widths {
+        let row = bench::bench_width(&device, ngf, a.size, a.renders.max(1), a.steps.max(1));
+        if a.json {
+            println!("{}", serde_json::to_string(&row)?);
+        } else {
+            println!(
+                "{:>4} {:>5} {:>7} {:>14.1} {:>14.1} {:>18.1} {:>12.0}",
+                row.ngf, row.size, row.backend, row.render_ms_p50, row.render_ms_p95, row.train_step_ms_p50, row.peak_rss_mb
+            );
+        }
+    }
+    Ok(())
+}

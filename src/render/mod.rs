@@ -1,0 +1,140 @@
+//! Rendering label maps into photos with a generator: encoding, decoding, the model that ships in
+//! assets/, and a `Renderer` that owns a generator on a device.
+
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use image::RgbImage;
+
+use crate::backend::SelectedDevice;
+use crate::checkpoint::{self, Meta};
+use crate::error::{Error, Result};
+use crate::label_map::LabelMap;
+use crate::model::{DropoutMasks, Generator};
+use crate::palette::Palette;
+
+/// The model shipped with the app, relative to the crate root (or next to the executable).
+pub const DEFAULT_MODEL: &str = "assets/default-model.fsw";
+
+/// Where the default model is: `FACADE_MODEL`, then next to the executable, then the source tree.
+pub fn default_model_path() -> PathBuf {
+    if let Ok(p) = std::env::var("FACADE_MODEL") {
+        return PathBuf::from(p);
+    }
+    let candidates = [
+        std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().map(|d| d.join(DEFAULT_MODEL))),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL)),
+        Some(PathBuf::from(DEFAULT_MODEL)),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL))
+}
+
+/// Resolves `--model`: a weights file, or a run folder (its newest readable checkpoint, or
+/// `model.fsw` in it).
+pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if path.is_dir() {
+        if let Some((_, p)) = checkpoint::list_checkpoints(path).into_iter().next() {
+            return Ok(p);
+        }
+        let model = path.join(format!("model.{}", checkpoint::EXTENSION));
+        if model.is_file() {
+            return Ok(model);
+        }
+        return Err(Error::bad_file(path, "holds no checkpoint or model.fsw; train into it first, or pass a .fsw file"));
+    }
+    Err(Error::bad_file(path, "does not exist; pass a .fsw model file or a run folder"))
+}
+
+/// Encodes label maps as a `[n, 3, h, w]` batch on `device`.
+pub fn encode(maps: &[&LabelMap], palette: &Palette, device: &Device) -> Tensor<4> {
+    let (w, h) = (maps[0].width as usize, maps[0].height as usize);
+    let mut all = Vec::with_capacity(maps.len() * 3 * w * h);
+    let mut one = Vec::new();
+    for m in maps {
+        palette.encode_planar(&m.ids, &mut one);
+        all.extend_from_slice(&one);
+    }
+    Tensor::from_data(TensorData::new(all, [maps.len(), 3, h, w]), device)
+}
+
+/// Converts planar [-1, 1] values of one image to RGB.
+pub fn planar_to_rgb(values: &[f32], width: u32, height: u32) -> RgbImage {
+    let plane = (width * height) as usize;
+    let mut img = RgbImage::new(width, height);
+    for (k, p) in img.pixels_mut().enumerate() {
+        for c in 0..3 {
+            let v = values.get(c * plane + k).copied().unwrap_or(-1.0);
+            p.0[c] = ((v + 1.0) * 127.5).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    img
+}
+
+/// Reads a `[n, 3, h, w]` tensor back as `n` images.
+pub fn tensor_to_images(t: Tensor<4>) -> Result<Vec<RgbImage>> {
+    let [n, _, h, w] = t.dims();
+    let values = t
+        .into_data()
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::msg(format!("reading the render back failed: {e:?}")))?;
+    let size = 3 * h * w;
+    Ok((0..n)
+        .map(|i| planar_to_rgb(&values[i * size..(i + 1) * size], w as u32, h as u32))
+        .collect())
+}
+
+/// A generator ready to render on one device.
+pub struct Renderer {
+    pub generator: Generator,
+    pub meta: Meta,
+    pub palette: Palette,
+    pub device: SelectedDevice,
+    pub source: PathBuf,
+}
+
+impl Renderer {
+    pub fn load(path: &Path, device: SelectedDevice) -> Result<Renderer> {
+        let path = resolve_model_path(path)?;
+        let loaded = checkpoint::load_generator(&path, &device.device)?;
+        Ok(Renderer {
+            generator: loaded.generator,
+            meta: loaded.meta,
+            palette: Palette::cmp_facades(),
+            device,
+            source: path,
+        })
+    }
+
+    /// Sides of a render must be multiples of this (2^levels: 256 for the published model).
+    pub fn unit(&self) -> u32 {
+        1 << self.generator.levels()
+    }
+
+    /// Renders a label map. Its size is rounded to multiples of [`Renderer::unit`] (nearest-
+    /// neighbour) and the photo has that size. `seed` = None gives the deterministic output;
+    /// Some(seed) applies the paper's test-time dropout with masks drawn from `seed`.
+    pub fn render(&self, map: &LabelMap, seed: Option<u64>) -> Result<RgbImage> {
+        let (w, h) = map.renderable_size(self.unit());
+        let map = map.resized(w, h);
+        let input = encode(&[&map], &self.palette, &self.device.device);
+        let mut masks = match seed {
+            Some(s) if s != 0 => DropoutMasks::seeded(s, self.meta.model.dropout),
+            _ => DropoutMasks::off(),
+        };
+        let out = self.generator.forward(input, &mut masks);
+        tensor_to_images(out)?
+            .pop()
+            .ok_or_else(|| Error::msg("the generator returned no image"))
+    }
+}

@@ -1,0 +1,147 @@
+//! The render worker: a thread that owns the generator and renders the newest request. While it
+//! renders, newer requests replace the pending one, so a fast painter never queues up work.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use super::Renderer;
+use crate::backend::{self, BackendChoice};
+use crate::events::{RenderEvent, RenderRequest};
+
+#[derive(Default)]
+struct Pending {
+    render: Option<RenderRequest>,
+    load: Option<PathBuf>,
+    shutdown: bool,
+}
+
+type Slot = Arc<(Mutex<Pending>, Condvar)>;
+
+pub struct RenderWorker {
+    slot: Slot,
+    pub events: Receiver<RenderEvent>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RenderWorker {
+    /// Starts the worker on `backend` and loads `model`. `wake` is called after each event (the
+    /// UI passes its repaint request).
+    pub fn start(model: PathBuf, backend: BackendChoice, wake: Box<dyn Fn() + Send>) -> RenderWorker {
+        let slot: Slot = Arc::new((Mutex::new(Pending::default()), Condvar::new()));
+        let (tx, rx) = unbounded();
+        let thread_slot = slot.clone();
+        let thread = std::thread::Builder::new()
+            .name("render-worker".into())
+            .spawn(move || worker_loop(thread_slot, tx, model, backend, wake))
+            .ok();
+        RenderWorker {
+            slot,
+            events: rx,
+            thread,
+        }
+    }
+
+    fn with_pending(&self, f: impl FnOnce(&mut Pending)) {
+        let (lock, cvar) = &*self.slot;
+        if let Ok(mut p) = lock.lock() {
+            f(&mut p);
+            cvar.notify_one();
+        }
+    }
+
+    /// Asks for a render; replaces a pending request that has not started.
+    pub fn request(&self, request: RenderRequest) {
+        self.with_pending(|p| p.render = Some(request));
+    }
+
+    /// Swaps in another model (a checkpoint or model file) without restarting.
+    pub fn load_model(&self, path: PathBuf) {
+        self.with_pending(|p| p.load = Some(path));
+    }
+}
+
+impl Drop for RenderWorker {
+    fn drop(&mut self) {
+        self.with_pending(|p| p.shutdown = true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn worker_loop(slot: Slot, tx: Sender<RenderEvent>, model: PathBuf, choice: BackendChoice, wake: Box<dyn Fn() + Send>) {
+    let send = |e: RenderEvent| {
+        let _ = tx.send(e);
+        wake();
+    };
+    let mut notices = Vec::new();
+    let device = match backend::select(choice, &mut |m| notices.push(m)) {
+        Ok(d) => d,
+        Err(e) => {
+            send(RenderEvent::ModelFailed(e.to_string()));
+            backend::cpu_device()
+        }
+    };
+    let mut renderer: Option<Renderer> = None;
+    let load = |path: PathBuf, renderer: &mut Option<Renderer>| {
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Renderer::load(&path, device.clone())));
+        match loaded {
+            Ok(Ok(r)) => {
+                send(RenderEvent::ModelReady {
+                    name: r.meta.name.clone(),
+                    device: r.device.description.clone(),
+                    ngf: r.meta.model.ngf,
+                    path: r.source.clone(),
+                });
+                *renderer = Some(r);
+            }
+            Ok(Err(e)) => send(RenderEvent::ModelFailed(e.to_string())),
+            Err(_) => send(RenderEvent::ModelFailed(format!("{}: loading crashed", path.display()))),
+        }
+    };
+    load(model, &mut renderer);
+    loop {
+        let (request, new_model) = {
+            let (lock, cvar) = &*slot;
+            let Ok(mut p) = lock.lock() else { return };
+            while p.render.is_none() && p.load.is_none() && !p.shutdown {
+                p = match cvar.wait(p) {
+                    Ok(p) => p,
+                    Err(_) => return,
+                };
+            }
+            if p.shutdown {
+                return;
+            }
+            (p.render.take(), p.load.take())
+        };
+        if let Some(path) = new_model {
+            load(path, &mut renderer);
+        }
+        let (Some(request), Some(r)) = (request, renderer.as_ref()) else {
+            continue;
+        };
+        let started = Instant::now();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.render(&request.map, Some(request.seed))));
+        match result {
+            Ok(Ok(image)) => send(RenderEvent::Rendered {
+                revision: request.revision,
+                seed: request.seed,
+                image,
+                millis: started.elapsed().as_secs_f64() * 1000.0,
+            }),
+            Ok(Err(e)) => send(RenderEvent::RenderFailed {
+                revision: request.revision,
+                error: e.to_string(),
+            }),
+            Err(_) => send(RenderEvent::RenderFailed {
+                revision: request.revision,
+                error: "the renderer crashed on this request".into(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Training: the GAN step, the run loop on its own thread, checkpoints and the loss log.
+
+pub mod config;
+pub mod gan;
+pub mod loss_log;
+pub mod run;
+
+pub use config::TrainConfig;
+pub use gan::GanTrainer;
+pub use run::{TrainHandle, TrainJob, spawn};

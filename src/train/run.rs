@@ -1,0 +1,391 @@
+//! A training run on its own thread: data loading, the step loop, samples, checkpoints, the loss
+//! log, and events for whoever watches (the CLI's progress bars or the app's training panel).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
+use image::RgbImage;
+
+use super::gan::{GanTrainer, adam};
+use super::loss_log::LossLog;
+use super::TrainConfig;
+use crate::backend::{self, BackendChoice};
+use crate::checkpoint::{self, Meta, TrainState};
+use crate::data::augment::{AugmentConfig, Resized};
+use crate::data::prefetch::{Schedule, preload};
+use crate::data::{Batch, Dataset, Prefetcher};
+use crate::error::{Error, Result};
+use crate::events::{StepLosses, TrainCommand, TrainEvent};
+use crate::fsutil::atomic_write;
+use crate::image_io::save_png;
+use crate::model::ModelConfig;
+use crate::palette::Palette;
+use crate::render::tensor_to_images;
+
+/// What to train, where, and how.
+#[derive(Debug, Clone)]
+pub struct TrainJob {
+    pub run_dir: PathBuf,
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+    pub backend: BackendChoice,
+    /// Continue the run in `run_dir` from its newest good checkpoint.
+    pub resume: bool,
+    /// Start the generator from these weights (fine-tuning a model).
+    pub init_from: Option<PathBuf>,
+}
+
+/// The owner's end of a running trainer.
+pub struct TrainHandle {
+    pub events: Receiver<TrainEvent>,
+    commands: Sender<TrainCommand>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TrainHandle {
+    pub fn send(&self, command: TrainCommand) {
+        let _ = self.commands.send(command);
+    }
+
+    /// Waits for the thread to end (after `Finished`, `Stopped` or `Failed`).
+    pub fn join(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+/// Starts `job` on a new thread.
+pub fn spawn(job: TrainJob) -> TrainHandle {
+    let (etx, erx) = unbounded();
+    let (ctx, crx) = unbounded();
+    let thread = std::thread::Builder::new()
+        .name("trainer".into())
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&job, &etx, &crx)));
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    let _ = etx.send(TrainEvent::Failed(e.to_string()));
+                }
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    let _ = etx.send(TrainEvent::Failed(format!(
+                        "the trainer stopped on an internal error ({what}); the last checkpoint in the run folder is intact"
+                    )));
+                }
+            }
+        })
+        .ok();
+    TrainHandle {
+        events: erx,
+        commands: ctx,
+        thread,
+    }
+}
+
+fn load_resume_state(job: &TrainJob, device: &burn::prelude::Device, events: &Sender<TrainEvent>) -> Result<TrainState> {
+    let found = checkpoint::list_checkpoints(&job.run_dir);
+    if found.is_empty() {
+        return Err(Error::bad_file(
+            &job.run_dir,
+            "holds no checkpoint to resume; start the run without --resume",
+        ));
+    }
+    let mut last_error = None;
+    for (_, path) in found {
+        match checkpoint::load_checkpoint(&path, &device.clone().autodiff(), adam(job.train.beta1), adam(job.train.beta1)) {
+            Ok(state) => return Ok(state),
+            Err(e) => {
+                let _ = events.send(TrainEvent::Warning(format!("{e} — trying the previous checkpoint")));
+                last_error = Some(e);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| Error::msg("no readable checkpoint")))
+}
+
+fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> Result<RgbImage> {
+    let s = trainer.config.size as u32;
+    let generator = trainer.inference_generator();
+    let device = burn::prelude::Device::clone(&trainer.device).inner();
+    let mut grid = RgbImage::new(3 * s, s * samples.len().max(1) as u32);
+    for (row, pair) in samples.iter().enumerate() {
+        let input = crate::render::encode(&[&pair.labels], palette, &device);
+        let out = generator.forward(input, &mut crate::model::DropoutMasks::off());
+        let pred = tensor_to_images(out)?.pop().ok_or_else(|| Error::msg("empty render"))?;
+        let y = row as i64 * s as i64;
+        image::imageops::replace(&mut grid, &pair.labels.to_rgb(palette), 0, y);
+        image::imageops::replace(&mut grid, &pair.photo, s as i64, y);
+        image::imageops::replace(&mut grid, &pred, 2 * s as i64, y);
+    }
+    Ok(grid)
+}
+
+fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct RunConfig<'a> {
+        model: &'a ModelConfig,
+        train: &'a TrainConfig,
+    }
+    let text = serde_json::to_vec_pretty(&RunConfig { model, train }).map_err(|e| Error::msg(e.to_string()))?;
+    atomic_write(&run_dir.join("config.json"), &text)
+}
+
+fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCommand>) -> Result<()> {
+    let send = |e: TrainEvent| {
+        let _ = events.send(e);
+    };
+    job.train.validate().map_err(Error::msg)?;
+    job.model.validate().map_err(Error::msg)?;
+    let selected = backend::select(job.backend, &mut |m| send(TrainEvent::Warning(m)))?;
+    std::fs::create_dir_all(&job.run_dir).map_err(|e| Error::io(&job.run_dir, e))?;
+
+    // Models: a resumed run, a fine-tune, or a fresh start.
+    let (mut trainer, train, start_step, base_seconds) = if job.resume {
+        let state = load_resume_state(job, &selected.device, events)?;
+        let mut train = state.meta.train.clone().unwrap_or_else(|| job.train.clone());
+        train.epochs = job.train.epochs;
+        train.decay_epochs = job.train.decay_epochs.min(job.train.epochs);
+        train.max_steps = job.train.max_steps;
+        train.data = job.train.data.clone();
+        if state.meta.model != job.model {
+            send(TrainEvent::Warning(format!(
+                "the run folder's model (ngf {}, size {}) is used; model options given now are ignored",
+                state.meta.model.ngf, state.meta.model.size
+            )));
+        }
+        let mut trainer = GanTrainer::new(state.meta.model.clone(), &selected.device, train.seed, train.beta1, train.l1_weight);
+        trainer.generator = state.generator;
+        trainer.discriminator = state.discriminator;
+        trainer.opt_g = state.opt_g;
+        trainer.opt_d = state.opt_d;
+        (trainer, train, state.meta.step, state.meta.seconds)
+    } else {
+        if !checkpoint::list_checkpoints(&job.run_dir).is_empty() {
+            return Err(Error::bad_file(
+                &job.run_dir,
+                "already holds checkpoints of a run: pass --resume to continue it, or choose another --out",
+            ));
+        }
+        let mut model = job.model.clone();
+        let mut init = None;
+        if let Some(from) = &job.init_from {
+            let loaded = checkpoint::load_generator(from, &selected.device.clone().autodiff())?;
+            model = loaded.meta.model.clone();
+            init = Some(loaded.generator);
+        }
+        let mut trainer = GanTrainer::new(model, &selected.device, job.train.seed, job.train.beta1, job.train.l1_weight);
+        if let Some(g) = init {
+            trainer.generator = g;
+        }
+        (trainer, job.train.clone(), 0, 0.0)
+    };
+    let model = trainer.config.clone();
+    let size = model.size as u32;
+    let palette = Palette::cmp_facades();
+
+    // Data: decode everything once, in parallel; skip (and report) what cannot be read.
+    let dataset = Dataset::open(&train.data)?;
+    let (train_set, val_set) = dataset.split_last(train.holdout);
+    if train_set.is_empty() {
+        return Err(Error::bad_file(
+            &train.data,
+            format!("has {} pairs and all are held out (--holdout {}); lower --holdout", dataset.len(), train.holdout),
+        ));
+    }
+    let augment = AugmentConfig::for_size(size);
+    let progress = |done, total| {
+        let _ = events.send(TrainEvent::Loading { done, total });
+    };
+    let (pairs, bad) = preload(&train_set, &palette, augment.load_size, train.loader_threads, &progress);
+    for b in &bad {
+        send(TrainEvent::Warning(format!("skipped: {}", b.error)));
+    }
+    if pairs.is_empty() {
+        return Err(Error::bad_file(
+            &train.data,
+            format!(
+                "none of its {} pairs could be read (first problem: {}). Check the dataset or download it again.",
+                train_set.len(),
+                bad.first().map(|b| b.error.to_string()).unwrap_or_default()
+            ),
+        ));
+    }
+    let sample_source = if val_set.is_empty() { &train_set } else { &val_set };
+    let (first, _) = sample_source.split_last(sample_source.len().saturating_sub(train.samples));
+    let (samples, _) = preload(&first, &palette, size, 1, &|_, _| {});
+
+    let schedule = Schedule {
+        pairs: pairs.len(),
+        batch: train.batch,
+        seed: train.seed,
+    };
+    let spe = schedule.steps_per_epoch();
+    let mut total = train.epochs * spe;
+    if let Some(max) = train.max_steps {
+        total = total.min(max);
+    }
+    save_run_config(&job.run_dir, &model, &train)?;
+    send(TrainEvent::Started {
+        start_step,
+        total_steps: total,
+        steps_per_epoch: spe,
+        train_pairs: pairs.len(),
+        skipped: bad.len(),
+        backend: selected.description.clone(),
+    });
+
+    let mut meta = Meta {
+        kind: "checkpoint".into(),
+        name: job
+            .run_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into()),
+        step: start_step,
+        model: model.clone(),
+        train: Some(train.clone()),
+        seconds: base_seconds,
+    };
+    let checkpoint_now = |trainer: &GanTrainer, meta: &Meta| -> Result<PathBuf> {
+        let path = checkpoint::checkpoint_path(&job.run_dir, meta.step);
+        let state = TrainState {
+            meta: meta.clone(),
+            generator: trainer.generator.clone(),
+            discriminator: trainer.discriminator.clone(),
+            opt_g: trainer.opt_g.clone(),
+            opt_d: trainer.opt_d.clone(),
+        };
+        checkpoint::save_checkpoint(&path, &state)?;
+        for (_, old) in checkpoint::list_checkpoints(&job.run_dir).into_iter().skip(train.keep_checkpoints.max(1)) {
+            let _ = std::fs::remove_file(old);
+        }
+        Ok(path)
+    };
+
+    if start_step >= total {
+        let path = checkpoint::list_checkpoints(&job.run_dir)
+            .first()
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| checkpoint::checkpoint_path(&job.run_dir, start_step));
+        send(TrainEvent::Finished { step: start_step, checkpoint: path });
+        return Ok(());
+    }
+
+    let prefetch = Prefetcher::start(Arc::new(pairs), palette.clone(), augment, schedule, start_step, 4);
+    let mut log = LossLog::open(&job.run_dir, start_step)?;
+    let started = Instant::now();
+    let mut epoch_l1 = (0.0f64, 0u64);
+    for step in start_step..total {
+        // Commands between steps: pausing waits here; stopping checkpoints what is done.
+        let mut stop = false;
+        match commands.try_recv() {
+            Ok(TrainCommand::Pause) => {
+                send(TrainEvent::Paused { step });
+                loop {
+                    match commands.recv() {
+                        Ok(TrainCommand::Resume) => {
+                            send(TrainEvent::Resumed { step });
+                            break;
+                        }
+                        Ok(TrainCommand::Stop) | Err(_) => {
+                            stop = true;
+                            break;
+                        }
+                        Ok(TrainCommand::Pause) => {}
+                    }
+                }
+            }
+            Ok(TrainCommand::Stop) | Err(TryRecvError::Disconnected) => stop = true,
+            Ok(TrainCommand::Resume) | Err(TryRecvError::Empty) => {}
+        }
+        if stop {
+            meta.seconds = base_seconds + started.elapsed().as_secs_f64();
+            let path = if meta.step > start_step || checkpoint::list_checkpoints(&job.run_dir).is_empty() {
+                Some(checkpoint_now(&trainer, &meta)?)
+            } else {
+                checkpoint::list_checkpoints(&job.run_dir).first().map(|(_, p)| p.clone())
+            };
+            send(TrainEvent::Stopped { step, checkpoint: path });
+            return Ok(());
+        }
+
+        let batch: Batch = prefetch
+            .next()
+            .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
+        let epoch = schedule.epoch_of(step);
+        let lr = train.lr_at(epoch);
+        let losses = trainer.step(&batch, step, lr);
+        if !losses.is_finite() {
+            let last = checkpoint::list_checkpoints(&job.run_dir)
+                .first()
+                .map(|(_, p)| p.display().to_string())
+                .unwrap_or_else(|| "none yet".into());
+            return Err(Error::msg(format!(
+                "step {step}: a loss is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {}); training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr.",
+                losses.g_gan, losses.g_l1, losses.d_real, losses.d_fake
+            )));
+        }
+        let done = step + 1;
+        meta.step = done;
+        meta.seconds = base_seconds + started.elapsed().as_secs_f64();
+        let row = StepLosses {
+            step,
+            epoch,
+            g_gan: losses.g_gan,
+            g_l1: losses.g_l1,
+            d_real: losses.d_real,
+            d_fake: losses.d_fake,
+            lr,
+            seconds: meta.seconds,
+        };
+        log.append(&row)?;
+        send(TrainEvent::Losses(row));
+        epoch_l1.0 += losses.g_l1 as f64;
+        epoch_l1.1 += 1;
+
+        if done % train.sample_every == 0 || done == total {
+            let grid = sample_grid(&trainer, &samples, &palette)?;
+            let path = job.run_dir.join("samples").join(format!("step-{done:08}.png"));
+            if let Err(e) = save_png(&grid, &path) {
+                send(TrainEvent::Warning(e.to_string()));
+            }
+            send(TrainEvent::Sample { step: done, image: grid });
+        }
+        if done % spe == 0 {
+            send(TrainEvent::Epoch {
+                epoch,
+                mean_l1: (epoch_l1.0 / epoch_l1.1.max(1) as f64) as f32,
+                seconds: meta.seconds,
+            });
+            epoch_l1 = (0.0, 0);
+        }
+        if done % train.checkpoint_every == 0 || done == total {
+            let path = checkpoint_now(&trainer, &meta)?;
+            send(TrainEvent::Checkpoint { step: done, path });
+        }
+    }
+    let final_checkpoint = checkpoint::checkpoint_path(&job.run_dir, total);
+    checkpoint::save_model(
+        &job.run_dir.join(format!("model.{}", checkpoint::EXTENSION)),
+        &meta,
+        &trainer.inference_generator(),
+    )?;
+    send(TrainEvent::Finished {
+        step: total,
+        checkpoint: final_checkpoint,
+    });
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! The command line, run as a user runs it: train, render (file and folder), eval, bench, and
+//! errors that name the file.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn facade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running facade-studio")
+}
+
+fn ok(out: &Output) -> String {
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "command failed:\n{text}");
+    text
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn train_render_and_eval_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 4, 32);
+    let run = tmp.path().join("run");
+    let text = ok(&facade(&[
+        "train", "--data", s(&data), "--out", s(&run), "--ngf", "8", "--size", "32", "--epochs", "2",
+        "--backend", "cpu", "--checkpoint-every", "5", "--sample-every", "4",
+    ]));
+    assert!(text.contains("finished at step 8"), "{text}");
+    // --epochs is the total: asking for 3 with --resume trains one more epoch.
+    let text = ok(&facade(&[
+        "train", "--data", s(&data), "--out", s(&run), "--epochs", "3", "--resume", "--backend", "cpu",
+    ]));
+    assert!(text.contains("steps 8..12") && text.contains("finished at step 12"), "{text}");
+
+    // Render one file: a 40×24 label image is rounded to the model's 32-px unit.
+    let labels = tmp.path().join("labels.png");
+    facade_studio::bench::synthetic_layout(40, 3)
+        .resized(40, 24)
+        .to_rgb(&facade_studio::palette::Palette::cmp_facades())
+        .save(&labels)
+        .unwrap();
+    let photo = tmp.path().join("photo.png");
+    ok(&facade(&["render", "--model", s(&run), "--input", s(&labels), "--output", s(&photo), "--backend", "cpu"]));
+    let img = image::open(&photo).unwrap();
+    assert_eq!((img.width(), img.height()), (32, 32));
+
+    // Render a folder: every image, same stems.
+    let inputs = tmp.path().join("inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    std::fs::copy(&labels, inputs.join("a.png")).unwrap();
+    std::fs::copy(&labels, inputs.join("b.png")).unwrap();
+    let outputs = tmp.path().join("outputs");
+    ok(&facade(&["render", "--model", s(&run.join("model.fsw")), "--input", s(&inputs), "--output", s(&outputs), "--backend", "cpu"]));
+    assert!(outputs.join("a.png").is_file() && outputs.join("b.png").is_file());
+
+    // Eval prints JSON and writes the report.
+    let report = tmp.path().join("report");
+    let text = ok(&facade(&["eval", "--model", s(&run), "--data", s(&data), "--out", s(&report), "--json", "--backend", "cpu"]));
+    let json: serde_json::Value = serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(json["pairs"], 4);
+    assert!(json["psnr"].as_f64().unwrap() > 5.0);
+    assert!(json["ssim"].as_f64().is_some() && json["l1"].as_f64().unwrap() < 1.0);
+    assert!(report.join("grid.png").is_file() && report.join("metrics.json").is_file());
+    let grid = image::open(report.join("grid.png")).unwrap();
+    assert_eq!((grid.width(), grid.height()), (96, 128));
+}
+
+#[test]
+fn render_errors_name_the_file_and_exit_nonzero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("broken.png");
+    std::fs::write(&bad, b"\x89PNG\r\n\x1a\n truncated").unwrap();
+    let out = facade(&["render", "--model", s(&tmp.path().join("nope.fsw")), "--input", s(&bad), "--output", "x.png", "--backend", "cpu"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nope.fsw"), "{err}");
+
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 2, 32);
+    let run = tmp.path().join("run");
+    ok(&facade(&["train", "--data", s(&data), "--out", s(&run), "--ngf", "4", "--size", "32", "--max-steps", "1", "--backend", "cpu"]));
+    let out = facade(&["render", "--model", s(&run), "--input", s(&bad), "--output", s(&tmp.path().join("o.png")), "--backend", "cpu"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.png"), "{err}");
+
+    let out = facade(&["train", "--data", s(&tmp.path().join("missing")), "--out", s(&tmp.path().join("run2")), "--backend", "cpu"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
+}
+
+#[test]
+fn bench_prints_json_rows() {
+    let out = facade(&["bench", "--ngf", "4", "--size", "32", "--renders", "3", "--steps", "2", "--backend", "cpu", "--json"]);
+    let text = ok(&out);
+    let row: serde_json::Value = serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    for key in ["ngf", "size", "backend", "render_ms_p50", "render_ms_p95", "train_step_ms_p50", "peak_rss_mb"] {
+        assert!(row.get(key).is_some(), "missing {key}: {row}");
+    }
+    assert_eq!(row["ngf"], 4);
+    assert_eq!(row["backend"], "cpu");
+    assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
+}

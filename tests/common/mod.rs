@@ -1,0 +1,54 @@
+//! Small data the tests make themselves: synthetic facades in the pix2pix layout.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use facade_studio::bench::synthetic_layout;
+use facade_studio::label_map::LabelMap;
+use facade_studio::model::ModelConfig;
+use facade_studio::palette::Palette;
+use image::{Rgb, RgbImage};
+
+/// A plausible "photo" for a layout: each class a fixed shade with a little texture.
+pub fn photo_for(map: &LabelMap) -> RgbImage {
+    let shades: [[u8; 3]; 12] = [
+        [120, 150, 200], [200, 180, 150], [40, 50, 60], [90, 60, 40], [220, 210, 190], [180, 170, 160],
+        [60, 60, 60], [100, 110, 90], [210, 200, 170], [190, 160, 130], [170, 160, 150], [80, 40, 40],
+    ];
+    let mut img = RgbImage::new(map.width, map.height);
+    for y in 0..map.height {
+        for x in 0..map.width {
+            let s = shades[map.get(x, y) as usize % 12];
+            let t = ((x * 7 + y * 13) % 9) as u8;
+            img.put_pixel(x, y, Rgb([s[0].saturating_add(t), s[1].saturating_add(t), s[2].saturating_add(t)]));
+        }
+    }
+    img
+}
+
+/// A pix2pix pair image: photo left, colour labels right.
+pub fn pair_image(map: &LabelMap, palette: &Palette) -> RgbImage {
+    let mut img = RgbImage::new(2 * map.width, map.height);
+    image::imageops::replace(&mut img, &photo_for(map), 0, 0);
+    image::imageops::replace(&mut img, &map.to_rgb(palette), map.width as i64, 0);
+    img
+}
+
+/// Writes `n` pairs of `size`×`size` as `1.jpg … n.jpg` (JPEG quality 90, like the real data).
+pub fn make_dataset(dir: &Path, n: usize, size: u32) {
+    std::fs::create_dir_all(dir).unwrap();
+    let palette = Palette::cmp_facades();
+    for i in 0..n {
+        let map = synthetic_layout(size, i as u64 + 1);
+        let img = pair_image(&map, &palette);
+        let mut bytes = Vec::new();
+        let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
+        img.write_with_encoder(enc).unwrap();
+        std::fs::write(dir.join(format!("{}.jpg", i + 1)), bytes).unwrap();
+    }
+}
+
+/// A tiny model for fast tests.
+pub fn tiny_model(size: usize) -> ModelConfig {
+    ModelConfig::new().with_ngf(8).with_ndf(8).with_size(size)
+}

@@ -1,0 +1,195 @@
+//! Training: the loss falls on a fixed pair; checkpoints round-trip bit-exactly; a run resumes
+//! where it stopped; the run folder has its loss log and samples.
+
+mod common;
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::checkpoint;
+use facade_studio::data::augment::resize_pair;
+use facade_studio::data::Batch;
+use facade_studio::data::dataset::{Dataset, load_pair};
+use facade_studio::events::TrainEvent;
+use facade_studio::palette::Palette;
+use facade_studio::render::Renderer;
+use facade_studio::train::{GanTrainer, TrainConfig, TrainJob, loss_log, spawn};
+
+use burn::prelude::*;
+
+fn fixed_batch(size: u32) -> Batch {
+    let dir = tempfile::tempdir().unwrap();
+    common::make_dataset(dir.path(), 1, size);
+    let palette = Palette::cmp_facades();
+    let ds = Dataset::open(dir.path()).unwrap();
+    let pair = resize_pair(&load_pair(&ds.pairs[0], &palette).unwrap(), size);
+    let mut batch = Batch::new(size as usize);
+    batch.push(&pair, 0, 0, false, &palette);
+    batch
+}
+
+#[test]
+fn l1_falls_by_half_on_one_fixed_pair() {
+    let size = 32;
+    let batch = fixed_batch(size);
+    let mut trainer = GanTrainer::new(common::tiny_model(size as usize), &Device::flex(), 1, 0.5, 100.0);
+    let mut l1 = Vec::new();
+    let mut d_total = Vec::new();
+    for step in 0..300 {
+        let losses = trainer.step(&batch, step, 2e-4);
+        assert!(losses.is_finite(), "step {step}: {losses:?}");
+        l1.push(losses.g_l1);
+        d_total.push(losses.d_real + losses.d_fake);
+    }
+    let first: f32 = l1[..10].iter().sum::<f32>() / 10.0;
+    let last: f32 = l1[l1.len() - 10..].iter().sum::<f32>() / 10.0;
+    assert!(last < first / 2.0, "L1 went from {first} to {last}");
+    // D is learning too: its loss moves away from the start (2·ln 2 for a coin-flip D).
+    let d_first: f32 = d_total[..5].iter().sum::<f32>() / 5.0;
+    let d_later: f32 = d_total[50..60].iter().sum::<f32>() / 10.0;
+    assert!((d_later - d_first).abs() > 0.05, "D loss stuck at {d_first} → {d_later}");
+}
+
+fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bool) -> TrainJob {
+    TrainJob {
+        run_dir: run.to_path_buf(),
+        model: common::tiny_model(32),
+        train: TrainConfig {
+            data: data.to_path_buf(),
+            holdout: 1,
+            epochs: 100,
+            decay_epochs: 50,
+            checkpoint_every: 3,
+            sample_every: 2,
+            samples: 1,
+            max_steps: Some(max_steps),
+            seed: 9,
+            ..TrainConfig::default()
+        },
+        backend: BackendChoice::Cpu,
+        resume,
+        init_from: None,
+    }
+}
+
+fn run_to_end(job: TrainJob) -> Vec<TrainEvent> {
+    let handle = spawn(job);
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    if let Some(TrainEvent::Failed(e)) = events.last() {
+        panic!("training failed: {e}");
+    }
+    events
+}
+
+#[test]
+fn a_run_checkpoints_and_resumes_with_the_same_step_count() {
+    let data = tempfile::tempdir().unwrap();
+    common::make_dataset(data.path(), 4, 32);
+    let run = tempfile::tempdir().unwrap();
+    let events = run_to_end(job(data.path(), run.path(), 7, false));
+    assert!(matches!(events.last(), Some(TrainEvent::Finished { step: 7, .. })));
+    assert!(events.iter().any(|e| matches!(e, TrainEvent::Started { train_pairs: 3, start_step: 0, .. })));
+    assert!(events.iter().any(|e| matches!(e, TrainEvent::Sample { .. })));
+    let steps: Vec<u64> = checkpoint::list_checkpoints(run.path()).iter().map(|c| c.0).collect();
+    assert_eq!(steps, [7, 6, 3]);
+    assert!(run.path().join("samples/step-00000002.png").is_file());
+    assert!(run.path().join("config.json").is_file());
+    assert!(run.path().join("model.fsw").is_file());
+
+    // Starting again in the same folder without --resume is refused.
+    let again = run_to_end_allow_fail(job(data.path(), run.path(), 7, false));
+    assert!(matches!(again.last(), Some(TrainEvent::Failed(e)) if e.contains("--resume")));
+
+    // Resume to 10 steps: starts at 7, the log has each step once.
+    let events = run_to_end(job(data.path(), run.path(), 10, true));
+    assert!(
+        events.iter().any(|e| matches!(e, TrainEvent::Started { start_step: 7, total_steps: 10, .. })),
+        "{events:?}"
+    );
+    let rows = loss_log::read(&run.path().join(loss_log::FILE_NAME)).unwrap();
+    assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+}
+
+fn run_to_end_allow_fail(job: TrainJob) -> Vec<TrainEvent> {
+    let handle = spawn(job);
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    events
+}
+
+#[test]
+fn resuming_reproduces_the_uninterrupted_losses() {
+    let data = tempfile::tempdir().unwrap();
+    common::make_dataset(data.path(), 4, 32);
+    let straight = tempfile::tempdir().unwrap();
+    run_to_end(job(data.path(), straight.path(), 8, false));
+    let split = tempfile::tempdir().unwrap();
+    run_to_end(job(data.path(), split.path(), 5, false));
+    // Drop the final checkpoint at 5 so the resume starts from step 3 and re-trains 3, 4.
+    std::fs::remove_file(checkpoint::checkpoint_path(split.path(), 5)).unwrap();
+    run_to_end(job(data.path(), split.path(), 8, true));
+    let a = loss_log::read(&straight.path().join(loss_log::FILE_NAME)).unwrap();
+    let b = loss_log::read(&split.path().join(loss_log::FILE_NAME)).unwrap();
+    assert_eq!(a.len(), 8);
+    assert_eq!(b.len(), 8);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.step, y.step);
+        assert_eq!((x.g_l1, x.d_real), (y.g_l1, y.d_real), "step {}", x.step);
+    }
+}
+
+#[test]
+fn a_saved_checkpoint_renders_bit_identically() {
+    let data = tempfile::tempdir().unwrap();
+    common::make_dataset(data.path(), 3, 32);
+    let run = tempfile::tempdir().unwrap();
+    run_to_end(job(data.path(), run.path(), 3, false));
+    let map = facade_studio::bench::synthetic_layout(32, 4);
+    let cpu = || facade_studio::backend::cpu_device();
+    let from_ckpt = Renderer::load(run.path(), cpu()).unwrap();
+    let from_model = Renderer::load(&run.path().join("model.fsw"), cpu()).unwrap();
+    let a = from_ckpt.render(&map, None).unwrap();
+    let b = from_model.render(&map, None).unwrap();
+    assert_eq!(a, b, "checkpoint and exported model render the same pixels");
+    // Re-save the loaded generator and load again: still identical.
+    let resaved = run.path().join("resaved.fsw");
+    checkpoint::save_model(&resaved, &from_model.meta, &from_model.generator).unwrap();
+    let c = Renderer::load(&resaved, cpu()).unwrap().render(&map, None).unwrap();
+    assert_eq!(a, c);
+    assert_eq!(a.dimensions(), (32, 32));
+    let varied = from_model.render(&map, Some(5)).unwrap();
+    assert_eq!(varied, from_model.render(&map, Some(5)).unwrap());
+}
+
+#[test]
+fn damaged_weights_files_are_refused_with_the_file_name() {
+    let data = tempfile::tempdir().unwrap();
+    common::make_dataset(data.path(), 3, 32);
+    let run = tempfile::tempdir().unwrap();
+    run_to_end(job(data.path(), run.path(), 4, false));
+    let model = run.path().join("model.fsw");
+    let bytes = std::fs::read(&model).unwrap();
+    let torn = run.path().join("torn.fsw");
+    std::fs::write(&torn, &bytes[..bytes.len() / 2]).unwrap();
+    let err = Renderer::load(&torn, facade_studio::backend::cpu_device()).err().unwrap().to_string();
+    assert!(err.contains("torn.fsw") && err.contains("checksum"), "{err}");
+    let flipped = run.path().join("flipped.fsw");
+    let mut b2 = bytes.clone();
+    let mid = b2.len() / 2;
+    b2[mid] ^= 0x40;
+    std::fs::write(&flipped, &b2).unwrap();
+    assert!(Renderer::load(&flipped, facade_studio::backend::cpu_device()).is_err());
+    let junk = run.path().join("junk.fsw");
+    std::fs::write(&junk, b"hello").unwrap();
+    let err = Renderer::load(&junk, facade_studio::backend::cpu_device()).err().unwrap().to_string();
+    assert!(err.contains("junk.fsw") && err.contains("not a Facade Studio weights file"), "{err}");
+    // A torn newest checkpoint: resume falls back to the previous one with a warning.
+    let newest = checkpoint::list_checkpoints(run.path())[0].1.clone();
+    let nb = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &nb[..nb.len() - 10]).unwrap();
+    let handle = spawn(job(data.path(), run.path(), 5, true));
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    assert!(events.iter().any(|e| matches!(e, TrainEvent::Warning(w) if w.contains("checksum"))), "{events:?}");
+    assert!(events.iter().any(|e| matches!(e, TrainEvent::Started { start_step: 3, .. })), "{events:?}");
+    assert!(matches!(events.last(), Some(TrainEvent::Finished { step: 5, .. })), "{events:?}");
+}
