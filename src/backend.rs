@@ -7,7 +7,17 @@ use burn::prelude::*;
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum BackendChoice {
     /// A GPU when wgpu finds one (not a software rasteriser), the CPU otherwise.
     #[default]
@@ -63,7 +73,9 @@ fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
 }
 
 pub fn cpu_device() -> SelectedDevice {
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     SelectedDevice {
         device: Device::flex(),
         description: format!("CPU (Flex, {threads} threads)"),

@@ -80,7 +80,10 @@ pub fn bench_width(
     train_steps: usize,
 ) -> BenchRow {
     let palette = Palette::cmp_facades();
-    let config = ModelConfig::new().with_ngf(ngf).with_ndf(ngf.max(16)).with_size(size);
+    let config = ModelConfig::new()
+        .with_ngf(ngf)
+        .with_ndf(ngf.max(16))
+        .with_size(size);
     let dev = &device.device;
     dev.seed(7);
     let generator = config.init_generator(dev);

@@ -49,7 +49,10 @@ impl Container {
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.sections.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_slice())
+        self.sections
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d.as_slice())
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -70,7 +73,14 @@ impl Container {
 
     /// Parses and verifies a file's bytes; `path` names the file in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Container> {
-        let bad = |m: &str| Error::bad_file(path, format!("{m}. The file is damaged: use an earlier checkpoint or re-download the model."));
+        let bad = |m: &str| {
+            Error::bad_file(
+                path,
+                format!(
+                    "{m}. The file is damaged: use an earlier checkpoint or re-download the model."
+                ),
+            )
+        };
         if bytes.len() < 20 || &bytes[..8] != MAGIC {
             return Err(Error::bad_file(
                 path,
@@ -86,13 +96,18 @@ impl Container {
         if version != VERSION {
             return Err(Error::bad_file(
                 path,
-                format!("weights format version {version} is not supported (this build reads {VERSION}); update Facade Studio"),
+                format!(
+                    "weights format version {version} is not supported (this build reads {VERSION}); update Facade Studio"
+                ),
             ));
         }
         let count = u32::from_le_bytes(body[12..16].try_into().unwrap_or_default()) as usize;
         let mut pos = 16usize;
         let mut take = |n: usize| -> Result<&[u8]> {
-            let end = pos.checked_add(n).filter(|&e| e <= body.len()).ok_or_else(|| bad("section runs past the end"))?;
+            let end = pos
+                .checked_add(n)
+                .filter(|&e| e <= body.len())
+                .ok_or_else(|| bad("section runs past the end"))?;
             let s = &body[pos..end];
             pos = end;
             Ok(s)
@@ -129,8 +144,10 @@ fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
 }
 
 fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Result<M> {
+    // Half-precision files load into the full-precision model.
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
-        .map_err(|e| Error::bad_file(path, format!("the {what} weights cannot be read ({e:?})")))?;
+        .map_err(|e| Error::bad_file(path, format!("the {what} weights cannot be read ({e:?})")))?
+        .cast_to_module_dtype();
     module.try_load_record(record).map_err(|e| {
         Error::bad_file(
             path,
@@ -140,9 +157,12 @@ fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Re
 }
 
 fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
-    let meta = container
-        .get("meta")
-        .ok_or_else(|| Error::bad_file(path, "has no `meta` section; it is not a model or checkpoint"))?;
+    let meta = container.get("meta").ok_or_else(|| {
+        Error::bad_file(
+            path,
+            "has no `meta` section; it is not a model or checkpoint",
+        )
+    })?;
     let meta: Meta = serde_json::from_slice(meta)
         .map_err(|e| Error::bad_file(path, format!("its description cannot be read ({e})")))?;
     meta.model
@@ -157,13 +177,34 @@ pub struct LoadedGenerator {
     pub generator: Generator,
 }
 
+/// Casts every float parameter to half precision (for a smaller shipped model).
+struct ToHalf;
+
+impl burn::module::ModuleMapper for ToHalf {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        param.map(|t| t.cast(burn::tensor::DType::F16))
+    }
+}
+
+/// Saves the generator with half-precision weights (half the size; loads as f32).
+pub fn save_model_half(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
+    let half = generator.clone().map(&mut ToHalf);
+    save_model(path, meta, &half)
+}
+
 /// Saves just the generator (a shipped model, or an export of a run).
 pub fn save_model(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
     let mut c = Container::default();
     let mut meta = meta.clone();
     meta.kind = "model".into();
     meta.train = None;
-    c.push("meta", serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?);
+    c.push(
+        "meta",
+        serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?,
+    );
     c.push("generator", module_bytes(generator, path)?);
     c.write(path)
 }
@@ -192,13 +233,16 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     let mut c = Container::default();
     let mut meta = state.meta.clone();
     meta.kind = "checkpoint".into();
-    c.push("meta", serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?);
+    c.push(
+        "meta",
+        serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?,
+    );
     c.push("generator", module_bytes(&state.generator, path)?);
     c.push("discriminator", module_bytes(&state.discriminator, path)?);
     for (name, opt) in [("opt_g", &state.opt_g), ("opt_d", &state.opt_d)] {
-        let bytes = opt
-            .into_bytes()
-            .map_err(|e| Error::bad_file(path, format!("cannot serialise optimizer state: {e:?}")))?;
+        let bytes = opt.into_bytes().map_err(|e| {
+            Error::bad_file(path, format!("cannot serialise optimizer state: {e:?}"))
+        })?;
         c.push(name, bytes.to_vec());
     }
     c.write(path)
@@ -220,18 +264,37 @@ pub fn load_checkpoint(
         ));
     }
     let need = |name: &str| {
-        c.get(name)
-            .ok_or_else(|| Error::bad_file(path, format!("has no `{name}` section; the checkpoint is incomplete")))
+        c.get(name).ok_or_else(|| {
+            Error::bad_file(
+                path,
+                format!("has no `{name}` section; the checkpoint is incomplete"),
+            )
+        })
     };
-    let generator = load_module(meta.model.init_generator(device), need("generator")?, path, "generator")?;
-    let discriminator = load_module(meta.model.init_discriminator(device), need("discriminator")?, path, "discriminator")?;
+    let generator = load_module(
+        meta.model.init_generator(device),
+        need("generator")?,
+        path,
+        "generator",
+    )?;
+    let discriminator = load_module(
+        meta.model.init_discriminator(device),
+        need("discriminator")?,
+        path,
+        "discriminator",
+    )?;
     let opt = |opt: ModuleOptimizer, name: &str| -> Result<ModuleOptimizer> {
         let data = need(name)?;
         // A malformed optimizer record can panic inside burn; turn that into an error.
         let data = Bytes::from_bytes_vec(data.to_vec());
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| opt.from_bytes(data)))
             .map_err(|_| Error::bad_file(path, format!("the `{name}` optimizer state is damaged")))?
-            .map_err(|e| Error::bad_file(path, format!("the `{name}` optimizer state cannot be read ({e:?})")))
+            .map_err(|e| {
+                Error::bad_file(
+                    path,
+                    format!("the `{name}` optimizer state cannot be read ({e:?})"),
+                )
+            })
     };
     let opt_g = opt(opt_g, "opt_g")?;
     let opt_d = opt(opt_d, "opt_d")?;
@@ -257,7 +320,9 @@ pub fn list_checkpoints(run_dir: &Path) -> Vec<(u64, PathBuf)> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter_map(|p| {
             let name = p.file_name()?.to_str()?;
-            let step = name.strip_prefix("checkpoint-")?.strip_suffix(&format!(".{EXTENSION}"))?;
+            let step = name
+                .strip_prefix("checkpoint-")?
+                .strip_suffix(&format!(".{EXTENSION}"))?;
             Some((step.parse().ok()?, p))
         })
         .collect();

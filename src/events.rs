@@ -32,17 +32,40 @@ pub enum TrainEvent {
         backend: String,
     },
     /// Progress of decoding the dataset before the first step.
-    Loading { done: usize, total: usize },
+    Loading {
+        done: usize,
+        total: usize,
+    },
     Losses(StepLosses),
     /// input | ground truth | prediction for the fixed sample pairs, one row each.
-    Sample { step: u64, image: RgbImage },
-    Epoch { epoch: u64, mean_l1: f32, seconds: f64 },
-    Checkpoint { step: u64, path: PathBuf },
+    Sample {
+        step: u64,
+        image: RgbImage,
+    },
+    Epoch {
+        epoch: u64,
+        mean_l1: f32,
+        seconds: f64,
+    },
+    Checkpoint {
+        step: u64,
+        path: PathBuf,
+    },
     Warning(String),
-    Paused { step: u64 },
-    Resumed { step: u64 },
-    Finished { step: u64, checkpoint: PathBuf },
-    Stopped { step: u64, checkpoint: Option<PathBuf> },
+    Paused {
+        step: u64,
+    },
+    Resumed {
+        step: u64,
+    },
+    Finished {
+        step: u64,
+        checkpoint: PathBuf,
+    },
+    Stopped {
+        step: u64,
+        checkpoint: Option<PathBuf>,
+    },
     Failed(String),
 }
 
@@ -69,7 +92,12 @@ pub struct RenderRequest {
 #[derive(Debug, Clone)]
 pub enum RenderEvent {
     /// A model is loaded and ready: its name and the device in use.
-    ModelReady { name: String, device: String, ngf: usize, path: PathBuf },
+    ModelReady {
+        name: String,
+        device: String,
+        ngf: usize,
+        path: PathBuf,
+    },
     /// Loading a model failed; the previous one (if any) stays in use.
     ModelFailed(String),
     Rendered {
@@ -78,5 +106,8 @@ pub enum RenderEvent {
         image: RgbImage,
         millis: f64,
     },
-    RenderFailed { revision: u64, error: String },
+    RenderFailed {
+        revision: u64,
+        error: String,
+    },
 }

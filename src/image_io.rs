@@ -32,7 +32,10 @@ pub fn decode_rgb(bytes: &[u8], path: &Path) -> Result<RgbImage> {
         ));
     }
     let (w, h) = reader.into_dimensions().map_err(|e| {
-        Error::bad_file(path, format!("cannot read the image header ({e}). Is the file truncated?"))
+        Error::bad_file(
+            path,
+            format!("cannot read the image header ({e}). Is the file truncated?"),
+        )
     })?;
     check_size(w, h, path)?;
     let mut reader = ImageReader::new(Cursor::new(bytes))
@@ -54,13 +57,19 @@ pub fn decode_rgb(bytes: &[u8], path: &Path) -> Result<RgbImage> {
 
 /// A complete JPEG ends with the EOI marker (FF D9), possibly followed by padding.
 fn jpeg_is_complete(bytes: &[u8]) -> bool {
-    let end = bytes.iter().rposition(|&b| b != 0 && b != b'\n' && b != b'\r').map_or(0, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0 && b != b'\n' && b != b'\r')
+        .map_or(0, |i| i + 1);
     end >= 2 && bytes[end - 2] == 0xFF && bytes[end - 1] == 0xD9
 }
 
 fn check_size(w: u32, h: u32, path: &Path) -> Result<()> {
     if w == 0 || h == 0 {
-        return Err(Error::bad_file(path, "the image is empty (0 pixels wide or high)."));
+        return Err(Error::bad_file(
+            path,
+            "the image is empty (0 pixels wide or high).",
+        ));
     }
     if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || (w as u64) * (h as u64) * 4 > MAX_DECODED_BYTES {
         return Err(Error::bad_file(

@@ -16,5 +16,6 @@ pub mod model;
 pub mod palette;
 pub mod render;
 pub mod train;
+pub mod ui;
 
 pub use error::{Error, Result};

@@ -19,10 +19,29 @@ use facade_studio::train::{self, TrainConfig, TrainJob};
 use facade_studio::{bench, eval};
 
 #[derive(Parser)]
-#[command(name = "facade-studio", version, about = "Paint facade layouts and render them with pix2pix; train the model.")]
+#[command(
+    name = "facade-studio",
+    version,
+    about = "Paint facade layouts and render them with pix2pix; train the model.",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+/// With no subcommand: open the painting window.
+#[derive(Args)]
+struct AppArgs {
+    /// A project (.ron) or label image to open.
+    file: Option<PathBuf>,
+    /// Model file or run folder for the live preview (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
 }
 
 #[derive(Subcommand)]
@@ -35,6 +54,24 @@ enum Command {
     Eval(EvalArgs),
     /// Time rendering and training steps per model width.
     Bench(BenchArgs),
+    /// Write the generator of a run or checkpoint as a model file (optionally half precision).
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Run folder, checkpoint or model file.
+    #[arg(long)]
+    model: PathBuf,
+    /// The model file to write (.fsw).
+    #[arg(long)]
+    output: PathBuf,
+    /// Store the weights in half precision (half the size).
+    #[arg(long)]
+    half: bool,
+    /// Name stored in the model (shown in the app's status bar).
+    #[arg(long)]
+    name: Option<String>,
 }
 
 #[derive(Args)]
@@ -166,10 +203,16 @@ fn main() {
         Some(Command::Render(a)) => cmd_render(a),
         Some(Command::Eval(a)) => cmd_eval(a),
         Some(Command::Bench(a)) => cmd_bench(a),
-        None => {
-            eprintln!("The painting window is not built yet; use a subcommand (see --help).");
-            Ok(())
-        }
+        Some(Command::Export(a)) => cmd_export(a),
+        None => facade_studio::ui::run(facade_studio::ui::StudioOptions {
+            model: cli.app.model,
+            backend: cli.app.backend,
+            open: cli.app.file,
+            ..Default::default()
+        })
+        .map_err(|e| {
+            anyhow::anyhow!("the window could not open: {e}. Is a display available (X11/Wayland)?")
+        }),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -263,7 +306,11 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                     ));
                 }
             }
-            TrainEvent::Epoch { epoch, mean_l1, seconds } => {
+            TrainEvent::Epoch {
+                epoch,
+                mean_l1,
+                seconds,
+            } => {
                 let line = format!("epoch {epoch}: mean G_L1 {mean_l1:.4} ({seconds:.0} s)");
                 match &steps {
                     Some(pb) => pb.println(line),
@@ -280,7 +327,10 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 if let Some(pb) = &steps {
                     pb.finish();
                 }
-                eprintln!("finished at step {step}; checkpoint {}", checkpoint.display());
+                eprintln!(
+                    "finished at step {step}; checkpoint {}",
+                    checkpoint.display()
+                );
             }
             TrainEvent::Stopped { step, .. } => eprintln!("stopped at step {step}"),
             TrainEvent::Failed(e) => {
@@ -303,7 +353,13 @@ fn load_renderer(model: Option<PathBuf>, choice: BackendChoice) -> Result<Render
     Ok(renderer)
 }
 
-fn render_file(renderer: &Renderer, palette: &Palette, input: &Path, output: &Path, seed: u64) -> Result<()> {
+fn render_file(
+    renderer: &Renderer,
+    palette: &Palette,
+    input: &Path,
+    output: &Path,
+    seed: u64,
+) -> Result<()> {
     let (map, report) = LabelMap::load_image(input, palette)?;
     if report.unknown_fraction() > 0.05 {
         eprintln!(
@@ -325,20 +381,30 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
             .with_context(|| format!("reading {}", a.input.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg"))
+                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg")
+                })
             })
             .collect();
         inputs.sort();
         if inputs.is_empty() {
-            bail!("{}: no PNG or JPEG label images in this folder", a.input.display());
+            bail!(
+                "{}: no PNG or JPEG label images in this folder",
+                a.input.display()
+            );
         }
-        std::fs::create_dir_all(&a.output).with_context(|| format!("creating {}", a.output.display()))?;
-        let pb = bar(inputs.len() as u64, "rendering [{bar:30}] {pos}/{len} ({eta})");
+        std::fs::create_dir_all(&a.output)
+            .with_context(|| format!("creating {}", a.output.display()))?;
+        let pb = bar(
+            inputs.len() as u64,
+            "rendering [{bar:30}] {pos}/{len} ({eta})",
+        );
         let mut failed = 0;
         for input in &inputs {
-            let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = input
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
             if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed) {
                 pb.println(format!("skipped: {e:#}"));
@@ -347,7 +413,12 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
             pb.inc(1);
         }
         pb.finish_and_clear();
-        eprintln!("rendered {} of {} images into {}", inputs.len() - failed, inputs.len(), a.output.display());
+        eprintln!(
+            "rendered {} of {} images into {}",
+            inputs.len() - failed,
+            inputs.len(),
+            a.output.display()
+        );
         if failed == inputs.len() {
             bail!("no image could be rendered");
         }
@@ -363,8 +434,13 @@ fn cmd_eval(a: EvalArgs) -> Result<()> {
     if let Some(n) = a.last {
         dataset = dataset.split_last(n).1;
     }
-    let pb = bar(dataset.len() as u64, "evaluating [{bar:30}] {pos}/{len} ({eta})");
-    let (report, grid) = eval::evaluate(&renderer, &dataset, 8, &mut |done, _| pb.set_position(done as u64))?;
+    let pb = bar(
+        dataset.len() as u64,
+        "evaluating [{bar:30}] {pos}/{len} ({eta})",
+    );
+    let (report, grid) = eval::evaluate(&renderer, &dataset, 8, &mut |done, _| {
+        pb.set_position(done as u64)
+    })?;
     pb.finish_and_clear();
     eval::write_report(&a.out, &report, &grid)?;
     if a.json {
@@ -389,7 +465,13 @@ fn cmd_bench(a: BenchArgs) -> Result<()> {
         println!("device: {}", device.description);
         println!(
             "{:>4} {:>5} {:>7} {:>14} {:>14} {:>18} {:>12}",
-            "ngf", "size", "backend", "render p50 ms", "render p95 ms", "train step p50 ms", "peak RSS MB"
+            "ngf",
+            "size",
+            "backend",
+            "render p50 ms",
+            "render p95 ms",
+            "train step p50 ms",
+            "peak RSS MB"
         );
     }
     for ngf in widths {
@@ -399,9 +481,40 @@ fn cmd_bench(a: BenchArgs) -> Result<()> {
         } else {
             println!(
                 "{:>4} {:>5} {:>7} {:>14.1} {:>14.1} {:>18.1} {:>12.0}",
-                row.ngf, row.size, row.backend, row.render_ms_p50, row.render_ms_p95, row.train_step_ms_p50, row.peak_rss_mb
+                row.ngf,
+                row.size,
+                row.backend,
+                row.render_ms_p50,
+                row.render_ms_p95,
+                row.train_step_ms_p50,
+                row.peak_rss_mb
             );
         }
     }
+    Ok(())
+}
+
+fn cmd_export(a: ExportArgs) -> Result<()> {
+    let source = facade_studio::render::resolve_model_path(&a.model)?;
+    let device = backend::cpu_device();
+    let loaded = facade_studio::checkpoint::load_generator(&source, &device.device)?;
+    let mut meta = loaded.meta.clone();
+    if let Some(name) = a.name {
+        meta.name = name;
+    }
+    if a.half {
+        facade_studio::checkpoint::save_model_half(&a.output, &meta, &loaded.generator)?;
+    } else {
+        facade_studio::checkpoint::save_model(&a.output, &meta, &loaded.generator)?;
+    }
+    let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "wrote {} ({:.1} MB, step {}, ngf {}) from {}",
+        a.output.display(),
+        size as f64 / 1e6,
+        meta.step,
+        meta.model.ngf,
+        source.display()
+    );
     Ok(())
 }

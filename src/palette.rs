@@ -67,7 +67,8 @@ impl Palette {
 
     pub fn load(path: &Path) -> Result<Palette> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Palette::parse(&text).map_err(|m| Error::bad_file(path, format!("{m}. Fix the palette file.")))
+        Palette::parse(&text)
+            .map_err(|m| Error::bad_file(path, format!("{m}. Fix the palette file.")))
     }
 
     pub fn len(&self) -> usize {
@@ -79,13 +80,20 @@ impl Palette {
     }
 
     pub fn colour(&self, index: u8) -> [u8; 3] {
-        let (r, g, b) = self.classes.get(index as usize).map(|c| c.rgb).unwrap_or((0, 0, 0));
+        let (r, g, b) = self
+            .classes
+            .get(index as usize)
+            .map(|c| c.rgb)
+            .unwrap_or((0, 0, 0));
         [r, g, b]
     }
 
     /// Index of the class called `name`.
     pub fn index_of(&self, name: &str) -> Option<u8> {
-        self.classes.iter().position(|c| c.name == name).map(|i| i as u8)
+        self.classes
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| i as u8)
     }
 
     /// Index of the palette colour nearest to `rgb`, and the squared distance to it.

@@ -15,7 +15,11 @@ fn facade(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) -> String {
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "command failed:\n{text}");
     text
 }
@@ -31,15 +35,42 @@ fn train_render_and_eval_from_the_command_line() {
     common::make_dataset(&data, 4, 32);
     let run = tmp.path().join("run");
     let text = ok(&facade(&[
-        "train", "--data", s(&data), "--out", s(&run), "--ngf", "8", "--size", "32", "--epochs", "2",
-        "--backend", "cpu", "--checkpoint-every", "5", "--sample-every", "4",
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--ngf",
+        "8",
+        "--size",
+        "32",
+        "--epochs",
+        "2",
+        "--backend",
+        "cpu",
+        "--checkpoint-every",
+        "5",
+        "--sample-every",
+        "4",
     ]));
     assert!(text.contains("finished at step 8"), "{text}");
     // --epochs is the total: asking for 3 with --resume trains one more epoch.
     let text = ok(&facade(&[
-        "train", "--data", s(&data), "--out", s(&run), "--epochs", "3", "--resume", "--backend", "cpu",
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--epochs",
+        "3",
+        "--resume",
+        "--backend",
+        "cpu",
     ]));
-    assert!(text.contains("steps 8..12") && text.contains("finished at step 12"), "{text}");
+    assert!(
+        text.contains("steps 8..12") && text.contains("finished at step 12"),
+        "{text}"
+    );
 
     // Render one file: a 40×24 label image is rounded to the model's 32-px unit.
     let labels = tmp.path().join("labels.png");
@@ -49,7 +80,17 @@ fn train_render_and_eval_from_the_command_line() {
         .save(&labels)
         .unwrap();
     let photo = tmp.path().join("photo.png");
-    ok(&facade(&["render", "--model", s(&run), "--input", s(&labels), "--output", s(&photo), "--backend", "cpu"]));
+    ok(&facade(&[
+        "render",
+        "--model",
+        s(&run),
+        "--input",
+        s(&labels),
+        "--output",
+        s(&photo),
+        "--backend",
+        "cpu",
+    ]));
     let img = image::open(&photo).unwrap();
     assert_eq!((img.width(), img.height()), (32, 32));
 
@@ -59,13 +100,35 @@ fn train_render_and_eval_from_the_command_line() {
     std::fs::copy(&labels, inputs.join("a.png")).unwrap();
     std::fs::copy(&labels, inputs.join("b.png")).unwrap();
     let outputs = tmp.path().join("outputs");
-    ok(&facade(&["render", "--model", s(&run.join("model.fsw")), "--input", s(&inputs), "--output", s(&outputs), "--backend", "cpu"]));
+    ok(&facade(&[
+        "render",
+        "--model",
+        s(&run.join("model.fsw")),
+        "--input",
+        s(&inputs),
+        "--output",
+        s(&outputs),
+        "--backend",
+        "cpu",
+    ]));
     assert!(outputs.join("a.png").is_file() && outputs.join("b.png").is_file());
 
     // Eval prints JSON and writes the report.
     let report = tmp.path().join("report");
-    let text = ok(&facade(&["eval", "--model", s(&run), "--data", s(&data), "--out", s(&report), "--json", "--backend", "cpu"]));
-    let json: serde_json::Value = serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    let text = ok(&facade(&[
+        "eval",
+        "--model",
+        s(&run),
+        "--data",
+        s(&data),
+        "--out",
+        s(&report),
+        "--json",
+        "--backend",
+        "cpu",
+    ]));
+    let json: serde_json::Value =
+        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
     assert_eq!(json["pairs"], 4);
     assert!(json["psnr"].as_f64().unwrap() > 5.0);
     assert!(json["ssim"].as_f64().is_some() && json["l1"].as_f64().unwrap() < 1.0);
@@ -79,7 +142,17 @@ fn render_errors_name_the_file_and_exit_nonzero() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("broken.png");
     std::fs::write(&bad, b"\x89PNG\r\n\x1a\n truncated").unwrap();
-    let out = facade(&["render", "--model", s(&tmp.path().join("nope.fsw")), "--input", s(&bad), "--output", "x.png", "--backend", "cpu"]);
+    let out = facade(&[
+        "render",
+        "--model",
+        s(&tmp.path().join("nope.fsw")),
+        "--input",
+        s(&bad),
+        "--output",
+        "x.png",
+        "--backend",
+        "cpu",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nope.fsw"), "{err}");
@@ -87,23 +160,77 @@ fn render_errors_name_the_file_and_exit_nonzero() {
     let data = tmp.path().join("data");
     common::make_dataset(&data, 2, 32);
     let run = tmp.path().join("run");
-    ok(&facade(&["train", "--data", s(&data), "--out", s(&run), "--ngf", "4", "--size", "32", "--max-steps", "1", "--backend", "cpu"]));
-    let out = facade(&["render", "--model", s(&run), "--input", s(&bad), "--output", s(&tmp.path().join("o.png")), "--backend", "cpu"]);
+    ok(&facade(&[
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--ngf",
+        "4",
+        "--size",
+        "32",
+        "--max-steps",
+        "1",
+        "--backend",
+        "cpu",
+    ]));
+    let out = facade(&[
+        "render",
+        "--model",
+        s(&run),
+        "--input",
+        s(&bad),
+        "--output",
+        s(&tmp.path().join("o.png")),
+        "--backend",
+        "cpu",
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken.png"), "{err}");
 
-    let out = facade(&["train", "--data", s(&tmp.path().join("missing")), "--out", s(&tmp.path().join("run2")), "--backend", "cpu"]);
+    let out = facade(&[
+        "train",
+        "--data",
+        s(&tmp.path().join("missing")),
+        "--out",
+        s(&tmp.path().join("run2")),
+        "--backend",
+        "cpu",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
 }
 
 #[test]
 fn bench_prints_json_rows() {
-    let out = facade(&["bench", "--ngf", "4", "--size", "32", "--renders", "3", "--steps", "2", "--backend", "cpu", "--json"]);
+    let out = facade(&[
+        "bench",
+        "--ngf",
+        "4",
+        "--size",
+        "32",
+        "--renders",
+        "3",
+        "--steps",
+        "2",
+        "--backend",
+        "cpu",
+        "--json",
+    ]);
     let text = ok(&out);
-    let row: serde_json::Value = serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
-    for key in ["ngf", "size", "backend", "render_ms_p50", "render_ms_p95", "train_step_ms_p50", "peak_rss_mb"] {
+    let row: serde_json::Value =
+        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    for key in [
+        "ngf",
+        "size",
+        "backend",
+        "render_ms_p50",
+        "render_ms_p95",
+        "train_step_ms_p50",
+        "peak_rss_mb",
+    ] {
         assert!(row.get(key).is_some(), "missing {key}: {row}");
     }
     assert_eq!(row["ngf"], 4);

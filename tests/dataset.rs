@@ -23,7 +23,10 @@ fn opens_the_pix2pix_layout_in_natural_order_and_splits() {
     assert_eq!(names[11], "12", "10, 11, 12 come after 9");
     let (train, val) = ds.split_last(2);
     assert_eq!(train.len(), 10);
-    assert_eq!(val.pairs.iter().map(|p| p.name()).collect::<Vec<_>>(), ["11", "12"]);
+    assert_eq!(
+        val.pairs.iter().map(|p| p.name()).collect::<Vec<_>>(),
+        ["11", "12"]
+    );
 
     // A folder holding train/ opens its train split.
     let parent = tempfile::tempdir().unwrap();
@@ -40,8 +43,17 @@ fn pair_halves_are_photo_left_labels_right() {
     let pair = load_pair(&ds.pairs[0], &palette).unwrap();
     let truth = synthetic_layout(64, 1);
     assert_eq!(pair.photo.dimensions(), (64, 64));
-    let agree = pair.labels.ids.iter().zip(&truth.ids).filter(|(a, b)| a == b).count();
-    assert!(agree as f64 / truth.ids.len() as f64 > 0.97, "labels come from the right half");
+    let agree = pair
+        .labels
+        .ids
+        .iter()
+        .zip(&truth.ids)
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(
+        agree as f64 / truth.ids.len() as f64 > 0.97,
+        "labels come from the right half"
+    );
     let expected_photo = common::photo_for(&truth);
     let err = facade_studio::eval::metrics::mean_abs_error(&pair.photo, &expected_photo);
     assert!(err < 0.03, "photo comes from the left half (error {err})");
@@ -52,8 +64,12 @@ fn cmp_base_layout_is_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let palette = Palette::cmp_facades();
     let map = synthetic_layout(40, 2);
-    common::photo_for(&map).save(dir.path().join("cmp_b0001.jpg")).unwrap();
-    map.to_rgb(&palette).save(dir.path().join("cmp_b0001.png")).unwrap();
+    common::photo_for(&map)
+        .save(dir.path().join("cmp_b0001.jpg"))
+        .unwrap();
+    map.to_rgb(&palette)
+        .save(dir.path().join("cmp_b0001.png"))
+        .unwrap();
     let ds = Dataset::open(dir.path()).unwrap();
     assert_eq!(ds.layout, Layout::CmpBase);
     assert_eq!(ds.len(), 1);
@@ -88,11 +104,17 @@ fn augmentation_crops_and_flips_both_halves_alike() {
         batch.push(&resized, x, y, flip, &palette);
         assert_eq!(batch.input.len(), 3 * 64 * 64);
         for (a, b) in batch.input.iter().zip(&batch.target) {
-            assert!((a - b).abs() < 1e-6, "input and target differ after crop ({x},{y}) flip {flip}");
+            assert!(
+                (a - b).abs() < 1e-6,
+                "input and target differ after crop ({x},{y}) flip {flip}"
+            );
         }
     }
     assert!(seen.len() > 10, "crops vary with the seed");
-    assert!(seen.iter().any(|s| s.2) && seen.iter().any(|s| !s.2), "both flips occur");
+    assert!(
+        seen.iter().any(|s| s.2) && seen.iter().any(|s| !s.2),
+        "both flips occur"
+    );
     // Same seed, same augmentation.
     assert_eq!(draw_augmentation(&config, 3), draw_augmentation(&config, 3));
 }
@@ -107,14 +129,22 @@ fn prefetched_batches_are_reproducible_and_resumable() {
     let (pairs, bad) = preload(&ds, &palette, config.load_size, 2, &|_, _| {});
     assert!(bad.is_empty());
     let pairs = std::sync::Arc::new(pairs);
-    let schedule = || Schedule { pairs: 5, batch: 2, seed: 4 };
+    let schedule = || Schedule {
+        pairs: 5,
+        batch: 2,
+        seed: 4,
+    };
     assert_eq!(schedule().steps_per_epoch(), 2);
     let a = Prefetcher::start(pairs.clone(), palette.clone(), config, schedule(), 0, 2);
     let first: Vec<_> = (0..6).map(|_| a.next().unwrap()).collect();
     drop(a);
     let b = Prefetcher::start(pairs, palette, config, schedule(), 3, 2);
     let resumed: Vec<_> = (0..3).map(|_| b.next().unwrap()).collect();
-    assert_eq!(first[3..], resumed[..], "starting at step 3 gives the same batches as running to it");
+    assert_eq!(
+        first[3..],
+        resumed[..],
+        "starting at step 3 gives the same batches as running to it"
+    );
     assert_eq!(first[0].n, 2);
     assert_ne!(first[0], first[1]);
 }
@@ -129,12 +159,18 @@ fn bad_files_are_named_and_skipped() {
     common::make_dataset(dir.path(), 3, 32);
     let good = std::fs::read(dir.path().join("1.jpg")).unwrap();
     write(&dir.path().join("4.jpg"), &good[..good.len() / 3]); // truncated JPEG
-    image::RgbImage::new(30, 30).save(dir.path().join("5.png")).unwrap(); // not 2:1
+    image::RgbImage::new(30, 30)
+        .save(dir.path().join("5.png"))
+        .unwrap(); // not 2:1
     write(&dir.path().join("6.jpg"), b"this is not an image");
     let palette = Palette::cmp_facades();
     let ds = Dataset::open(dir.path()).unwrap();
     assert_eq!(ds.len(), 6);
-    for (name, needle) in [("4.jpg", "4.jpg"), ("5.png", "twice as wide"), ("6.jpg", "6.jpg")] {
+    for (name, needle) in [
+        ("4.jpg", "4.jpg"),
+        ("5.png", "twice as wide"),
+        ("6.jpg", "6.jpg"),
+    ] {
         let src = ds.pairs.iter().find(|p| p.path.ends_with(name)).unwrap();
         let err = match load_pair(src, &palette) {
             Ok(_) => panic!("{name} was accepted"),
@@ -149,7 +185,12 @@ fn bad_files_are_named_and_skipped() {
 
     let empty = tempfile::tempdir().unwrap();
     let err = Dataset::open(empty.path()).unwrap_err().to_string();
-    assert!(err.contains("no image pairs") && err.contains("download"), "{err}");
-    let err = Dataset::open(&empty.path().join("missing")).unwrap_err().to_string();
+    assert!(
+        err.contains("no image pairs") && err.contains("download"),
+        "{err}"
+    );
+    let err = Dataset::open(&empty.path().join("missing"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("missing"), "{err}");
 }

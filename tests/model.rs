@@ -11,11 +11,21 @@ fn paper_sized_models_have_the_published_parameter_counts() {
     let g = config.init_generator(&device);
     let d = config.init_discriminator(&device);
     let (gp, dp) = (g.num_params() as f64, d.num_params() as f64);
-    assert!((gp / 54.4e6 - 1.0).abs() < 0.01, "generator has {gp} parameters");
-    assert!((dp / 2.77e6 - 1.0).abs() < 0.01, "discriminator has {dp} parameters");
+    assert!(
+        (gp / 54.4e6 - 1.0).abs() < 0.01,
+        "generator has {gp} parameters"
+    );
+    assert!(
+        (dp / 2.77e6 - 1.0).abs() < 0.01,
+        "discriminator has {dp} parameters"
+    );
     // ngf 32: the 13.6 M the CPU-friendly default is sized by.
     let g32 = ModelConfig::new().with_ngf(32).init_generator(&device);
-    assert!((g32.num_params() as f64 / 13.6e6 - 1.0).abs() < 0.01, "{}", g32.num_params());
+    assert!(
+        (g32.num_params() as f64 / 13.6e6 - 1.0).abs() < 0.01,
+        "{}",
+        g32.num_params()
+    );
 }
 
 #[test]
@@ -28,12 +38,19 @@ fn output_shapes_match_the_paper() {
     let y = g.forward(x.clone(), &mut DropoutMasks::off());
     assert_eq!(y.dims(), [1, 3, 256, 256]);
     let logits = d.forward(Tensor::cat(vec![x, y.clone()], 1));
-    assert_eq!(logits.dims(), [1, 1, 30, 30], "70×70 PatchGAN gives 30×30 at 256 px");
+    assert_eq!(
+        logits.dims(),
+        [1, 1, 30, 30],
+        "70×70 PatchGAN gives 30×30 at 256 px"
+    );
     // tanh output
     let v = y.into_data().try_into_vec::<f32>().unwrap();
     assert!(v.iter().all(|v| (-1.0..=1.0).contains(v)));
     // A wide canvas renders too (fully convolutional).
-    let wide = g.forward(Tensor::<4>::zeros([1, 3, 256, 512], &device), &mut DropoutMasks::off());
+    let wide = g.forward(
+        Tensor::<4>::zeros([1, 3, 256, 512], &device),
+        &mut DropoutMasks::off(),
+    );
     assert_eq!(wide.dims(), [1, 3, 256, 512]);
 }
 
@@ -58,7 +75,10 @@ fn weights_start_normal_with_std_0_02() {
     g.visit(&mut s);
     let mean = s.0 / s.2 as f64;
     let std = (s.1 / s.2 as f64 - mean * mean).sqrt();
-    assert!(mean.abs() < 1e-3 && (std - 0.02).abs() < 1e-3, "mean {mean} std {std}");
+    assert!(
+        mean.abs() < 1e-3 && (std - 0.02).abs() < 1e-3,
+        "mean {mean} std {std}"
+    );
 }
 
 #[test]
@@ -69,8 +89,17 @@ fn dropout_seeds_give_variations_and_seed_off_is_deterministic() {
     assert!(config.has_dropout(4));
     device.seed(3);
     let g = config.init_generator(&device);
-    let x = Tensor::<4>::random([1, 3, 64, 64], burn::tensor::Distribution::Uniform(-1.0, 1.0), &device);
-    let run = |m: &mut DropoutMasks| g.forward(x.clone(), m).into_data().try_into_vec::<f32>().unwrap();
+    let x = Tensor::<4>::random(
+        [1, 3, 64, 64],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let run = |m: &mut DropoutMasks| {
+        g.forward(x.clone(), m)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
     let off1 = run(&mut DropoutMasks::off());
     let off2 = run(&mut DropoutMasks::off());
     assert_eq!(off1, off2);

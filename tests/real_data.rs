@@ -14,7 +14,9 @@ fn facades() -> Option<PathBuf> {
     match std::env::var("FACADES_DIR") {
         Ok(d) if !d.is_empty() => Some(PathBuf::from(d).join("train")),
         _ => {
-            eprintln!("SKIPPED: FACADES_DIR is not set; set it to the facades folder to run the real-data tests");
+            eprintln!(
+                "SKIPPED: FACADES_DIR is not set; set it to the facades folder to run the real-data tests"
+            );
             None
         }
     }
@@ -42,9 +44,14 @@ fn all_400_training_pairs_load_with_the_expected_class_shares() {
     // The README's table: background 22.5 %, facade 36.8 %, window 13.6 %, door 1.5 %, cornice
     // 2.7 %, sill 3.6 %, balcony 4.6 %, blind 0.7 %, deco 1.4 %, molding 7.6 %, pillar 0.6 %,
     // shop 4.3 %.
-    let expected = [0.225, 0.368, 0.136, 0.015, 0.027, 0.036, 0.046, 0.007, 0.014, 0.076, 0.006, 0.043];
+    let expected = [
+        0.225, 0.368, 0.136, 0.015, 0.027, 0.036, 0.046, 0.007, 0.014, 0.076, 0.006, 0.043,
+    ];
     for (class, (got, want)) in shares.iter().zip(expected).enumerate() {
-        assert!((got - want).abs() < 0.01, "class {class}: {got:.4} vs {want}");
+        assert!(
+            (got - want).abs() < 0.01,
+            "class {class}: {got:.4} vs {want}"
+        );
     }
 }
 
@@ -70,12 +77,33 @@ fn twenty_training_steps_on_the_real_data() {
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
-    assert!(matches!(events.last(), Some(TrainEvent::Finished { step: 20, .. })), "{:?}", events.last());
-    assert!(events.iter().any(|e| matches!(e, TrainEvent::Started { train_pairs: 360, skipped: 0, .. })));
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Finished { step: 20, .. })),
+        "{:?}",
+        events.last()
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        TrainEvent::Started {
+            train_pairs: 360,
+            skipped: 0,
+            ..
+        }
+    )));
     let losses: Vec<_> = events
         .iter()
-        .filter_map(|e| if let TrainEvent::Losses(l) = e { Some(*l) } else { None })
+        .filter_map(|e| {
+            if let TrainEvent::Losses(l) = e {
+                Some(*l)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(losses.len(), 20);
-    assert!(losses.iter().all(|l| l.g_l1.is_finite() && l.d_real.is_finite()));
+    assert!(
+        losses
+            .iter()
+            .all(|l| l.g_l1.is_finite() && l.d_real.is_finite())
+    );
 }

@@ -5,8 +5,8 @@ mod common;
 
 use facade_studio::backend::BackendChoice;
 use facade_studio::checkpoint;
-use facade_studio::data::augment::resize_pair;
 use facade_studio::data::Batch;
+use facade_studio::data::augment::resize_pair;
 use facade_studio::data::dataset::{Dataset, load_pair};
 use facade_studio::events::TrainEvent;
 use facade_studio::palette::Palette;
@@ -30,7 +30,13 @@ fn fixed_batch(size: u32) -> Batch {
 fn l1_falls_by_half_on_one_fixed_pair() {
     let size = 32;
     let batch = fixed_batch(size);
-    let mut trainer = GanTrainer::new(common::tiny_model(size as usize), &Device::flex(), 1, 0.5, 100.0);
+    let mut trainer = GanTrainer::new(
+        common::tiny_model(size as usize),
+        &Device::flex(),
+        1,
+        0.5,
+        100.0,
+    );
     let mut l1 = Vec::new();
     let mut d_total = Vec::new();
     for step in 0..300 {
@@ -45,7 +51,10 @@ fn l1_falls_by_half_on_one_fixed_pair() {
     // D is learning too: its loss moves away from the start (2·ln 2 for a coin-flip D).
     let d_first: f32 = d_total[..5].iter().sum::<f32>() / 5.0;
     let d_later: f32 = d_total[50..60].iter().sum::<f32>() / 10.0;
-    assert!((d_later - d_first).abs() > 0.05, "D loss stuck at {d_first} → {d_later}");
+    assert!(
+        (d_later - d_first).abs() > 0.05,
+        "D loss stuck at {d_first} → {d_later}"
+    );
 }
 
 fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bool) -> TrainJob {
@@ -86,10 +95,27 @@ fn a_run_checkpoints_and_resumes_with_the_same_step_count() {
     common::make_dataset(data.path(), 4, 32);
     let run = tempfile::tempdir().unwrap();
     let events = run_to_end(job(data.path(), run.path(), 7, false));
-    assert!(matches!(events.last(), Some(TrainEvent::Finished { step: 7, .. })));
-    assert!(events.iter().any(|e| matches!(e, TrainEvent::Started { train_pairs: 3, start_step: 0, .. })));
-    assert!(events.iter().any(|e| matches!(e, TrainEvent::Sample { .. })));
-    let steps: Vec<u64> = checkpoint::list_checkpoints(run.path()).iter().map(|c| c.0).collect();
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished { step: 7, .. })
+    ));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        TrainEvent::Started {
+            train_pairs: 3,
+            start_step: 0,
+            ..
+        }
+    )));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Sample { .. }))
+    );
+    let steps: Vec<u64> = checkpoint::list_checkpoints(run.path())
+        .iter()
+        .map(|c| c.0)
+        .collect();
     assert_eq!(steps, [7, 6, 3]);
     assert!(run.path().join("samples/step-00000002.png").is_file());
     assert!(run.path().join("config.json").is_file());
@@ -102,11 +128,21 @@ fn a_run_checkpoints_and_resumes_with_the_same_step_count() {
     // Resume to 10 steps: starts at 7, the log has each step once.
     let events = run_to_end(job(data.path(), run.path(), 10, true));
     assert!(
-        events.iter().any(|e| matches!(e, TrainEvent::Started { start_step: 7, total_steps: 10, .. })),
+        events.iter().any(|e| matches!(
+            e,
+            TrainEvent::Started {
+                start_step: 7,
+                total_steps: 10,
+                ..
+            }
+        )),
         "{events:?}"
     );
     let rows = loss_log::read(&run.path().join(loss_log::FILE_NAME)).unwrap();
-    assert_eq!(rows.iter().map(|r| r.step).collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+    assert_eq!(
+        rows.iter().map(|r| r.step).collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
 }
 
 fn run_to_end_allow_fail(job: TrainJob) -> Vec<TrainEvent> {
@@ -153,7 +189,10 @@ fn a_saved_checkpoint_renders_bit_identically() {
     // Re-save the loaded generator and load again: still identical.
     let resaved = run.path().join("resaved.fsw");
     checkpoint::save_model(&resaved, &from_model.meta, &from_model.generator).unwrap();
-    let c = Renderer::load(&resaved, cpu()).unwrap().render(&map, None).unwrap();
+    let c = Renderer::load(&resaved, cpu())
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
     assert_eq!(a, c);
     assert_eq!(a.dimensions(), (32, 32));
     let varied = from_model.render(&map, Some(5)).unwrap();
@@ -170,8 +209,14 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
     let bytes = std::fs::read(&model).unwrap();
     let torn = run.path().join("torn.fsw");
     std::fs::write(&torn, &bytes[..bytes.len() / 2]).unwrap();
-    let err = Renderer::load(&torn, facade_studio::backend::cpu_device()).err().unwrap().to_string();
-    assert!(err.contains("torn.fsw") && err.contains("checksum"), "{err}");
+    let err = Renderer::load(&torn, facade_studio::backend::cpu_device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("torn.fsw") && err.contains("checksum"),
+        "{err}"
+    );
     let flipped = run.path().join("flipped.fsw");
     let mut b2 = bytes.clone();
     let mid = b2.len() / 2;
@@ -180,8 +225,14 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
     assert!(Renderer::load(&flipped, facade_studio::backend::cpu_device()).is_err());
     let junk = run.path().join("junk.fsw");
     std::fs::write(&junk, b"hello").unwrap();
-    let err = Renderer::load(&junk, facade_studio::backend::cpu_device()).err().unwrap().to_string();
-    assert!(err.contains("junk.fsw") && err.contains("not a Facade Studio weights file"), "{err}");
+    let err = Renderer::load(&junk, facade_studio::backend::cpu_device())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("junk.fsw") && err.contains("not a Facade Studio weights file"),
+        "{err}"
+    );
     // A torn newest checkpoint: resume falls back to the previous one with a warning.
     let newest = checkpoint::list_checkpoints(run.path())[0].1.clone();
     let nb = std::fs::read(&newest).unwrap();
@@ -189,7 +240,20 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
     let handle = spawn(job(data.path(), run.path(), 5, true));
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
-    assert!(events.iter().any(|e| matches!(e, TrainEvent::Warning(w) if w.contains("checksum"))), "{events:?}");
-    assert!(events.iter().any(|e| matches!(e, TrainEvent::Started { start_step: 3, .. })), "{events:?}");
-    assert!(matches!(events.last(), Some(TrainEvent::Finished { step: 5, .. })), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Warning(w) if w.contains("checksum"))),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TrainEvent::Started { start_step: 3, .. })),
+        "{events:?}"
+    );
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Finished { step: 5, .. })),
+        "{events:?}"
+    );
 }

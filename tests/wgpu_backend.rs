@@ -43,8 +43,14 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
     checkpoint::save_model(&path, &meta, &generator).unwrap();
 
     let map = facade_studio::bench::synthetic_layout(64, 2);
-    let on_cpu = Renderer::load(&path, cpu).unwrap().render(&map, None).unwrap();
-    let on_gpu = Renderer::load(&path, gpu.clone()).unwrap().render(&map, None).unwrap();
+    let on_cpu = Renderer::load(&path, cpu)
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
+    let on_gpu = Renderer::load(&path, gpu.clone())
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
     let diffs: Vec<i32> = on_cpu
         .as_raw()
         .iter()
@@ -53,7 +59,10 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
         .collect();
     let max = diffs.iter().max().copied().unwrap_or(0);
     let mean = diffs.iter().sum::<i32>() as f64 / diffs.len() as f64;
-    assert!(max <= 3 && mean < 0.5, "wgpu and CPU renders differ: max {max}, mean {mean}");
+    assert!(
+        max <= 3 && mean < 0.5,
+        "wgpu and CPU renders differ: max {max}, mean {mean}"
+    );
 
     // A few training steps on the GPU path give finite losses.
     let mut trainer = GanTrainer::new(config, &gpu.device, 1, 0.5, 100.0);

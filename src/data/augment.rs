@@ -108,15 +108,24 @@ impl Batch {
 pub fn draw_augmentation(config: &AugmentConfig, sample_seed: u64) -> (u32, u32, bool) {
     let mut rng = StdRng::seed_from_u64(sample_seed);
     let room = config.load_size - config.crop_size;
-    let x = if room > 0 { rng.random_range(0..=room) } else { 0 };
-    let y = if room > 0 { rng.random_range(0..=room) } else { 0 };
+    let x = if room > 0 {
+        rng.random_range(0..=room)
+    } else {
+        0
+    };
+    let y = if room > 0 {
+        rng.random_range(0..=room)
+    } else {
+        0
+    };
     let flip = config.flip && rng.random_bool(0.5);
     (x, y, flip)
 }
 
 /// A seed that mixes the run seed with a position (SplitMix64 finaliser).
 pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z = seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

@@ -58,7 +58,10 @@ fn is_image(path: &Path) -> bool {
 
 /// Sorts `2.jpg` before `10.jpg`: numeric stems by number, the rest by name after them.
 fn natural_key(path: &Path) -> (u64, String) {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let digits: String = stem.chars().filter(|c| c.is_ascii_digit()).collect();
     (digits.parse().unwrap_or(u64::MAX), stem)
 }
@@ -83,7 +86,8 @@ impl Dataset {
         }
         files.sort_by_key(|p| natural_key(p));
         let is_cmp = files.iter().any(|p| {
-            p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("cmp_"))
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("cmp_"))
                 && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
         });
         let (layout, pairs) = if is_cmp {

@@ -43,7 +43,8 @@ pub fn preload(
                     if i >= total {
                         break;
                     }
-                    let result = load_pair(&dataset.pairs[i], palette).map(|p| resize_pair(&p, load_size));
+                    let result =
+                        load_pair(&dataset.pairs[i], palette).map(|p| resize_pair(&p, load_size));
                     if let Ok(mut slots) = slots_ptr.lock() {
                         slots[i] = Some(result);
                     }
@@ -90,7 +91,9 @@ impl Schedule {
 
     fn order(&self, epoch: u64) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.pairs).collect();
-        order.shuffle(&mut StdRng::seed_from_u64(mix_seed(self.seed, epoch, 0x5EED)));
+        order.shuffle(&mut StdRng::seed_from_u64(mix_seed(
+            self.seed, epoch, 0x5EED,
+        )));
         order
     }
 
@@ -98,7 +101,9 @@ impl Schedule {
     pub fn indices(&self, step: u64) -> Vec<usize> {
         let order = self.order(self.epoch_of(step));
         let k = (step % self.steps_per_epoch()) as usize;
-        (0..self.batch).map(|j| order[(k * self.batch + j) % self.pairs]).collect()
+        (0..self.batch)
+            .map(|j| order[(k * self.batch + j) % self.pairs])
+            .collect()
     }
 }
 
@@ -134,7 +139,10 @@ impl Prefetcher {
                     let mut batch = Batch::new(augment.crop_size as usize);
                     for j in 0..schedule.batch {
                         let idx = order[(k * schedule.batch + j) % schedule.pairs];
-                        let (x, y, flip) = draw_augmentation(&augment, mix_seed(schedule.seed, step, j as u64 + 1));
+                        let (x, y, flip) = draw_augmentation(
+                            &augment,
+                            mix_seed(schedule.seed, step, j as u64 + 1),
+                        );
                         batch.push(&pairs[idx], x, y, flip, &palette);
                     }
                     if tx.send(batch).is_err() {

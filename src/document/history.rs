@@ -68,10 +68,21 @@ impl Patch {
 
     fn apply(&self, map: &mut LabelMap, forward: bool) {
         match self {
-            Patch::Region { x, y, w, before, after, .. } => {
-                write_region(map, *x, *y, *w, if forward { after } else { before })
+            Patch::Region {
+                x,
+                y,
+                w,
+                before,
+                after,
+                ..
+            } => write_region(map, *x, *y, *w, if forward { after } else { before }),
+            Patch::Whole { before, after } => {
+                *map = if forward {
+                    after.clone()
+                } else {
+                    before.clone()
+                }
             }
-            Patch::Whole { before, after } => *map = if forward { after.clone() } else { before.clone() },
         }
     }
 }
@@ -97,14 +108,18 @@ impl History {
     }
 
     pub fn undo(&mut self, map: &mut LabelMap) -> bool {
-        let Some(p) = self.done.pop() else { return false };
+        let Some(p) = self.done.pop() else {
+            return false;
+        };
         p.apply(map, false);
         self.undone.push(p);
         true
     }
 
     pub fn redo(&mut self, map: &mut LabelMap) -> bool {
-        let Some(p) = self.undone.pop() else { return false };
+        let Some(p) = self.undone.pop() else {
+            return false;
+        };
         p.apply(map, true);
         self.done.push(p);
         true

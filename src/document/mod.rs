@@ -4,6 +4,7 @@
 pub mod history;
 pub mod project;
 pub mod raster;
+pub mod sample;
 
 use crate::label_map::LabelMap;
 use history::{History, Patch};
@@ -15,11 +16,20 @@ pub type Point = (i32, i32);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Edit {
     /// A freehand stroke through `points` with a round brush of `radius` (0 = one pixel).
-    Stroke { points: Vec<Point>, radius: u32, class: u8 },
+    Stroke {
+        points: Vec<Point>,
+        radius: u32,
+        class: u8,
+    },
     /// A filled axis-aligned rectangle between two corners (inclusive).
     Rect { a: Point, b: Point, class: u8 },
     /// A straight line of `radius` between two points.
-    Line { a: Point, b: Point, radius: u32, class: u8 },
+    Line {
+        a: Point,
+        b: Point,
+        radius: u32,
+        class: u8,
+    },
     /// Flood fill of the 4-connected region of equal class at `at`.
     Fill { at: Point, class: u8 },
     /// Replace the whole map (new canvas, import, random sample).
@@ -143,7 +153,11 @@ impl Document {
 /// Applies an edit to a map (no history).
 pub fn paint(map: &mut LabelMap, edit: &Edit) {
     match edit {
-        Edit::Stroke { points, radius, class } => {
+        Edit::Stroke {
+            points,
+            radius,
+            class,
+        } => {
             let mut prev = points.first().copied();
             for &p in points {
                 raster::stamp_segment(map, prev.unwrap_or(p), p, *radius, *class);
@@ -151,7 +165,12 @@ pub fn paint(map: &mut LabelMap, edit: &Edit) {
             }
         }
         Edit::Rect { a, b, class } => raster::fill_rect(map, *a, *b, *class),
-        Edit::Line { a, b, radius, class } => raster::stamp_segment(map, *a, *b, *radius, *class),
+        Edit::Line {
+            a,
+            b,
+            radius,
+            class,
+        } => raster::stamp_segment(map, *a, *b, *radius, *class),
         Edit::Fill { at, class } => raster::flood_fill(map, *at, *class),
         Edit::Replace(new) => *map = new.clone(),
     }

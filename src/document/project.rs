@@ -69,7 +69,9 @@ impl Project {
         let mut ids = Vec::with_capacity(expected as usize);
         for &(c, n) in &self.runs {
             if c as usize >= classes {
-                return Err(bad(format!("uses class {c}, but the palette has {classes} classes")));
+                return Err(bad(format!(
+                    "uses class {c}, but the palette has {classes} classes"
+                )));
             }
             ids.extend(std::iter::repeat_n(c, n as usize));
         }
@@ -85,11 +87,17 @@ impl Project {
     pub fn load(path: &Path) -> Result<Project> {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.len() > 256 * 1024 * 1024 {
-            return Err(Error::bad_file(path, "is larger than 256 MB; it is not a Facade Studio project"));
+            return Err(Error::bad_file(
+                path,
+                "is larger than 256 MB; it is not a Facade Studio project",
+            ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         ron::from_str(&text).map_err(|e| {
-            Error::bad_file(path, format!("is not a readable Facade Studio project ({e})"))
+            Error::bad_file(
+                path,
+                format!("is not a readable Facade Studio project ({e})"),
+            )
         })
     }
 }

@@ -66,7 +66,10 @@ pub fn evaluate(
         progress(i + 1, dataset.len());
     }
     if n == 0 {
-        return Err(Error::bad_file(&dataset.root, "no pair could be read for evaluation"));
+        return Err(Error::bad_file(
+            &dataset.root,
+            "no pair could be read for evaluation",
+        ));
     }
     let k = n as f64;
     Ok((

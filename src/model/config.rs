@@ -54,7 +54,10 @@ impl ModelConfig {
             ));
         }
         if self.ngf == 0 || self.ndf == 0 || self.ngf > 512 || self.ndf > 512 {
-            return Err(format!("widths ngf={} ndf={} must be between 1 and 512", self.ngf, self.ndf));
+            return Err(format!(
+                "widths ngf={} ndf={} must be between 1 and 512",
+                self.ngf, self.ndf
+            ));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} must be in [0, 1)", self.dropout));

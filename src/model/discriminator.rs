@@ -46,7 +46,11 @@ impl Discriminator {
             .iter()
             .map(|&(cin, cout, stride, normalised)| DiscBlock {
                 conv: conv(cin, cout, stride, bias || !normalised),
-                norm: if normalised { Norm::new(config.norm, cout, device) } else { None },
+                norm: if normalised {
+                    Norm::new(config.norm, cout, device)
+                } else {
+                    None
+                },
             })
             .collect();
         let head = conv(ndf * 8, 1, 1, true);

@@ -14,7 +14,10 @@ pub struct DropoutMasks {
 impl DropoutMasks {
     /// No dropout: the deterministic output.
     pub fn off() -> Self {
-        DropoutMasks { rng: None, rate: 0.0 }
+        DropoutMasks {
+            rng: None,
+            rate: 0.0,
+        }
     }
 
     pub fn seeded(seed: u64, rate: f64) -> Self {
@@ -37,7 +40,13 @@ impl DropoutMasks {
         let scale = (1.0 / keep) as f32;
         let n: usize = dims.iter().product();
         let mask: Vec<f32> = (0..n)
-            .map(|_| if rng.random::<f64>() < keep { scale } else { 0.0 })
+            .map(|_| {
+                if rng.random::<f64>() < keep {
+                    scale
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let device = x.device();
         let mask = Tensor::<4>::from_data(TensorData::new(mask, dims), &device);

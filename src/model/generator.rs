@@ -2,9 +2,9 @@
 //! no norm on the outermost and innermost), mirrored decoder blocks (ReLU → ConvTranspose 4×4 s2 →
 //! norm → dropout on the inner full-width blocks) with skip connections, and a tanh output.
 
+use burn::nn::Initializer;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::Initializer;
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu};
 
@@ -13,7 +13,10 @@ use super::{DropoutMasks, ModelConfig, NormKind};
 
 /// The initialisation pix2pix uses for every convolution: N(0, 0.02).
 pub(crate) fn init_normal() -> Initializer {
-    Initializer::Normal { mean: 0.0, std: 0.02 }
+    Initializer::Normal {
+        mean: 0.0,
+        std: 0.02,
+    }
 }
 
 #[derive(Module, Debug)]
@@ -44,7 +47,11 @@ impl Generator {
         let mut downs = Vec::with_capacity(n);
         let mut ups = Vec::with_capacity(n);
         for level in 0..n {
-            let c_in = if level == 0 { config.in_channels } else { config.width(level - 1) };
+            let c_in = if level == 0 {
+                config.in_channels
+            } else {
+                config.width(level - 1)
+            };
             let c_out = config.width(level);
             let conv = Conv2dConfig::new([c_in, c_out], [4, 4])
                 .with_stride([2, 2])
@@ -53,18 +60,33 @@ impl Generator {
                 .with_initializer(init_normal())
                 .init(device);
             let innermost = level + 1 == n;
-            let norm_layer = if level == 0 || innermost { None } else { Norm::new(norm, c_out, device) };
-            downs.push(DownBlock { conv, norm: norm_layer });
+            let norm_layer = if level == 0 || innermost {
+                None
+            } else {
+                Norm::new(norm, c_out, device)
+            };
+            downs.push(DownBlock {
+                conv,
+                norm: norm_layer,
+            });
 
             let up_in = if innermost { c_out } else { 2 * c_out };
-            let up_out = if level == 0 { config.out_channels } else { c_in };
+            let up_out = if level == 0 {
+                config.out_channels
+            } else {
+                c_in
+            };
             let conv = ConvTranspose2dConfig::new([up_in, up_out], [4, 4])
                 .with_stride([2, 2])
                 .with_padding([1, 1])
                 .with_bias(bias || level == 0)
                 .with_initializer(init_normal())
                 .init(device);
-            let norm_layer = if level == 0 { None } else { Norm::new(norm, up_out, device) };
+            let norm_layer = if level == 0 {
+                None
+            } else {
+                Norm::new(norm, up_out, device)
+            };
             ups.push(UpBlock {
                 conv,
                 norm: norm_layer,

@@ -51,9 +51,15 @@ pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
         if model.is_file() {
             return Ok(model);
         }
-        return Err(Error::bad_file(path, "holds no checkpoint or model.fsw; train into it first, or pass a .fsw file"));
+        return Err(Error::bad_file(
+            path,
+            "holds no checkpoint or model.fsw; train into it first, or pass a .fsw file",
+        ));
     }
-    Err(Error::bad_file(path, "does not exist; pass a .fsw model file or a run folder"))
+    Err(Error::bad_file(
+        path,
+        "does not exist; pass a .fsw model file or a run folder",
+    ))
 }
 
 /// Encodes label maps as a `[n, 3, h, w]` batch on `device`.

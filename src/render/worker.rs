@@ -30,7 +30,11 @@ pub struct RenderWorker {
 impl RenderWorker {
     /// Starts the worker on `backend` and loads `model`. `wake` is called after each event (the
     /// UI passes its repaint request).
-    pub fn start(model: PathBuf, backend: BackendChoice, wake: Box<dyn Fn() + Send>) -> RenderWorker {
+    pub fn start(
+        model: PathBuf,
+        backend: BackendChoice,
+        wake: Box<dyn Fn() + Send>,
+    ) -> RenderWorker {
         let slot: Slot = Arc::new((Mutex::new(Pending::default()), Condvar::new()));
         let (tx, rx) = unbounded();
         let thread_slot = slot.clone();
@@ -73,7 +77,13 @@ impl Drop for RenderWorker {
     }
 }
 
-fn worker_loop(slot: Slot, tx: Sender<RenderEvent>, model: PathBuf, choice: BackendChoice, wake: Box<dyn Fn() + Send>) {
+fn worker_loop(
+    slot: Slot,
+    tx: Sender<RenderEvent>,
+    model: PathBuf,
+    choice: BackendChoice,
+    wake: Box<dyn Fn() + Send>,
+) {
     let send = |e: RenderEvent| {
         let _ = tx.send(e);
         wake();
@@ -88,7 +98,9 @@ fn worker_loop(slot: Slot, tx: Sender<RenderEvent>, model: PathBuf, choice: Back
     };
     let mut renderer: Option<Renderer> = None;
     let load = |path: PathBuf, renderer: &mut Option<Renderer>| {
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Renderer::load(&path, device.clone())));
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Renderer::load(&path, device.clone())
+        }));
         match loaded {
             Ok(Ok(r)) => {
                 send(RenderEvent::ModelReady {
@@ -100,7 +112,10 @@ fn worker_loop(slot: Slot, tx: Sender<RenderEvent>, model: PathBuf, choice: Back
                 *renderer = Some(r);
             }
             Ok(Err(e)) => send(RenderEvent::ModelFailed(e.to_string())),
-            Err(_) => send(RenderEvent::ModelFailed(format!("{}: loading crashed", path.display()))),
+            Err(_) => send(RenderEvent::ModelFailed(format!(
+                "{}: loading crashed",
+                path.display()
+            ))),
         }
     };
     load(model, &mut renderer);
@@ -126,7 +141,9 @@ fn worker_loop(slot: Slot, tx: Sender<RenderEvent>, model: PathBuf, choice: Back
             continue;
         };
         let started = Instant::now();
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.render(&request.map, Some(request.seed))));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            r.render(&request.map, Some(request.seed))
+        }));
         match result {
             Ok(Ok(image)) => send(RenderEvent::Rendered {
                 revision: request.revision,

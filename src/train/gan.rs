@@ -19,7 +19,9 @@ pub struct Losses {
 
 impl Losses {
     pub fn is_finite(&self) -> bool {
-        [self.g_gan, self.g_l1, self.d_real, self.d_fake].iter().all(|v| v.is_finite())
+        [self.g_gan, self.g_l1, self.d_real, self.d_fake]
+            .iter()
+            .all(|v| v.is_finite())
     }
 }
 
@@ -37,12 +39,21 @@ pub struct GanTrainer {
 
 /// Adam as pix2pix uses it (β1 = 0.5, β2 = 0.999, ε = 1e-8).
 pub fn adam(beta1: f32) -> ModuleOptimizer {
-    AdamConfig::new().with_beta_1(beta1).with_epsilon(1e-8).init()
+    AdamConfig::new()
+        .with_beta_1(beta1)
+        .with_epsilon(1e-8)
+        .init()
 }
 
 impl GanTrainer {
     /// Fresh models on `device` (autodiff is switched on here), initialised from `seed`.
-    pub fn new(config: ModelConfig, device: &Device, seed: u64, beta1: f32, l1_weight: f32) -> GanTrainer {
+    pub fn new(
+        config: ModelConfig,
+        device: &Device,
+        seed: u64,
+        beta1: f32,
+        l1_weight: f32,
+    ) -> GanTrainer {
         let device = device.clone().autodiff();
         device.seed(seed);
         let generator = config.init_generator(&device);
@@ -73,7 +84,9 @@ impl GanTrainer {
         let fake = self.generator.forward(input.clone(), &mut masks);
 
         // Discriminator: real pairs → 1, fake pairs (no gradient into G) → 0.
-        let real_logits = self.discriminator.forward(Tensor::cat(vec![input.clone(), target.clone()], 1));
+        let real_logits = self
+            .discriminator
+            .forward(Tensor::cat(vec![input.clone(), target.clone()], 1));
         let fake_logits = self
             .discriminator
             .forward(Tensor::cat(vec![input.clone(), fake.clone().detach()], 1));
@@ -85,7 +98,10 @@ impl GanTrainer {
 
         // Generator: fool the updated D, stay close to the photo. D's weights get no gradient.
         let frozen = self.discriminator.clone().no_grad();
-        let g_gan = bce_with_logits(frozen.forward(Tensor::cat(vec![input, fake.clone()], 1)), true);
+        let g_gan = bce_with_logits(
+            frozen.forward(Tensor::cat(vec![input, fake.clone()], 1)),
+            true,
+        );
         let g_l1 = l1(fake, target);
         let g_loss = g_gan.clone() + g_l1.clone() * self.l1_weight;
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);

@@ -62,7 +62,10 @@ impl LossLog {
     /// Opens the log of `run_dir` for a run that starts at `start_step`.
     pub fn open(run_dir: &Path, start_step: u64) -> Result<LossLog> {
         let path = run_dir.join(FILE_NAME);
-        let kept: Vec<StepLosses> = read(&path)?.into_iter().filter(|r| r.step < start_step).collect();
+        let kept: Vec<StepLosses> = read(&path)?
+            .into_iter()
+            .filter(|r| r.step < start_step)
+            .collect();
         let mut text = String::from(HEADER);
         text.push('\n');
         for r in &kept {
@@ -70,7 +73,10 @@ impl LossLog {
             text.push('\n');
         }
         atomic_write(&path, text.as_bytes())?;
-        let file = OpenOptions::new().append(true).open(&path).map_err(|e| Error::io(&path, e))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
         Ok(LossLog { path, file })
     }
 

@@ -9,9 +9,9 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 use image::RgbImage;
 
+use super::TrainConfig;
 use super::gan::{GanTrainer, adam};
 use super::loss_log::LossLog;
-use super::TrainConfig;
 use crate::backend::{self, BackendChoice};
 use crate::checkpoint::{self, Meta, TrainState};
 use crate::data::augment::{AugmentConfig, Resized};
@@ -95,7 +95,11 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
     }
 }
 
-fn load_resume_state(job: &TrainJob, device: &burn::prelude::Device, events: &Sender<TrainEvent>) -> Result<TrainState> {
+fn load_resume_state(
+    job: &TrainJob,
+    device: &burn::prelude::Device,
+    events: &Sender<TrainEvent>,
+) -> Result<TrainState> {
     let found = checkpoint::list_checkpoints(&job.run_dir);
     if found.is_empty() {
         return Err(Error::bad_file(
@@ -105,10 +109,17 @@ fn load_resume_state(job: &TrainJob, device: &burn::prelude::Device, events: &Se
     }
     let mut last_error = None;
     for (_, path) in found {
-        match checkpoint::load_checkpoint(&path, &device.clone().autodiff(), adam(job.train.beta1), adam(job.train.beta1)) {
+        match checkpoint::load_checkpoint(
+            &path,
+            &device.clone().autodiff(),
+            adam(job.train.beta1),
+            adam(job.train.beta1),
+        ) {
             Ok(state) => return Ok(state),
             Err(e) => {
-                let _ = events.send(TrainEvent::Warning(format!("{e} — trying the previous checkpoint")));
+                let _ = events.send(TrainEvent::Warning(format!(
+                    "{e} — trying the previous checkpoint"
+                )));
                 last_error = Some(e);
             }
         }
@@ -124,7 +135,9 @@ fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> 
     for (row, pair) in samples.iter().enumerate() {
         let input = crate::render::encode(&[&pair.labels], palette, &device);
         let out = generator.forward(input, &mut crate::model::DropoutMasks::off());
-        let pred = tensor_to_images(out)?.pop().ok_or_else(|| Error::msg("empty render"))?;
+        let pred = tensor_to_images(out)?
+            .pop()
+            .ok_or_else(|| Error::msg("empty render"))?;
         let y = row as i64 * s as i64;
         image::imageops::replace(&mut grid, &pair.labels.to_rgb(palette), 0, y);
         image::imageops::replace(&mut grid, &pair.photo, s as i64, y);
@@ -139,11 +152,16 @@ fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> 
         model: &'a ModelConfig,
         train: &'a TrainConfig,
     }
-    let text = serde_json::to_vec_pretty(&RunConfig { model, train }).map_err(|e| Error::msg(e.to_string()))?;
+    let text = serde_json::to_vec_pretty(&RunConfig { model, train })
+        .map_err(|e| Error::msg(e.to_string()))?;
     atomic_write(&run_dir.join("config.json"), &text)
 }
 
-fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCommand>) -> Result<()> {
+fn run(
+    job: &TrainJob,
+    events: &Sender<TrainEvent>,
+    commands: &Receiver<TrainCommand>,
+) -> Result<()> {
     let send = |e: TrainEvent| {
         let _ = events.send(e);
     };
@@ -155,7 +173,11 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
     // Models: a resumed run, a fine-tune, or a fresh start.
     let (mut trainer, train, start_step, base_seconds) = if job.resume {
         let state = load_resume_state(job, &selected.device, events)?;
-        let mut train = state.meta.train.clone().unwrap_or_else(|| job.train.clone());
+        let mut train = state
+            .meta
+            .train
+            .clone()
+            .unwrap_or_else(|| job.train.clone());
         train.epochs = job.train.epochs;
         train.decay_epochs = job.train.decay_epochs.min(job.train.epochs);
         train.max_steps = job.train.max_steps;
@@ -166,7 +188,13 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
                 state.meta.model.ngf, state.meta.model.size
             )));
         }
-        let mut trainer = GanTrainer::new(state.meta.model.clone(), &selected.device, train.seed, train.beta1, train.l1_weight);
+        let mut trainer = GanTrainer::new(
+            state.meta.model.clone(),
+            &selected.device,
+            train.seed,
+            train.beta1,
+            train.l1_weight,
+        );
         trainer.generator = state.generator;
         trainer.discriminator = state.discriminator;
         trainer.opt_g = state.opt_g;
@@ -186,7 +214,13 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
             model = loaded.meta.model.clone();
             init = Some(loaded.generator);
         }
-        let mut trainer = GanTrainer::new(model, &selected.device, job.train.seed, job.train.beta1, job.train.l1_weight);
+        let mut trainer = GanTrainer::new(
+            model,
+            &selected.device,
+            job.train.seed,
+            job.train.beta1,
+            job.train.l1_weight,
+        );
         if let Some(g) = init {
             trainer.generator = g;
         }
@@ -202,14 +236,24 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
     if train_set.is_empty() {
         return Err(Error::bad_file(
             &train.data,
-            format!("has {} pairs and all are held out (--holdout {}); lower --holdout", dataset.len(), train.holdout),
+            format!(
+                "has {} pairs and all are held out (--holdout {}); lower --holdout",
+                dataset.len(),
+                train.holdout
+            ),
         ));
     }
     let augment = AugmentConfig::for_size(size);
     let progress = |done, total| {
         let _ = events.send(TrainEvent::Loading { done, total });
     };
-    let (pairs, bad) = preload(&train_set, &palette, augment.load_size, train.loader_threads, &progress);
+    let (pairs, bad) = preload(
+        &train_set,
+        &palette,
+        augment.load_size,
+        train.loader_threads,
+        &progress,
+    );
     for b in &bad {
         send(TrainEvent::Warning(format!("skipped: {}", b.error)));
     }
@@ -223,7 +267,11 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
             ),
         ));
     }
-    let sample_source = if val_set.is_empty() { &train_set } else { &val_set };
+    let sample_source = if val_set.is_empty() {
+        &train_set
+    } else {
+        &val_set
+    };
     let (first, _) = sample_source.split_last(sample_source.len().saturating_sub(train.samples));
     let (samples, _) = preload(&first, &palette, size, 1, &|_, _| {});
 
@@ -269,7 +317,10 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
             opt_d: trainer.opt_d.clone(),
         };
         checkpoint::save_checkpoint(&path, &state)?;
-        for (_, old) in checkpoint::list_checkpoints(&job.run_dir).into_iter().skip(train.keep_checkpoints.max(1)) {
+        for (_, old) in checkpoint::list_checkpoints(&job.run_dir)
+            .into_iter()
+            .skip(train.keep_checkpoints.max(1))
+        {
             let _ = std::fs::remove_file(old);
         }
         Ok(path)
@@ -280,11 +331,21 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
             .first()
             .map(|(_, p)| p.clone())
             .unwrap_or_else(|| checkpoint::checkpoint_path(&job.run_dir, start_step));
-        send(TrainEvent::Finished { step: start_step, checkpoint: path });
+        send(TrainEvent::Finished {
+            step: start_step,
+            checkpoint: path,
+        });
         return Ok(());
     }
 
-    let prefetch = Prefetcher::start(Arc::new(pairs), palette.clone(), augment, schedule, start_step, 4);
+    let prefetch = Prefetcher::start(
+        Arc::new(pairs),
+        palette.clone(),
+        augment,
+        schedule,
+        start_step,
+        4,
+    );
     let mut log = LossLog::open(&job.run_dir, start_step)?;
     let started = Instant::now();
     let mut epoch_l1 = (0.0f64, 0u64);
@@ -313,12 +374,19 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
         }
         if stop {
             meta.seconds = base_seconds + started.elapsed().as_secs_f64();
-            let path = if meta.step > start_step || checkpoint::list_checkpoints(&job.run_dir).is_empty() {
+            let path = if meta.step > start_step
+                || checkpoint::list_checkpoints(&job.run_dir).is_empty()
+            {
                 Some(checkpoint_now(&trainer, &meta)?)
             } else {
-                checkpoint::list_checkpoints(&job.run_dir).first().map(|(_, p)| p.clone())
+                checkpoint::list_checkpoints(&job.run_dir)
+                    .first()
+                    .map(|(_, p)| p.clone())
             };
-            send(TrainEvent::Stopped { step, checkpoint: path });
+            send(TrainEvent::Stopped {
+                step,
+                checkpoint: path,
+            });
             return Ok(());
         }
 
@@ -358,11 +426,17 @@ fn run(job: &TrainJob, events: &Sender<TrainEvent>, commands: &Receiver<TrainCom
 
         if done % train.sample_every == 0 || done == total {
             let grid = sample_grid(&trainer, &samples, &palette)?;
-            let path = job.run_dir.join("samples").join(format!("step-{done:08}.png"));
+            let path = job
+                .run_dir
+                .join("samples")
+                .join(format!("step-{done:08}.png"));
             if let Err(e) = save_png(&grid, &path) {
                 send(TrainEvent::Warning(e.to_string()));
             }
-            send(TrainEvent::Sample { step: done, image: grid });
+            send(TrainEvent::Sample {
+                step: done,
+                image: grid,
+            });
         }
         if done % spe == 0 {
             send(TrainEvent::Epoch {

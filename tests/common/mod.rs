@@ -12,15 +12,33 @@ use image::{Rgb, RgbImage};
 /// A plausible "photo" for a layout: each class a fixed shade with a little texture.
 pub fn photo_for(map: &LabelMap) -> RgbImage {
     let shades: [[u8; 3]; 12] = [
-        [120, 150, 200], [200, 180, 150], [40, 50, 60], [90, 60, 40], [220, 210, 190], [180, 170, 160],
-        [60, 60, 60], [100, 110, 90], [210, 200, 170], [190, 160, 130], [170, 160, 150], [80, 40, 40],
+        [120, 150, 200],
+        [200, 180, 150],
+        [40, 50, 60],
+        [90, 60, 40],
+        [220, 210, 190],
+        [180, 170, 160],
+        [60, 60, 60],
+        [100, 110, 90],
+        [210, 200, 170],
+        [190, 160, 130],
+        [170, 160, 150],
+        [80, 40, 40],
     ];
     let mut img = RgbImage::new(map.width, map.height);
     for y in 0..map.height {
         for x in 0..map.width {
             let s = shades[map.get(x, y) as usize % 12];
             let t = ((x * 7 + y * 13) % 9) as u8;
-            img.put_pixel(x, y, Rgb([s[0].saturating_add(t), s[1].saturating_add(t), s[2].saturating_add(t)]));
+            img.put_pixel(
+                x,
+                y,
+                Rgb([
+                    s[0].saturating_add(t),
+                    s[1].saturating_add(t),
+                    s[2].saturating_add(t),
+                ]),
+            );
         }
     }
     img

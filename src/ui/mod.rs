@@ -1,0 +1,27 @@
+//! The painting window (eframe/egui): tools and palette on the left, the label canvas in the
+//! centre, the live render on the right, status at the bottom.
+
+pub mod app;
+pub mod canvas;
+pub mod files;
+pub mod preview;
+pub mod tools;
+
+pub use app::{StudioApp, StudioOptions};
+
+/// Opens the window. Returns when it is closed.
+pub fn run(options: StudioOptions) -> eframe::Result {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Facade Studio")
+            .with_inner_size([1280.0, 760.0])
+            .with_min_inner_size([800.0, 480.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "facade-studio",
+        native,
+        Box::new(move |cc| Ok(Box::new(StudioApp::from_creation_context(cc, options)))),
+    )
+}

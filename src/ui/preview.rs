@@ -1,0 +1,191 @@
+//! The live render: sends the newest label map to the render worker, shows what comes back,
+//! and offers the seed / vary controls.
+
+use std::time::Instant;
+
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
+use image::RgbImage;
+
+use crate::document::Document;
+use crate::events::{RenderEvent, RenderRequest};
+use crate::render::worker::RenderWorker;
+
+#[derive(Default)]
+pub struct Preview {
+    texture: Option<TextureHandle>,
+    /// The last render, kept for export.
+    pub image: Option<RgbImage>,
+    /// Revision and seed of what is shown / was last asked for.
+    pub shown: Option<(u64, u64)>,
+    pub requested: Option<(u64, u64)>,
+    /// When the oldest unanswered request was sent (for the "rendering" state).
+    pending_since: Option<Instant>,
+    pub last_ms: Option<f64>,
+    /// Test-time dropout seed; 0 = deterministic.
+    pub seed: u64,
+    pub model_name: Option<String>,
+    pub model_ngf: Option<usize>,
+    pub model_path: Option<std::path::PathBuf>,
+    pub device: Option<String>,
+    pub error: Option<String>,
+    /// Renders received (tests and the status bar).
+    pub renders: u64,
+}
+
+impl Preview {
+    /// Asks the worker for the current map when it (or the seed) changed.
+    pub fn request_if_stale(&mut self, worker: &RenderWorker, doc: &Document) {
+        let key = (doc.revision, self.seed);
+        if self.requested == Some(key) {
+            return;
+        }
+        worker.request(RenderRequest {
+            revision: doc.revision,
+            map: doc.map.clone(),
+            seed: self.seed,
+        });
+        self.requested = Some(key);
+        self.pending_since.get_or_insert_with(Instant::now);
+    }
+
+    /// Re-requests the current map (after a model swap).
+    pub fn invalidate(&mut self) {
+        self.requested = None;
+    }
+
+    /// Takes the worker's events. Returns true if anything changed.
+    pub fn drain(&mut self, ctx: &egui::Context, worker: &RenderWorker) -> bool {
+        let mut changed = false;
+        while let Ok(event) = worker.events.try_recv() {
+            changed = true;
+            match event {
+                RenderEvent::ModelReady {
+                    name,
+                    device,
+                    ngf,
+                    path,
+                } => {
+                    self.model_name = Some(name);
+                    self.model_ngf = Some(ngf);
+                    self.model_path = Some(path);
+                    self.device = Some(device);
+                    self.error = None;
+                    self.invalidate();
+                }
+                RenderEvent::ModelFailed(e) => self.error = Some(e),
+                RenderEvent::Rendered {
+                    revision,
+                    seed,
+                    image,
+                    millis,
+                } => {
+                    let color = ColorImage::from_rgb(
+                        [image.width() as usize, image.height() as usize],
+                        image.as_raw(),
+                    );
+                    match &mut self.texture {
+                        Some(t) => t.set(color, TextureOptions::LINEAR),
+                        None => {
+                            self.texture = Some(ctx.load_texture(
+                                "render-preview",
+                                color,
+                                TextureOptions::LINEAR,
+                            ))
+                        }
+                    }
+                    self.image = Some(image);
+                    self.shown = Some((revision, seed));
+                    self.last_ms = Some(millis);
+                    self.renders += 1;
+                    if self.requested == self.shown {
+                        self.pending_since = None;
+                    } else {
+                        self.pending_since = Some(Instant::now());
+                    }
+                }
+                RenderEvent::RenderFailed { error, .. } => {
+                    self.error = Some(error);
+                    self.pending_since = None;
+                }
+            }
+        }
+        changed
+    }
+
+    pub fn is_rendering(&self) -> bool {
+        self.requested.is_some() && self.requested != self.shown && self.error.is_none()
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, aspect: f32) {
+        ui.horizontal(|ui| {
+            ui.heading("Render");
+            if self.is_rendering() {
+                ui.spinner();
+                ui.weak("rendering…");
+            }
+        });
+        ui.horizontal(|ui| {
+            let mut deterministic = self.seed == 0;
+            if ui
+                .checkbox(&mut deterministic, "Deterministic")
+                .on_hover_text(
+                    "Off: test-time dropout as in the paper, a different facade per seed",
+                )
+                .changed()
+            {
+                self.seed = if deterministic { 0 } else { 1 };
+            }
+            let label = ui.label("Seed");
+            ui.add(egui::DragValue::new(&mut self.seed).range(0..=u32::MAX as u64))
+                .labelled_by(label.id);
+            if ui
+                .button("Vary")
+                .on_hover_text("Another plausible facade for the same layout")
+                .clicked()
+            {
+                self.seed = (self
+                    .seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407)
+                    >> 33)
+                    .max(1);
+            }
+        });
+        if let Some(e) = &self.error {
+            ui.colored_label(Color32::from_rgb(255, 120, 100), e);
+        }
+        let width = ui.available_width();
+        let height = (width / aspect).min(ui.available_height() - 8.0).max(32.0);
+        let size = egui::vec2(height * aspect, height);
+        match &self.texture {
+            Some(t) => {
+                let tint = if self.is_rendering() {
+                    Color32::from_gray(215)
+                } else {
+                    Color32::WHITE
+                };
+                ui.add(
+                    egui::Image::from_texture(t)
+                        .fit_to_exact_size(size)
+                        .tint(tint),
+                );
+            }
+            None => {
+                let (rect, _) = ui.allocate_exact_size(size, egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 4.0, ui.visuals().extreme_bg_color);
+                ui.painter().text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    if self.error.is_some() {
+                        "no model"
+                    } else {
+                        "loading the model…"
+                    },
+                    egui::FontId::proportional(14.0),
+                    ui.visuals().weak_text_color(),
+                );
+            }
+        }
+    }
+}
