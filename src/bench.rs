@@ -131,3 +131,86 @@ pub fn bench_width(
         peak_rss_mb: peak_rss_mb(),
     }
 }
+
+/// Stroke-to-preview latency through the app's render path (document → latest-wins render
+/// worker → image), painted like a person paints: each stroke is `moves` pointer events 16 ms
+/// apart, each asking for a render; the clock runs from the stroke's last event until the render
+/// of that last state arrives.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PreviewLatency {
+    pub ngf: usize,
+    pub backend: String,
+    pub strokes: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+}
+
+pub fn preview_latency(
+    model: &std::path::Path,
+    choice: crate::backend::BackendChoice,
+    strokes: usize,
+    moves: usize,
+) -> crate::error::Result<PreviewLatency> {
+    use crate::document::Document;
+    use crate::events::{RenderEvent, RenderRequest};
+    use crate::render::worker::RenderWorker;
+    use std::time::Duration;
+
+    let worker = RenderWorker::start(model.to_path_buf(), choice, Box::new(|| {}));
+    let (ngf, backend) = match worker.events.recv_timeout(Duration::from_secs(120)) {
+        Ok(RenderEvent::ModelReady { ngf, device, .. }) => (ngf, device),
+        Ok(RenderEvent::ModelFailed(e)) => return Err(crate::error::Error::msg(e)),
+        _ => return Err(crate::error::Error::msg("the render worker did not start")),
+    };
+    let palette = Palette::cmp_facades();
+    let mut doc = Document::new(crate::document::sample::facade_layout(
+        256, 256, 1, &palette,
+    ));
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut latencies = Vec::new();
+    let request = |doc: &Document| {
+        worker.request(RenderRequest {
+            revision: doc.revision,
+            map: doc.map.clone(),
+            seed: 0,
+        })
+    };
+    // One warm-up render.
+    request(&doc);
+    let _ = worker.events.recv_timeout(Duration::from_secs(120));
+    for _ in 0..strokes {
+        let (x, y) = (rng.random_range(20..236), rng.random_range(20..236));
+        doc.begin_stroke((x, y), 4, rng.random_range(0..12));
+        request(&doc);
+        for m in 1..moves as i32 {
+            std::thread::sleep(Duration::from_millis(16));
+            doc.extend_stroke((x + 3 * m, y + 2 * m));
+            request(&doc);
+        }
+        doc.finish_stroke();
+        let last = doc.revision;
+        let t = Instant::now();
+        loop {
+            match worker.events.recv_timeout(Duration::from_secs(120)) {
+                Ok(RenderEvent::Rendered { revision, .. }) if revision == last => break,
+                Ok(RenderEvent::RenderFailed { error, .. }) => {
+                    return Err(crate::error::Error::msg(error));
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    return Err(crate::error::Error::msg(
+                        "the render worker stopped answering",
+                    ));
+                }
+            }
+        }
+        latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(PreviewLatency {
+        ngf,
+        backend,
+        strokes,
+        p50_ms: percentile(&latencies, 50.0),
+        p95_ms: percentile(&latencies, 95.0),
+    })
+}

@@ -194,6 +194,12 @@ struct BenchArgs {
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
+    /// Measure stroke-to-preview latency through the app's render worker instead (50 strokes).
+    #[arg(long)]
+    preview: bool,
+    /// Model for --preview (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
 }
 
 fn main() {
@@ -459,6 +465,19 @@ fn cmd_eval(a: EvalArgs) -> Result<()> {
 }
 
 fn cmd_bench(a: BenchArgs) -> Result<()> {
+    if a.preview {
+        let model = a.model.clone().unwrap_or_else(default_model_path);
+        let r = bench::preview_latency(&model, a.backend, 50, 8)?;
+        if a.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!(
+                "stroke-to-preview latency, {} strokes, ngf {} on {}: p50 {:.1} ms, p95 {:.1} ms",
+                r.strokes, r.ngf, r.backend, r.p50_ms, r.p95_ms
+            );
+        }
+        return Ok(());
+    }
     let device = select_device(a.backend)?;
     let widths = a.ngf.map(|n| vec![n]).unwrap_or_else(|| vec![16, 32, 64]);
     if !a.json {

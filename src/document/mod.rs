@@ -73,14 +73,18 @@ impl Document {
         self.finish_stroke();
         let before = self.map.clone();
         paint(&mut self.map, &edit);
-        self.record(before)
+        let changed = self.record(before);
+        if changed {
+            self.revision += 1;
+        }
+        changed
     }
 
+    /// Pushes the undo step from `before` to the current map (the revision is the caller's).
     fn record(&mut self, before: LabelMap) -> bool {
         match Patch::diff(&before, &self.map) {
             Some(patch) => {
                 self.history.push(patch);
-                self.revision += 1;
                 true
             }
             None => false,
@@ -109,12 +113,10 @@ impl Document {
         }
     }
 
-    /// Ends the stroke in progress (if any) as one undo step.
+    /// Ends the stroke in progress (if any) as one undo step. The map does not change here, so
+    /// the revision (already bumped while painting) stays: no extra render.
     pub fn finish_stroke(&mut self) {
         if let Some((before, _, _, _)) = self.live_stroke.take() {
-            if Patch::diff(&before, &self.map).is_none() {
-                return;
-            }
             self.record(before);
         }
     }

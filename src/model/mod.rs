@@ -12,3 +12,28 @@ pub use config::{ModelConfig, NormKind};
 pub use discriminator::Discriminator;
 pub use dropout::DropoutMasks;
 pub use generator::Generator;
+
+/// Runs `init` right after seeding `device`'s random generator, holding a process-wide lock so
+/// that no other thread draws from that generator in between (Burn's seed is global on some
+/// backends). Makes weight initialisation reproducible from `seed`.
+pub fn seeded_init<T>(device: &burn::prelude::Device, seed: u64, init: impl FnOnce() -> T) -> T {
+    static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    init()
+}
+
+/// Burn initialises parameters lazily, on first use; this draws them all now (inside
+/// [`seeded_init`], so the draws come from the seeded generator in a fixed order).
+pub fn materialize<M: burn::module::Module>(module: &M) {
+    struct Touch;
+    impl burn::module::ModuleVisitor for Touch {
+        fn visit_float<const D: usize>(
+            &mut self,
+            param: &burn::module::Param<burn::prelude::Tensor<D>>,
+        ) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
+}

@@ -55,9 +55,13 @@ impl GanTrainer {
         l1_weight: f32,
     ) -> GanTrainer {
         let device = device.clone().autodiff();
-        device.seed(seed);
-        let generator = config.init_generator(&device);
-        let discriminator = config.init_discriminator(&device);
+        let (generator, discriminator) = crate::model::seeded_init(&device, seed, || {
+            let g = config.init_generator(&device);
+            let d = config.init_discriminator(&device);
+            crate::model::materialize(&g);
+            crate::model::materialize(&d);
+            (g, d)
+        });
         GanTrainer {
             config,
             device,

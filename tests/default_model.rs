@@ -1,0 +1,118 @@
+//! The model shipped in assets/: it loads on the CPU backend and renders a layout the way a
+//! facade looks (an untrained generator does not), and its half-precision weights render like
+//! full precision.
+
+mod common;
+
+use facade_studio::backend::cpu_device;
+use facade_studio::checkpoint::{self, Meta};
+use facade_studio::document::sample::facade_layout;
+use facade_studio::label_map::LabelMap;
+use facade_studio::palette::Palette;
+use facade_studio::render::{Renderer, default_model_path};
+use image::RgbImage;
+
+fn mean_luma(img: &RgbImage, map: &LabelMap, class: u8) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (p, &c) in img.pixels().zip(&map.ids) {
+        if c == class {
+            sum += 0.299 * p.0[0] as f64 + 0.587 * p.0[1] as f64 + 0.114 * p.0[2] as f64;
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}
+
+/// (window luma, wall luma, sky/background luma) averaged over a few sample layouts.
+fn region_lumas(renderer: &Renderer) -> (f64, f64, f64) {
+    let palette = Palette::cmp_facades();
+    let (mut win, mut wall, mut sky) = (0.0, 0.0, 0.0);
+    for seed in 1..=4 {
+        let map = facade_layout(256, 256, seed, &palette);
+        let img = renderer.render(&map, None).unwrap();
+        win += mean_luma(&img, &map, palette.index_of("window").unwrap()) / 4.0;
+        wall += mean_luma(&img, &map, palette.index_of("facade").unwrap()) / 4.0;
+        sky += mean_luma(&img, &map, palette.index_of("background").unwrap()) / 4.0;
+    }
+    (win, wall, sky)
+}
+
+#[test]
+fn the_shipped_model_renders_windows_darker_than_walls() {
+    let path = default_model_path();
+    assert!(path.is_file(), "{} is missing", path.display());
+    let renderer = Renderer::load(&path, cpu_device()).unwrap();
+    assert_eq!(renderer.meta.model.ngf, 32);
+    assert_eq!(renderer.unit(), 256);
+    let (win, wall, sky) = region_lumas(&renderer);
+    eprintln!("shipped model: window {win:.1}, wall {wall:.1}, background {sky:.1}");
+    assert!(
+        wall - win > 15.0,
+        "windows ({win:.1}) should be clearly darker than walls ({wall:.1})"
+    );
+
+    // An untrained generator of the same shape does not tell them apart.
+    let device = cpu_device();
+    let generator = facade_studio::model::seeded_init(&device.device, 5, || {
+        let g = renderer.meta.model.init_generator(&device.device);
+        facade_studio::model::materialize(&g);
+        g
+    });
+    let untrained = Renderer {
+        generator,
+        meta: renderer.meta.clone(),
+        palette: Palette::cmp_facades(),
+        device,
+        source: "untrained".into(),
+    };
+    let (uwin, uwall, _) = region_lumas(&untrained);
+    eprintln!("untrained: window {uwin:.1}, wall {uwall:.1}");
+    assert!(
+        (uwall - uwin).abs() < 15.0,
+        "an untrained model separates them by {:.1}",
+        uwall - uwin
+    );
+}
+
+#[test]
+fn half_precision_weights_render_like_full_precision() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = common::tiny_model(64).with_ngf(16);
+    let device = cpu_device();
+    device.device.seed(9);
+    let generator = config.init_generator(&device.device);
+    let meta = Meta {
+        kind: "model".into(),
+        name: "t".into(),
+        step: 0,
+        model: config,
+        train: None,
+        seconds: 0.0,
+    };
+    let full = tmp.path().join("full.fsw");
+    let half = tmp.path().join("half.fsw");
+    checkpoint::save_model(&full, &meta, &generator).unwrap();
+    checkpoint::save_model_half(&half, &meta, &generator).unwrap();
+    let (fs, hs) = (
+        std::fs::metadata(&full).unwrap().len(),
+        std::fs::metadata(&half).unwrap().len(),
+    );
+    assert!((hs as f64) < 0.6 * fs as f64, "half file {hs} vs full {fs}");
+    let map = facade_layout(64, 64, 2, &Palette::cmp_facades());
+    let a = Renderer::load(&full, cpu_device())
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
+    let b = Renderer::load(&half, cpu_device())
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
+    let max = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| (*x as i32 - *y as i32).abs())
+        .max()
+        .unwrap();
+    assert!(max <= 3, "half precision changes pixels by up to {max}");
+}
