@@ -42,6 +42,18 @@ struct AppArgs {
     model: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+    /// Open the training tab on this dataset folder.
+    #[arg(long)]
+    train_data: Option<PathBuf>,
+    /// The training tab's run folder.
+    #[arg(long)]
+    run: Option<PathBuf>,
+    /// Start training at once (a new run in --run).
+    #[arg(long)]
+    start: bool,
+    /// Resume the run in --run at once.
+    #[arg(long)]
+    resume: bool,
 }
 
 #[derive(Subcommand)]
@@ -214,6 +226,15 @@ fn main() {
             model: cli.app.model,
             backend: cli.app.backend,
             open: cli.app.file,
+            train_data: cli.app.train_data,
+            run_dir: cli.app.run,
+            start_training: if cli.app.resume {
+                Some(true)
+            } else if cli.app.start {
+                Some(false)
+            } else {
+                None
+            },
             ..Default::default()
         })
         .map_err(|e| {
@@ -273,6 +294,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         backend: a.backend,
         resume: a.resume,
         init_from: a.init_from,
+        yield_to: None,
     });
     let loading = bar(0, "loading data {bar:30} {pos}/{len}");
     let mut steps: Option<ProgressBar> = None;

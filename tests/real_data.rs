@@ -74,6 +74,7 @@ fn twenty_training_steps_on_the_real_data() {
         backend: BackendChoice::Cpu,
         resume: false,
         init_from: None,
+        yield_to: None,
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();

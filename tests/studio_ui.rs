@@ -23,6 +23,7 @@ fn options(state: &Path) -> StudioOptions {
         state_dir: state.to_path_buf(),
         open: None,
         render: false,
+        ..StudioOptions::default()
     }
 }
 

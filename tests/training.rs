@@ -76,6 +76,7 @@ fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bo
         backend: BackendChoice::Cpu,
         resume,
         init_from: None,
+        yield_to: None,
     }
 }
 

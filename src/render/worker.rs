@@ -2,6 +2,7 @@
 //! renders, newer requests replace the pending one, so a fast painter never queues up work.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -24,6 +25,9 @@ type Slot = Arc<(Mutex<Pending>, Condvar)>;
 pub struct RenderWorker {
     slot: Slot,
     pub events: Receiver<RenderEvent>,
+    /// True while a render is running: a trainer sharing the CPU waits for it (the preview has
+    /// priority over training).
+    pub busy: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -38,13 +42,16 @@ impl RenderWorker {
         let slot: Slot = Arc::new((Mutex::new(Pending::default()), Condvar::new()));
         let (tx, rx) = unbounded();
         let thread_slot = slot.clone();
+        let busy = Arc::new(AtomicBool::new(false));
+        let thread_busy = busy.clone();
         let thread = std::thread::Builder::new()
             .name("render-worker".into())
-            .spawn(move || worker_loop(thread_slot, tx, model, backend, wake))
+            .spawn(move || worker_loop(thread_slot, tx, model, backend, wake, thread_busy))
             .ok();
         RenderWorker {
             slot,
             events: rx,
+            busy,
             thread,
         }
     }
@@ -83,13 +90,13 @@ fn worker_loop(
     model: PathBuf,
     choice: BackendChoice,
     wake: Box<dyn Fn() + Send>,
+    busy: Arc<AtomicBool>,
 ) {
     let send = |e: RenderEvent| {
         let _ = tx.send(e);
         wake();
     };
-    let mut notices = Vec::new();
-    let device = match backend::select(choice, &mut |m| notices.push(m)) {
+    let device = match backend::select(choice, &mut |_| {}) {
         Ok(d) => d,
         Err(e) => {
             send(RenderEvent::ModelFailed(e.to_string()));
@@ -141,9 +148,11 @@ fn worker_loop(
             continue;
         };
         let started = Instant::now();
+        busy.store(true, Ordering::Release);
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             r.render(&request.map, Some(request.seed))
         }));
+        busy.store(false, Ordering::Release);
         match result {
             Ok(Ok(image)) => send(RenderEvent::Rendered {
                 revision: request.revision,

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -36,6 +37,9 @@ pub struct TrainJob {
     pub resume: bool,
     /// Start the generator from these weights (fine-tuning a model).
     pub init_from: Option<PathBuf>,
+    /// While this flag is set (the app's render worker is rendering), the trainer waits before
+    /// its next step, so the live preview keeps the CPU.
+    pub yield_to: Option<Arc<AtomicBool>>,
 }
 
 /// The owner's end of a running trainer.
@@ -390,6 +394,12 @@ fn run(
             return Ok(());
         }
 
+        if let Some(flag) = &job.yield_to {
+            let waited = Instant::now();
+            while flag.load(Ordering::Acquire) && waited.elapsed().as_secs() < 5 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
         let batch: Batch = prefetch
             .next()
             .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;

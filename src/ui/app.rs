@@ -9,6 +9,7 @@ use super::canvas::Canvas;
 use super::files::{Recovery, state_dir};
 use super::preview::Preview;
 use super::tools::ToolState;
+use super::training_panel::TrainingPanel;
 use crate::backend::BackendChoice;
 use crate::document::project::Project;
 use crate::document::sample::facade_layout;
@@ -39,6 +40,12 @@ pub struct StudioOptions {
     pub open: Option<PathBuf>,
     /// Start the render worker (tests of pure editing turn it off).
     pub render: bool,
+    /// Open the training tab on this dataset folder.
+    pub train_data: Option<PathBuf>,
+    /// The training tab's run folder (its curve and samples are shown).
+    pub run_dir: Option<PathBuf>,
+    /// Start training at once: Some(false) a new run, Some(true) resume the run folder.
+    pub start_training: Option<bool>,
 }
 
 impl Default for StudioOptions {
@@ -49,6 +56,9 @@ impl Default for StudioOptions {
             state_dir: state_dir(),
             open: None,
             render: true,
+            train_data: None,
+            run_dir: None,
+            start_training: None,
         }
     }
 }
@@ -59,7 +69,16 @@ struct Persisted {
     tools: Option<ToolState>,
 }
 
+/// What the central area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Paint,
+    Train,
+}
+
 pub struct StudioApp {
+    pub mode: Mode,
+    pub training: TrainingPanel,
     pub palette: Palette,
     pub doc: Document,
     pub tools: ToolState,
@@ -83,6 +102,7 @@ pub struct StudioApp {
     /// (for the README and for looking at the app in CI-like environments).
     screenshot: Option<PathBuf>,
     frames: u64,
+    opened: std::time::Instant,
 }
 
 impl StudioApp {
@@ -92,6 +112,8 @@ impl StudioApp {
         let offer_recovery = recovery.pending();
         let map = facade_layout(256, 256, 1, &palette);
         let mut app = StudioApp {
+            mode: Mode::Paint,
+            training: TrainingPanel::default(),
             tools: ToolState::new(&palette),
             doc: Document::new(map),
             palette,
@@ -110,9 +132,20 @@ impl StudioApp {
             options: options.clone(),
             screenshot: std::env::var_os("FACADE_SCREENSHOT").map(PathBuf::from),
             frames: 0,
+            opened: std::time::Instant::now(),
         };
         if let Some(path) = &options.open {
             app.open_any(path);
+        }
+        if let Some(data) = &options.train_data {
+            app.mode = Mode::Train;
+            app.training.data_dir = data.display().to_string();
+            app.training.scan_dataset();
+        }
+        if let Some(run) = &options.run_dir {
+            app.mode = Mode::Train;
+            app.training.run_dir = run.display().to_string();
+            app.training.load_history(run);
         }
         app
     }
@@ -135,20 +168,20 @@ impl StudioApp {
     }
 
     fn ensure_worker(&mut self, ctx: &egui::Context) {
-        if self.worker.is_some() || !self.options.render {
-            return;
+        if self.worker.is_none() && self.options.render {
+            let model = self.options.model.clone().unwrap_or_else(default_model_path);
+            let ctx = ctx.clone();
+            self.worker = Some(RenderWorker::start(
+                model,
+                self.options.backend,
+                Box::new(move || ctx.request_repaint()),
+            ));
         }
-        let model = self
-            .options
-            .model
-            .clone()
-            .unwrap_or_else(default_model_path);
-        let ctx = ctx.clone();
-        self.worker = Some(RenderWorker::start(
-            model,
-            self.options.backend,
-            Box::new(move || ctx.request_repaint()),
-        ));
+        if let Some(resume) = self.options.start_training.take() {
+            self.training.backend = self.options.backend;
+            let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
+            self.training.start(resume, None, yield_to);
+        }
     }
 
     fn fail(&mut self, e: Error) {
@@ -359,6 +392,10 @@ impl StudioApp {
 
     fn menu_bar(&mut self, ui: &mut Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
+            ui.selectable_value(&mut self.mode, Mode::Paint, "Paint");
+            let train_label = if self.training.is_active() { "Train (running)" } else { "Train" };
+            ui.selectable_value(&mut self.mode, Mode::Train, train_label);
+            ui.separator();
             ui.menu_button("File", |ui| {
                 ui.menu_button("New", |ui| {
                     for (w, h) in [(256, 256), (512, 256), (256, 512), (512, 512), (768, 256)] {
@@ -585,7 +622,12 @@ impl StudioApp {
 
 impl StudioApp {
     fn take_screenshot_when_ready(&mut self, ctx: &egui::Context) {
-        let ready = self.preview.renders > 0 || self.preview.error.is_some() || self.frames > 600;
+        let delay = std::env::var("FACADE_SCREENSHOT_AFTER")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        let waited = self.opened.elapsed().as_secs_f64() >= delay;
+        let ready = waited && (self.preview.renders > 0 || self.preview.error.is_some() || self.frames > 600);
         if !ready || self.frames < 5 {
             if self.screenshot.is_some() {
                 ctx.request_repaint();
@@ -628,6 +670,19 @@ impl eframe::App for StudioApp {
         if let Some(worker) = &self.worker {
             self.preview.drain(ctx, worker);
         }
+        // The trainer's events are taken even when its panel is hidden, so nothing is lost.
+        if self.training.poll(ctx) {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        if let Some(path) = self.training.swap_request.take() {
+            match &self.worker {
+                Some(w) => {
+                    w.load_model(path.clone());
+                    self.notice = Some(format!("preview now uses {}", path.display()));
+                }
+                None => self.notice = Some("no render worker to load the model into".into()),
+            }
+        }
         if let Err(e) = self
             .recovery
             .maybe_write(&self.doc, self.preview.seed, "", false)
@@ -660,6 +715,18 @@ impl eframe::App for StudioApp {
             .show(ui, |ui| {
                 self.preview.ui(ui, aspect);
             });
+        if self.mode == Mode::Train {
+            let current = self.preview.model_path.clone();
+            let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
+            egui::CentralPanel::default().show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.training.ui(ui, current.as_deref(), yield_to));
+            });
+            if let Some(worker) = &self.worker {
+                self.preview.request_if_stale(worker, &self.doc);
+            }
+            self.dialogs(ui);
+            return;
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.horizontal(|ui| {
                 if ui.button("Fit").clicked() {

@@ -6,6 +6,7 @@ pub mod canvas;
 pub mod files;
 pub mod preview;
 pub mod tools;
+pub mod training_panel;
 
 pub use app::{StudioApp, StudioOptions};
 

@@ -1,0 +1,499 @@
+//! The training panel: train or fine-tune in the app and watch the GAN learn — live loss
+//! curves, sample renders with a history slider, pause/resume/stop, and hot-swapping the newest
+//! checkpoint into the preview.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+
+use crate::backend::BackendChoice;
+use crate::checkpoint;
+use crate::data::Dataset;
+use crate::events::{StepLosses, TrainCommand, TrainEvent};
+use crate::model::ModelConfig;
+use crate::train::{TrainConfig, TrainHandle, TrainJob, loss_log, spawn};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// ngf 32: trains on a CPU, renders in ~50 ms.
+    FastCpu,
+    /// ngf 64: the paper's model, for a GPU.
+    Full,
+}
+
+/// Where a run stands, as the panel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunState {
+    Idle,
+    Loading,
+    Running,
+    Paused,
+    Finished,
+    Stopped,
+    Failed(String),
+}
+
+pub struct TrainingPanel {
+    pub data_dir: String,
+    pub run_dir: String,
+    pub preset: Preset,
+    /// Training resolution (256 as published; smaller for quick experiments).
+    pub size: usize,
+    /// Overrides the preset's width when set (tests use tiny models).
+    pub ngf_override: Option<usize>,
+    pub epochs: u64,
+    pub batch: usize,
+    pub lr: f64,
+    pub l1_weight: f32,
+    pub holdout: usize,
+    pub backend: BackendChoice,
+    pub auto_swap: bool,
+    pub log_scale: bool,
+    /// What the dataset folder holds ("360 pairs, pix2pix layout" or the problem).
+    pub dataset_summary: Option<Result<String, String>>,
+    handle: Option<TrainHandle>,
+    pub state: RunState,
+    pub history: Vec<StepLosses>,
+    pub epoch_marks: Vec<u64>,
+    pub samples: Vec<(u64, TextureHandle)>,
+    pub sample_index: usize,
+    pub messages: Vec<String>,
+    pub latest_checkpoint: Option<PathBuf>,
+    pub total_steps: u64,
+    started: Option<(Instant, u64)>,
+    /// A checkpoint the app should load into the preview (taken by the app each frame).
+    pub swap_request: Option<PathBuf>,
+    /// Samples read from a run folder, waiting to be uploaded as textures.
+    pending_samples: Vec<(u64, image::RgbImage)>,
+}
+
+impl Default for TrainingPanel {
+    fn default() -> Self {
+        TrainingPanel {
+            data_dir: std::env::var("FACADES_DIR")
+                .map(|d| format!("{d}/train"))
+                .unwrap_or_else(|_| "facades/train".into()),
+            run_dir: "runs/studio".into(),
+            preset: Preset::FastCpu,
+            size: 256,
+            ngf_override: None,
+            epochs: 200,
+            batch: 1,
+            lr: 2e-4,
+            l1_weight: 100.0,
+            holdout: 40,
+            backend: BackendChoice::Auto,
+            auto_swap: false,
+            log_scale: true,
+            dataset_summary: None,
+            handle: None,
+            state: RunState::Idle,
+            history: Vec::new(),
+            epoch_marks: Vec::new(),
+            samples: Vec::new(),
+            sample_index: 0,
+            messages: Vec::new(),
+            latest_checkpoint: None,
+            total_steps: 0,
+            started: None,
+            swap_request: None,
+            pending_samples: Vec::new(),
+        }
+    }
+}
+
+fn ema(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<[f64; 2]> {
+    let mut acc: Option<f64> = None;
+    values
+        .map(|(x, y)| {
+            let v = match acc {
+                Some(a) => a + alpha * (y - a),
+                None => y,
+            };
+            acc = Some(v);
+            [x, v]
+        })
+        .collect()
+}
+
+impl TrainingPanel {
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, RunState::Loading | RunState::Running | RunState::Paused)
+    }
+
+    pub fn model_config(&self) -> ModelConfig {
+        let ngf = self.ngf_override.unwrap_or(match self.preset {
+            Preset::FastCpu => 32,
+            Preset::Full => 64,
+        });
+        ModelConfig::new().with_ngf(ngf).with_ndf(ngf.max(8)).with_size(self.size)
+    }
+
+    pub fn scan_dataset(&mut self) {
+        self.dataset_summary = Some(match Dataset::open(Path::new(&self.data_dir)) {
+            Ok(ds) => Ok(format!("{} pairs found ({:?} layout) in {}", ds.len(), ds.layout, ds.root.display())),
+            Err(e) => Err(e.to_string()),
+        });
+    }
+
+    /// Loads a run folder's loss history (a resumed or finished run shows its curve).
+    pub fn load_history(&mut self, run_dir: &Path) {
+        match loss_log::read(&run_dir.join(loss_log::FILE_NAME)) {
+            Ok(rows) => {
+                self.epoch_marks.clear();
+                let mut last_epoch = None;
+                for r in &rows {
+                    if last_epoch.is_some_and(|e| e != r.epoch) {
+                        self.epoch_marks.push(r.step);
+                    }
+                    last_epoch = Some(r.epoch);
+                }
+                self.history = rows;
+            }
+            Err(e) => self.messages.push(e.to_string()),
+        }
+        self.latest_checkpoint = checkpoint::list_checkpoints(run_dir).first().map(|(_, p)| p.clone());
+        // Earlier samples (samples/step-NNNNNNNN.png), the last 30.
+        let mut found: Vec<(u64, PathBuf)> = std::fs::read_dir(run_dir.join("samples"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter_map(|p| {
+                let step = p.file_stem()?.to_str()?.strip_prefix("step-")?.parse().ok()?;
+                Some((step, p))
+            })
+            .collect();
+        found.sort();
+        let skip = found.len().saturating_sub(30);
+        self.samples.clear();
+        self.pending_samples = found
+            .into_iter()
+            .skip(skip)
+            .filter_map(|(step, p)| crate::image_io::load_rgb(&p).ok().map(|img| (step, img)))
+            .collect();
+    }
+
+    /// Starts a run: fresh, resumed (`resume`), or fine-tuning `init_from`.
+    pub fn start(&mut self, resume: bool, init_from: Option<PathBuf>, yield_to: Option<Arc<AtomicBool>>) {
+        if self.is_active() {
+            return;
+        }
+        let run_dir = PathBuf::from(&self.run_dir);
+        self.history.clear();
+        self.epoch_marks.clear();
+        self.samples.clear();
+        self.sample_index = 0;
+        self.messages.clear();
+        if resume {
+            self.load_history(&run_dir);
+        }
+        let train = TrainConfig {
+            data: PathBuf::from(&self.data_dir),
+            holdout: self.holdout,
+            epochs: self.epochs,
+            decay_epochs: self.epochs / 2,
+            batch: self.batch,
+            lr: self.lr,
+            l1_weight: self.l1_weight,
+            checkpoint_every: 500,
+            sample_every: 100,
+            samples: 3,
+            ..TrainConfig::default()
+        };
+        self.handle = Some(spawn(TrainJob {
+            run_dir,
+            model: self.model_config(),
+            train,
+            backend: self.backend,
+            resume,
+            init_from,
+            yield_to,
+        }));
+        self.state = RunState::Loading;
+        self.started = None;
+    }
+
+    pub fn send(&self, command: TrainCommand) {
+        if let Some(h) = &self.handle {
+            h.send(command);
+        }
+    }
+
+    /// Takes the trainer's events; uploads sample images. Returns true while a run is active.
+    pub fn poll(&mut self, ctx: &egui::Context) -> bool {
+        for (step, image) in std::mem::take(&mut self.pending_samples) {
+            let color = ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw());
+            let tex = ctx.load_texture(format!("train-sample-{step}"), color, TextureOptions::LINEAR);
+            self.samples.push((step, tex));
+            self.sample_index = self.samples.len() - 1;
+        }
+        let Some(handle) = &self.handle else { return false };
+        let events: Vec<TrainEvent> = handle.events.try_iter().collect();
+        for event in events {
+            match event {
+                TrainEvent::Loading { .. } => {}
+                TrainEvent::Started { start_step, total_steps, train_pairs, skipped, backend, .. } => {
+                    self.state = RunState::Running;
+                    self.total_steps = total_steps;
+                    self.started = Some((Instant::now(), start_step));
+                    self.messages.push(format!(
+                        "training on {backend}: {train_pairs} pairs, {skipped} skipped, steps {start_step}..{total_steps}"
+                    ));
+                }
+                TrainEvent::Losses(l) => {
+                    if self.history.last().is_some_and(|h| h.epoch != l.epoch) {
+                        self.epoch_marks.push(l.step);
+                    }
+                    self.history.push(l);
+                }
+                TrainEvent::Sample { step, image } => {
+                    let color = ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw());
+                    let tex = ctx.load_texture(format!("train-sample-{step}"), color, TextureOptions::LINEAR);
+                    let follow = self.sample_index + 1 >= self.samples.len();
+                    self.samples.push((step, tex));
+                    if follow {
+                        self.sample_index = self.samples.len() - 1;
+                    }
+                }
+                TrainEvent::Epoch { .. } => {}
+                TrainEvent::Checkpoint { path, .. } => {
+                    if self.auto_swap {
+                        self.swap_request = Some(path.clone());
+                    }
+                    self.latest_checkpoint = Some(path);
+                }
+                TrainEvent::Warning(w) => self.messages.push(w),
+                TrainEvent::Paused { .. } => self.state = RunState::Paused,
+                TrainEvent::Resumed { .. } => self.state = RunState::Running,
+                TrainEvent::Finished { checkpoint, .. } => {
+                    self.state = RunState::Finished;
+                    self.latest_checkpoint = Some(checkpoint);
+                }
+                TrainEvent::Stopped { checkpoint, .. } => {
+                    self.state = RunState::Stopped;
+                    if checkpoint.is_some() {
+                        self.latest_checkpoint = checkpoint;
+                    }
+                }
+                TrainEvent::Failed(e) => self.state = RunState::Failed(e),
+            }
+        }
+        if !self.is_active() && self.handle.as_ref().is_some_and(|h| h.is_finished()) {
+            self.handle = None;
+        }
+        self.is_active()
+    }
+
+    /// Steps per second since this run (re)started, and the ETA in seconds.
+    pub fn speed(&self) -> Option<(f64, f64)> {
+        let (t0, s0) = self.started?;
+        let done = self.history.last()?.step + 1;
+        let secs = t0.elapsed().as_secs_f64();
+        if done <= s0 || secs <= 0.0 {
+            return None;
+        }
+        let rate = (done - s0) as f64 / secs;
+        Some((rate, self.total_steps.saturating_sub(done) as f64 / rate))
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, current_model: Option<&Path>, yield_to: Option<Arc<AtomicBool>>) {
+        ui.heading("Training");
+        egui::Grid::new("train-settings").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+            ui.label("Dataset folder");
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0))
+                    .on_hover_text("Dataset folder");
+                if ui.button("Browse…").clicked()
+                    && let Some(d) = rfd::FileDialog::new().pick_folder()
+                {
+                    self.data_dir = d.display().to_string();
+                    self.scan_dataset();
+                }
+                if ui.button("Scan").clicked() {
+                    self.scan_dataset();
+                }
+            });
+            ui.end_row();
+            ui.label("");
+            match &self.dataset_summary {
+                Some(Ok(s)) => ui.label(s),
+                Some(Err(e)) => ui.colored_label(Color32::from_rgb(255, 120, 100), e),
+                None => ui.weak("pix2pix (N.jpg) or CMP base (cmp_bNNNN.jpg + .png) layouts"),
+            };
+            ui.end_row();
+            ui.label("Run folder");
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0))
+                    .on_hover_text("Run folder");
+                if ui.button("Choose…").clicked()
+                    && let Some(d) = rfd::FileDialog::new().pick_folder()
+                {
+                    self.run_dir = d.display().to_string();
+                    self.load_history(&d);
+                }
+            });
+            ui.end_row();
+            ui.label("Model");
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
+                ui.selectable_value(&mut self.preset, Preset::Full, "full, paper (ngf 64)");
+            });
+            ui.end_row();
+            let l = ui.label("Epochs");
+            ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000)).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Batch size");
+            ui.add(egui::DragValue::new(&mut self.batch).range(1..=64)).labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("Learning rate");
+            ui.add(egui::DragValue::new(&mut self.lr).range(1e-6..=1e-2).speed(1e-5).max_decimals(6))
+                .labelled_by(l.id);
+            ui.end_row();
+            let l = ui.label("L1 weight");
+            ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0)).labelled_by(l.id);
+            ui.end_row();
+            ui.label("Backend");
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
+                ui.selectable_value(&mut self.backend, BackendChoice::Wgpu, "GPU (wgpu)");
+                ui.selectable_value(&mut self.backend, BackendChoice::Cpu, "CPU");
+            });
+            ui.end_row();
+        });
+        ui.horizontal(|ui| {
+            let active = self.is_active();
+            if ui.add_enabled(!active, egui::Button::new("Start")).clicked() {
+                self.start(false, None, yield_to.clone());
+            }
+            if ui.add_enabled(!active, egui::Button::new("Resume run")).clicked() {
+                self.start(true, None, yield_to.clone());
+            }
+            if ui
+                .add_enabled(!active && current_model.is_some(), egui::Button::new("Fine-tune the current model"))
+                .clicked()
+            {
+                self.start(false, current_model.map(Path::to_path_buf), yield_to.clone());
+            }
+            match self.state {
+                RunState::Paused => {
+                    if ui.button("Resume").clicked() {
+                        self.send(TrainCommand::Resume);
+                    }
+                }
+                _ => {
+                    if ui.add_enabled(active, egui::Button::new("Pause")).clicked() {
+                        self.send(TrainCommand::Pause);
+                    }
+                }
+            }
+            if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
+                self.send(TrainCommand::Stop);
+            }
+            ui.separator();
+            if ui
+                .add_enabled(self.latest_checkpoint.is_some(), egui::Button::new("Use for preview"))
+                .on_hover_text("Load the newest checkpoint into the live preview")
+                .clicked()
+            {
+                self.swap_request = self.latest_checkpoint.clone();
+            }
+            ui.checkbox(&mut self.auto_swap, "at every checkpoint");
+        });
+        self.status_line(ui);
+        ui.separator();
+        self.plots(ui);
+        self.samples_ui(ui);
+    }
+
+    fn status_line(&self, ui: &mut Ui) {
+        let step = self.history.last().map(|l| l.step + 1).unwrap_or(0);
+        let state = match &self.state {
+            RunState::Idle => "idle".to_string(),
+            RunState::Loading => "loading the dataset…".into(),
+            RunState::Running => "running".into(),
+            RunState::Paused => "paused".into(),
+            RunState::Finished => "finished".into(),
+            RunState::Stopped => "stopped".into(),
+            RunState::Failed(_) => "failed".into(),
+        };
+        ui.horizontal(|ui| {
+            ui.label(format!("State: {state}"));
+            ui.label(format!("step {step} / {}", self.total_steps));
+            if let Some((rate, eta)) = self.speed() {
+                ui.label(format!("{rate:.2} steps/s, ETA {:.0} min", eta / 60.0));
+            }
+            if let Some(l) = self.history.last() {
+                ui.label(format!("lr {:.2e}", l.lr));
+            }
+        });
+        if let RunState::Failed(e) = &self.state {
+            ui.colored_label(Color32::from_rgb(255, 120, 100), e);
+        }
+        for m in self.messages.iter().rev().take(3) {
+            ui.weak(m);
+        }
+    }
+
+    fn plots(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            ui.strong("Losses");
+            ui.checkbox(&mut self.log_scale, "log scale");
+        });
+        let log = self.log_scale;
+        let value = move |v: f32| if log { (v.max(1e-6) as f64).log10() } else { v as f64 };
+        let series: [(&str, fn(&StepLosses) -> f32, Color32); 4] = [
+            ("G_GAN", |l| l.g_gan, Color32::from_rgb(240, 160, 60)),
+            ("G_L1", |l| l.g_l1, Color32::from_rgb(90, 170, 255)),
+            ("D_real", |l| l.d_real, Color32::from_rgb(120, 220, 120)),
+            ("D_fake", |l| l.d_fake, Color32::from_rgb(230, 90, 90)),
+        ];
+        // Thin long histories for drawing.
+        let stride = (self.history.len() / 4000).max(1);
+        let history = &self.history;
+        let marks = &self.epoch_marks;
+        let mut plot = Plot::new("loss-plot").height(200.0).legend(Legend::default()).x_axis_label("step");
+        if log {
+            plot = plot.y_axis_formatter(|mark, _| format!("{:.3}", 10f64.powf(mark.value)));
+        }
+        plot.show(ui, |p| {
+            for (name, get, colour) in series {
+                let raw: PlotPoints<'_> = history
+                    .iter()
+                    .step_by(stride)
+                    .map(|l| [l.step as f64, value(get(l))])
+                    .collect();
+                p.line(Line::new(format!("{name} raw"), raw).color(colour.gamma_multiply(0.35)));
+                let smooth = ema(history.iter().map(|l| (l.step as f64, value(get(l)))), 0.05);
+                let smooth: PlotPoints<'_> = smooth.into_iter().step_by(stride).collect();
+                p.line(Line::new(name, smooth).color(colour).width(2.0));
+            }
+            for &m in marks.iter().step_by((marks.len() / 50).max(1)) {
+                p.vline(VLine::new("epoch", m as f64).color(Color32::from_gray(80)));
+            }
+        });
+        Plot::new("lr-plot").height(60.0).x_axis_label("learning rate").show(ui, |p| {
+            let pts: PlotPoints<'_> = history.iter().step_by(stride).map(|l| [l.step as f64, l.lr]).collect();
+            p.line(Line::new("lr", pts));
+        });
+    }
+
+    fn samples_ui(&mut self, ui: &mut Ui) {
+        ui.strong("Samples: labels | truth | prediction");
+        if self.samples.is_empty() {
+            ui.weak("the first samples appear after 100 steps");
+            return;
+        }
+        let last = self.samples.len() - 1;
+        self.sample_index = self.sample_index.min(last);
+        ui.add(egui::Slider::new(&mut self.sample_index, 0..=last).text("sample"));
+        let (step, tex) = &self.samples[self.sample_index];
+        ui.label(format!("step {step}"));
+        let size = tex.size_vec2();
+        let scale = (ui.available_width() / size.x).min(1.5);
+        ui.add(egui::Image::from_texture(tex).fit_to_exact_size(size * scale));
+    }
+}

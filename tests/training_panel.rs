@@ -1,0 +1,148 @@
+//! The training panel driven through its widgets: start a run on a tiny generated dataset with a
+//! tiny model on the CPU, watch losses and a sample arrive, pause, resume, stop, hot-swap the
+//! checkpoint into the preview, and reopen the run's curve.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use eframe::App as _;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use facade_studio::backend::BackendChoice;
+use facade_studio::ui::training_panel::{RunState, TrainingPanel};
+use facade_studio::ui::{StudioApp, StudioOptions};
+
+fn harness(app: StudioApp) -> Harness<'static, StudioApp> {
+    let mut frame = eframe::Frame::_new_kittest();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 900.0))
+        .build_ui_state(
+            move |ui, app: &mut StudioApp| {
+                app.logic(ui.ctx(), &mut frame);
+                app.ui(ui, &mut frame);
+            },
+            app,
+        )
+}
+
+fn wait_until(h: &mut Harness<'static, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done(h.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", h.state().training.state);
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.step();
+}
+
+#[test]
+fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 4, 32);
+    let run = tmp.path().join("run");
+
+    // The preview starts on a tiny model too.
+    let model = tmp.path().join("tiny.fsw");
+    let cpu = facade_studio::backend::cpu_device();
+    let config = common::tiny_model(32);
+    let meta = facade_studio::checkpoint::Meta {
+        kind: "model".into(),
+        name: "tiny".into(),
+        step: 0,
+        model: config.clone(),
+        train: None,
+        seconds: 0.0,
+    };
+    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device)).unwrap();
+    let app = StudioApp::new(StudioOptions {
+        model: Some(model.clone()),
+        backend: BackendChoice::Cpu,
+        state_dir: tmp.path().join("state"),
+        open: None,
+        render: true,
+        ..StudioOptions::default()
+    });
+    let mut h = harness(app);
+    h.step();
+
+    h.get_by_label("Train").click();
+    h.step();
+    {
+        let panel = &mut h.state_mut().training;
+        panel.data_dir = data.display().to_string();
+        panel.run_dir = run.display().to_string();
+        panel.size = 32;
+        panel.ngf_override = Some(8);
+        panel.holdout = 1;
+        panel.epochs = 400;
+        panel.backend = BackendChoice::Cpu;
+    }
+    h.get_by_label("Scan").click();
+    h.step();
+    assert!(matches!(&h.state().training.dataset_summary, Some(Ok(s)) if s.starts_with("4 pairs")));
+
+    h.get_by_label("Start").click();
+    h.step();
+    wait_until(&mut h, "loss points", |a| a.training.history.len() >= 3);
+    wait_until(&mut h, "a sample image", |a| !a.training.samples.is_empty());
+    assert!(h.state().training.history.iter().all(|l| l.g_l1.is_finite()));
+
+    h.get_by_label("Pause").click();
+    h.step();
+    wait_until(&mut h, "pause", |a| a.training.state == RunState::Paused);
+    let paused_at = h.state().training.history.len();
+    std::thread::sleep(Duration::from_millis(300));
+    h.step();
+    assert_eq!(h.state().training.history.len(), paused_at, "no steps while paused");
+
+    h.get_by_label("Resume").click();
+    h.step();
+    wait_until(&mut h, "more steps after resuming", |a| a.training.history.len() > paused_at + 2);
+
+    h.get_by_label("Stop").click();
+    h.step();
+    wait_until(&mut h, "stop", |a| a.training.state == RunState::Stopped);
+    let checkpoint = h.state().training.latest_checkpoint.clone().expect("stopping leaves a checkpoint");
+    assert!(checkpoint.is_file());
+
+    // Hot swap: the preview loads the checkpoint without restarting.
+    wait_until(&mut h, "the first preview model", |a| a.preview.model_path.is_some());
+    h.get_by_label("Use for preview").click();
+    h.step();
+    wait_until(&mut h, "the swapped model", |a| a.preview.model_path.as_deref() == Some(checkpoint.as_path()));
+
+    // A reopened run folder shows its curve.
+    let steps = h.state().training.history.len();
+    let mut reopened = TrainingPanel::default();
+    reopened.load_history(&run);
+    assert_eq!(reopened.history.len(), steps);
+    assert_eq!(reopened.latest_checkpoint.as_deref(), Some(checkpoint.as_path()));
+}
+
+#[test]
+fn a_bad_dataset_folder_is_shown_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = StudioApp::new(StudioOptions {
+        render: false,
+        state_dir: tmp.path().join("state"),
+        backend: BackendChoice::Cpu,
+        ..StudioOptions::default()
+    });
+    let mut h = harness(app);
+    h.step();
+    h.get_by_label("Train").click();
+    h.step();
+    h.state_mut().training.data_dir = tmp.path().join("nothing-here").display().to_string();
+    h.state_mut().training.run_dir = tmp.path().join("run").display().to_string();
+    h.state_mut().training.backend = BackendChoice::Cpu;
+    h.get_by_label("Scan").click();
+    h.step();
+    assert!(matches!(&h.state().training.dataset_summary, Some(Err(e)) if e.contains("nothing-here")));
+    h.get_by_label("Start").click();
+    h.step();
+    wait_until(&mut h, "the failure", |a| matches!(a.training.state, RunState::Failed(_)));
+    let RunState::Failed(e) = &h.state().training.state else { unreachable!() };
+    assert!(e.contains("nothing-here"), "{e}");
+}
