@@ -36,17 +36,20 @@ impl Norm {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, c, h, w] = x.dims();
-        let (mean, var) = if self.per_sample {
-            let flat = x.clone().reshape([n, c, h * w]);
-            let (var, mean) = flat.var_mean_bias(2);
-            (mean.reshape([n, c, 1, 1]), var.reshape([n, c, 1, 1]))
-        } else {
-            // (N, C, H, W) → (C, N·H·W): statistics per channel over the batch and the plane.
-            let flat = x.clone().swap_dims(0, 1).reshape([c, n * h * w]);
-            let (var, mean) = flat.var_mean_bias(1);
-            (mean.reshape([1, c, 1, 1]), var.reshape([1, c, 1, 1]))
-        };
+        // Per-channel mean and E[x²] (one pass each over the activations), folded into one scale
+        // and one shift, so the activations are read twice more rather than five times.
+        let flat = x.clone().reshape([n, c, h * w]);
+        let mut mean = flat.clone().mean_dim(2);
+        let mut mean_sq = flat.square().mean_dim(2);
+        if !self.per_sample {
+            mean = mean.mean_dim(0);
+            mean_sq = mean_sq.mean_dim(0);
+        }
+        let rows = if self.per_sample { n } else { 1 };
+        let mean = mean.reshape([rows, c, 1, 1]);
+        let var = (mean_sq.reshape([rows, c, 1, 1]) - mean.clone().square()).clamp_min(0.0);
         let scale = (var + EPS).sqrt().recip() * self.gamma.val().reshape([1, c, 1, 1]);
-        (x - mean) * scale + self.beta.val().reshape([1, c, 1, 1])
+        let shift = self.beta.val().reshape([1, c, 1, 1]) - mean * scale.clone();
+        x * scale + shift
     }
 }
