@@ -29,7 +29,11 @@ fn harness(app: StudioApp) -> Harness<'static, StudioApp> {
 fn wait_until(h: &mut Harness<'static, StudioApp>, what: &str, done: impl Fn(&StudioApp) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", h.state().training.state);
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {:?}",
+            h.state().training.state
+        );
         h.step();
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -55,7 +59,8 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
         train: None,
         seconds: 0.0,
     };
-    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device)).unwrap();
+    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device))
+        .unwrap();
     let app = StudioApp::new(StudioOptions {
         model: Some(model.clone()),
         backend: BackendChoice::Cpu,
@@ -87,7 +92,13 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.step();
     wait_until(&mut h, "loss points", |a| a.training.history.len() >= 3);
     wait_until(&mut h, "a sample image", |a| !a.training.samples.is_empty());
-    assert!(h.state().training.history.iter().all(|l| l.g_l1.is_finite()));
+    assert!(
+        h.state()
+            .training
+            .history
+            .iter()
+            .all(|l| l.g_l1.is_finite())
+    );
 
     h.get_by_label("Pause").click();
     h.step();
@@ -95,30 +106,48 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     let paused_at = h.state().training.history.len();
     std::thread::sleep(Duration::from_millis(300));
     h.step();
-    assert_eq!(h.state().training.history.len(), paused_at, "no steps while paused");
+    assert_eq!(
+        h.state().training.history.len(),
+        paused_at,
+        "no steps while paused"
+    );
 
     h.get_by_label("Resume").click();
     h.step();
-    wait_until(&mut h, "more steps after resuming", |a| a.training.history.len() > paused_at + 2);
+    wait_until(&mut h, "more steps after resuming", |a| {
+        a.training.history.len() > paused_at + 2
+    });
 
     h.get_by_label("Stop").click();
     h.step();
     wait_until(&mut h, "stop", |a| a.training.state == RunState::Stopped);
-    let checkpoint = h.state().training.latest_checkpoint.clone().expect("stopping leaves a checkpoint");
+    let checkpoint = h
+        .state()
+        .training
+        .latest_checkpoint
+        .clone()
+        .expect("stopping leaves a checkpoint");
     assert!(checkpoint.is_file());
 
     // Hot swap: the preview loads the checkpoint without restarting.
-    wait_until(&mut h, "the first preview model", |a| a.preview.model_path.is_some());
+    wait_until(&mut h, "the first preview model", |a| {
+        a.preview.model_path.is_some()
+    });
     h.get_by_label("Use for preview").click();
     h.step();
-    wait_until(&mut h, "the swapped model", |a| a.preview.model_path.as_deref() == Some(checkpoint.as_path()));
+    wait_until(&mut h, "the swapped model", |a| {
+        a.preview.model_path.as_deref() == Some(checkpoint.as_path())
+    });
 
     // A reopened run folder shows its curve.
     let steps = h.state().training.history.len();
     let mut reopened = TrainingPanel::default();
     reopened.load_history(&run);
     assert_eq!(reopened.history.len(), steps);
-    assert_eq!(reopened.latest_checkpoint.as_deref(), Some(checkpoint.as_path()));
+    assert_eq!(
+        reopened.latest_checkpoint.as_deref(),
+        Some(checkpoint.as_path())
+    );
 }
 
 #[test]
@@ -139,10 +168,16 @@ fn a_bad_dataset_folder_is_shown_not_fatal() {
     h.state_mut().training.backend = BackendChoice::Cpu;
     h.get_by_label("Scan").click();
     h.step();
-    assert!(matches!(&h.state().training.dataset_summary, Some(Err(e)) if e.contains("nothing-here")));
+    assert!(
+        matches!(&h.state().training.dataset_summary, Some(Err(e)) if e.contains("nothing-here"))
+    );
     h.get_by_label("Start").click();
     h.step();
-    wait_until(&mut h, "the failure", |a| matches!(a.training.state, RunState::Failed(_)));
-    let RunState::Failed(e) = &h.state().training.state else { unreachable!() };
+    wait_until(&mut h, "the failure", |a| {
+        matches!(a.training.state, RunState::Failed(_))
+    });
+    let RunState::Failed(e) = &h.state().training.state else {
+        unreachable!()
+    };
     assert!(e.contains("nothing-here"), "{e}");
 }

@@ -169,7 +169,11 @@ impl StudioApp {
 
     fn ensure_worker(&mut self, ctx: &egui::Context) {
         if self.worker.is_none() && self.options.render {
-            let model = self.options.model.clone().unwrap_or_else(default_model_path);
+            let model = self
+                .options
+                .model
+                .clone()
+                .unwrap_or_else(default_model_path);
             let ctx = ctx.clone();
             self.worker = Some(RenderWorker::start(
                 model,
@@ -393,7 +397,11 @@ impl StudioApp {
     fn menu_bar(&mut self, ui: &mut Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.selectable_value(&mut self.mode, Mode::Paint, "Paint");
-            let train_label = if self.training.is_active() { "Train (running)" } else { "Train" };
+            let train_label = if self.training.is_active() {
+                "Train (running)"
+            } else {
+                "Train"
+            };
             ui.selectable_value(&mut self.mode, Mode::Train, train_label);
             ui.separator();
             ui.menu_button("File", |ui| {
@@ -627,7 +635,8 @@ impl StudioApp {
             .and_then(|s| s.parse::<f64>().ok())
             .unwrap_or(0.0);
         let waited = self.opened.elapsed().as_secs_f64() >= delay;
-        let ready = waited && (self.preview.renders > 0 || self.preview.error.is_some() || self.frames > 600);
+        let ready = waited
+            && (self.preview.renders > 0 || self.preview.error.is_some() || self.frames > 600);
         if !ready || self.frames < 5 {
             if self.screenshot.is_some() {
                 ctx.request_repaint();
@@ -719,7 +728,8 @@ impl eframe::App for StudioApp {
             let current = self.preview.model_path.clone();
             let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
             egui::CentralPanel::default().show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.training.ui(ui, current.as_deref(), yield_to));
+                egui::ScrollArea::vertical()
+                    .show(ui, |ui| self.training.ui(ui, current.as_deref(), yield_to));
             });
             if let Some(worker) = &self.worker {
                 self.preview.request_if_stale(worker, &self.doc);

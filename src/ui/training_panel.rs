@@ -122,7 +122,10 @@ fn ema(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<[f64; 2]> {
 
 impl TrainingPanel {
     pub fn is_active(&self) -> bool {
-        matches!(self.state, RunState::Loading | RunState::Running | RunState::Paused)
+        matches!(
+            self.state,
+            RunState::Loading | RunState::Running | RunState::Paused
+        )
     }
 
     pub fn model_config(&self) -> ModelConfig {
@@ -130,12 +133,20 @@ impl TrainingPanel {
             Preset::FastCpu => 32,
             Preset::Full => 64,
         });
-        ModelConfig::new().with_ngf(ngf).with_ndf(ngf.max(8)).with_size(self.size)
+        ModelConfig::new()
+            .with_ngf(ngf)
+            .with_ndf(ngf.max(8))
+            .with_size(self.size)
     }
 
     pub fn scan_dataset(&mut self) {
         self.dataset_summary = Some(match Dataset::open(Path::new(&self.data_dir)) {
-            Ok(ds) => Ok(format!("{} pairs found ({:?} layout) in {}", ds.len(), ds.layout, ds.root.display())),
+            Ok(ds) => Ok(format!(
+                "{} pairs found ({:?} layout) in {}",
+                ds.len(),
+                ds.layout,
+                ds.root.display()
+            )),
             Err(e) => Err(e.to_string()),
         });
     }
@@ -156,14 +167,21 @@ impl TrainingPanel {
             }
             Err(e) => self.messages.push(e.to_string()),
         }
-        self.latest_checkpoint = checkpoint::list_checkpoints(run_dir).first().map(|(_, p)| p.clone());
+        self.latest_checkpoint = checkpoint::list_checkpoints(run_dir)
+            .first()
+            .map(|(_, p)| p.clone());
         // Earlier samples (samples/step-NNNNNNNN.png), the last 30.
         let mut found: Vec<(u64, PathBuf)> = std::fs::read_dir(run_dir.join("samples"))
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter_map(|p| {
-                let step = p.file_stem()?.to_str()?.strip_prefix("step-")?.parse().ok()?;
+                let step = p
+                    .file_stem()?
+                    .to_str()?
+                    .strip_prefix("step-")?
+                    .parse()
+                    .ok()?;
                 Some((step, p))
             })
             .collect();
@@ -178,7 +196,12 @@ impl TrainingPanel {
     }
 
     /// Starts a run: fresh, resumed (`resume`), or fine-tuning `init_from`.
-    pub fn start(&mut self, resume: bool, init_from: Option<PathBuf>, yield_to: Option<Arc<AtomicBool>>) {
+    pub fn start(
+        &mut self,
+        resume: bool,
+        init_from: Option<PathBuf>,
+        yield_to: Option<Arc<AtomicBool>>,
+    ) {
         if self.is_active() {
             return;
         }
@@ -226,17 +249,33 @@ impl TrainingPanel {
     /// Takes the trainer's events; uploads sample images. Returns true while a run is active.
     pub fn poll(&mut self, ctx: &egui::Context) -> bool {
         for (step, image) in std::mem::take(&mut self.pending_samples) {
-            let color = ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw());
-            let tex = ctx.load_texture(format!("train-sample-{step}"), color, TextureOptions::LINEAR);
+            let color = ColorImage::from_rgb(
+                [image.width() as usize, image.height() as usize],
+                image.as_raw(),
+            );
+            let tex = ctx.load_texture(
+                format!("train-sample-{step}"),
+                color,
+                TextureOptions::LINEAR,
+            );
             self.samples.push((step, tex));
             self.sample_index = self.samples.len() - 1;
         }
-        let Some(handle) = &self.handle else { return false };
+        let Some(handle) = &self.handle else {
+            return false;
+        };
         let events: Vec<TrainEvent> = handle.events.try_iter().collect();
         for event in events {
             match event {
                 TrainEvent::Loading { .. } => {}
-                TrainEvent::Started { start_step, total_steps, train_pairs, skipped, backend, .. } => {
+                TrainEvent::Started {
+                    start_step,
+                    total_steps,
+                    train_pairs,
+                    skipped,
+                    backend,
+                    ..
+                } => {
                     self.state = RunState::Running;
                     self.total_steps = total_steps;
                     self.started = Some((Instant::now(), start_step));
@@ -251,8 +290,15 @@ impl TrainingPanel {
                     self.history.push(l);
                 }
                 TrainEvent::Sample { step, image } => {
-                    let color = ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw());
-                    let tex = ctx.load_texture(format!("train-sample-{step}"), color, TextureOptions::LINEAR);
+                    let color = ColorImage::from_rgb(
+                        [image.width() as usize, image.height() as usize],
+                        image.as_raw(),
+                    );
+                    let tex = ctx.load_texture(
+                        format!("train-sample-{step}"),
+                        color,
+                        TextureOptions::LINEAR,
+                    );
                     let follow = self.sample_index + 1 >= self.samples.len();
                     self.samples.push((step, tex));
                     if follow {
@@ -300,83 +346,112 @@ impl TrainingPanel {
         Some((rate, self.total_steps.saturating_sub(done) as f64 / rate))
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, current_model: Option<&Path>, yield_to: Option<Arc<AtomicBool>>) {
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        current_model: Option<&Path>,
+        yield_to: Option<Arc<AtomicBool>>,
+    ) {
         ui.heading("Training");
-        egui::Grid::new("train-settings").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-            ui.label("Dataset folder");
-            ui.horizontal(|ui| {
-                ui.add(egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0))
-                    .on_hover_text("Dataset folder");
-                if ui.button("Browse…").clicked()
-                    && let Some(d) = rfd::FileDialog::new().pick_folder()
-                {
-                    self.data_dir = d.display().to_string();
-                    self.scan_dataset();
-                }
-                if ui.button("Scan").clicked() {
-                    self.scan_dataset();
-                }
-            });
-            ui.end_row();
-            ui.label("");
-            match &self.dataset_summary {
-                Some(Ok(s)) => ui.label(s),
-                Some(Err(e)) => ui.colored_label(Color32::from_rgb(255, 120, 100), e),
-                None => ui.weak("pix2pix (N.jpg) or CMP base (cmp_bNNNN.jpg + .png) layouts"),
-            };
-            ui.end_row();
-            ui.label("Run folder");
-            ui.horizontal(|ui| {
-                ui.add(egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0))
-                    .on_hover_text("Run folder");
-                if ui.button("Choose…").clicked()
-                    && let Some(d) = rfd::FileDialog::new().pick_folder()
-                {
-                    self.run_dir = d.display().to_string();
-                    self.load_history(&d);
-                }
-            });
-            ui.end_row();
-            ui.label("Model");
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
-                ui.selectable_value(&mut self.preset, Preset::Full, "full, paper (ngf 64)");
-            });
-            ui.end_row();
-            let l = ui.label("Epochs");
-            ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000)).labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label("Batch size");
-            ui.add(egui::DragValue::new(&mut self.batch).range(1..=64)).labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label("Learning rate");
-            ui.add(egui::DragValue::new(&mut self.lr).range(1e-6..=1e-2).speed(1e-5).max_decimals(6))
+        egui::Grid::new("train-settings")
+            .num_columns(2)
+            .spacing([8.0, 4.0])
+            .show(ui, |ui| {
+                ui.label("Dataset folder");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0))
+                        .on_hover_text("Dataset folder");
+                    if ui.button("Browse…").clicked()
+                        && let Some(d) = rfd::FileDialog::new().pick_folder()
+                    {
+                        self.data_dir = d.display().to_string();
+                        self.scan_dataset();
+                    }
+                    if ui.button("Scan").clicked() {
+                        self.scan_dataset();
+                    }
+                });
+                ui.end_row();
+                ui.label("");
+                match &self.dataset_summary {
+                    Some(Ok(s)) => ui.label(s),
+                    Some(Err(e)) => ui.colored_label(Color32::from_rgb(255, 120, 100), e),
+                    None => ui.weak("pix2pix (N.jpg) or CMP base (cmp_bNNNN.jpg + .png) layouts"),
+                };
+                ui.end_row();
+                ui.label("Run folder");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0))
+                        .on_hover_text("Run folder");
+                    if ui.button("Choose…").clicked()
+                        && let Some(d) = rfd::FileDialog::new().pick_folder()
+                    {
+                        self.run_dir = d.display().to_string();
+                        self.load_history(&d);
+                    }
+                });
+                ui.end_row();
+                ui.label("Model");
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
+                    ui.selectable_value(&mut self.preset, Preset::Full, "full, paper (ngf 64)");
+                });
+                ui.end_row();
+                let l = ui.label("Epochs");
+                ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Batch size");
+                ui.add(egui::DragValue::new(&mut self.batch).range(1..=64))
+                    .labelled_by(l.id);
+                ui.end_row();
+                let l = ui.label("Learning rate");
+                ui.add(
+                    egui::DragValue::new(&mut self.lr)
+                        .range(1e-6..=1e-2)
+                        .speed(1e-5)
+                        .max_decimals(6),
+                )
                 .labelled_by(l.id);
-            ui.end_row();
-            let l = ui.label("L1 weight");
-            ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0)).labelled_by(l.id);
-            ui.end_row();
-            ui.label("Backend");
-            ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
-                ui.selectable_value(&mut self.backend, BackendChoice::Wgpu, "GPU (wgpu)");
-                ui.selectable_value(&mut self.backend, BackendChoice::Cpu, "CPU");
+                ui.end_row();
+                let l = ui.label("L1 weight");
+                ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0))
+                    .labelled_by(l.id);
+                ui.end_row();
+                ui.label("Backend");
+                ui.horizontal(|ui| {
+                    ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
+                    ui.selectable_value(&mut self.backend, BackendChoice::Wgpu, "GPU (wgpu)");
+                    ui.selectable_value(&mut self.backend, BackendChoice::Cpu, "CPU");
+                });
+                ui.end_row();
             });
-            ui.end_row();
-        });
         ui.horizontal(|ui| {
             let active = self.is_active();
-            if ui.add_enabled(!active, egui::Button::new("Start")).clicked() {
+            if ui
+                .add_enabled(!active, egui::Button::new("Start"))
+                .clicked()
+            {
                 self.start(false, None, yield_to.clone());
             }
-            if ui.add_enabled(!active, egui::Button::new("Resume run")).clicked() {
+            if ui
+                .add_enabled(!active, egui::Button::new("Resume run"))
+                .clicked()
+            {
                 self.start(true, None, yield_to.clone());
             }
             if ui
-                .add_enabled(!active && current_model.is_some(), egui::Button::new("Fine-tune the current model"))
+                .add_enabled(
+                    !active && current_model.is_some(),
+                    egui::Button::new("Fine-tune the current model"),
+                )
                 .clicked()
             {
-                self.start(false, current_model.map(Path::to_path_buf), yield_to.clone());
+                self.start(
+                    false,
+                    current_model.map(Path::to_path_buf),
+                    yield_to.clone(),
+                );
             }
             match self.state {
                 RunState::Paused => {
@@ -395,7 +470,10 @@ impl TrainingPanel {
             }
             ui.separator();
             if ui
-                .add_enabled(self.latest_checkpoint.is_some(), egui::Button::new("Use for preview"))
+                .add_enabled(
+                    self.latest_checkpoint.is_some(),
+                    egui::Button::new("Use for preview"),
+                )
                 .on_hover_text("Load the newest checkpoint into the live preview")
                 .clicked()
             {
@@ -444,7 +522,13 @@ impl TrainingPanel {
             ui.checkbox(&mut self.log_scale, "log scale");
         });
         let log = self.log_scale;
-        let value = move |v: f32| if log { (v.max(1e-6) as f64).log10() } else { v as f64 };
+        let value = move |v: f32| {
+            if log {
+                (v.max(1e-6) as f64).log10()
+            } else {
+                v as f64
+            }
+        };
         let series: [(&str, fn(&StepLosses) -> f32, Color32); 4] = [
             ("G_GAN", |l| l.g_gan, Color32::from_rgb(240, 160, 60)),
             ("G_L1", |l| l.g_l1, Color32::from_rgb(90, 170, 255)),
@@ -455,7 +539,10 @@ impl TrainingPanel {
         let stride = (self.history.len() / 4000).max(1);
         let history = &self.history;
         let marks = &self.epoch_marks;
-        let mut plot = Plot::new("loss-plot").height(200.0).legend(Legend::default()).x_axis_label("step");
+        let mut plot = Plot::new("loss-plot")
+            .height(200.0)
+            .legend(Legend::default())
+            .x_axis_label("step");
         if log {
             plot = plot.y_axis_formatter(|mark, _| format!("{:.3}", 10f64.powf(mark.value)));
         }
@@ -475,10 +562,17 @@ impl TrainingPanel {
                 p.vline(VLine::new("epoch", m as f64).color(Color32::from_gray(80)));
             }
         });
-        Plot::new("lr-plot").height(60.0).x_axis_label("learning rate").show(ui, |p| {
-            let pts: PlotPoints<'_> = history.iter().step_by(stride).map(|l| [l.step as f64, l.lr]).collect();
-            p.line(Line::new("lr", pts));
-        });
+        Plot::new("lr-plot")
+            .height(60.0)
+            .x_axis_label("learning rate")
+            .show(ui, |p| {
+                let pts: PlotPoints<'_> = history
+                    .iter()
+                    .step_by(stride)
+                    .map(|l| [l.step as f64, l.lr])
+                    .collect();
+                p.line(Line::new("lr", pts));
+            });
     }
 
     fn samples_ui(&mut self, ui: &mut Ui) {
