@@ -50,6 +50,8 @@ pub struct TrainingPanel {
     pub lr: f64,
     pub l1_weight: f32,
     pub holdout: usize,
+    /// Linear-decay epochs at the end (None: half of `epochs`).
+    pub decay_epochs: Option<u64>,
     pub backend: BackendChoice,
     pub auto_swap: bool,
     pub log_scale: bool,
@@ -69,6 +71,8 @@ pub struct TrainingPanel {
     pub swap_request: Option<PathBuf>,
     /// Samples read from a run folder, waiting to be uploaded as textures.
     pending_samples: Vec<(u64, image::RgbImage)>,
+    /// Fold the settings away when a run starts (more room for curves and samples).
+    fold_settings: Option<bool>,
 }
 
 impl Default for TrainingPanel {
@@ -86,6 +90,7 @@ impl Default for TrainingPanel {
             lr: 2e-4,
             l1_weight: 100.0,
             holdout: 40,
+            decay_epochs: None,
             backend: BackendChoice::Auto,
             auto_swap: false,
             log_scale: true,
@@ -102,6 +107,7 @@ impl Default for TrainingPanel {
             started: None,
             swap_request: None,
             pending_samples: Vec::new(),
+            fold_settings: None,
         }
     }
 }
@@ -151,8 +157,33 @@ impl TrainingPanel {
         });
     }
 
-    /// Loads a run folder's loss history (a resumed or finished run shows its curve).
+    /// Loads a run folder's loss history (a resumed or finished run shows its curve) and its
+    /// settings, so "Resume run" continues with them.
     pub fn load_history(&mut self, run_dir: &Path) {
+        if let Ok(text) = std::fs::read(run_dir.join("config.json"))
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text)
+        {
+            let t = &v["train"];
+            if let Some(e) = t["epochs"].as_u64() {
+                self.epochs = e;
+            }
+            if let Some(b) = t["batch"].as_u64() {
+                self.batch = b as usize;
+            }
+            if let Some(lr) = t["lr"].as_f64() {
+                self.lr = lr;
+            }
+            self.decay_epochs = t["decay_epochs"].as_u64();
+            if let Some(h) = t["holdout"].as_u64() {
+                self.holdout = h as usize;
+            }
+            if let Some(ngf) = v["model"]["ngf"].as_u64() {
+                self.ngf_override = Some(ngf as usize);
+            }
+            if let Some(size) = v["model"]["size"].as_u64() {
+                self.size = size as usize;
+            }
+        }
         match loss_log::read(&run_dir.join(loss_log::FILE_NAME)) {
             Ok(rows) => {
                 self.epoch_marks.clear();
@@ -218,7 +249,10 @@ impl TrainingPanel {
             data: PathBuf::from(&self.data_dir),
             holdout: self.holdout,
             epochs: self.epochs,
-            decay_epochs: self.epochs / 2,
+            decay_epochs: self
+                .decay_epochs
+                .unwrap_or(self.epochs / 2)
+                .min(self.epochs),
             batch: self.batch,
             lr: self.lr,
             l1_weight: self.l1_weight,
@@ -238,6 +272,7 @@ impl TrainingPanel {
         }));
         self.state = RunState::Loading;
         self.started = None;
+        self.fold_settings = Some(true);
     }
 
     pub fn send(&self, command: TrainCommand) {
@@ -278,6 +313,9 @@ impl TrainingPanel {
                 } => {
                     self.state = RunState::Running;
                     self.total_steps = total_steps;
+                    // Steps after the checkpoint a run resumes from are trained again.
+                    self.history.retain(|r| r.step < start_step);
+                    self.epoch_marks.retain(|&m| m < start_step);
                     self.started = Some((Instant::now(), start_step));
                     self.messages.push(format!(
                         "training on {backend}: {train_pairs} pairs, {skipped} skipped, steps {start_step}..{total_steps}"
@@ -353,78 +391,101 @@ impl TrainingPanel {
         yield_to: Option<Arc<AtomicBool>>,
     ) {
         ui.heading("Training");
-        egui::Grid::new("train-settings")
-            .num_columns(2)
-            .spacing([8.0, 4.0])
+        let open = self.fold_settings.take().map(|fold| !fold);
+        egui::CollapsingHeader::new("Settings")
+            .open(open)
+            .default_open(true)
             .show(ui, |ui| {
-                ui.label("Dataset folder");
-                ui.horizontal(|ui| {
-                    ui.add(egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0))
-                        .on_hover_text("Dataset folder");
-                    if ui.button("Browse…").clicked()
-                        && let Some(d) = rfd::FileDialog::new().pick_folder()
-                    {
-                        self.data_dir = d.display().to_string();
-                        self.scan_dataset();
-                    }
-                    if ui.button("Scan").clicked() {
-                        self.scan_dataset();
-                    }
-                });
-                ui.end_row();
-                ui.label("");
-                match &self.dataset_summary {
-                    Some(Ok(s)) => ui.label(s),
-                    Some(Err(e)) => ui.colored_label(Color32::from_rgb(255, 120, 100), e),
-                    None => ui.weak("pix2pix (N.jpg) or CMP base (cmp_bNNNN.jpg + .png) layouts"),
-                };
-                ui.end_row();
-                ui.label("Run folder");
-                ui.horizontal(|ui| {
-                    ui.add(egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0))
-                        .on_hover_text("Run folder");
-                    if ui.button("Choose…").clicked()
-                        && let Some(d) = rfd::FileDialog::new().pick_folder()
-                    {
-                        self.run_dir = d.display().to_string();
-                        self.load_history(&d);
-                    }
-                });
-                ui.end_row();
-                ui.label("Model");
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
-                    ui.selectable_value(&mut self.preset, Preset::Full, "full, paper (ngf 64)");
-                });
-                ui.end_row();
-                let l = ui.label("Epochs");
-                ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("Batch size");
-                ui.add(egui::DragValue::new(&mut self.batch).range(1..=64))
-                    .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("Learning rate");
-                ui.add(
-                    egui::DragValue::new(&mut self.lr)
-                        .range(1e-6..=1e-2)
-                        .speed(1e-5)
-                        .max_decimals(6),
-                )
-                .labelled_by(l.id);
-                ui.end_row();
-                let l = ui.label("L1 weight");
-                ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0))
-                    .labelled_by(l.id);
-                ui.end_row();
-                ui.label("Backend");
-                ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
-                    ui.selectable_value(&mut self.backend, BackendChoice::Wgpu, "GPU (wgpu)");
-                    ui.selectable_value(&mut self.backend, BackendChoice::Cpu, "CPU");
-                });
-                ui.end_row();
+                egui::Grid::new("train-settings")
+                    .num_columns(2)
+                    .spacing([8.0, 4.0])
+                    .show(ui, |ui| {
+                        ui.label("Dataset folder");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0),
+                            )
+                            .on_hover_text("Dataset folder");
+                            if ui.button("Browse…").clicked()
+                                && let Some(d) = rfd::FileDialog::new().pick_folder()
+                            {
+                                self.data_dir = d.display().to_string();
+                                self.scan_dataset();
+                            }
+                            if ui.button("Scan").clicked() {
+                                self.scan_dataset();
+                            }
+                        });
+                        ui.end_row();
+                        ui.label("");
+                        match &self.dataset_summary {
+                            Some(Ok(s)) => ui.label(s),
+                            Some(Err(e)) => ui.colored_label(Color32::from_rgb(255, 120, 100), e),
+                            None => ui
+                                .weak("pix2pix (N.jpg) or CMP base (cmp_bNNNN.jpg + .png) layouts"),
+                        };
+                        ui.end_row();
+                        ui.label("Run folder");
+                        ui.horizontal(|ui| {
+                            ui.add(
+                                egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0),
+                            )
+                            .on_hover_text("Run folder");
+                            if ui.button("Choose…").clicked()
+                                && let Some(d) = rfd::FileDialog::new().pick_folder()
+                            {
+                                self.run_dir = d.display().to_string();
+                                self.load_history(&d);
+                            }
+                        });
+                        ui.end_row();
+                        ui.label("Model");
+                        ui.horizontal(|ui| {
+                            ui.selectable_value(
+                                &mut self.preset,
+                                Preset::FastCpu,
+                                "fast CPU (ngf 32)",
+                            );
+                            ui.selectable_value(
+                                &mut self.preset,
+                                Preset::Full,
+                                "full, paper (ngf 64)",
+                            );
+                        });
+                        ui.end_row();
+                        let l = ui.label("Epochs");
+                        ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000))
+                            .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Batch size");
+                        ui.add(egui::DragValue::new(&mut self.batch).range(1..=64))
+                            .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("Learning rate");
+                        ui.add(
+                            egui::DragValue::new(&mut self.lr)
+                                .range(1e-6..=1e-2)
+                                .speed(1e-5)
+                                .max_decimals(6),
+                        )
+                        .labelled_by(l.id);
+                        ui.end_row();
+                        let l = ui.label("L1 weight");
+                        ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0))
+                            .labelled_by(l.id);
+                        ui.end_row();
+                        ui.label("Backend");
+                        ui.horizontal(|ui| {
+                            ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
+                            ui.selectable_value(
+                                &mut self.backend,
+                                BackendChoice::Wgpu,
+                                "GPU (wgpu)",
+                            );
+                            ui.selectable_value(&mut self.backend, BackendChoice::Cpu, "CPU");
+                        });
+                        ui.end_row();
+                    });
             });
         ui.horizontal(|ui| {
             let active = self.is_active();
@@ -468,7 +529,8 @@ impl TrainingPanel {
             if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
                 self.send(TrainCommand::Stop);
             }
-            ui.separator();
+        });
+        ui.horizontal(|ui| {
             if ui
                 .add_enabled(
                     self.latest_checkpoint.is_some(),
@@ -483,8 +545,15 @@ impl TrainingPanel {
         });
         self.status_line(ui);
         ui.separator();
-        self.plots(ui);
-        self.samples_ui(ui);
+        if ui.available_width() > 700.0 {
+            ui.columns(2, |cols| {
+                self.plots(&mut cols[0]);
+                self.samples_ui(&mut cols[1]);
+            });
+        } else {
+            self.plots(ui);
+            self.samples_ui(ui);
+        }
     }
 
     fn status_line(&self, ui: &mut Ui) {
@@ -553,7 +622,7 @@ impl TrainingPanel {
                     .step_by(stride)
                     .map(|l| [l.step as f64, value(get(l))])
                     .collect();
-                p.line(Line::new(format!("{name} raw"), raw).color(colour.gamma_multiply(0.35)));
+                p.line(Line::new(name, raw).color(colour.gamma_multiply(0.35)));
                 let smooth = ema(history.iter().map(|l| (l.step as f64, value(get(l)))), 0.05);
                 let smooth: PlotPoints<'_> = smooth.into_iter().step_by(stride).collect();
                 p.line(Line::new(name, smooth).color(colour).width(2.0));
