@@ -103,6 +103,9 @@ pub struct StudioApp {
     screenshot: Option<PathBuf>,
     frames: u64,
     opened: std::time::Instant,
+    /// Milliseconds the UI thread spent in each frame's logic + ui (the last 4096 frames).
+    pub frame_ms: std::collections::VecDeque<f32>,
+    frame_started: Option<std::time::Instant>,
 }
 
 impl StudioApp {
@@ -133,6 +136,8 @@ impl StudioApp {
             screenshot: std::env::var_os("FACADE_SCREENSHOT").map(PathBuf::from),
             frames: 0,
             opened: std::time::Instant::now(),
+            frame_ms: std::collections::VecDeque::new(),
+            frame_started: None,
         };
         if let Some(path) = &options.open {
             app.open_any(path);
@@ -629,6 +634,15 @@ impl StudioApp {
 }
 
 impl StudioApp {
+    fn end_frame(&mut self) {
+        if let Some(t) = self.frame_started.take() {
+            if self.frame_ms.len() >= 4096 {
+                self.frame_ms.pop_front();
+            }
+            self.frame_ms.push_back(t.elapsed().as_secs_f32() * 1000.0);
+        }
+    }
+
     fn take_screenshot_when_ready(&mut self, ctx: &egui::Context) {
         let delay = std::env::var("FACADE_SCREENSHOT_AFTER")
             .ok()
@@ -639,7 +653,7 @@ impl StudioApp {
             && (self.preview.renders > 0 || self.preview.error.is_some() || self.frames > 600);
         if !ready || self.frames < 5 {
             if self.screenshot.is_some() {
-                ctx.request_repaint();
+                ctx.request_repaint_after(std::time::Duration::from_millis(1000));
             }
             return;
         }
@@ -665,6 +679,7 @@ impl StudioApp {
 
 impl eframe::App for StudioApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.frame_started = Some(std::time::Instant::now());
         self.ensure_worker(ctx);
         if ctx.input(|i| i.viewport().close_requested()) {
             if self.doc.is_dirty() && !self.allow_close {
@@ -681,7 +696,9 @@ impl eframe::App for StudioApp {
         }
         // The trainer's events are taken even when its panel is hidden, so nothing is lost.
         if self.training.poll(ctx) {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            // Curves refresh twice a second: repainting more often costs a software-rendered
+            // window CPU time that the trainer needs.
+            ctx.request_repaint_after(std::time::Duration::from_millis(500));
         }
         if let Some(path) = self.training.swap_request.take() {
             match &self.worker {
@@ -735,6 +752,7 @@ impl eframe::App for StudioApp {
                 self.preview.request_if_stale(worker, &self.doc);
             }
             self.dialogs(ui);
+            self.end_frame();
             return;
         }
         egui::CentralPanel::default().show(ui, |ui| {
@@ -771,6 +789,7 @@ impl eframe::App for StudioApp {
             self.preview.request_if_stale(worker, &self.doc);
         }
         self.dialogs(ui);
+        self.end_frame();
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -782,6 +801,17 @@ impl eframe::App for StudioApp {
     }
 
     fn on_exit(&mut self) {
+        if std::env::var_os("FACADE_FRAME_STATS").is_some() {
+            let mut v: Vec<f64> = self.frame_ms.iter().map(|&x| x as f64).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            eprintln!(
+                "UI frame time over {} frames: p50 {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+                v.len(),
+                crate::bench::percentile(&v, 50.0),
+                crate::bench::percentile(&v, 95.0),
+                v.last().copied().unwrap_or(0.0)
+            );
+        }
         if !self.doc.is_dirty() {
             self.recovery.clear();
         }
