@@ -9,7 +9,6 @@
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
@@ -18,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::model::{Discriminator, Generator, ModelConfig};
 use crate::train::TrainConfig;
+use crate::train::adam::HostAdam;
 
 const MAGIC: &[u8; 8] = b"FACADEWT";
 const VERSION: u32 = 1;
@@ -225,8 +225,8 @@ pub struct TrainState {
     pub meta: Meta,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    pub opt_g: ModuleOptimizer,
-    pub opt_d: ModuleOptimizer,
+    pub opt_g: HostAdam,
+    pub opt_d: HostAdam,
 }
 
 pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
@@ -239,12 +239,8 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     );
     c.push("generator", module_bytes(&state.generator, path)?);
     c.push("discriminator", module_bytes(&state.discriminator, path)?);
-    for (name, opt) in [("opt_g", &state.opt_g), ("opt_d", &state.opt_d)] {
-        let bytes = opt.into_bytes().map_err(|e| {
-            Error::bad_file(path, format!("cannot serialise optimizer state: {e:?}"))
-        })?;
-        c.push(name, bytes.to_vec());
-    }
+    c.push("adam_g", state.opt_g.to_bytes());
+    c.push("adam_d", state.opt_d.to_bytes());
     c.write(path)
 }
 
@@ -252,8 +248,8 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
 pub fn load_checkpoint(
     path: &Path,
     device: &Device,
-    opt_g: ModuleOptimizer,
-    opt_d: ModuleOptimizer,
+    opt_g: HostAdam,
+    opt_d: HostAdam,
 ) -> Result<TrainState> {
     let c = Container::read(path)?;
     let meta = meta_of(&c, path)?;
@@ -283,21 +279,17 @@ pub fn load_checkpoint(
         path,
         "discriminator",
     )?;
-    let opt = |opt: ModuleOptimizer, name: &str| -> Result<ModuleOptimizer> {
-        let data = need(name)?;
-        // A malformed optimizer record can panic inside burn; turn that into an error.
-        let data = Bytes::from_bytes_vec(data.to_vec());
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| opt.from_bytes(data)))
-            .map_err(|_| Error::bad_file(path, format!("the `{name}` optimizer state is damaged")))?
-            .map_err(|e| {
-                Error::bad_file(
-                    path,
-                    format!("the `{name}` optimizer state cannot be read ({e:?})"),
-                )
-            })
+    let opt = |mut opt: HostAdam, name: &str| -> Result<HostAdam> {
+        opt.load_bytes(need(name)?).map_err(|e| {
+            Error::bad_file(
+                path,
+                format!("the `{name}` optimizer state is damaged ({e})"),
+            )
+        })?;
+        Ok(opt)
     };
-    let opt_g = opt(opt_g, "opt_g")?;
-    let opt_d = opt(opt_d, "opt_d")?;
+    let opt_g = opt(opt_g, "adam_g")?;
+    let opt_d = opt(opt_d, "adam_d")?;
     Ok(TrainState {
         meta,
         generator,

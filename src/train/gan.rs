@@ -1,8 +1,9 @@
 //! One pix2pix training step: D on real and detached fake pairs, then G with BCE + λ·L1.
 
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 
+use super::adam::HostAdam;
 use crate::data::Batch;
 use crate::data::augment::mix_seed;
 use crate::model::loss::{bce_with_logits, l1};
@@ -31,18 +32,15 @@ pub struct GanTrainer {
     pub device: Device,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    pub opt_g: ModuleOptimizer,
-    pub opt_d: ModuleOptimizer,
+    pub opt_g: HostAdam,
+    pub opt_d: HostAdam,
     pub l1_weight: f32,
     pub seed: u64,
 }
 
 /// Adam as pix2pix uses it (β1 = 0.5, β2 = 0.999, ε = 1e-8).
-pub fn adam(beta1: f32) -> ModuleOptimizer {
-    AdamConfig::new()
-        .with_beta_1(beta1)
-        .with_epsilon(1e-8)
-        .init()
+pub fn adam(beta1: f32) -> HostAdam {
+    HostAdam::new(beta1)
 }
 
 impl GanTrainer {

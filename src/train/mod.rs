@@ -1,5 +1,6 @@
 //! Training: the GAN step, the run loop on its own thread, checkpoints and the loss log.
 
+pub mod adam;
 pub mod config;
 pub mod gan;
 pub mod loss_log;
