@@ -140,8 +140,9 @@ struct TrainArgs {
     size: usize,
     #[arg(long, default_value_t = 1)]
     batch: usize,
-    #[arg(long, default_value_t = 2e-4)]
-    lr: f64,
+    /// Learning rate (2e-4 as published); with --resume it replaces the run's own.
+    #[arg(long)]
+    lr: Option<f64>,
     /// Weight of the L1 term.
     #[arg(long, default_value_t = 100.0)]
     l1_weight: f32,
@@ -309,7 +310,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         epochs: a.epochs,
         decay_epochs: a.decay_epochs.unwrap_or(a.epochs / 2).min(a.epochs),
         batch: a.batch,
-        lr: a.lr,
+        lr: a.lr.unwrap_or(2e-4),
         l1_weight: a.l1_weight,
         seed: a.seed,
         checkpoint_every: a.checkpoint_every,
@@ -325,6 +326,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         resume: a.resume,
         init_from: a.init_from,
         yield_to: None,
+        lr_override: a.lr.filter(|_| a.resume),
     });
     let loading = bar(0, "loading data {bar:30} {pos}/{len}");
     let mut steps: Option<ProgressBar> = None;

@@ -75,6 +75,7 @@ fn twenty_training_steps_on_the_real_data() {
         resume: false,
         init_from: None,
         yield_to: None,
+        lr_override: None,
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();

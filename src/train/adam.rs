@@ -22,6 +22,8 @@ pub struct HostAdam {
     pub beta2: f32,
     pub eps: f32,
     slots: HashMap<u64, Slot>,
+    /// False when the last step produced a NaN or infinite weight.
+    pub finite: bool,
 }
 
 impl HostAdam {
@@ -31,11 +33,13 @@ impl HostAdam {
             beta2: 0.999,
             eps: 1e-8,
             slots: HashMap::new(),
+            finite: true,
         }
     }
 
     /// Updates `module`'s parameters that have a gradient in `grads`.
     pub fn step<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        self.finite = true;
         module.map(&mut Mapper {
             adam: self,
             grads,
@@ -121,7 +125,8 @@ fn update(
     c1: f32,
     c2: f32,
     eps: f32,
-) {
+) -> bool {
+    let mut finite = true;
     for i in 0..w.len() {
         let gi = g[i];
         let mi = b1 * m[i] + (1.0 - b1) * gi;
@@ -129,7 +134,9 @@ fn update(
         m[i] = mi;
         v[i] = vi;
         w[i] -= lr * (mi / c1) / ((vi / c2).sqrt() + eps);
+        finite &= w[i].is_finite();
     }
+    finite
 }
 
 impl ModuleMapper for Mapper<'_> {
@@ -173,16 +180,19 @@ impl ModuleMapper for Mapper<'_> {
             1
         };
         let chunk = w.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            for (((w, g), m), v) in w
+        let finite = std::thread::scope(|scope| {
+            let workers: Vec<_> = w
                 .chunks_mut(chunk)
                 .zip(g.chunks(chunk))
                 .zip(slot.m.chunks_mut(chunk))
                 .zip(slot.v.chunks_mut(chunk))
-            {
-                scope.spawn(move || update(w, g, m, v, lr, b1, b2, c1, c2, eps));
-            }
+                .map(|(((w, g), m), v)| {
+                    scope.spawn(move || update(w, g, m, v, lr, b1, b2, c1, c2, eps))
+                })
+                .collect();
+            workers.into_iter().all(|h| h.join().unwrap_or(false))
         });
+        self.adam.finite &= finite;
         let updated = Tensor::<D>::from_data(TensorData::new(w, shape), &device);
         let mut t = Tensor::from_inner(updated);
         if require_grad {

@@ -26,6 +26,13 @@ impl Losses {
     }
 }
 
+impl GanTrainer {
+    /// False when the last step left a NaN or infinite weight in either model.
+    pub fn weights_finite(&self) -> bool {
+        self.opt_g.finite && self.opt_d.finite
+    }
+}
+
 /// The models, their optimizers and the device (with autodiff) they train on.
 pub struct GanTrainer {
     pub config: ModelConfig,

@@ -37,6 +37,8 @@ pub struct TrainJob {
     pub resume: bool,
     /// Start the generator from these weights (fine-tuning a model).
     pub init_from: Option<PathBuf>,
+    /// A learning rate that replaces the run's own when resuming (after a divergence).
+    pub lr_override: Option<f64>,
     /// While this flag is set (the app's render worker is rendering), the trainer waits before
     /// its next step, so the live preview keeps the CPU.
     pub yield_to: Option<Arc<AtomicBool>>,
@@ -186,6 +188,9 @@ fn run(
         train.decay_epochs = job.train.decay_epochs.min(job.train.epochs);
         train.max_steps = job.train.max_steps;
         train.data = job.train.data.clone();
+        if let Some(lr) = job.lr_override {
+            train.lr = lr;
+        }
         if state.meta.model != job.model {
             send(TrainEvent::Warning(format!(
                 "the run folder's model (ngf {}, size {}) is used; model options given now are ignored",
@@ -406,13 +411,13 @@ fn run(
         let epoch = schedule.epoch_of(step);
         let lr = train.lr_at(epoch);
         let losses = trainer.step(&batch, step, lr);
-        if !losses.is_finite() {
+        if !losses.is_finite() || !trainer.weights_finite() {
             let last = checkpoint::list_checkpoints(&job.run_dir)
                 .first()
                 .map(|(_, p)| p.display().to_string())
                 .unwrap_or_else(|| "none yet".into());
             return Err(Error::msg(format!(
-                "step {step}: a loss is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {}); training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr.",
+                "step {step}: a loss or a weight is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {}); training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr.",
                 losses.g_gan, losses.g_l1, losses.d_real, losses.d_fake
             )));
         }

@@ -269,6 +269,7 @@ impl TrainingPanel {
             resume,
             init_from,
             yield_to,
+            lr_override: None,
         }));
         self.state = RunState::Loading;
         self.started = None;

@@ -1,0 +1,167 @@
+//! Crashes and divergence: a training process killed with SIGKILL resumes from its last
+//! checkpoint and then produces exactly the losses of an uninterrupted run; a run whose losses
+//! blow up stops with a clear message and keeps its last good checkpoint.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::checkpoint;
+use facade_studio::events::TrainEvent;
+use facade_studio::train::{TrainConfig, TrainJob, loss_log, spawn};
+
+fn train_cmd(data: &Path, run: &Path, resume: bool) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_facade-studio"));
+    c.args([
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+    ])
+    .args([
+        "--ngf",
+        "8",
+        "--size",
+        "32",
+        "--epochs",
+        "100",
+        "--max-steps",
+        "120",
+    ])
+    .args([
+        "--checkpoint-every",
+        "4",
+        "--sample-every",
+        "1000",
+        "--seed",
+        "3",
+        "--backend",
+        "cpu",
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    if resume {
+        c.arg("--resume");
+    }
+    c
+}
+
+#[test]
+fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 5, 32);
+
+    let straight = tmp.path().join("straight");
+    assert!(
+        train_cmd(&data, &straight, false)
+            .status()
+            .unwrap()
+            .success()
+    );
+
+    // Kill -9 once a few checkpoints exist, mid-run.
+    let killed = tmp.path().join("killed");
+    let mut child = train_cmd(&data, &killed, false).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let rows = loss_log::read(&killed.join(loss_log::FILE_NAME))
+            .unwrap_or_default()
+            .len();
+        if rows >= 13 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let newest = checkpoint::list_checkpoints(&killed)
+        .first()
+        .map(|c| c.0)
+        .expect("a checkpoint before the kill");
+    assert!(
+        newest < 120,
+        "the run was killed before it finished (newest checkpoint {newest})"
+    );
+
+    assert!(train_cmd(&data, &killed, true).status().unwrap().success());
+    let a = loss_log::read(&straight.join(loss_log::FILE_NAME)).unwrap();
+    let b = loss_log::read(&killed.join(loss_log::FILE_NAME)).unwrap();
+    assert_eq!(
+        b.iter().map(|r| r.step).collect::<Vec<_>>(),
+        (0..120).collect::<Vec<_>>(),
+        "each step logged once"
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (x.g_gan, x.g_l1, x.d_real, x.d_fake),
+            (y.g_gan, y.g_l1, y.d_real, y.d_fake),
+            "step {}",
+            x.step
+        );
+    }
+}
+
+#[test]
+fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 3, 32);
+    let run = tmp.path().join("run");
+    let job = |resume: bool, max_steps: u64, lr_override: Option<f64>| TrainJob {
+        run_dir: run.clone(),
+        model: common::tiny_model(32),
+        train: TrainConfig {
+            data: data.clone(),
+            epochs: 100,
+            checkpoint_every: 1,
+            sample_every: 1000,
+            max_steps: Some(max_steps),
+            ..TrainConfig::default()
+        },
+        backend: BackendChoice::Cpu,
+        resume,
+        init_from: None,
+        yield_to: None,
+        lr_override,
+    };
+    // Three good steps, then resume with a learning rate no model survives.
+    let handle = spawn(job(false, 3, None));
+    assert!(matches!(
+        handle.events.iter().last(),
+        Some(TrainEvent::Finished { step: 3, .. })
+    ));
+    let handle = spawn(job(true, 50, Some(1e30)));
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    let Some(TrainEvent::Failed(message)) = events.last() else {
+        panic!("the run should fail, got {:?}", events.last());
+    };
+    assert!(
+        message.contains("not finite") && message.contains("--lr"),
+        "{message}"
+    );
+    // Every checkpoint left behind is a good one: it loads and holds finite weights.
+    let (step, path) = checkpoint::list_checkpoints(&run)
+        .into_iter()
+        .next()
+        .expect("a checkpoint is kept");
+    assert_eq!(step, 3, "no checkpoint is written from a diverged step");
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    let loaded =
+        checkpoint::load_generator(&path, &facade_studio::backend::cpu_device().device).unwrap();
+    assert_eq!(loaded.meta.step, 3);
+    let map = facade_studio::bench::synthetic_layout(32, 1);
+    let render = facade_studio::render::Renderer::load(&path, facade_studio::backend::cpu_device())
+        .unwrap()
+        .render(&map, None)
+        .unwrap();
+    assert!(
+        render.pixels().any(|p| p.0 != render.get_pixel(0, 0).0),
+        "the kept model still renders an image"
+    );
+}
