@@ -112,6 +112,19 @@ impl Default for TrainingPanel {
     }
 }
 
+/// A folder path field with a picker button; true when the picker chose a folder.
+fn folder_field(ui: &mut Ui, path: &mut String, name: &str, button: &str) -> bool {
+    ui.add(egui::TextEdit::singleline(path).desired_width(260.0))
+        .on_hover_text(name);
+    if ui.button(button).clicked()
+        && let Some(d) = rfd::FileDialog::new().pick_folder()
+    {
+        *path = d.display().to_string();
+        return true;
+    }
+    false
+}
+
 fn ema(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<[f64; 2]> {
     let mut acc: Option<f64> = None;
     values
@@ -403,14 +416,7 @@ impl TrainingPanel {
                     .show(ui, |ui| {
                         ui.label("Dataset folder");
                         ui.horizontal(|ui| {
-                            ui.add(
-                                egui::TextEdit::singleline(&mut self.data_dir).desired_width(260.0),
-                            )
-                            .on_hover_text("Dataset folder");
-                            if ui.button("Browse…").clicked()
-                                && let Some(d) = rfd::FileDialog::new().pick_folder()
-                            {
-                                self.data_dir = d.display().to_string();
+                            if folder_field(ui, &mut self.data_dir, "Dataset folder", "Browse…") {
                                 self.scan_dataset();
                             }
                             if ui.button("Scan").clicked() {
@@ -428,15 +434,9 @@ impl TrainingPanel {
                         ui.end_row();
                         ui.label("Run folder");
                         ui.horizontal(|ui| {
-                            ui.add(
-                                egui::TextEdit::singleline(&mut self.run_dir).desired_width(260.0),
-                            )
-                            .on_hover_text("Run folder");
-                            if ui.button("Choose…").clicked()
-                                && let Some(d) = rfd::FileDialog::new().pick_folder()
-                            {
-                                self.run_dir = d.display().to_string();
-                                self.load_history(&d);
+                            if folder_field(ui, &mut self.run_dir, "Run folder", "Choose…") {
+                                let run = PathBuf::from(&self.run_dir);
+                                self.load_history(&run);
                             }
                         });
                         ui.end_row();
