@@ -696,9 +696,9 @@ impl eframe::App for StudioApp {
         }
         // The trainer's events are taken even when its panel is hidden, so nothing is lost.
         if self.training.poll(ctx) {
-            // Curves refresh twice a second: repainting more often costs a software-rendered
+            // Curves refresh once a second: repainting more often costs a software-rendered
             // window CPU time that the trainer needs.
-            ctx.request_repaint_after(std::time::Duration::from_millis(500));
+            ctx.request_repaint_after(std::time::Duration::from_millis(1000));
         }
         if let Some(path) = self.training.swap_request.take() {
             match &self.worker {
