@@ -397,3 +397,92 @@ fn a_render_from_the_worker_reaches_the_preview() {
         Some(h.state().doc.revision)
     );
 }
+
+#[test]
+fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    // Line: molding (key 0), radius 1, from (20, 200) to (200, 200).
+    h.key_press(Key::Num0);
+    h.key_press(Key::L);
+    settle(&mut h);
+    h.state_mut().tools.radius = 1;
+    drag(&mut h, &[(20, 200), (100, 200), (200, 200)]);
+    {
+        let map = &h.state().doc.map;
+        assert_eq!(map.get(20, 200), 9);
+        assert_eq!(map.get(110, 201), 9, "radius 1 covers the next row");
+        assert_eq!(map.get(110, 203), 1);
+    }
+    // Eraser paints the background class (facade) over the line.
+    h.key_press(Key::E);
+    settle(&mut h);
+    h.state_mut().tools.radius = 3;
+    drag(&mut h, &[(100, 200), (120, 200)]);
+    assert_eq!(
+        h.state().doc.map.get(110, 200),
+        h.state().palette.background
+    );
+    assert_eq!(
+        h.state().doc.map.get(50, 200),
+        9,
+        "outside the eraser the line stays"
+    );
+
+    // The wheel zooms about the pointer: the pixel under it stays put.
+    let before_zoom = h.state().canvas.zoom;
+    let p = at(&h, 128, 128);
+    h.hover_at(p);
+    h.step();
+    h.event(Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: Modifiers::NONE,
+    });
+    settle(&mut h);
+    assert!(h.state().canvas.zoom > before_zoom * 1.2, "zoomed in");
+    assert_eq!(
+        h.state().canvas.hover,
+        Some((128, 128)),
+        "the pixel under the pointer stays under it"
+    );
+    // Middle-drag pans.
+    let pan = h.state().canvas.pan;
+    let from = at(&h, 100, 100);
+    h.event(Event::PointerMoved(from));
+    h.event(Event::PointerButton {
+        pos: from,
+        button: PointerButton::Middle,
+        pressed: true,
+        modifiers: Modifiers::NONE,
+    });
+    h.step();
+    for i in 1..=4 {
+        h.event(Event::PointerMoved(
+            from + egui::vec2(10.0 * i as f32, 5.0 * i as f32),
+        ));
+        h.step();
+    }
+    h.event(Event::PointerButton {
+        pos: from + egui::vec2(40.0, 20.0),
+        button: PointerButton::Middle,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+    settle(&mut h);
+    assert!((h.state().canvas.pan - pan).length() > 20.0, "panned");
+    assert_eq!(h.state().doc.map.get(100, 100), 1, "panning does not paint");
+
+    // File → New → 512 × 256 gives a wide canvas of the background class.
+    h.get_by_label("File").click();
+    settle(&mut h);
+    h.get_by_label("New").click();
+    settle(&mut h);
+    h.get_by_label("512 × 256").click();
+    settle(&mut h);
+    let map = &h.state().doc.map;
+    assert_eq!((map.width, map.height), (512, 256));
+    assert!(map.ids.iter().all(|&c| c == h.state().palette.background));
+}
