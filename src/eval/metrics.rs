@@ -42,32 +42,37 @@ fn gaussian_kernel() -> [f64; 11] {
     k.map(|v| v / s)
 }
 
-/// Separable Gaussian blur with edge clamping.
-fn blur(src: &[f64], w: usize, h: usize) -> Vec<f64> {
+/// One pass of an 11-tap kernel along rows (`step` 1) or columns (`step` = width), clamping at
+/// the edges.
+fn blur_pass(src: &[f64], w: usize, h: usize, along_rows: bool) -> Vec<f64> {
     let k = gaussian_kernel();
-    let mut tmp = vec![0.0; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let mut acc = 0.0;
-            for (i, kv) in k.iter().enumerate() {
-                let sx = (x as isize + i as isize - 5).clamp(0, w as isize - 1) as usize;
-                acc += kv * src[y * w + sx];
-            }
-            tmp[y * w + x] = acc;
-        }
-    }
     let mut out = vec![0.0; w * h];
     for y in 0..h {
         for x in 0..w {
             let mut acc = 0.0;
             for (i, kv) in k.iter().enumerate() {
-                let sy = (y as isize + i as isize - 5).clamp(0, h as isize - 1) as usize;
-                acc += kv * tmp[sy * w + x];
+                let (sx, sy) = if along_rows {
+                    (
+                        (x as isize + i as isize - 5).clamp(0, w as isize - 1) as usize,
+                        y,
+                    )
+                } else {
+                    (
+                        x,
+                        (y as isize + i as isize - 5).clamp(0, h as isize - 1) as usize,
+                    )
+                };
+                acc += kv * src[sy * w + sx];
             }
             out[y * w + x] = acc;
         }
     }
     out
+}
+
+/// Separable Gaussian blur with edge clamping.
+fn blur(src: &[f64], w: usize, h: usize) -> Vec<f64> {
+    blur_pass(&blur_pass(src, w, h, true), w, h, false)
 }
 
 /// Structural similarity (Wang et al. 2004; Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03),

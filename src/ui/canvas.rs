@@ -3,8 +3,8 @@
 //! into document commands for the active tool.
 
 use egui::{
-    Color32, ColorImage, CursorIcon, Pos2, Rect, Sense, Stroke, StrokeKind, TextureHandle,
-    TextureOptions, Ui, Vec2,
+    Color32, CursorIcon, Pos2, Rect, Sense, Stroke, StrokeKind, TextureHandle, TextureOptions, Ui,
+    Vec2,
 };
 
 use super::tools::{Tool, ToolState, colour32};
@@ -67,8 +67,7 @@ impl Canvas {
             return;
         }
         let rgb = doc.map.to_rgb(palette);
-        let image =
-            ColorImage::from_rgb([rgb.width() as usize, rgb.height() as usize], rgb.as_raw());
+        let image = super::color_image(&rgb);
         match &mut self.texture {
             Some(t) => t.set(image, TextureOptions::NEAREST),
             None => {

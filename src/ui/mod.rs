@@ -10,6 +10,14 @@ pub mod training_panel;
 
 pub use app::{StudioApp, StudioOptions};
 
+/// An RGB image as egui texture data.
+pub fn color_image(image: &image::RgbImage) -> egui::ColorImage {
+    egui::ColorImage::from_rgb(
+        [image.width() as usize, image.height() as usize],
+        image.as_raw(),
+    )
+}
+
 /// Opens the window. Returns when it is closed.
 pub fn run(options: StudioOptions) -> eframe::Result {
     let native = eframe::NativeOptions {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
+use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use image::RgbImage;
 
 use crate::document::Document;
@@ -79,10 +79,7 @@ impl Preview {
                     image,
                     millis,
                 } => {
-                    let color = ColorImage::from_rgb(
-                        [image.width() as usize, image.height() as usize],
-                        image.as_raw(),
-                    );
+                    let color = super::color_image(&image);
                     match &mut self.texture {
                         Some(t) => t.set(color, TextureOptions::LINEAR),
                         None => {

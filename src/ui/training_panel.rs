@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use egui::{Color32, ColorImage, TextureHandle, TextureOptions, Ui};
+use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
 use crate::backend::BackendChoice;
@@ -298,13 +298,9 @@ impl TrainingPanel {
     /// Takes the trainer's events; uploads sample images. Returns true while a run is active.
     pub fn poll(&mut self, ctx: &egui::Context) -> bool {
         for (step, image) in std::mem::take(&mut self.pending_samples) {
-            let color = ColorImage::from_rgb(
-                [image.width() as usize, image.height() as usize],
-                image.as_raw(),
-            );
             let tex = ctx.load_texture(
                 format!("train-sample-{step}"),
-                color,
+                super::color_image(&image),
                 TextureOptions::LINEAR,
             );
             self.samples.push((step, tex));
@@ -342,13 +338,9 @@ impl TrainingPanel {
                     self.history.push(l);
                 }
                 TrainEvent::Sample { step, image } => {
-                    let color = ColorImage::from_rgb(
-                        [image.width() as usize, image.height() as usize],
-                        image.as_raw(),
-                    );
                     let tex = ctx.load_texture(
                         format!("train-sample-{step}"),
-                        color,
+                        super::color_image(&image),
                         TextureOptions::LINEAR,
                     );
                     let follow = self.sample_index + 1 >= self.samples.len();
