@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::image_io::{load_rgb, resize_nearest_ids};
 use crate::palette::{Palette, SnapReport};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LabelMap {
     pub width: u32,
     pub height: u32,

@@ -54,6 +54,10 @@ struct AppArgs {
     /// Resume the run in --run at once.
     #[arg(long)]
     resume: bool,
+    /// Apply a script of edits at start: a RON list such as
+    /// `[Rect(a: (10, 10), b: (40, 60), class: 2), Stroke(points: [(5, 5), (50, 9)], radius: 3, class: 6)]`.
+    #[arg(long)]
+    script: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -258,6 +262,7 @@ fn main() {
             backend: cli.app.backend,
             open: cli.app.file,
             train_data: cli.app.train_data,
+            script: cli.app.script,
             run_dir: cli.app.run,
             start_training: if cli.app.resume {
                 Some(true)

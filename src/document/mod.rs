@@ -13,7 +13,7 @@ use history::{History, Patch};
 pub type Point = (i32, i32);
 
 /// One editing command. Each is one undo step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Edit {
     /// A freehand stroke through `points` with a round brush of `radius` (0 = one pixel).
     Stroke {
@@ -150,6 +150,18 @@ impl Document {
         }
         changed
     }
+}
+
+/// Reads a script: a RON list of edits, e.g.
+/// `[Rect(a: (10, 10), b: (40, 60), class: 2), Fill(at: (0, 0), class: 1)]`.
+pub fn load_script(path: &std::path::Path) -> crate::error::Result<Vec<Edit>> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
+    ron::from_str(&text).map_err(|e| {
+        crate::error::Error::bad_file(
+            path,
+            format!("is not a list of edits ({e}); see `facade-studio --help`"),
+        )
+    })
 }
 
 /// Applies an edit to a map (no history).

@@ -46,6 +46,8 @@ pub struct StudioOptions {
     pub run_dir: Option<PathBuf>,
     /// Start training at once: Some(false) a new run, Some(true) resume the run folder.
     pub start_training: Option<bool>,
+    /// Edits to apply at start (a RON list of `Edit`s): scripting, and crash tests.
+    pub script: Option<PathBuf>,
 }
 
 impl Default for StudioOptions {
@@ -59,6 +61,7 @@ impl Default for StudioOptions {
             train_data: None,
             run_dir: None,
             start_training: None,
+            script: None,
         }
     }
 }
@@ -141,6 +144,16 @@ impl StudioApp {
         };
         if let Some(path) = &options.open {
             app.open_any(path);
+        }
+        if let Some(script) = &options.script {
+            match crate::document::load_script(script) {
+                Ok(edits) => {
+                    for edit in edits {
+                        app.doc.apply(edit);
+                    }
+                }
+                Err(e) => app.fail(e),
+            }
         }
         if let Some(data) = &options.train_data {
             app.mode = Mode::Train;
