@@ -149,15 +149,14 @@ impl ModuleMapper for Mapper<'_> {
         let inner = tensor.inner();
         let device = inner.device();
         let shape = inner.shape();
-        let (Ok(mut w), Ok(g)) = (
-            inner.clone().into_data().try_into_vec::<f32>(),
-            grad.inner().into_data().try_into_vec::<f32>(),
-        ) else {
-            let mut t = Tensor::from_inner(inner);
-            if require_grad {
-                t = t.require_grad();
-            }
-            return Param::from_mapped_value(id, t, mapper);
+        // Moving the tensor out (no clone) lets the backend hand over its buffer without a copy.
+        let Ok(mut w) = inner.into_data().try_into_vec::<f32>() else {
+            self.adam.finite = false;
+            return Param::from_mapped_value(id, tensor_like(&device, shape, require_grad), mapper);
+        };
+        let Ok(g) = grad.inner().into_data().try_into_vec::<f32>() else {
+            let t = Tensor::<D>::from_data(TensorData::new(w, shape), &device);
+            return Param::from_mapped_value(id, restore(t, require_grad), mapper);
         };
         let slot = self.adam.slots.entry(id.val()).or_default();
         if slot.m.len() != w.len() {
@@ -194,10 +193,21 @@ impl ModuleMapper for Mapper<'_> {
         });
         self.adam.finite &= finite;
         let updated = Tensor::<D>::from_data(TensorData::new(w, shape), &device);
-        let mut t = Tensor::from_inner(updated);
-        if require_grad {
-            t = t.require_grad();
-        }
-        Param::from_mapped_value(id, t, mapper)
+        Param::from_mapped_value(id, restore(updated, require_grad), mapper)
     }
+}
+
+/// Back into the autodiff graph as a parameter.
+fn restore<const D: usize>(inner: Tensor<D>, require_grad: bool) -> Tensor<D> {
+    let t = Tensor::from_inner(inner);
+    if require_grad { t.require_grad() } else { t }
+}
+
+/// A NaN-filled parameter: a weight that could not be read is reported as a divergence.
+fn tensor_like<const D: usize>(
+    device: &Device,
+    shape: burn::tensor::Shape,
+    require_grad: bool,
+) -> Tensor<D> {
+    restore(Tensor::<D>::full(shape, f32::NAN, device), require_grad)
 }
