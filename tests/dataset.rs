@@ -194,3 +194,41 @@ fn bad_files_are_named_and_skipped() {
         .to_string();
     assert!(err.contains("missing"), "{err}");
 }
+
+/// A PNG whose header claims `w`×`h` pixels, with no image data behind it.
+fn png_header_only(w: u32, h: u32) -> Vec<u8> {
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+    out.extend_from_slice(&13u32.to_be_bytes());
+    out.extend_from_slice(&ihdr);
+    out.extend_from_slice(&crc32fast::hash(&ihdr).to_be_bytes());
+    for chunk in [&b"IDAT"[..], &b"IEND"[..]] {
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(&crc32fast::hash(chunk).to_be_bytes());
+    }
+    out
+}
+
+#[test]
+fn huge_images_are_refused_before_decoding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.png");
+    std::fs::write(&path, png_header_only(40000, 20000)).unwrap();
+    let err = facade_studio::image_io::load_rgb(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("huge.png") && err.contains("40000×20000") && err.contains("limit"),
+        "{err}"
+    );
+    // Within the limits, the same header fails as truncated, naming the file.
+    std::fs::write(&path, png_header_only(64, 64)).unwrap();
+    let err = facade_studio::image_io::load_rgb(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("huge.png"), "{err}");
+}
