@@ -198,6 +198,9 @@ struct RenderArgs {
     /// Test-time dropout seed for a variation (0 = deterministic).
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Render N variations of each input (seeds --seed+1 … --seed+N), written as STEM-vK.png.
+    #[arg(long, default_value_t = 1)]
+    variations: u64,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -424,6 +427,7 @@ fn render_file(
     input: &Path,
     output: &Path,
     seed: u64,
+    variations: u64,
 ) -> Result<()> {
     let (map, report) = LabelMap::load_image(input, palette)?;
     if report.unknown_fraction() > 0.05 {
@@ -433,8 +437,19 @@ fn render_file(
             report.unknown_fraction() * 100.0
         );
     }
-    let photo = renderer.render(&map, Some(seed))?;
-    save_png(&photo, output)?;
+    if variations <= 1 {
+        let photo = renderer.render(&map, Some(seed))?;
+        save_png(&photo, output)?;
+        return Ok(());
+    }
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for k in 1..=variations {
+        let photo = renderer.render(&map, Some(seed + k))?;
+        save_png(&photo, &output.with_file_name(format!("{stem}-v{k}.png")))?;
+    }
     Ok(())
 }
 
@@ -471,7 +486,7 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
-            if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed) {
+            if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed, a.variations) {
                 pb.println(format!("skipped: {e:#}"));
                 failed += 1;
             }
@@ -489,7 +504,14 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
         }
         Ok(())
     } else {
-        render_file(&renderer, &palette, &a.input, &a.output, a.seed)
+        render_file(
+            &renderer,
+            &palette,
+            &a.input,
+            &a.output,
+            a.seed,
+            a.variations,
+        )
     }
 }
 

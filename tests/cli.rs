@@ -237,3 +237,64 @@ fn bench_prints_json_rows() {
     assert_eq!(row["backend"], "cpu");
     assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn render_writes_seeded_variations_for_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A tiny model at 64 px has one dropout block, so seeds give different facades.
+    let config = common::tiny_model(64);
+    let cpu = facade_studio::backend::cpu_device();
+    let model = tmp.path().join("m.fsw");
+    let meta = facade_studio::checkpoint::Meta {
+        kind: "model".into(),
+        name: "tiny".into(),
+        step: 0,
+        model: config.clone(),
+        train: None,
+        seconds: 0.0,
+    };
+    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device))
+        .unwrap();
+    let inputs = tmp.path().join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    for name in ["a", "b"] {
+        facade_studio::bench::synthetic_layout(64, 1)
+            .to_rgb(&palette)
+            .save(inputs.join(format!("{name}.png")))
+            .unwrap();
+    }
+    let out = tmp.path().join("out");
+    ok(&facade(&[
+        "render",
+        "--model",
+        s(&model),
+        "--input",
+        s(&inputs),
+        "--output",
+        s(&out),
+        "--variations",
+        "3",
+        "--backend",
+        "cpu",
+    ]));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "a-v1.png", "a-v2.png", "a-v3.png", "b-v1.png", "b-v2.png", "b-v3.png"
+        ]
+    );
+    let v1 = image::open(out.join("a-v1.png")).unwrap().to_rgb8();
+    let v2 = image::open(out.join("a-v2.png")).unwrap().to_rgb8();
+    assert_ne!(v1, v2, "each variation is another facade");
+    assert_eq!(
+        v1,
+        image::open(out.join("b-v1.png")).unwrap().to_rgb8(),
+        "same layout, same seed, same render"
+    );
+}
