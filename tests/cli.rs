@@ -242,19 +242,8 @@ fn bench_prints_json_rows() {
 fn render_writes_seeded_variations_for_a_folder() {
     let tmp = tempfile::tempdir().unwrap();
     // A tiny model at 64 px has one dropout block, so seeds give different facades.
-    let config = common::tiny_model(64);
-    let cpu = facade_studio::backend::cpu_device();
     let model = tmp.path().join("m.fsw");
-    let meta = facade_studio::checkpoint::Meta {
-        kind: "model".into(),
-        name: "tiny".into(),
-        step: 0,
-        model: config.clone(),
-        train: None,
-        seconds: 0.0,
-    };
-    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device))
-        .unwrap();
+    common::save_untrained_model(&model, "tiny", &common::tiny_model(64), 1);
     let inputs = tmp.path().join("in");
     std::fs::create_dir_all(&inputs).unwrap();
     let palette = facade_studio::palette::Palette::cmp_facades();

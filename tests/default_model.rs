@@ -5,7 +5,7 @@
 mod common;
 
 use facade_studio::backend::cpu_device;
-use facade_studio::checkpoint::{self, Meta};
+use facade_studio::checkpoint;
 use facade_studio::document::sample::facade_layout;
 use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
@@ -81,14 +81,7 @@ fn half_precision_weights_render_like_full_precision() {
     let device = cpu_device();
     device.device.seed(9);
     let generator = config.init_generator(&device.device);
-    let meta = Meta {
-        kind: "model".into(),
-        name: "t".into(),
-        step: 0,
-        model: config,
-        train: None,
-        seconds: 0.0,
-    };
+    let meta = common::model_meta("t", &config);
     let full = tmp.path().join("full.fsw");
     let half = tmp.path().join("half.fsw");
     checkpoint::save_model(&full, &meta, &generator).unwrap();

@@ -348,19 +348,8 @@ fn unsaved_work_is_autosaved_and_offered_at_the_next_start() {
 fn a_render_from_the_worker_reaches_the_preview() {
     let state = tempfile::tempdir().unwrap();
     // A tiny model on the CPU backend.
-    let config = common::tiny_model(32);
-    let cpu = facade_studio::backend::cpu_device();
-    let generator = config.init_generator(&cpu.device);
     let model = state.path().join("tiny.fsw");
-    let meta = facade_studio::checkpoint::Meta {
-        kind: "model".into(),
-        name: "tiny test model".into(),
-        step: 0,
-        model: config,
-        train: None,
-        seconds: 0.0,
-    };
-    facade_studio::checkpoint::save_model(&model, &meta, &generator).unwrap();
+    common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
     let app = StudioApp::new(StudioOptions {
         model: Some(model),
         render: true,

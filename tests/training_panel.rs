@@ -49,18 +49,7 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     // The preview starts on a tiny model too.
     let model = tmp.path().join("tiny.fsw");
-    let cpu = facade_studio::backend::cpu_device();
-    let config = common::tiny_model(32);
-    let meta = facade_studio::checkpoint::Meta {
-        kind: "model".into(),
-        name: "tiny".into(),
-        step: 0,
-        model: config.clone(),
-        train: None,
-        seconds: 0.0,
-    };
-    facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&cpu.device))
-        .unwrap();
+    common::save_untrained_model(&model, "tiny", &common::tiny_model(32), 1);
     let app = StudioApp::new(StudioOptions {
         model: Some(model.clone()),
         backend: BackendChoice::Cpu,

@@ -4,7 +4,6 @@
 mod common;
 
 use facade_studio::backend::{self, BackendChoice};
-use facade_studio::checkpoint::{self, Meta};
 use facade_studio::render::Renderer;
 use facade_studio::train::GanTrainer;
 
@@ -29,18 +28,8 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
     let tmp = tempfile::tempdir().unwrap();
     let config = common::tiny_model(64);
     let cpu = backend::cpu_device();
-    cpu.device.seed(11);
-    let generator = config.init_generator(&cpu.device);
-    let meta = Meta {
-        kind: "model".into(),
-        name: "tiny".into(),
-        step: 0,
-        model: config.clone(),
-        train: None,
-        seconds: 0.0,
-    };
     let path = tmp.path().join("tiny.fsw");
-    checkpoint::save_model(&path, &meta, &generator).unwrap();
+    common::save_untrained_model(&path, "tiny", &config, 11);
 
     let map = facade_studio::bench::synthetic_layout(64, 2);
     let on_cpu = Renderer::load(&path, cpu)

@@ -70,3 +70,26 @@ pub fn make_dataset(dir: &Path, n: usize, size: u32) {
 pub fn tiny_model(size: usize) -> ModelConfig {
     ModelConfig::new().with_ngf(8).with_ndf(8).with_size(size)
 }
+
+/// The description stored with a test model.
+pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint::Meta {
+    facade_studio::checkpoint::Meta {
+        kind: "model".into(),
+        name: name.into(),
+        step: 0,
+        model: config.clone(),
+        train: None,
+        seconds: 0.0,
+    }
+}
+
+/// Saves a freshly initialised (seeded) generator of `config` as a model file at `path`.
+pub fn save_untrained_model(path: &Path, name: &str, config: &ModelConfig, seed: u64) {
+    let device = facade_studio::backend::cpu_device().device;
+    let generator = facade_studio::model::seeded_init(&device, seed, || {
+        let g = config.init_generator(&device);
+        facade_studio::model::materialize(&g);
+        g
+    });
+    facade_studio::checkpoint::save_model(path, &model_meta(name, config), &generator).unwrap();
+}
