@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading or writing a file failed at the operating-system level.
-    #[error("{}: {source}. Check that the path exists and is readable/writable.", path.display())]
+    /// Reading or writing a file failed at the operating-system level. (The source is part of
+    /// the message, not a separate cause, so error chains do not repeat it.)
+    #[error("{}: {error}. {}", path.display(), io_hint(error))]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file exists but its content is not what it should be. `message` says what is wrong and
     /// how to fix it.
@@ -23,11 +23,24 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What to do about an I/O error, in words.
+fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "Check the path.",
+        PermissionDenied => "Check the permissions of the file and its folder.",
+        StorageFull | FileTooLarge | QuotaExceeded => {
+            "The disk is full (or a size limit was reached): free some space and try again; an existing file there is unchanged."
+        }
+        _ => "Check that the path exists and is readable/writable.",
+    }
+}
+
 impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().to_path_buf(),
-            source,
+            error: source,
         }
     }
 

@@ -165,3 +165,40 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
         "the kept model still renders an image"
     );
 }
+
+#[test]
+fn a_full_disk_while_saving_keeps_the_old_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model.fsw");
+    common::save_untrained_model(&model, "tiny", &common::tiny_model(64).with_ngf(16), 1);
+    assert!(std::fs::metadata(&model).unwrap().len() > 200_000);
+    let target = tmp.path().join("existing.fsw");
+    std::fs::write(&target, b"the previous file").unwrap();
+    // The file-size limit makes writes past ~100 KB fail, as a full disk does (SIGXFSZ ignored so
+    // the write returns an error instead of killing the process).
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -f 200; trap "" XFSZ; exec "$0" export --model "$1" --output "$2""#)
+        .arg(env!("CARGO_BIN_EXE_facade-studio"))
+        .arg(&model)
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the save must fail");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("existing.fsw"), "{err}");
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"the previous file",
+        "the old file is intact"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files are cleaned up: {leftovers:?}"
+    );
+}
