@@ -104,28 +104,30 @@ fn worker_loop(
         }
     };
     let mut renderer: Option<Renderer> = None;
-    let load = |path: PathBuf, renderer: &mut Option<Renderer>| {
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Renderer::load(&path, device.clone())
-        }));
-        match loaded {
-            Ok(Ok(r)) => {
-                send(RenderEvent::ModelReady {
-                    name: r.meta.name.clone(),
-                    device: r.device.description.clone(),
-                    ngf: r.meta.model.ngf,
-                    path: r.source.clone(),
-                });
-                *renderer = Some(r);
+    let mut device = device;
+    let load =
+        |path: &PathBuf, device: &backend::SelectedDevice, renderer: &mut Option<Renderer>| {
+            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Renderer::load(path, device.clone())
+            }));
+            match loaded {
+                Ok(Ok(r)) => {
+                    send(RenderEvent::ModelReady {
+                        name: r.meta.name.clone(),
+                        device: r.device.description.clone(),
+                        ngf: r.meta.model.ngf,
+                        path: r.source.clone(),
+                    });
+                    *renderer = Some(r);
+                }
+                Ok(Err(e)) => send(RenderEvent::ModelFailed(e.to_string())),
+                Err(_) => send(RenderEvent::ModelFailed(format!(
+                    "{}: loading crashed",
+                    path.display()
+                ))),
             }
-            Ok(Err(e)) => send(RenderEvent::ModelFailed(e.to_string())),
-            Err(_) => send(RenderEvent::ModelFailed(format!(
-                "{}: loading crashed",
-                path.display()
-            ))),
-        }
-    };
-    load(model, &mut renderer);
+        };
+    load(&model, &device, &mut renderer);
     loop {
         let (request, new_model) = {
             let (lock, cvar) = &*slot;
@@ -142,32 +144,48 @@ fn worker_loop(
             (p.render.take(), p.load.take())
         };
         if let Some(path) = new_model {
-            load(path, &mut renderer);
+            load(&path, &device, &mut renderer);
         }
-        let (Some(request), Some(r)) = (request, renderer.as_ref()) else {
-            continue;
-        };
-        let started = Instant::now();
-        busy.store(true, Ordering::Release);
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            r.render(&request.map, Some(request.seed))
-        }));
-        busy.store(false, Ordering::Release);
-        match result {
-            Ok(Ok(image)) => send(RenderEvent::Rendered {
-                revision: request.revision,
-                seed: request.seed,
-                image,
-                millis: started.elapsed().as_secs_f64() * 1000.0,
-            }),
-            Ok(Err(e)) => send(RenderEvent::RenderFailed {
-                revision: request.revision,
-                error: e.to_string(),
-            }),
-            Err(_) => send(RenderEvent::RenderFailed {
-                revision: request.revision,
-                error: "the renderer crashed on this request".into(),
-            }),
+        let Some(request) = request else { continue };
+        let mut attempt = 0;
+        loop {
+            let Some(r) = renderer.as_ref() else { break };
+            let started = Instant::now();
+            busy.store(true, Ordering::Release);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                r.render(&request.map, Some(request.seed))
+            }))
+            .unwrap_or_else(|_| {
+                Err(crate::error::Error::msg(
+                    "the renderer crashed on this request",
+                ))
+            });
+            busy.store(false, Ordering::Release);
+            match result {
+                Ok(image) => send(RenderEvent::Rendered {
+                    revision: request.revision,
+                    seed: request.seed,
+                    image,
+                    millis: started.elapsed().as_secs_f64() * 1000.0,
+                }),
+                // A GPU that runs out of memory or goes away: carry on on the CPU.
+                Err(e) if attempt == 0 && device.backend == "wgpu" => {
+                    let source = r.source.clone();
+                    send(RenderEvent::ModelFailed(format!(
+                        "the GPU failed to render ({e}); switching the preview to the CPU"
+                    )));
+                    device = backend::cpu_device();
+                    renderer = None;
+                    load(&source, &device, &mut renderer);
+                    attempt += 1;
+                    continue;
+                }
+                Err(e) => send(RenderEvent::RenderFailed {
+                    revision: request.revision,
+                    error: e.to_string(),
+                }),
+            }
+            break;
         }
     }
 }
