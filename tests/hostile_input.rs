@@ -2,6 +2,8 @@
 //! the same question): label images, projects, palettes and weights files, damaged thousands of
 //! ways, must give an error or a value — never a panic, never a huge allocation.
 
+mod common;
+
 use std::path::Path;
 
 use facade_studio::checkpoint::Container;
@@ -105,14 +107,7 @@ fn damaged_weights_files_never_panic() {
         .with_ndf(4)
         .with_size(32);
     let device = facade_studio::backend::cpu_device();
-    let meta = facade_studio::checkpoint::Meta {
-        kind: "model".into(),
-        name: "m".into(),
-        step: 0,
-        model: config.clone(),
-        train: None,
-        seconds: 0.0,
-    };
+    let meta = common::model_meta("m", &config);
     facade_studio::checkpoint::save_model(&model, &meta, &config.init_generator(&device.device))
         .unwrap();
     let good = std::fs::read(&model).unwrap();

@@ -82,9 +82,7 @@ fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bo
 }
 
 fn run_to_end(job: TrainJob) -> Vec<TrainEvent> {
-    let handle = spawn(job);
-    let events: Vec<TrainEvent> = handle.events.iter().collect();
-    handle.join();
+    let events = run_to_end_allow_fail(job);
     if let Some(TrainEvent::Failed(e)) = events.last() {
         panic!("training failed: {e}");
     }
@@ -239,9 +237,7 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
     let newest = checkpoint::list_checkpoints(run.path())[0].1.clone();
     let nb = std::fs::read(&newest).unwrap();
     std::fs::write(&newest, &nb[..nb.len() - 10]).unwrap();
-    let handle = spawn(job(data.path(), run.path(), 5, true));
-    let events: Vec<TrainEvent> = handle.events.iter().collect();
-    handle.join();
+    let events = run_to_end_allow_fail(job(data.path(), run.path(), 5, true));
     assert!(
         events
             .iter()

@@ -96,15 +96,6 @@ impl Schedule {
         )));
         order
     }
-
-    /// Pair indices of `step`.
-    pub fn indices(&self, step: u64) -> Vec<usize> {
-        let order = self.order(self.epoch_of(step));
-        let k = (step % self.steps_per_epoch()) as usize;
-        (0..self.batch)
-            .map(|j| order[(k * self.batch + j) % self.pairs])
-            .collect()
-    }
 }
 
 /// Builds batches ahead of the trainer on its own thread.

@@ -1,8 +1,6 @@
 //! The live render: sends the newest label map to the render worker, shows what comes back,
 //! and offers the seed / vary controls.
 
-use std::time::Instant;
-
 use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use image::RgbImage;
 
@@ -18,8 +16,6 @@ pub struct Preview {
     /// Revision and seed of what is shown / was last asked for.
     pub shown: Option<(u64, u64)>,
     pub requested: Option<(u64, u64)>,
-    /// When the oldest unanswered request was sent (for the "rendering" state).
-    pending_since: Option<Instant>,
     pub last_ms: Option<f64>,
     /// Test-time dropout seed; 0 = deterministic.
     pub seed: u64,
@@ -45,7 +41,6 @@ impl Preview {
             seed: self.seed,
         });
         self.requested = Some(key);
-        self.pending_since.get_or_insert_with(Instant::now);
     }
 
     /// Re-requests the current map (after a model swap).
@@ -94,15 +89,9 @@ impl Preview {
                     self.shown = Some((revision, seed));
                     self.last_ms = Some(millis);
                     self.renders += 1;
-                    if self.requested == self.shown {
-                        self.pending_since = None;
-                    } else {
-                        self.pending_since = Some(Instant::now());
-                    }
                 }
                 RenderEvent::RenderFailed { error, .. } => {
                     self.error = Some(error);
-                    self.pending_since = None;
                 }
             }
         }
