@@ -1,11 +1,12 @@
 //! Choosing where tensors live: a GPU through burn-wgpu (Vulkan, Metal, DX12) when one is there,
 //! the Flex CPU backend otherwise.
 
+#[cfg(feature = "gpu")]
 use std::sync::OnceLock;
 
 use burn::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(
     Debug,
@@ -22,7 +23,8 @@ pub enum BackendChoice {
     /// A GPU when wgpu finds one (not a software rasteriser), the CPU otherwise.
     #[default]
     Auto,
-    /// wgpu on whatever adapter it finds (including software Vulkan); an error when there is none.
+    /// wgpu on whatever adapter it finds (including software Vulkan); the CPU, with a notice,
+    /// when there is none.
     Wgpu,
     /// The Flex CPU backend.
     Cpu,
@@ -42,6 +44,7 @@ pub struct SelectedDevice {
 }
 
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "gpu"), allow(dead_code))]
 struct WgpuProbe {
     device: Device,
     name: String,
@@ -49,8 +52,15 @@ struct WgpuProbe {
     software: bool,
 }
 
+#[cfg(feature = "gpu")]
 static WGPU: OnceLock<std::result::Result<WgpuProbe, String>> = OnceLock::new();
 
+#[cfg(not(feature = "gpu"))]
+fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
+    Err("this build has no GPU support (built without the `gpu` feature)".to_string())
+}
+
+#[cfg(feature = "gpu")]
 fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
     WGPU.get_or_init(|| {
         let attempt = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
@@ -102,9 +112,12 @@ pub fn select(choice: BackendChoice, notice: &mut dyn FnMut(String)) -> Result<S
                 software: p.software,
                 backend: "wgpu",
             }),
-            Err(e) => Err(Error::msg(format!(
-                "--backend wgpu: no usable GPU adapter ({e}). Install your GPU's Vulkan/Metal/DX12 driver (or mesa-vulkan-drivers for software Vulkan), or use --backend cpu."
-            ))),
+            Err(e) => {
+                notice(format!(
+                    "--backend wgpu: no usable GPU adapter ({e}); using the CPU instead. Install your GPU's Vulkan/Metal/DX12 driver (or mesa-vulkan-drivers for software Vulkan) to use the GPU."
+                ));
+                Ok(cpu_device())
+            }
         },
         BackendChoice::Auto => match probe_wgpu() {
             Ok(p) if !p.software => Ok(SelectedDevice {
@@ -126,5 +139,48 @@ pub fn select(choice: BackendChoice, notice: &mut dyn FnMut(String)) -> Result<S
                 Ok(cpu_device())
             }
         },
+    }
+}
+
+/// Runs `f`, turning a panic into a one-line error. Burn reports backend failures by panicking
+/// (burn-wgpu: out of GPU memory, a lost device, a kernel that fails to compile), so every call
+/// that may run a model on a GPU goes through here and can fall back to the CPU.
+pub fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let text = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown error".into());
+        describe_failure(&text)
+    })
+}
+
+/// A person's summary of a backend failure: allocation failures become "out of GPU memory";
+/// anything else keeps its innermost cause (Burn's messages nest "Caused by:" lines).
+pub fn describe_failure(text: &str) -> String {
+    const ALLOC: &str = "can't allocate buffer of size: ";
+    if let Some(i) = text.find(ALLOC) {
+        let digits: String = text[i + ALLOC.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        let mb = digits.parse::<u64>().unwrap_or(0) >> 20;
+        return format!("out of GPU memory: a {mb} MB buffer could not be allocated");
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("Caused by")
+                && !l.contains("backtrace")
+                && !l.starts_with("Asked at")
+        })
+        .collect();
+    match lines.as_slice() {
+        [] => "unknown error".into(),
+        [only] => only.to_string(),
+        [first, .., last] => format!("{first}: {last}"),
     }
 }

@@ -144,16 +144,40 @@ fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
 }
 
 fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Result<M> {
-    // Half-precision files load into the full-precision model.
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
-        .map_err(|e| Error::bad_file(path, format!("the {what} weights cannot be read ({e:?})")))?
-        .cast_to_module_dtype();
-    module.try_load_record(record).map_err(|e| {
-        Error::bad_file(
+    // The parameters are not allocated yet (Burn initialises lazily): compare what the file's
+    // description needs with what the section holds before anything large is allocated. Half
+    // precision (2 bytes a weight) is the smallest form a model is saved in.
+    let needed = module.num_params() as u64 * 2;
+    if (data.len() as u64) < needed {
+        return Err(Error::bad_file(
             path,
-            format!("the {what} weights do not fit the model described in the file ({e:?}); the file is damaged or from an incompatible version"),
-        )
-    })
+            format!(
+                "the {what} weights hold {} bytes, but the model the file describes needs at least {needed}; the file is damaged or from an incompatible version",
+                data.len()
+            ),
+        ));
+    }
+    // Half-precision files load into the full-precision model. Burn's reader is guarded too: a
+    // malformed record is reported as a damaged file, never a crash.
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
+            .map_err(|e| format!("the {what} weights cannot be read ({e:?})"))
+            .and_then(|record| {
+                module
+                    .try_load_record(record.cast_to_module_dtype())
+                    .map_err(|e| format!("the {what} weights do not fit the model described in the file ({e:?}); the file is damaged or from an incompatible version"))
+            })
+    }));
+    match loaded {
+        Ok(Ok(module)) => Ok(module),
+        Ok(Err(message)) => Err(Error::bad_file(path, message)),
+        Err(_) => Err(Error::bad_file(
+            path,
+            format!(
+                "the {what} weights are malformed; the file is damaged: use an earlier checkpoint or re-download the model"
+            ),
+        )),
+    }
 }
 
 fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
@@ -211,7 +235,13 @@ pub fn save_model(path: &Path, meta: &Meta, generator: &Generator) -> Result<()>
 
 /// Loads the generator from a model file or a checkpoint.
 pub fn load_generator(path: &Path, device: &Device) -> Result<LoadedGenerator> {
-    let c = Container::read(path)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    generator_from_bytes(&bytes, path, device)
+}
+
+/// As `load_generator`, from the file's bytes; `path` names the source in errors.
+pub fn generator_from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<LoadedGenerator> {
+    let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
     let data = c
         .get("generator")
@@ -251,7 +281,19 @@ pub fn load_checkpoint(
     opt_g: HostAdam,
     opt_d: HostAdam,
 ) -> Result<TrainState> {
-    let c = Container::read(path)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    checkpoint_from_bytes(&bytes, path, device, opt_g, opt_d)
+}
+
+/// As `load_checkpoint`, from the file's bytes; `path` names the source in errors.
+pub fn checkpoint_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+    device: &Device,
+    opt_g: HostAdam,
+    opt_d: HostAdam,
+) -> Result<TrainState> {
+    let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
     if meta.kind != "checkpoint" {
         return Err(Error::bad_file(

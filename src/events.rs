@@ -19,7 +19,7 @@ pub struct StepLosses {
 }
 
 /// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/
-/// `Checkpoint`/`Warning`, and finally exactly one of `Finished`, `Stopped` or `Failed`.
+/// `Checkpoint`/`Warning`/`Restored`, and finally exactly one of `Finished`, `Stopped` or `Failed`.
 #[derive(Debug, Clone)]
 pub enum TrainEvent {
     /// Data decoded (bad files skipped), model ready.
@@ -52,6 +52,18 @@ pub enum TrainEvent {
         path: PathBuf,
     },
     Warning(String),
+    /// Step `failed_step` went wrong (`reason`: a loss or weight not finite, or the GPU failed).
+    /// Nothing of it was kept: the run went back to its last good state (`from`: a checkpoint,
+    /// or `None` for the starting weights) and goes on at `step` with learning rate `lr` on
+    /// `backend` (the CPU after a GPU failure). Logged steps from `step` on are trained again.
+    Restored {
+        failed_step: u64,
+        step: u64,
+        from: Option<PathBuf>,
+        lr: f64,
+        backend: String,
+        reason: String,
+    },
     Paused {
         step: u64,
     },

@@ -85,6 +85,18 @@ fn check_size(w: u32, h: u32, path: &Path) -> Result<()> {
 
 /// Reads an image file into RGB.
 pub fn load_rgb(path: &Path) -> Result<RgbImage> {
+    // An encoded image is never much larger than its decoded pixels: refuse before reading.
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() > MAX_DECODED_BYTES + (16 << 20) {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "is {} MB, above the {} MB limit for images; it is not an image Facade Studio can read",
+                meta.len() >> 20,
+                MAX_DECODED_BYTES >> 20
+            ),
+        ));
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     decode_rgb(&bytes, path)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use image::RgbImage;
 
 use crate::error::{Error, Result};
-use crate::image_io::{load_rgb, resize_nearest_ids};
+use crate::image_io::{decode_rgb, load_rgb, resize_nearest_ids};
 use crate::palette::{Palette, SnapReport};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -52,6 +52,16 @@ impl LabelMap {
     /// Reads a colour label image (PNG or JPEG, colours snapped to the palette).
     pub fn load_image(path: &Path, palette: &Palette) -> Result<(LabelMap, SnapReport)> {
         let img = load_rgb(path)?;
+        Ok(LabelMap::from_rgb(&img, palette))
+    }
+
+    /// As `load_image`, from the file's bytes; `path` names the source in errors.
+    pub fn from_image_bytes(
+        bytes: &[u8],
+        path: &Path,
+        palette: &Palette,
+    ) -> Result<(LabelMap, SnapReport)> {
+        let img = decode_rgb(bytes, path)?;
         Ok(LabelMap::from_rgb(&img, palette))
     }
 

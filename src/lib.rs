@@ -16,6 +16,8 @@ pub mod model;
 pub mod palette;
 pub mod render;
 pub mod train;
+#[cfg(feature = "studio")]
 pub mod ui;
+pub mod untrusted;
 
 pub use error::{Error, Result};

@@ -260,30 +260,42 @@ fn main() {
         Some(Command::Bench(a)) => cmd_bench(a),
         Some(Command::Export(a)) => cmd_export(a),
         Some(Command::Dataset(DatasetCommand::Download(a))) => cmd_download(a),
-        None => facade_studio::ui::run(facade_studio::ui::StudioOptions {
-            model: cli.app.model,
-            backend: cli.app.backend,
-            open: cli.app.file,
-            train_data: cli.app.train_data,
-            script: cli.app.script,
-            run_dir: cli.app.run,
-            start_training: if cli.app.resume {
-                Some(true)
-            } else if cli.app.start {
-                Some(false)
-            } else {
-                None
-            },
-            ..Default::default()
-        })
-        .map_err(|e| {
-            anyhow::anyhow!("the window could not open: {e}. Is a display available (X11/Wayland)?")
-        }),
+        None => open_studio(cli.app),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+#[cfg(feature = "studio")]
+fn open_studio(app: AppArgs) -> Result<()> {
+    facade_studio::ui::run(facade_studio::ui::StudioOptions {
+        model: app.model,
+        backend: app.backend,
+        open: app.file,
+        train_data: app.train_data,
+        script: app.script,
+        run_dir: app.run,
+        start_training: if app.resume {
+            Some(true)
+        } else if app.start {
+            Some(false)
+        } else {
+            None
+        },
+        ..Default::default()
+    })
+    .map_err(|e| {
+        anyhow::anyhow!("the window could not open: {e}. Is a display available (X11/Wayland)?")
+    })
+}
+
+#[cfg(not(feature = "studio"))]
+fn open_studio(_app: AppArgs) -> Result<()> {
+    anyhow::bail!(
+        "this build has no window (built without the `studio` feature); use a subcommand (see --help) or rebuild with default features"
+    )
 }
 
 fn select_device(choice: BackendChoice) -> Result<backend::SelectedDevice> {
@@ -335,6 +347,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
         init_from: a.init_from,
         yield_to: None,
         lr_override: a.lr.filter(|_| a.resume),
+        faults: Default::default(),
     });
     let loading = bar(0, "loading data {bar:30} {pos}/{len}");
     let mut steps: Option<ProgressBar> = None;
@@ -389,6 +402,28 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 Some(pb) => pb.println(format!("warning: {w}")),
                 None => loading.println(format!("warning: {w}")),
             },
+            TrainEvent::Restored {
+                failed_step,
+                step,
+                from,
+                lr,
+                backend,
+                reason,
+            } => {
+                let from = from.map_or("the starting weights".to_string(), |p| {
+                    p.display().to_string()
+                });
+                let line = format!(
+                    "step {failed_step}: {reason}. Went back to {from} (step {step}); continuing on {backend} at lr {lr:.3e}"
+                );
+                match &steps {
+                    Some(pb) => {
+                        pb.println(format!("warning: {line}"));
+                        pb.set_position(step);
+                    }
+                    None => eprintln!("warning: {line}"),
+                }
+            }
             TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
             TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}
             TrainEvent::Finished { step, checkpoint } => {

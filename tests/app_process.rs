@@ -1,6 +1,7 @@
 //! The real app process: paint through a script, kill -9 the process, and check that the next
 //! start offers exactly that painting back. Needs a display: it runs under `xvfb-run` (CI
 //! installs Xvfb and sets FACADE_REQUIRE_DISPLAY=1 so this cannot silently skip).
+#![cfg(feature = "studio")]
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};

@@ -1,6 +1,7 @@
 //! Crashes and divergence: a training process killed with SIGKILL resumes from its last
-//! checkpoint and then produces exactly the losses of an uninterrupted run; a run whose losses
-//! blow up stops with a clear message and keeps its last good checkpoint.
+//! checkpoint and then produces exactly the losses of an uninterrupted run; a NaN in a step sends
+//! the run back to its last good state, which it continues from; a run whose losses keep blowing
+//! up stops with a clear message and keeps its last good checkpoint.
 
 mod common;
 
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use facade_studio::backend::BackendChoice;
 use facade_studio::checkpoint;
-use facade_studio::events::TrainEvent;
-use facade_studio::train::{TrainConfig, TrainJob, loss_log, spawn};
+use facade_studio::events::{StepLosses, TrainEvent};
+use facade_studio::train::{Faults, TrainConfig, TrainJob, loss_log, spawn};
 
 fn train_cmd(data: &Path, run: &Path, resume: bool) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_facade-studio"));
@@ -106,6 +107,129 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
     }
 }
 
+/// A short CPU run of a tiny model on `data`, checkpointing every 4 steps, with `faults`.
+fn faulty_run(data: &Path, run: &Path, nan_at: Vec<u64>) -> (Vec<TrainEvent>, Vec<StepLosses>) {
+    let handle = spawn(TrainJob {
+        run_dir: run.to_path_buf(),
+        model: common::tiny_model(32),
+        train: TrainConfig {
+            data: data.to_path_buf(),
+            epochs: 100,
+            checkpoint_every: 4,
+            sample_every: 1000,
+            max_steps: Some(10),
+            ..TrainConfig::default()
+        },
+        backend: BackendChoice::Cpu,
+        resume: false,
+        init_from: None,
+        yield_to: None,
+        lr_override: None,
+        faults: Faults {
+            nan_at,
+            ..Faults::default()
+        },
+    });
+    let events: Vec<TrainEvent> = handle.events.iter().collect();
+    handle.join();
+    let log = loss_log::read(&run.join(loss_log::FILE_NAME)).unwrap();
+    (events, log)
+}
+
+fn restored(events: &[TrainEvent]) -> Vec<(u64, u64, Option<std::path::PathBuf>, f64)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Restored {
+                failed_step,
+                step,
+                from,
+                lr,
+                ..
+            } => Some((*failed_step, *step, from.clone(), *lr)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_nan_step_goes_back_to_the_last_good_state_and_training_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 3, 32);
+    let lr = TrainConfig::default().lr;
+    let (events, clean) = faulty_run(&data, &tmp.path().join("clean"), vec![]);
+    assert!(restored(&events).is_empty());
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished { step: 10, .. })
+    ));
+
+    // A NaN in step 6's input poisons its losses, gradients and weights. The run goes back to
+    // checkpoint 4 at half the learning rate and finishes.
+    let run = tmp.path().join("nan-at-6");
+    let (events, log) = faulty_run(&data, &run, vec![6]);
+    assert!(
+        matches!(events.last(), Some(TrainEvent::Finished { step: 10, .. })),
+        "{:?}",
+        events.last()
+    );
+    assert_eq!(
+        restored(&events),
+        vec![(6, 4, Some(checkpoint::checkpoint_path(&run, 4)), lr * 0.5)]
+    );
+    assert_eq!(
+        log.iter().map(|r| r.step).collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>(),
+        "each step logged once: the failed stretch is replaced"
+    );
+    assert!(log.iter().all(|r| {
+        [r.g_gan, r.g_l1, r.d_real, r.d_fake]
+            .iter()
+            .all(|v| v.is_finite())
+    }));
+    // Steps before the checkpoint are the clean run's; step 4 starts from exactly the clean
+    // run's state at 4 (D's losses and G's L1 are measured before any update of that step).
+    let key = |r: &StepLosses| (r.step, r.g_gan, r.g_l1, r.d_real, r.d_fake, r.lr);
+    assert_eq!(
+        log[..4].iter().map(key).collect::<Vec<_>>(),
+        clean[..4].iter().map(key).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        (log[4].d_real, log[4].d_fake, log[4].g_l1),
+        (clean[4].d_real, clean[4].d_fake, clean[4].g_l1)
+    );
+    assert!(
+        (log[4].lr - clean[4].lr * 0.5).abs() < 1e-12,
+        "{} {}",
+        log[4].lr,
+        clean[4].lr
+    );
+    // The halved rate is the run's from now on: a resume keeps it.
+    let final_ck = checkpoint::list_checkpoints(&run)[0].1.clone();
+    let state = checkpoint::load_checkpoint(
+        &final_ck,
+        &facade_studio::backend::cpu_device().device.autodiff(),
+        facade_studio::train::gan::adam(0.5),
+        facade_studio::train::gan::adam(0.5),
+    )
+    .unwrap();
+    assert_eq!(state.meta.train.unwrap().lr, lr * 0.5);
+
+    // Before the first checkpoint, the last good state is the run's (seeded) starting weights.
+    let (events, log) = faulty_run(&data, &tmp.path().join("nan-at-1"), vec![1]);
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished { step: 10, .. })
+    ));
+    assert_eq!(restored(&events), vec![(1, 0, None, lr * 0.5)]);
+    assert_eq!(
+        (log[0].d_real, log[0].d_fake, log[0].g_l1),
+        (clean[0].d_real, clean[0].d_fake, clean[0].g_l1)
+    );
+    assert_eq!(log.len(), 10);
+}
+
 #[test]
 fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
     let tmp = tempfile::tempdir().unwrap();
@@ -128,6 +252,7 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
         init_from: None,
         yield_to: None,
         lr_override,
+        faults: Default::default(),
     };
     // Three good steps, then resume with a learning rate no model survives.
     let handle = spawn(job(false, 3, None));

@@ -76,6 +76,7 @@ fn twenty_training_steps_on_the_real_data() {
         init_from: None,
         yield_to: None,
         lr_override: None,
+        faults: Default::default(),
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();

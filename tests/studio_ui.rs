@@ -1,6 +1,7 @@
 //! The painting window driven through its real widgets with egui_kittest: classes by swatch and
 //! key, brush and rectangle strokes, fill, undo/redo, import, save/reopen, error dialogs, and a
 //! render from the worker reaching the preview.
+#![cfg(feature = "studio")]
 
 mod common;
 

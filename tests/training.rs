@@ -78,6 +78,7 @@ fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bo
         init_from: None,
         yield_to: None,
         lr_override: None,
+        faults: Default::default(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The training panel driven through its widgets: start a run on a tiny generated dataset with a
 //! tiny model on the CPU, watch losses and a sample arrive, pause, resume, stop, hot-swap the
 //! checkpoint into the preview, and reopen the run's curve.
+#![cfg(feature = "studio")]
 
 mod common;
 

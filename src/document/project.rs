@@ -93,7 +93,12 @@ impl Project {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        ron::from_str(&text).map_err(|e| {
+        Project::from_text(&text, path)
+    }
+
+    /// Parses a project file's text; `path` names the source in errors.
+    pub fn from_text(text: &str, path: &Path) -> Result<Project> {
+        ron::from_str(text).map_err(|e| {
             Error::bad_file(
                 path,
                 format!("is not a readable Facade Studio project ({e})"),

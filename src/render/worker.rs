@@ -107,9 +107,7 @@ fn worker_loop(
     let mut device = device;
     let load =
         |path: &PathBuf, device: &backend::SelectedDevice, renderer: &mut Option<Renderer>| {
-            let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Renderer::load(path, device.clone())
-            }));
+            let loaded = backend::guarded(|| Renderer::load(path, device.clone()));
             match loaded {
                 Ok(Ok(r)) => {
                     send(RenderEvent::ModelReady {
@@ -121,8 +119,8 @@ fn worker_loop(
                     *renderer = Some(r);
                 }
                 Ok(Err(e)) => send(RenderEvent::ModelFailed(e.to_string())),
-                Err(_) => send(RenderEvent::ModelFailed(format!(
-                    "{}: loading crashed",
+                Err(e) => send(RenderEvent::ModelFailed(format!(
+                    "{}: loading failed ({e})",
                     path.display()
                 ))),
             }
@@ -152,14 +150,8 @@ fn worker_loop(
             let Some(r) = renderer.as_ref() else { break };
             let started = Instant::now();
             busy.store(true, Ordering::Release);
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                r.render(&request.map, Some(request.seed))
-            }))
-            .unwrap_or_else(|_| {
-                Err(crate::error::Error::msg(
-                    "the renderer crashed on this request",
-                ))
-            });
+            let result = backend::guarded(|| r.render(&request.map, Some(request.seed)))
+                .unwrap_or_else(|e| Err(crate::error::Error::msg(e)));
             busy.store(false, Ordering::Release);
             match result {
                 Ok(image) => send(RenderEvent::Rendered {

@@ -8,4 +8,4 @@ pub mod run;
 
 pub use config::TrainConfig;
 pub use gan::GanTrainer;
-pub use run::{TrainHandle, TrainJob, spawn};
+pub use run::{Faults, MAX_RESTORES, TrainHandle, TrainJob, spawn};

@@ -42,7 +42,21 @@ pub struct TrainJob {
     /// While this flag is set (the app's render worker is rendering), the trainer waits before
     /// its next step, so the live preview keeps the CPU.
     pub yield_to: Option<Arc<AtomicBool>>,
+    /// Deliberate failures, for tests that prove recovery (empty in normal use).
+    pub faults: Faults,
 }
+
+/// Steps to break on purpose: a NaN fed into the step's input (it spreads through the real
+/// computation into losses, gradients and weights), or a GPU failure (a panic inside the step,
+/// as burn-wgpu raises on out-of-memory or a lost device; only on the GPU). Each fires once.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub nan_at: Vec<u64>,
+    pub gpu_failure_at: Vec<u64>,
+}
+
+/// How many times a run goes back to its last good state before it gives up.
+pub const MAX_RESTORES: usize = 3;
 
 /// The owner's end of a running trainer.
 pub struct TrainHandle {
@@ -163,6 +177,78 @@ fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> 
     atomic_write(&run_dir.join("config.json"), &text)
 }
 
+/// A trainer holding a checkpoint's state, on `device`.
+fn trainer_from_state(
+    state: TrainState,
+    device: &burn::prelude::Device,
+    train: &TrainConfig,
+) -> GanTrainer {
+    let mut trainer = GanTrainer::new(
+        state.meta.model.clone(),
+        device,
+        train.seed,
+        train.beta1,
+        train.l1_weight,
+    );
+    trainer.generator = state.generator;
+    trainer.discriminator = state.discriminator;
+    trainer.opt_g = state.opt_g;
+    trainer.opt_d = state.opt_d;
+    trainer
+}
+
+/// The run's starting weights: seeded from `train.seed`, with the generator of `job.init_from`
+/// when fine-tuning. Deterministic, so a run can always go back to them.
+fn starting_trainer(
+    job: &TrainJob,
+    model: &ModelConfig,
+    train: &TrainConfig,
+    device: &burn::prelude::Device,
+) -> Result<GanTrainer> {
+    let mut model = model.clone();
+    let mut init = None;
+    if let Some(from) = &job.init_from {
+        let loaded = checkpoint::load_generator(from, &device.clone().autodiff())?;
+        model = loaded.meta.model.clone();
+        init = Some(loaded.generator);
+    }
+    let mut trainer = GanTrainer::new(model, device, train.seed, train.beta1, train.l1_weight);
+    if let Some(g) = init {
+        trainer.generator = g;
+    }
+    Ok(trainer)
+}
+
+/// The run's last good state on `device`: its newest readable checkpoint, or its starting
+/// weights when none is written yet. Returns the trainer, its step and seconds, and the source.
+fn last_good_state(
+    job: &TrainJob,
+    model: &ModelConfig,
+    train: &TrainConfig,
+    device: &burn::prelude::Device,
+    events: &Sender<TrainEvent>,
+) -> Result<(GanTrainer, u64, f64, Option<PathBuf>)> {
+    if checkpoint::list_checkpoints(&job.run_dir).is_empty() {
+        return Ok((starting_trainer(job, model, train, device)?, 0, 0.0, None));
+    }
+    let state = load_resume_state(job, device, events)?;
+    let (step, seconds) = (state.meta.step, state.meta.seconds);
+    let source = checkpoint::checkpoint_path(&job.run_dir, step);
+    Ok((
+        trainer_from_state(state, device, train),
+        step,
+        seconds,
+        Some(source),
+    ))
+}
+
+/// True (once) when `step` is in `at`.
+fn fire(at: &mut Vec<u64>, step: u64) -> bool {
+    let before = at.len();
+    at.retain(|&s| s != step);
+    at.len() != before
+}
+
 fn run(
     job: &TrainJob,
     events: &Sender<TrainEvent>,
@@ -177,7 +263,7 @@ fn run(
     std::fs::create_dir_all(&job.run_dir).map_err(|e| Error::io(&job.run_dir, e))?;
 
     // Models: a resumed run, a fine-tune, or a fresh start.
-    let (mut trainer, train, start_step, base_seconds) = if job.resume {
+    let (trainer, train, start_step, base_seconds) = if job.resume {
         let state = load_resume_state(job, &selected.device, events)?;
         let mut train = state
             .meta
@@ -197,18 +283,13 @@ fn run(
                 state.meta.model.ngf, state.meta.model.size
             )));
         }
-        let mut trainer = GanTrainer::new(
-            state.meta.model.clone(),
-            &selected.device,
-            train.seed,
-            train.beta1,
-            train.l1_weight,
-        );
-        trainer.generator = state.generator;
-        trainer.discriminator = state.discriminator;
-        trainer.opt_g = state.opt_g;
-        trainer.opt_d = state.opt_d;
-        (trainer, train, state.meta.step, state.meta.seconds)
+        let (step, seconds) = (state.meta.step, state.meta.seconds);
+        (
+            trainer_from_state(state, &selected.device, &train),
+            train,
+            step,
+            seconds,
+        )
     } else {
         if !checkpoint::list_checkpoints(&job.run_dir).is_empty() {
             return Err(Error::bad_file(
@@ -216,25 +297,11 @@ fn run(
                 "already holds checkpoints of a run: pass --resume to continue it, or choose another --out",
             ));
         }
-        let mut model = job.model.clone();
-        let mut init = None;
-        if let Some(from) = &job.init_from {
-            let loaded = checkpoint::load_generator(from, &selected.device.clone().autodiff())?;
-            model = loaded.meta.model.clone();
-            init = Some(loaded.generator);
-        }
-        let mut trainer = GanTrainer::new(
-            model,
-            &selected.device,
-            job.train.seed,
-            job.train.beta1,
-            job.train.l1_weight,
-        );
-        if let Some(g) = init {
-            trainer.generator = g;
-        }
+        let trainer = starting_trainer(job, &job.model, &job.train, &selected.device)?;
         (trainer, job.train.clone(), 0, 0.0)
     };
+    let mut trainer = trainer;
+    let mut train = train;
     let model = trainer.config.clone();
     let size = model.size as u32;
     let palette = Palette::cmp_facades();
@@ -316,6 +383,7 @@ fn run(
         train: Some(train.clone()),
         seconds: base_seconds,
     };
+    let keep_checkpoints = train.keep_checkpoints.max(1);
     let checkpoint_now = |trainer: &GanTrainer, meta: &Meta| -> Result<PathBuf> {
         let path = checkpoint::checkpoint_path(&job.run_dir, meta.step);
         let state = TrainState {
@@ -328,7 +396,7 @@ fn run(
         checkpoint::save_checkpoint(&path, &state)?;
         for (_, old) in checkpoint::list_checkpoints(&job.run_dir)
             .into_iter()
-            .skip(train.keep_checkpoints.max(1))
+            .skip(keep_checkpoints)
         {
             let _ = std::fs::remove_file(old);
         }
@@ -347,8 +415,9 @@ fn run(
         return Ok(());
     }
 
-    let prefetch = Prefetcher::start(
-        Arc::new(pairs),
+    let pairs = Arc::new(pairs);
+    let mut prefetch = Prefetcher::start(
+        pairs.clone(),
         palette.clone(),
         augment,
         schedule,
@@ -358,7 +427,12 @@ fn run(
     let mut log = LossLog::open(&job.run_dir, start_step)?;
     let started = Instant::now();
     let mut epoch_l1 = (0.0f64, 0u64);
-    for step in start_step..total {
+    let mut device = selected;
+    let mut faults = job.faults.clone();
+    // Times the run went back to its last good state since it last wrote a checkpoint.
+    let mut restores = 0usize;
+    let mut step = start_step;
+    while step < total {
         // Commands between steps: pausing waits here; stopping checkpoints what is done.
         let mut stop = false;
         match commands.try_recv() {
@@ -410,17 +484,76 @@ fn run(
             .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
         let epoch = schedule.epoch_of(step);
         let lr = train.lr_at(epoch);
-        let losses = trainer.step(&batch, step, lr);
-        if !losses.is_finite() || !trainer.weights_finite() {
-            let last = checkpoint::list_checkpoints(&job.run_dir)
-                .first()
-                .map(|(_, p)| p.display().to_string())
-                .unwrap_or_else(|| "none yet".into());
-            return Err(Error::msg(format!(
-                "step {step}: a loss or a weight is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {}); training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr.",
-                losses.g_gan, losses.g_l1, losses.d_real, losses.d_fake
-            )));
+        let mut batch = batch;
+        if fire(&mut faults.nan_at, step) {
+            batch.input[0] = f32::NAN;
         }
+        let gpu_fault = device.backend == "wgpu" && fire(&mut faults.gpu_failure_at, step);
+        // A GPU that runs out of memory or goes away makes Burn panic inside the step.
+        let outcome = backend::guarded(|| {
+            if gpu_fault {
+                panic!("injected fault: can't allocate buffer of size: 268435456");
+            }
+            trainer.step(&batch, step, lr)
+        });
+        let failure = match &outcome {
+            Ok(l) if l.is_finite() && trainer.weights_finite() => None,
+            Ok(l) => Some((
+                format!(
+                    "a loss or a weight is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {})",
+                    l.g_gan, l.g_l1, l.d_real, l.d_fake
+                ),
+                false,
+            )),
+            Err(e) if device.backend == "wgpu" => Some((format!("the GPU failed ({e})"), true)),
+            Err(e) => {
+                return Err(Error::msg(format!(
+                    "step {step}: the trainer failed ({e}); the last checkpoint in the run folder is intact"
+                )));
+            }
+        };
+        // A failed step changes nothing that lasts: go back to the last good state (newest
+        // checkpoint, or the starting weights), on the CPU after a GPU failure, at half the
+        // learning rate after a divergence, and train on from there.
+        if let Some((reason, gpu_failed)) = failure {
+            restores += 1;
+            if restores > MAX_RESTORES {
+                let last = checkpoint::list_checkpoints(&job.run_dir)
+                    .first()
+                    .map(|(_, p)| p.display().to_string())
+                    .unwrap_or_else(|| "none yet".into());
+                return Err(Error::msg(format!(
+                    "step {step}: {reason}, again after going back to the last good state {MAX_RESTORES} times; training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr."
+                )));
+            }
+            if gpu_failed {
+                device = backend::cpu_device();
+            } else {
+                train.lr *= 0.5;
+            }
+            let (restored, at, _, source) =
+                last_good_state(job, &model, &train, &device.device, events)?;
+            trainer = restored;
+            meta.step = at;
+            meta.train = Some(train.clone());
+            prefetch = Prefetcher::start(pairs.clone(), palette.clone(), augment, schedule, at, 4);
+            drop(log);
+            log = LossLog::open(&job.run_dir, at)?;
+            epoch_l1 = (0.0, 0);
+            send(TrainEvent::Restored {
+                failed_step: step,
+                step: at,
+                from: source,
+                lr: train.lr,
+                backend: device.description.clone(),
+                reason,
+            });
+            step = at;
+            continue;
+        }
+        let Ok(losses) = outcome else {
+            unreachable!("failures are handled above")
+        };
         let done = step + 1;
         meta.step = done;
         meta.seconds = base_seconds + started.elapsed().as_secs_f64();
@@ -464,7 +597,9 @@ fn run(
         if done % train.checkpoint_every == 0 || done == total {
             let path = checkpoint_now(&trainer, &meta)?;
             send(TrainEvent::Checkpoint { step: done, path });
+            restores = 0;
         }
+        step = done;
     }
     let final_checkpoint = checkpoint::checkpoint_path(&job.run_dir, total);
     checkpoint::save_model(

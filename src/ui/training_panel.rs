@@ -283,6 +283,7 @@ impl TrainingPanel {
             init_from,
             yield_to,
             lr_override: None,
+            faults: Default::default(),
         }));
         self.state = RunState::Loading;
         self.started = None;
@@ -357,6 +358,26 @@ impl TrainingPanel {
                     self.latest_checkpoint = Some(path);
                 }
                 TrainEvent::Warning(w) => self.messages.push(w),
+                TrainEvent::Restored {
+                    failed_step,
+                    step,
+                    from,
+                    lr,
+                    backend,
+                    reason,
+                } => {
+                    // The failed stretch is trained again: drop it from the curve.
+                    self.history.retain(|r| r.step < step);
+                    self.epoch_marks.retain(|&m| m < step);
+                    let from = from.map_or("the starting weights".to_string(), |p| {
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    });
+                    self.messages.push(format!(
+                        "step {failed_step}: {reason}. Went back to {from} (step {step}); continuing on {backend} at lr {lr:.2e}"
+                    ));
+                }
                 TrainEvent::Paused { .. } => self.state = RunState::Paused,
                 TrainEvent::Resumed { .. } => self.state = RunState::Running,
                 TrainEvent::Finished { checkpoint, .. } => {
