@@ -257,6 +257,9 @@ pub struct TrainState {
     pub discriminator: Discriminator,
     pub opt_g: HostAdam,
     pub opt_d: HostAdam,
+    /// The file held no optimizer state this version reads (an older checkpoint): Adam starts
+    /// afresh. Never set by `save_checkpoint`.
+    pub fresh_optimizer: bool,
 }
 
 pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
@@ -330,14 +333,24 @@ pub fn checkpoint_from_bytes(
         })?;
         Ok(opt)
     };
-    let opt_g = opt(opt_g, "adam_g")?;
-    let opt_d = opt(opt_d, "adam_d")?;
+    // Checkpoints written before the fused Adam hold Burn's optimizer records (`opt_g`, `opt_d`):
+    // their models load, and Adam starts afresh.
+    let older = c.get("adam_g").is_none()
+        && c.get("adam_d").is_none()
+        && c.get("opt_g").is_some()
+        && c.get("opt_d").is_some();
+    let (opt_g, opt_d) = if older {
+        (opt_g, opt_d)
+    } else {
+        (opt(opt_g, "adam_g")?, opt(opt_d, "adam_d")?)
+    };
     Ok(TrainState {
         meta,
         generator,
         discriminator,
         opt_g,
         opt_d,
+        fresh_optimizer: older,
     })
 }
 

@@ -303,6 +303,15 @@ fn select_device(choice: BackendChoice) -> Result<backend::SelectedDevice> {
     Ok(device)
 }
 
+/// Prints a line above `pb`, or on stderr when there is no bar or it is hidden (stderr is not a
+/// terminal: indicatif then drops `println`, and a log would lose the line).
+fn say(pb: Option<&ProgressBar>, line: impl AsRef<str>) {
+    match pb {
+        Some(pb) if !pb.is_hidden() => pb.println(line),
+        _ => eprintln!("{}", line.as_ref()),
+    }
+}
+
 fn bar(len: u64, template: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
@@ -393,15 +402,12 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 seconds,
             } => {
                 let line = format!("epoch {epoch}: mean G_L1 {mean_l1:.4} ({seconds:.0} s)");
-                match &steps {
-                    Some(pb) => pb.println(line),
-                    None => eprintln!("{line}"),
-                }
+                say(steps.as_ref(), line);
             }
-            TrainEvent::Warning(w) => match &steps {
-                Some(pb) => pb.println(format!("warning: {w}")),
-                None => loading.println(format!("warning: {w}")),
-            },
+            TrainEvent::Warning(w) => say(
+                Some(steps.as_ref().unwrap_or(&loading)),
+                format!("warning: {w}"),
+            ),
             TrainEvent::Restored {
                 failed_step,
                 step,
@@ -416,12 +422,9 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 let line = format!(
                     "step {failed_step}: {reason}. Went back to {from} (step {step}); continuing on {backend} at lr {lr:.3e}"
                 );
-                match &steps {
-                    Some(pb) => {
-                        pb.println(format!("warning: {line}"));
-                        pb.set_position(step);
-                    }
-                    None => eprintln!("warning: {line}"),
+                say(steps.as_ref(), format!("warning: {line}"));
+                if let Some(pb) = &steps {
+                    pb.set_position(step);
                 }
             }
             TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
@@ -522,7 +525,7 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
                 .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
             if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed, a.variations) {
-                pb.println(format!("skipped: {e:#}"));
+                say(Some(&pb), format!("skipped: {e:#}"));
                 failed += 1;
             }
             pb.inc(1);

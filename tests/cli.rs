@@ -33,6 +33,7 @@ fn train_render_and_eval_from_the_command_line() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     common::make_dataset(&data, 4, 32);
+    std::fs::write(data.join("5.jpg"), b"\xFF\xD8 not really a JPEG").unwrap();
     let run = tmp.path().join("run");
     let text = ok(&facade(&[
         "train",
@@ -54,6 +55,12 @@ fn train_render_and_eval_from_the_command_line() {
         "4",
     ]));
     assert!(text.contains("finished at step 8"), "{text}");
+    // Warnings and epoch lines reach a log too (stderr is not a terminal here).
+    assert!(
+        text.contains("warning: skipped:") && text.contains("5.jpg"),
+        "{text}"
+    );
+    assert!(text.contains("epoch 1: mean G_L1"), "{text}");
     // --epochs is the total: asking for 3 with --resume trains one more epoch.
     let text = ok(&facade(&[
         "train",

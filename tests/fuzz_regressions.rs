@@ -172,6 +172,7 @@ fn write_fuzz_seeds() {
             discriminator: trainer.discriminator.clone(),
             opt_g: trainer.opt_g.clone(),
             opt_d: trainer.opt_d.clone(),
+            fresh_optimizer: false,
         },
     )
     .unwrap();

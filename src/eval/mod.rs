@@ -71,6 +71,11 @@ pub fn evaluate(
             "no pair could be read for evaluation",
         ));
     }
+    // Unreadable pairs leave no empty rows at the bottom.
+    let filled = (n as u32).min(rows);
+    if filled < rows {
+        grid = image::imageops::crop_imm(&grid, 0, 0, 3 * size, filled * size).to_image();
+    }
     let k = n as f64;
     Ok((
         EvalReport {

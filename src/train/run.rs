@@ -135,7 +135,15 @@ fn load_resume_state(
             adam(job.train.beta1),
             adam(job.train.beta1),
         ) {
-            Ok(state) => return Ok(state),
+            Ok(state) => {
+                if state.fresh_optimizer {
+                    let _ = events.send(TrainEvent::Warning(format!(
+                        "{}: written by an earlier version; its models are used and Adam starts afresh",
+                        path.display()
+                    )));
+                }
+                return Ok(state);
+            }
             Err(e) => {
                 let _ = events.send(TrainEvent::Warning(format!(
                     "{e} — trying the previous checkpoint"
@@ -392,6 +400,7 @@ fn run(
             discriminator: trainer.discriminator.clone(),
             opt_g: trainer.opt_g.clone(),
             opt_d: trainer.opt_d.clone(),
+            fresh_optimizer: false,
         };
         checkpoint::save_checkpoint(&path, &state)?;
         for (_, old) in checkpoint::list_checkpoints(&job.run_dir)
