@@ -49,7 +49,8 @@ pub fn palette(bytes: &[u8]) -> Result<Palette> {
 }
 
 /// A weights file (.fsw), as a model for the preview and as a training checkpoint, on the CPU.
-/// Both are tried: a file that loads as neither gives the model loader's error.
+/// Both are tried: a file that loads as neither gives the model loader's error. (The trainer, too,
+/// loads checkpoints without autodiff and switches them to training afterwards.)
 pub fn weights(bytes: &[u8]) -> Result<()> {
     let path = Path::new("fuzz.fsw");
     let device = burn::prelude::Device::flex();
@@ -57,7 +58,7 @@ pub fn weights(bytes: &[u8]) -> Result<()> {
     let as_checkpoint = checkpoint::checkpoint_from_bytes(
         bytes,
         path,
-        &device.clone().autodiff(),
+        &device,
         HostAdam::new(0.5),
         HostAdam::new(0.5),
     );

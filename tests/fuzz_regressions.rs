@@ -110,6 +110,46 @@ fn a_weights_file_that_promises_a_huge_model_is_refused_before_allocating() {
     assert!(e.contains("needs at least"), "{e}");
 }
 
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / 1048576.0
+}
+
+/// The fuzzer's first finding (`tests/fuzz_inputs/weights/oom-…`): memory grew with every weights
+/// file loaded, ~44 KB per tiny checkpoint, until libFuzzer's 4 GB limit. Checkpoints were loaded
+/// onto the autodiff device, and Burn never frees tracked tensors that take no part in a backward
+/// pass (tracel-ai/burn#4970). They now load without autodiff and are switched to training
+/// (`Module::train`) only when training starts.
+#[test]
+fn loading_weights_again_and_again_does_not_grow_memory() {
+    if !Path::new("/proc/self/statm").exists() {
+        eprintln!("SKIPPED: no /proc/self/statm to read memory use from");
+        return;
+    }
+    let seeds = root().join("fuzz/seeds/weights");
+    let model = std::fs::read(seeds.join("model-ngf1.fsw")).unwrap();
+    let checkpoint = std::fs::read(seeds.join("checkpoint-ngf1.fsw")).unwrap();
+    let load = || {
+        untrusted::weights(&model).unwrap();
+        untrusted::weights(&checkpoint).unwrap();
+    };
+    for _ in 0..200 {
+        load();
+    }
+    let before = rss_mb();
+    for _ in 0..2000 {
+        load();
+    }
+    let grown = rss_mb() - before;
+    // Before the fix this grew by ~200 MB.
+    assert!(grown < 40.0, "memory grew by {grown:.1} MB over 2000 loads");
+}
+
 /// Writes the seed files in `fuzz/seeds/` (run by hand when a format changes:
 /// `cargo test --release --test fuzz_regressions -- --ignored`).
 #[test]

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+use burn::module::Module;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 use image::RgbImage;
 
@@ -129,9 +130,12 @@ fn load_resume_state(
     }
     let mut last_error = None;
     for (_, path) in found {
+        // Loaded without autodiff and switched to training (autodiff) once it is known good:
+        // tracked tensors that never take part in a backward pass are never freed by Burn's
+        // autodiff graph (tracel-ai/burn#4970), so a failed or discarded load must not make any.
         match checkpoint::load_checkpoint(
             &path,
-            &device.clone().autodiff(),
+            device,
             adam(job.train.beta1),
             adam(job.train.beta1),
         ) {
@@ -185,24 +189,24 @@ fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> 
     atomic_write(&run_dir.join("config.json"), &text)
 }
 
-/// A trainer holding a checkpoint's state, on `device`.
+/// A trainer holding a checkpoint's state (loaded without autodiff), switched to training.
+/// Built directly: a freshly initialised model that is replaced unused would never be freed.
 fn trainer_from_state(
     state: TrainState,
     device: &burn::prelude::Device,
     train: &TrainConfig,
 ) -> GanTrainer {
-    let mut trainer = GanTrainer::new(
-        state.meta.model.clone(),
+    let device = device.clone().autodiff();
+    GanTrainer {
+        config: state.meta.model.clone(),
+        generator: state.generator.train(),
+        discriminator: state.discriminator.train(),
+        opt_g: state.opt_g,
+        opt_d: state.opt_d,
+        l1_weight: train.l1_weight,
+        seed: train.seed,
         device,
-        train.seed,
-        train.beta1,
-        train.l1_weight,
-    );
-    trainer.generator = state.generator;
-    trainer.discriminator = state.discriminator;
-    trainer.opt_g = state.opt_g;
-    trainer.opt_d = state.opt_d;
-    trainer
+    }
 }
 
 /// The run's starting weights: seeded from `train.seed`, with the generator of `job.init_from`
@@ -216,13 +220,13 @@ fn starting_trainer(
     let mut model = model.clone();
     let mut init = None;
     if let Some(from) = &job.init_from {
-        let loaded = checkpoint::load_generator(from, &device.clone().autodiff())?;
+        let loaded = checkpoint::load_generator(from, device)?;
         model = loaded.meta.model.clone();
         init = Some(loaded.generator);
     }
     let mut trainer = GanTrainer::new(model, device, train.seed, train.beta1, train.l1_weight);
     if let Some(g) = init {
-        trainer.generator = g;
+        trainer.generator = g.train();
     }
     Ok(trainer)
 }
