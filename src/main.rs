@@ -133,15 +133,15 @@ struct TrainArgs {
     /// Epochs of linear learning-rate decay at the end (default: half of --epochs).
     #[arg(long)]
     decay_epochs: Option<u64>,
-    /// Generator width (64 = the paper's model).
-    #[arg(long, default_value_t = 64)]
-    ngf: usize,
+    /// Generator width [default: 64, the paper's model; with --resume: the run's own].
+    #[arg(long)]
+    ngf: Option<usize>,
     /// Discriminator width (default: same as --ngf).
     #[arg(long)]
     ndf: Option<usize>,
-    /// Training resolution (a power of two; 256 as published).
-    #[arg(long, default_value_t = 256)]
-    size: usize,
+    /// Training resolution, a power of two [default: 256, as published; with --resume: the run's].
+    #[arg(long)]
+    size: Option<usize>,
     #[arg(long, default_value_t = 1)]
     batch: usize,
     /// Learning rate (2e-4 as published); with --resume it replaces the run's own.
@@ -170,9 +170,9 @@ struct TrainArgs {
     /// Start the generator from this model (fine-tuning).
     #[arg(long)]
     init_from: Option<PathBuf>,
-    /// Normalisation layers.
-    #[arg(long, value_enum, default_value_t = NormArg::Batch)]
-    norm: NormArg,
+    /// Normalisation layers [default: batch; with --resume: the run's].
+    #[arg(long, value_enum)]
+    norm: Option<NormArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -324,15 +324,23 @@ fn bar(len: u64, template: &str) -> ProgressBar {
 }
 
 fn cmd_train(a: TrainArgs) -> Result<()> {
-    let model = ModelConfig::new()
-        .with_ngf(a.ngf)
-        .with_ndf(a.ndf.unwrap_or(a.ngf))
-        .with_size(a.size)
-        .with_norm(match a.norm {
+    let ngf = a.ngf.unwrap_or(64);
+    let given = ModelConfig::new()
+        .with_ngf(ngf)
+        .with_ndf(a.ndf.unwrap_or(ngf))
+        .with_size(a.size.unwrap_or(256))
+        .with_norm(match a.norm.unwrap_or(NormArg::Batch) {
             NormArg::Batch => NormKind::Batch,
             NormArg::Instance => NormKind::Instance,
             NormArg::None => NormKind::None,
         });
+    // Resuming without model options keeps the run's model (and says nothing about it).
+    let no_model_options =
+        a.ngf.is_none() && a.ndf.is_none() && a.size.is_none() && a.norm.is_none();
+    let model = match a.resume && no_model_options {
+        true => train::run::run_model(&a.out).unwrap_or(given),
+        false => given,
+    };
     let train = TrainConfig {
         data: a.data,
         holdout: a.holdout,

@@ -78,6 +78,10 @@ fn train_render_and_eval_from_the_command_line() {
         text.contains("steps 8..12") && text.contains("finished at step 12"),
         "{text}"
     );
+    assert!(
+        !text.contains("model options given now are ignored"),
+        "resuming without model options keeps the run's model quietly: {text}"
+    );
 
     // Render one file: a 40×24 label image is rounded to the model's 32-px unit.
     let labels = tmp.path().join("labels.png");

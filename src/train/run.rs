@@ -178,6 +178,18 @@ fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> 
     Ok(grid)
 }
 
+/// The model a run folder trains, from its `config.json` (`None` when there is none to read).
+pub fn run_model(run_dir: &Path) -> Option<ModelConfig> {
+    #[derive(serde::Deserialize)]
+    struct RunConfig {
+        model: ModelConfig,
+    }
+    let text = std::fs::read(run_dir.join("config.json")).ok()?;
+    serde_json::from_slice::<RunConfig>(&text)
+        .ok()
+        .map(|c| c.model)
+}
+
 fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> Result<()> {
     #[derive(serde::Serialize)]
     struct RunConfig<'a> {
