@@ -52,18 +52,8 @@ pub enum TrainEvent {
         path: PathBuf,
     },
     Warning(String),
-    /// Step `failed_step` went wrong (`reason`: a loss or weight not finite, or the GPU failed).
-    /// Nothing of it was kept: the run went back to its last good state (`from`: a checkpoint,
-    /// or `None` for the starting weights) and goes on at `step` with learning rate `lr` on
-    /// `backend` (the CPU after a GPU failure). Logged steps from `step` on are trained again.
-    Restored {
-        failed_step: u64,
-        step: u64,
-        from: Option<PathBuf>,
-        lr: f64,
-        backend: String,
-        reason: String,
-    },
+    /// A step went wrong and the run went back to its last good state (see `Restore`).
+    Restored(Restore),
     Paused {
         step: u64,
     },
@@ -79,6 +69,38 @@ pub enum TrainEvent {
         checkpoint: Option<PathBuf>,
     },
     Failed(String),
+}
+
+/// Step `failed_step` went wrong (`reason`: a loss or weight not finite, or the GPU failed).
+/// Nothing of it was kept: the run went back to its last good state (`from`: a checkpoint, or
+/// `None` for the starting weights) and goes on at `step` with learning rate `lr` on `backend`
+/// (the CPU after a GPU failure). Logged steps from `step` on are trained again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restore {
+    pub failed_step: u64,
+    pub step: u64,
+    pub from: Option<PathBuf>,
+    pub lr: f64,
+    pub backend: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Restore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let from = self
+            .from
+            .as_ref()
+            .map_or("the starting weights".to_string(), |p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+        write!(
+            f,
+            "step {}: {}. Went back to {from} (step {}); continuing on {} at lr {:.2e}",
+            self.failed_step, self.reason, self.step, self.backend, self.lr
+        )
+    }
 }
 
 /// What the owner can ask of a running trainer.

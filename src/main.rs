@@ -416,23 +416,10 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 Some(steps.as_ref().unwrap_or(&loading)),
                 format!("warning: {w}"),
             ),
-            TrainEvent::Restored {
-                failed_step,
-                step,
-                from,
-                lr,
-                backend,
-                reason,
-            } => {
-                let from = from.map_or("the starting weights".to_string(), |p| {
-                    p.display().to_string()
-                });
-                let line = format!(
-                    "step {failed_step}: {reason}. Went back to {from} (step {step}); continuing on {backend} at lr {lr:.3e}"
-                );
-                say(steps.as_ref(), format!("warning: {line}"));
+            TrainEvent::Restored(r) => {
+                say(steps.as_ref(), format!("warning: {r}"));
                 if let Some(pb) = &steps {
-                    pb.set_position(step);
+                    pb.set_position(r.step);
                 }
             }
             TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}

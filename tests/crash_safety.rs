@@ -109,26 +109,21 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
 
 /// A short CPU run of a tiny model on `data`, checkpointing every 4 steps, with `faults`.
 fn faulty_run(data: &Path, run: &Path, nan_at: Vec<u64>) -> (Vec<TrainEvent>, Vec<StepLosses>) {
+    let train = TrainConfig {
+        data: data.to_path_buf(),
+        epochs: 100,
+        checkpoint_every: 4,
+        sample_every: 1000,
+        max_steps: Some(10),
+        ..TrainConfig::default()
+    };
+    let model = common::tiny_model(32);
     let handle = spawn(TrainJob {
-        run_dir: run.to_path_buf(),
-        model: common::tiny_model(32),
-        train: TrainConfig {
-            data: data.to_path_buf(),
-            epochs: 100,
-            checkpoint_every: 4,
-            sample_every: 1000,
-            max_steps: Some(10),
-            ..TrainConfig::default()
-        },
-        backend: BackendChoice::Cpu,
-        resume: false,
-        init_from: None,
-        yield_to: None,
-        lr_override: None,
         faults: Faults {
             nan_at,
             ..Faults::default()
         },
+        ..TrainJob::new(run.to_path_buf(), model, train, BackendChoice::Cpu)
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
@@ -140,13 +135,7 @@ fn restored(events: &[TrainEvent]) -> Vec<(u64, u64, Option<std::path::PathBuf>,
     events
         .iter()
         .filter_map(|e| match e {
-            TrainEvent::Restored {
-                failed_step,
-                step,
-                from,
-                lr,
-                ..
-            } => Some((*failed_step, *step, from.clone(), *lr)),
+            TrainEvent::Restored(r) => Some((r.failed_step, r.step, r.from.clone(), r.lr)),
             _ => None,
         })
         .collect()
@@ -236,23 +225,25 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
     let data = tmp.path().join("data");
     common::make_dataset(&data, 3, 32);
     let run = tmp.path().join("run");
-    let job = |resume: bool, max_steps: u64, lr_override: Option<f64>| TrainJob {
-        run_dir: run.clone(),
-        model: common::tiny_model(32),
-        train: TrainConfig {
+    let job = |resume: bool, max_steps: u64, lr_override: Option<f64>| {
+        let train = TrainConfig {
             data: data.clone(),
             epochs: 100,
             checkpoint_every: 1,
             sample_every: 1000,
             max_steps: Some(max_steps),
             ..TrainConfig::default()
-        },
-        backend: BackendChoice::Cpu,
-        resume,
-        init_from: None,
-        yield_to: None,
-        lr_override,
-        faults: Default::default(),
+        };
+        TrainJob {
+            resume,
+            lr_override,
+            ..TrainJob::new(
+                run.clone(),
+                common::tiny_model(32),
+                train,
+                BackendChoice::Cpu,
+            )
+        }
     };
     // Three good steps, then resume with a learning rate no model survives.
     let handle = spawn(job(false, 3, None));

@@ -59,25 +59,22 @@ fn all_400_training_pairs_load_with_the_expected_class_shares() {
 fn twenty_training_steps_on_the_real_data() {
     let Some(dir) = facades() else { return };
     let run = tempfile::tempdir().unwrap();
-    let handle = spawn(TrainJob {
-        run_dir: run.path().to_path_buf(),
-        model: ModelConfig::new().with_ngf(8).with_ndf(8),
-        train: TrainConfig {
-            data: dir,
-            holdout: 40,
-            max_steps: Some(20),
-            checkpoint_every: 20,
-            sample_every: 20,
-            samples: 2,
-            ..TrainConfig::default()
-        },
-        backend: BackendChoice::Cpu,
-        resume: false,
-        init_from: None,
-        yield_to: None,
-        lr_override: None,
-        faults: Default::default(),
-    });
+    let train = TrainConfig {
+        data: dir,
+        holdout: 40,
+        max_steps: Some(20),
+        checkpoint_every: 20,
+        sample_every: 20,
+        samples: 2,
+        ..TrainConfig::default()
+    };
+    let model = ModelConfig::new().with_ngf(8).with_ndf(8);
+    let handle = spawn(TrainJob::new(
+        run.path().to_path_buf(),
+        model,
+        train,
+        BackendChoice::Cpu,
+    ));
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
     assert!(

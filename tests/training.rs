@@ -58,27 +58,26 @@ fn l1_falls_by_half_on_one_fixed_pair() {
 }
 
 fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bool) -> TrainJob {
+    let train = TrainConfig {
+        data: data.to_path_buf(),
+        holdout: 1,
+        epochs: 100,
+        decay_epochs: 50,
+        checkpoint_every: 3,
+        sample_every: 2,
+        samples: 1,
+        max_steps: Some(max_steps),
+        seed: 9,
+        ..TrainConfig::default()
+    };
     TrainJob {
-        run_dir: run.to_path_buf(),
-        model: common::tiny_model(32),
-        train: TrainConfig {
-            data: data.to_path_buf(),
-            holdout: 1,
-            epochs: 100,
-            decay_epochs: 50,
-            checkpoint_every: 3,
-            sample_every: 2,
-            samples: 1,
-            max_steps: Some(max_steps),
-            seed: 9,
-            ..TrainConfig::default()
-        },
-        backend: BackendChoice::Cpu,
         resume,
-        init_from: None,
-        yield_to: None,
-        lr_override: None,
-        faults: Default::default(),
+        ..TrainJob::new(
+            run.to_path_buf(),
+            common::tiny_model(32),
+            train,
+            BackendChoice::Cpu,
+        )
     }
 }
 

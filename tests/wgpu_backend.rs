@@ -94,26 +94,21 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
     let data = tmp.path().join("data");
     common::make_dataset(&data, 3, 32);
     let run = tmp.path().join("run");
+    let train = TrainConfig {
+        data: data.clone(),
+        epochs: 100,
+        checkpoint_every: 2,
+        sample_every: 1000,
+        max_steps: Some(5),
+        ..TrainConfig::default()
+    };
+    let model = common::tiny_model(32);
     let handle = spawn(TrainJob {
-        run_dir: run.clone(),
-        model: common::tiny_model(32),
-        train: TrainConfig {
-            data: data.clone(),
-            epochs: 100,
-            checkpoint_every: 2,
-            sample_every: 1000,
-            max_steps: Some(5),
-            ..TrainConfig::default()
-        },
-        backend: BackendChoice::Wgpu,
-        resume: false,
-        init_from: None,
-        yield_to: None,
-        lr_override: None,
         faults: Faults {
             gpu_failure_at: vec![3],
             ..Faults::default()
         },
+        ..TrainJob::new(run.clone(), model, train, BackendChoice::Wgpu)
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
@@ -125,40 +120,31 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
     let restored: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            TrainEvent::Restored {
-                failed_step,
-                step,
-                from,
-                lr,
-                backend,
-                reason,
-            } => Some((
-                *failed_step,
-                *step,
-                from.clone(),
-                *lr,
-                backend.clone(),
-                reason.clone(),
-            )),
+            TrainEvent::Restored(r) => Some(r.clone()),
             _ => None,
         })
         .collect();
     assert_eq!(restored.len(), 1, "{restored:?}");
-    let (failed, at, from, lr, backend, reason) = restored[0].clone();
-    assert_eq!((failed, at), (3, 2));
+    let r = &restored[0];
+    assert_eq!((r.failed_step, r.step), (3, 2));
     assert_eq!(
-        from,
+        r.from,
         Some(facade_studio::checkpoint::checkpoint_path(&run, 2))
     );
     assert_eq!(
-        lr,
+        r.lr,
         TrainConfig::default().lr,
         "a GPU failure keeps the learning rate"
     );
-    assert!(backend.starts_with("CPU"), "{backend}");
+    assert!(r.backend.starts_with("CPU"), "{}", r.backend);
     assert!(
-        reason.contains("GPU failed") && reason.contains("out of GPU memory"),
-        "{reason}"
+        r.reason.contains("GPU failed") && r.reason.contains("out of GPU memory"),
+        "{r}"
+    );
+    assert!(
+        r.to_string()
+            .contains("Went back to checkpoint-00000002.fsw (step 2)"),
+        "{r}"
     );
     let log = loss_log::read(&run.join(loss_log::FILE_NAME)).unwrap();
     assert_eq!(

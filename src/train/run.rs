@@ -20,7 +20,7 @@ use crate::data::augment::{AugmentConfig, Resized};
 use crate::data::prefetch::{Schedule, preload};
 use crate::data::{Batch, Dataset, Prefetcher};
 use crate::error::{Error, Result};
-use crate::events::{StepLosses, TrainCommand, TrainEvent};
+use crate::events::{Restore, StepLosses, TrainCommand, TrainEvent};
 use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
 use crate::model::ModelConfig;
@@ -45,6 +45,29 @@ pub struct TrainJob {
     pub yield_to: Option<Arc<AtomicBool>>,
     /// Deliberate failures, for tests that prove recovery (empty in normal use).
     pub faults: Faults,
+}
+
+impl TrainJob {
+    /// A fresh run of `model` with `train` on `backend` into `run_dir`: no resume, no
+    /// fine-tuning, nothing to yield to, no faults. Set the other fields with struct update syntax.
+    pub fn new(
+        run_dir: PathBuf,
+        model: ModelConfig,
+        train: TrainConfig,
+        backend: BackendChoice,
+    ) -> TrainJob {
+        TrainJob {
+            run_dir,
+            model,
+            train,
+            backend,
+            resume: false,
+            init_from: None,
+            lr_override: None,
+            yield_to: None,
+            faults: Faults::default(),
+        }
+    }
 }
 
 /// Steps to break on purpose: a NaN fed into the step's input (it spreads through the real
@@ -565,14 +588,14 @@ fn run(
             drop(log);
             log = LossLog::open(&job.run_dir, at)?;
             epoch_l1 = (0.0, 0);
-            send(TrainEvent::Restored {
+            send(TrainEvent::Restored(Restore {
                 failed_step: step,
                 step: at,
                 from: source,
                 lr: train.lr,
                 backend: device.description.clone(),
                 reason,
-            });
+            }));
             step = at;
             continue;
         }

@@ -358,25 +358,11 @@ impl TrainingPanel {
                     self.latest_checkpoint = Some(path);
                 }
                 TrainEvent::Warning(w) => self.messages.push(w),
-                TrainEvent::Restored {
-                    failed_step,
-                    step,
-                    from,
-                    lr,
-                    backend,
-                    reason,
-                } => {
+                TrainEvent::Restored(r) => {
                     // The failed stretch is trained again: drop it from the curve.
-                    self.history.retain(|r| r.step < step);
-                    self.epoch_marks.retain(|&m| m < step);
-                    let from = from.map_or("the starting weights".to_string(), |p| {
-                        p.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    });
-                    self.messages.push(format!(
-                        "step {failed_step}: {reason}. Went back to {from} (step {step}); continuing on {backend} at lr {lr:.2e}"
-                    ));
+                    self.history.retain(|h| h.step < r.step);
+                    self.epoch_marks.retain(|&m| m < r.step);
+                    self.messages.push(r.to_string());
                 }
                 TrainEvent::Paused { .. } => self.state = RunState::Paused,
                 TrainEvent::Resumed { .. } => self.state = RunState::Running,
