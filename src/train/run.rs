@@ -621,18 +621,28 @@ fn run(
         epoch_l1.1 += 1;
 
         if done % train.sample_every == 0 || done == total {
-            let grid = sample_grid(&trainer, &samples, &palette)?;
-            let path = job
-                .run_dir
-                .join("samples")
-                .join(format!("step-{done:08}.png"));
-            if let Err(e) = save_png(&grid, &path) {
-                send(TrainEvent::Warning(e.to_string()));
+            // A sample is a view, not state: if it cannot be rendered (a GPU failing between
+            // steps), say so and train on; a failing GPU shows up in the next step, which recovers.
+            let rendered = backend::guarded(|| sample_grid(&trainer, &samples, &palette))
+                .and_then(|r| r.map_err(|e| e.to_string()));
+            match rendered {
+                Ok(grid) => {
+                    let path = job
+                        .run_dir
+                        .join("samples")
+                        .join(format!("step-{done:08}.png"));
+                    if let Err(e) = save_png(&grid, &path) {
+                        send(TrainEvent::Warning(e.to_string()));
+                    }
+                    send(TrainEvent::Sample {
+                        step: done,
+                        image: grid,
+                    });
+                }
+                Err(e) => send(TrainEvent::Warning(format!(
+                    "the sample at step {done} could not be rendered: {e}"
+                ))),
             }
-            send(TrainEvent::Sample {
-                step: done,
-                image: grid,
-            });
         }
         if done % spe == 0 {
             send(TrainEvent::Epoch {
