@@ -373,6 +373,6 @@ pub fn list_checkpoints(run_dir: &Path) -> Vec<(u64, PathBuf)> {
             Some((step.parse().ok()?, p))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|b| std::cmp::Reverse(b.0));
     found
 }

@@ -13,10 +13,13 @@ use std::sync::{Arc, Mutex};
 use facade_studio::data::download::{DownloadSpec, download, extract};
 use sha2::{Digest, Sha256};
 
+/// A request's path and its Range header.
+type Seen = (String, Option<String>);
+
 struct Server {
     base: String,
     /// Range headers seen, per path.
-    ranges: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    ranges: Arc<Mutex<Vec<Seen>>>,
 }
 
 /// Serves `files` on 127.0.0.1; paths starting with "/flaky" drop the connection half-way the

@@ -35,7 +35,7 @@ fn all_400_training_pairs_load_with_the_expected_class_shares() {
     // them (1, 10, 100, 101, …), so take the same 100.
     let mut listing: Vec<usize> = (0..400).collect();
     listing.sort_by_key(|i| (i + 1).to_string());
-    let mut shares = vec![0.0; 12];
+    let mut shares = [0.0; 12];
     for &i in &listing[..100] {
         for (s, v) in shares.iter_mut().zip(pairs[i].labels.class_shares(12)) {
             *s += v / 100.0;

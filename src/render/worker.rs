@@ -146,8 +146,7 @@ fn worker_loop(
         }
         let Some(request) = request else { continue };
         let mut attempt = 0;
-        loop {
-            let Some(r) = renderer.as_ref() else { break };
+        while let Some(r) = renderer.as_ref() {
             let started = Instant::now();
             busy.store(true, Ordering::Release);
             let result = backend::guarded(|| r.render(&request.map, Some(request.seed)))

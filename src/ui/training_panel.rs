@@ -598,7 +598,8 @@ impl TrainingPanel {
                 v as f64
             }
         };
-        let series: [(&str, fn(&StepLosses) -> f32, Color32); 4] = [
+        type Series = (&'static str, fn(&StepLosses) -> f32, Color32);
+        let series: [Series; 4] = [
             ("G_GAN", |l| l.g_gan, Color32::from_rgb(240, 160, 60)),
             ("G_L1", |l| l.g_l1, Color32::from_rgb(90, 170, 255)),
             ("D_real", |l| l.d_real, Color32::from_rgb(120, 220, 120)),
