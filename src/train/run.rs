@@ -527,12 +527,11 @@ fn run(
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
         }
-        let batch: Batch = prefetch
+        let mut batch: Batch = prefetch
             .next()
             .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
         let epoch = schedule.epoch_of(step);
         let lr = train.lr_at(epoch);
-        let mut batch = batch;
         if fire(&mut faults.nan_at, step) {
             batch.input[0] = f32::NAN;
         }
