@@ -83,8 +83,9 @@ impl HostAdam {
             let step = u64_at(&mut pos)?;
             let n = u64_at(&mut pos)? as usize;
             let need = n.checked_mul(8).ok_or("optimizer state is too large")?;
-            let data = bytes
-                .get(pos..pos + need)
+            let data = pos
+                .checked_add(need)
+                .and_then(|end| bytes.get(pos..end))
                 .ok_or("optimizer state ends early")?;
             pos += need;
             let floats: Vec<f32> = data
