@@ -62,9 +62,8 @@ fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
 
 #[cfg(feature = "gpu")]
 fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
-    WGPU.get_or_init(|| {
-        let attempt = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
-        match attempt {
+    WGPU.get_or_init(
+        || match guarded(|| Device::wgpu_options().init_with_setup()) {
             Ok(Ok((device, setup))) => {
                 let info = setup.adapter.get_info();
                 let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
@@ -76,9 +75,9 @@ fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
                 })
             }
             Ok(Err(e)) => Err(format!("{e}")),
-            Err(_) => Err("the wgpu runtime panicked while starting".to_string()),
-        }
-    })
+            Err(e) => Err(format!("the wgpu runtime failed while starting ({e})")),
+        },
+    )
     .clone()
 }
 

@@ -159,7 +159,7 @@ fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Re
     }
     // Half-precision files load into the full-precision model. Burn's reader is guarded too: a
     // malformed record is reported as a damaged file, never a crash.
-    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let loaded = crate::backend::guarded(|| {
         ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
             .map_err(|e| format!("the {what} weights cannot be read ({e:?})"))
             .and_then(|record| {
@@ -167,7 +167,7 @@ fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Re
                     .try_load_record(record.cast_to_module_dtype())
                     .map_err(|e| format!("the {what} weights do not fit the model described in the file ({e:?}); the file is damaged or from an incompatible version"))
             })
-    }));
+    });
     match loaded {
         Ok(Ok(module)) => Ok(module),
         Ok(Err(message)) => Err(Error::bad_file(path, message)),

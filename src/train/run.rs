@@ -113,18 +113,12 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
     let thread = std::thread::Builder::new()
         .name("trainer".into())
         .spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&job, &etx, &crx)));
-            match result {
+            match backend::guarded(|| run(&job, &etx, &crx)) {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     let _ = etx.send(TrainEvent::Failed(e.to_string()));
                 }
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
+                Err(what) => {
                     let _ = etx.send(TrainEvent::Failed(format!(
                         "the trainer stopped on an internal error ({what}); the last checkpoint in the run folder is intact"
                     )));
