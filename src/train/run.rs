@@ -195,27 +195,30 @@ fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> 
     Ok(grid)
 }
 
+/// What `config.json` in a run folder holds: the run's model and training settings.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RunConfig {
+    model: ModelConfig,
+    train: TrainConfig,
+}
+
+const RUN_CONFIG: &str = "config.json";
+
 /// The model a run folder trains, from its `config.json` (`None` when there is none to read).
 pub fn run_model(run_dir: &Path) -> Option<ModelConfig> {
-    #[derive(serde::Deserialize)]
-    struct RunConfig {
-        model: ModelConfig,
-    }
-    let text = std::fs::read(run_dir.join("config.json")).ok()?;
+    let text = std::fs::read(run_dir.join(RUN_CONFIG)).ok()?;
     serde_json::from_slice::<RunConfig>(&text)
         .ok()
         .map(|c| c.model)
 }
 
 fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> Result<()> {
-    #[derive(serde::Serialize)]
-    struct RunConfig<'a> {
-        model: &'a ModelConfig,
-        train: &'a TrainConfig,
-    }
-    let text = serde_json::to_vec_pretty(&RunConfig { model, train })
-        .map_err(|e| Error::msg(e.to_string()))?;
-    atomic_write(&run_dir.join("config.json"), &text)
+    let config = RunConfig {
+        model: model.clone(),
+        train: train.clone(),
+    };
+    let text = serde_json::to_vec_pretty(&config).map_err(|e| Error::msg(e.to_string()))?;
+    atomic_write(&run_dir.join(RUN_CONFIG), &text)
 }
 
 /// A trainer holding a checkpoint's state (loaded without autodiff), switched to training.
@@ -261,26 +264,21 @@ fn starting_trainer(
 }
 
 /// The run's last good state on `device`: its newest readable checkpoint, or its starting
-/// weights when none is written yet. Returns the trainer, its step and seconds, and the source.
+/// weights when none is written yet. Returns the trainer, its step, and the checkpoint (if any).
 fn last_good_state(
     job: &TrainJob,
     model: &ModelConfig,
     train: &TrainConfig,
     device: &burn::prelude::Device,
     events: &Sender<TrainEvent>,
-) -> Result<(GanTrainer, u64, f64, Option<PathBuf>)> {
+) -> Result<(GanTrainer, u64, Option<PathBuf>)> {
     if checkpoint::list_checkpoints(&job.run_dir).is_empty() {
-        return Ok((starting_trainer(job, model, train, device)?, 0, 0.0, None));
+        return Ok((starting_trainer(job, model, train, device)?, 0, None));
     }
     let state = load_resume_state(job, device, events)?;
-    let (step, seconds) = (state.meta.step, state.meta.seconds);
+    let step = state.meta.step;
     let source = checkpoint::checkpoint_path(&job.run_dir, step);
-    Ok((
-        trainer_from_state(state, device, train),
-        step,
-        seconds,
-        Some(source),
-    ))
+    Ok((trainer_from_state(state, device, train), step, Some(source)))
 }
 
 /// True (once) when `step` is in `at`.
@@ -572,7 +570,7 @@ fn run(
             } else {
                 train.lr *= 0.5;
             }
-            let (restored, at, _, source) =
+            let (restored, at, source) =
                 last_good_state(job, &model, &train, &device.device, events)?;
             trainer = restored;
             meta.step = at;
