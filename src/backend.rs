@@ -30,6 +30,31 @@ pub enum BackendChoice {
     Cpu,
 }
 
+/// Which backend a device runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Burn's Flex CPU backend.
+    Cpu,
+    /// burn-wgpu (Vulkan, Metal, DX12; a software adapter counts too).
+    Wgpu,
+}
+
+impl BackendKind {
+    /// "cpu" or "wgpu", for tables, logs and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Cpu => "cpu",
+            BackendKind::Wgpu => "wgpu",
+        }
+    }
+}
+
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A device and how to describe it to a person.
 #[derive(Debug, Clone)]
 pub struct SelectedDevice {
@@ -39,14 +64,16 @@ pub struct SelectedDevice {
     pub is_gpu: bool,
     /// The wgpu adapter is a CPU rasteriser (lavapipe, WARP): correct but slow.
     pub software: bool,
-    /// "wgpu" or "cpu", for tables and logs.
-    pub backend: &'static str,
+    pub backend: BackendKind,
+    /// The largest buffer the GPU device accepts, in bytes (none on the CPU).
+    pub max_buffer_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
 #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
 struct WgpuProbe {
     device: Device,
+    max_buffer_bytes: u64,
     name: String,
     api: String,
     software: bool,
@@ -67,8 +94,12 @@ fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
             Ok(Ok((device, setup))) => {
                 let info = setup.adapter.get_info();
                 let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
+                let limits = setup.device.limits();
                 Ok(WgpuProbe {
                     device,
+                    max_buffer_bytes: limits
+                        .max_buffer_size
+                        .min(limits.max_storage_buffer_binding_size),
                     name: info.name.clone(),
                     api: format!("{:?}", info.backend),
                     software,
@@ -90,7 +121,8 @@ pub fn cpu_device() -> SelectedDevice {
         description: format!("CPU (Flex, {threads} threads)"),
         is_gpu: false,
         software: false,
-        backend: "cpu",
+        backend: BackendKind::Cpu,
+        max_buffer_bytes: None,
     }
 }
 
@@ -109,7 +141,8 @@ pub fn select(choice: BackendChoice, notice: &mut dyn FnMut(String)) -> Result<S
                 ),
                 is_gpu: !p.software,
                 software: p.software,
-                backend: "wgpu",
+                backend: BackendKind::Wgpu,
+                max_buffer_bytes: Some(p.max_buffer_bytes),
             }),
             Err(e) => {
                 notice(format!(
@@ -124,7 +157,8 @@ pub fn select(choice: BackendChoice, notice: &mut dyn FnMut(String)) -> Result<S
                 description: format!("GPU: {} ({})", p.name, p.api),
                 is_gpu: true,
                 software: false,
-                backend: "wgpu",
+                backend: BackendKind::Wgpu,
+                max_buffer_bytes: Some(p.max_buffer_bytes),
             }),
             Ok(p) => {
                 notice(format!(
@@ -181,5 +215,36 @@ pub fn describe_failure(text: &str) -> String {
         [] => "unknown error".into(),
         [only] => only.to_string(),
         [first, .., last] => format!("{first}: {last}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpu_failures_read_as_one_line() {
+        assert_eq!(
+            describe_failure("Caused by:\n  can't allocate buffer of size: 201326592\n"),
+            "out of GPU memory: a 192 MB buffer could not be allocated"
+        );
+        assert_eq!(
+            describe_failure("Device lost\nCaused by:\n  backtrace here\n  driver reset"),
+            "Device lost: driver reset"
+        );
+        assert_eq!(describe_failure(""), "unknown error");
+    }
+
+    #[test]
+    fn a_panic_becomes_an_error() {
+        let r: std::result::Result<(), String> =
+            guarded(|| panic!("can't allocate buffer of size: 1048576"));
+        assert_eq!(
+            r.unwrap_err(),
+            "out of GPU memory: a 1 MB buffer could not be allocated"
+        );
+        assert_eq!(guarded(|| 3), Ok(3));
+        assert_eq!(BackendKind::Wgpu.to_string(), "wgpu");
+        assert_eq!(cpu_device().backend, BackendKind::Cpu);
     }
 }

@@ -11,7 +11,8 @@ use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, ModelConfig};
 use crate::palette::Palette;
 use crate::render::{encode, tensor_to_images};
-use crate::train::GanTrainer;
+use crate::train::gan::Objective;
+use crate::train::{GanTrainer, TrainConfig};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BenchRow {
@@ -24,7 +25,27 @@ pub struct BenchRow {
     pub render_runs: usize,
     pub train_step_ms_p50: f64,
     pub train_steps: usize,
+    /// Images per training step.
+    pub batch: usize,
+    /// Training throughput: batch / step time.
+    pub train_images_per_s: f64,
+    /// "default" (nearest + 3×3 upsampling, two discriminators, feature matching, weight
+    /// average) or "paper" (the published pix2pix).
+    pub recipe: String,
+    pub threads: usize,
     pub peak_rss_mb: f64,
+}
+
+/// What one bench row measures.
+#[derive(Debug, Clone)]
+pub struct BenchSpec {
+    pub ngf: usize,
+    pub size: usize,
+    pub batch: usize,
+    pub render_runs: usize,
+    pub train_steps: usize,
+    /// The published recipe instead of this app's default one.
+    pub paper: bool,
 }
 
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
@@ -72,21 +93,25 @@ pub fn synthetic_layout(size: u32, seed: u64) -> LabelMap {
 }
 
 /// Measures one width. `render_runs` ≥ 20 and `train_steps` ≥ 10 are what the issue asks for.
-pub fn bench_width(
-    device: &SelectedDevice,
-    ngf: usize,
-    size: usize,
-    render_runs: usize,
-    train_steps: usize,
-) -> BenchRow {
+pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
+    let BenchSpec {
+        ngf,
+        size,
+        batch: batch_size,
+        render_runs,
+        train_steps,
+        paper,
+    } = *spec;
+    let batch_size = batch_size.max(1);
     let palette = Palette::cmp_facades();
-    let config = ModelConfig::new()
-        .with_ngf(ngf)
-        .with_ndf(ngf.max(16))
-        .with_size(size);
+    let (config, train) = match paper {
+        true => (ModelConfig::paper(ngf), TrainConfig::paper()),
+        false => (ModelConfig::new().with_ngf(ngf), TrainConfig::default()),
+    };
+    let config = config.with_ndf(ngf.max(16)).with_size(size);
     let dev = &device.device;
     dev.seed(7);
-    let generator = config.init_generator(dev);
+    let generator = config.init_generator(dev).for_rendering();
     let map = synthetic_layout(size as u32, 1);
     let render_once = || {
         let t = Instant::now();
@@ -101,15 +126,17 @@ pub fn bench_width(
     let renders: Vec<f64> = (0..render_runs).map(|_| render_once()).collect();
     drop(generator);
 
-    let mut trainer = GanTrainer::new(config.clone(), dev, 7, 0.5, 100.0);
+    let mut trainer = GanTrainer::new(config.clone(), dev, 7, Objective::from(&train));
     let mut batch = Batch::new(size);
     let mut rng = StdRng::seed_from_u64(3);
     let plane = 3 * size * size;
     let mut encoded = Vec::new();
     palette.encode_planar(&map.ids, &mut encoded);
-    batch.input = encoded;
-    batch.target = (0..plane).map(|_| rng.random_range(-1.0..1.0f32)).collect();
-    batch.n = 1;
+    batch.input = encoded.repeat(batch_size);
+    batch.target = (0..plane * batch_size)
+        .map(|_| rng.random_range(-1.0..1.0f32))
+        .collect();
+    batch.n = batch_size;
     let mut steps = Vec::new();
     for i in 0..(train_steps + 2) {
         let t = Instant::now();
@@ -128,6 +155,12 @@ pub fn bench_width(
         render_runs,
         train_step_ms_p50: percentile(&steps, 50.0),
         train_steps,
+        batch: batch_size,
+        train_images_per_s: batch_size as f64 * 1000.0 / percentile(&steps, 50.0),
+        recipe: if paper { "paper" } else { "default" }.into(),
+        threads: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
         peak_rss_mb: peak_rss_mb(),
     }
 }

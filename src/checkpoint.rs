@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::model::{Discriminator, Generator, ModelConfig};
 use crate::train::TrainConfig;
-use crate::train::adam::HostAdam;
+use crate::train::adam::Adam;
 
 const MAGIC: &[u8; 8] = b"FACADEWT";
 const VERSION: u32 = 1;
@@ -180,6 +180,19 @@ fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Re
     }
 }
 
+impl Meta {
+    /// Reads a description written by any version (model options added since are filled in
+    /// as the file was made: see [`ModelConfig::from_json_value`]).
+    pub fn from_json(bytes: &[u8]) -> serde_json::Result<Meta> {
+        let mut value: serde_json::Value = serde_json::from_slice(bytes)?;
+        if let Some(model) = value.get_mut("model") {
+            let config = ModelConfig::from_json_value(model.take())?;
+            *model = serde_json::to_value(config)?;
+        }
+        serde_json::from_value(value)
+    }
+}
+
 fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
     let meta = container.get("meta").ok_or_else(|| {
         Error::bad_file(
@@ -187,7 +200,7 @@ fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
             "has no `meta` section; it is not a model or checkpoint",
         )
     })?;
-    let meta: Meta = serde_json::from_slice(meta)
+    let meta = Meta::from_json(meta)
         .map_err(|e| Error::bad_file(path, format!("its description cannot be read ({e})")))?;
     meta.model
         .validate()
@@ -215,25 +228,47 @@ impl burn::module::ModuleMapper for ToHalf {
 
 /// Saves the generator with half-precision weights (half the size; loads as f32).
 pub fn save_model_half(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
-    let half = generator.clone().map(&mut ToHalf);
-    save_model(path, meta, &half)
+    let meta = Meta {
+        kind: "model".into(),
+        ..meta.clone()
+    };
+    save_generator(path, &meta, generator, true)
 }
 
 /// Saves just the generator (a shipped model, or an export of a run).
 pub fn save_model(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
+    let meta = Meta {
+        kind: "model".into(),
+        ..meta.clone()
+    };
+    save_generator(path, &meta, generator, false)
+}
+
+/// Saves a generator-shaped network with `meta` as given (its `kind` says what it is: a model
+/// or the segmenter), optionally in half precision. The training settings are not kept.
+pub fn save_generator(path: &Path, meta: &Meta, generator: &Generator, half: bool) -> Result<()> {
     let mut c = Container::default();
     let mut meta = meta.clone();
-    meta.kind = "model".into();
     meta.train = None;
     c.push(
         "meta",
         serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?,
     );
-    c.push("generator", module_bytes(generator, path)?);
+    let bytes = match half {
+        true => module_bytes(&generator.clone().map(&mut ToHalf), path)?,
+        false => module_bytes(generator, path)?,
+    };
+    c.push("generator", bytes);
     c.write(path)
 }
 
-/// Loads the generator from a model file or a checkpoint.
+/// The section holding the generator that renders: the weight average when the file has one.
+fn rendering_generator(c: &Container) -> Option<&[u8]> {
+    c.get("generator_ema").or_else(|| c.get("generator"))
+}
+
+/// Loads the generator that renders from a model file or a checkpoint (a checkpoint's weight
+/// average when it keeps one).
 pub fn load_generator(path: &Path, device: &Device) -> Result<LoadedGenerator> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     generator_from_bytes(&bytes, path, device)
@@ -243,9 +278,8 @@ pub fn load_generator(path: &Path, device: &Device) -> Result<LoadedGenerator> {
 pub fn generator_from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<LoadedGenerator> {
     let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
-    let data = c
-        .get("generator")
-        .ok_or_else(|| Error::bad_file(path, "has no generator weights"))?;
+    let data =
+        rendering_generator(&c).ok_or_else(|| Error::bad_file(path, "has no generator weights"))?;
     let generator = load_module(meta.model.init_generator(device), data, path, "generator")?;
     Ok(LoadedGenerator { meta, generator })
 }
@@ -255,8 +289,10 @@ pub struct TrainState {
     pub meta: Meta,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    pub opt_g: HostAdam,
-    pub opt_d: HostAdam,
+    /// The average of the generator's weights, when the run keeps one.
+    pub generator_ema: Option<Generator>,
+    pub opt_g: Adam,
+    pub opt_d: Adam,
     /// The file held no optimizer state this version reads (an older checkpoint): Adam starts
     /// afresh. Never set by `save_checkpoint`.
     pub fresh_optimizer: bool,
@@ -272,6 +308,9 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     );
     c.push("generator", module_bytes(&state.generator, path)?);
     c.push("discriminator", module_bytes(&state.discriminator, path)?);
+    if let Some(ema) = &state.generator_ema {
+        c.push("generator_ema", module_bytes(ema, path)?);
+    }
     c.push("adam_g", state.opt_g.to_bytes());
     c.push("adam_d", state.opt_d.to_bytes());
     c.write(path)
@@ -281,8 +320,8 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
 pub fn load_checkpoint(
     path: &Path,
     device: &Device,
-    opt_g: HostAdam,
-    opt_d: HostAdam,
+    opt_g: Adam,
+    opt_d: Adam,
 ) -> Result<TrainState> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     checkpoint_from_bytes(&bytes, path, device, opt_g, opt_d)
@@ -293,8 +332,8 @@ pub fn checkpoint_from_bytes(
     bytes: &[u8],
     path: &Path,
     device: &Device,
-    opt_g: HostAdam,
-    opt_d: HostAdam,
+    opt_g: Adam,
+    opt_d: Adam,
 ) -> Result<TrainState> {
     let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
@@ -324,7 +363,16 @@ pub fn checkpoint_from_bytes(
         path,
         "discriminator",
     )?;
-    let opt = |mut opt: HostAdam, name: &str| -> Result<HostAdam> {
+    let generator_ema = match c.get("generator_ema") {
+        Some(data) => Some(load_module(
+            meta.model.init_generator(device),
+            data,
+            path,
+            "averaged generator",
+        )?),
+        None => None,
+    };
+    let opt = |mut opt: Adam, name: &str| -> Result<Adam> {
         opt.load_bytes(need(name)?).map_err(|e| {
             Error::bad_file(
                 path,
@@ -348,6 +396,7 @@ pub fn checkpoint_from_bytes(
         meta,
         generator,
         discriminator,
+        generator_ema,
         opt_g,
         opt_d,
         fresh_optimizer: older,

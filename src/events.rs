@@ -11,6 +11,9 @@ pub struct StepLosses {
     pub epoch: u64,
     pub g_gan: f32,
     pub g_l1: f32,
+    /// Feature-matching loss (0 when the run has none).
+    #[serde(default)]
+    pub g_feat: f32,
     pub d_real: f32,
     pub d_fake: f32,
     pub lr: f64,
@@ -50,6 +53,11 @@ pub enum TrainEvent {
     Checkpoint {
         step: u64,
         path: PathBuf,
+    },
+    /// The held-out pairs measured at a checkpoint (rendered by the generator that renders).
+    Evaluated {
+        step: u64,
+        figures: Box<crate::eval::Figures>,
     },
     Warning(String),
     /// A step went wrong and the run went back to its last good state (see `Restore`).

@@ -9,6 +9,16 @@ use image::{ImageReader, RgbImage};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 
+/// File extensions of the images the app reads (label maps, dataset pairs, renders), lower case.
+pub const IMAGE_EXTENSIONS: [&str; 3] = ["png", "jpg", "jpeg"];
+
+/// Whether `path` names an image the app reads (by extension, any case).
+pub fn is_image_path(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
 /// The largest image side accepted anywhere in the app.
 pub const MAX_IMAGE_SIDE: u32 = 16384;
 /// The largest decoded image accepted (bytes of RGBA).

@@ -15,6 +15,7 @@ pub mod label_map;
 pub mod model;
 pub mod palette;
 pub mod render;
+pub mod segment;
 pub mod train;
 #[cfg(feature = "studio")]
 pub mod ui;

@@ -12,9 +12,10 @@ use facade_studio::data::Dataset;
 use facade_studio::events::TrainEvent;
 use facade_studio::image_io::save_png;
 use facade_studio::label_map::LabelMap;
-use facade_studio::model::{ModelConfig, NormKind};
+use facade_studio::model::{ModelConfig, NormKind, Upsample};
 use facade_studio::palette::Palette;
 use facade_studio::render::{Renderer, default_model_path};
+use facade_studio::segment::{Segmenter, default_segmenter_path};
 use facade_studio::train::{self, TrainConfig, TrainJob};
 use facade_studio::{bench, eval};
 
@@ -75,6 +76,39 @@ enum Command {
     /// Get the facades dataset.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// The photo → labels segmenter that `eval` uses for label consistency.
+    #[command(subcommand)]
+    Segmenter(SegmenterCommand),
+}
+
+#[derive(Subcommand)]
+enum SegmenterCommand {
+    /// Train it on the real photos of a facades folder (the held-out pairs measure it).
+    Train(SegmenterTrainArgs),
+}
+
+#[derive(Args)]
+struct SegmenterTrainArgs {
+    /// Dataset folder (pix2pix layout or CMP base).
+    #[arg(long)]
+    data: PathBuf,
+    /// The model file to write (rewritten after every epoch).
+    #[arg(long)]
+    out: PathBuf,
+    /// Hold out the last N pairs (never trained on; measured after each epoch).
+    #[arg(long, default_value_t = 40)]
+    holdout: usize,
+    #[arg(long, default_value_t = 30)]
+    epochs: u64,
+    /// Width of the U-Net (16 keeps the file under 10 MB).
+    #[arg(long, default_value_t = 16)]
+    ngf: usize,
+    #[arg(long, default_value_t = 5e-4)]
+    lr: f64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +153,7 @@ struct ExportArgs {
     name: Option<String>,
 }
 
+/// Options left out take the preset's value (`TrainConfig` and `ModelConfig` hold the defaults).
 #[derive(Args)]
 struct TrainArgs {
     /// Dataset folder (pix2pix layout N.jpg, or CMP base cmp_bNNNN.jpg + .png).
@@ -127,9 +162,13 @@ struct TrainArgs {
     /// Run folder: config, checkpoints, samples, losses.csv.
     #[arg(long)]
     out: PathBuf,
-    /// Total epochs (with --resume, training continues until this many are done).
-    #[arg(long, default_value_t = 200)]
-    epochs: u64,
+    /// Where unset options come from: `default` (nearest + 3×3 upsampling, two discriminators,
+    /// feature matching, weight average) or `paper` (pix2pix exactly as published).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    preset: Preset,
+    /// Total epochs (with --resume, training continues until this many are done) [default: 200].
+    #[arg(long)]
+    epochs: Option<u64>,
     /// Epochs of linear learning-rate decay at the end (default: half of --epochs).
     #[arg(long)]
     decay_epochs: Option<u64>,
@@ -142,39 +181,66 @@ struct TrainArgs {
     /// Training resolution, a power of two [default: 256, as published; with --resume: the run's].
     #[arg(long)]
     size: Option<usize>,
-    #[arg(long, default_value_t = 1)]
-    batch: usize,
+    /// Images per step [default: 1].
+    #[arg(long)]
+    batch: Option<usize>,
     /// Learning rate (2e-4 as published); with --resume it replaces the run's own.
     #[arg(long)]
     lr: Option<f64>,
-    /// Weight of the L1 term.
-    #[arg(long, default_value_t = 100.0)]
-    l1_weight: f32,
-    /// Hold out the last N pairs (not trained on; the sample renders come from them).
-    #[arg(long, default_value_t = 0)]
-    holdout: usize,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Checkpoint every N steps (and at the end).
-    #[arg(long, default_value_t = 1000)]
-    checkpoint_every: u64,
-    /// Render the fixed samples every N steps.
-    #[arg(long, default_value_t = 200)]
-    sample_every: u64,
+    /// Weight of the L1 term [default: 100].
+    #[arg(long)]
+    l1_weight: Option<f32>,
+    /// Weight of the discriminator feature-matching loss (0 = off) [default: 10; paper: 0].
+    #[arg(long)]
+    lambda_feat: Option<f32>,
+    /// Decay of the generator's weight average used for samples and exports (0 = off)
+    /// [default: 0.999; paper: 0].
+    #[arg(long)]
+    ema_decay: Option<f64>,
+    /// Decoder upsampling [default: nearest-conv; paper: transposed; with --resume: the run's].
+    #[arg(long, value_enum)]
+    upsample: Option<UpsampleArg>,
+    /// Discriminators at full, half, … resolution [default: 2; paper: 1; with --resume: the run's].
+    #[arg(long)]
+    num_d: Option<usize>,
+    /// Hold out the last N pairs (not trained on; the sample renders come from them) [default: 0].
+    #[arg(long)]
+    holdout: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Checkpoint every N steps (and at the end) [default: 1000].
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+    /// Render the fixed samples every N steps [default: 200].
+    #[arg(long)]
+    sample_every: Option<u64>,
     /// Stop after N steps in total.
     #[arg(long)]
     max_steps: Option<u64>,
     /// Continue the run in --out from its newest good checkpoint.
     #[arg(long)]
     resume: bool,
-    /// Start the generator from this model (fine-tuning).
+    /// Start the generator from this model (fine-tuning). A transposed-convolution model
+    /// fine-tuned with nearest-conv upsampling starts from its least-squares projection.
     #[arg(long)]
     init_from: Option<PathBuf>,
-    /// Normalisation layers [default: batch; with --resume: the run's].
+    /// Normalisation layers [default: instance; paper: batch; with --resume: the run's].
     #[arg(long, value_enum)]
     norm: Option<NormArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Preset {
+    Default,
+    Paper,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum UpsampleArg {
+    Transposed,
+    NearestConv,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -221,6 +287,10 @@ struct EvalArgs {
     /// Print the metrics as one JSON object.
     #[arg(long)]
     json: bool,
+    /// The photo → labels segmenter for label consistency [default: the shipped one,
+    /// assets/segmenter.fsw].
+    #[arg(long)]
+    segmenter: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -240,6 +310,13 @@ struct BenchArgs {
     /// Timed training steps (after 2 warm-up steps).
     #[arg(long, default_value_t = 10)]
     steps: usize,
+    /// Images per training step.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Time the published recipe (transposed convolutions, one discriminator, no feature
+    /// matching or weight average) instead of the default one.
+    #[arg(long)]
+    paper: bool,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
@@ -258,6 +335,7 @@ fn main() {
         Some(Command::Render(a)) => cmd_render(a),
         Some(Command::Eval(a)) => cmd_eval(a),
         Some(Command::Bench(a)) => cmd_bench(a),
+        Some(Command::Segmenter(SegmenterCommand::Train(a))) => cmd_segmenter_train(a),
         Some(Command::Export(a)) => cmd_export(a),
         Some(Command::Dataset(DatasetCommand::Download(a))) => cmd_download(a),
         None => open_studio(cli.app),
@@ -286,9 +364,17 @@ fn open_studio(app: AppArgs) -> Result<()> {
         },
         ..Default::default()
     })
-    .map_err(|e| {
-        anyhow::anyhow!("the window could not open: {e}. Is a display available (X11/Wayland)?")
-    })
+    .map_err(|e| anyhow::anyhow!(no_window_message(&e.to_string())))
+}
+
+/// What to say when the window cannot open: why, and what works without a display.
+fn no_window_message(cause: &str) -> String {
+    format!(
+        "the window could not open: {cause}. Is a display available (X11/Wayland)? \
+         Without one, every job runs headless from the command line (train, render, eval, bench, \
+         export, segmenter, dataset: see `facade-studio --help`), and the window itself runs \
+         under a virtual display: `xvfb-run -a facade-studio` (apt-get install xvfb xauth)."
+    )
 }
 
 #[cfg(not(feature = "studio"))]
@@ -323,38 +409,65 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     pb
 }
 
-fn cmd_train(a: TrainArgs) -> Result<()> {
+/// The model and training settings of `a`: the preset's, with every option given laid over.
+fn train_configs(a: &TrainArgs) -> (ModelConfig, TrainConfig) {
     let ngf = a.ngf.unwrap_or(64);
-    let given = ModelConfig::new()
-        .with_ngf(ngf)
+    let (model, base) = match a.preset {
+        Preset::Paper => (ModelConfig::paper(ngf), TrainConfig::paper()),
+        Preset::Default => (ModelConfig::new().with_ngf(ngf), TrainConfig::default()),
+    };
+    let mut given = model
         .with_ndf(a.ndf.unwrap_or(ngf))
-        .with_size(a.size.unwrap_or(256))
-        .with_norm(match a.norm.unwrap_or(NormArg::Batch) {
+        .with_size(a.size.unwrap_or(256));
+    if let Some(norm) = a.norm {
+        given.norm = match norm {
             NormArg::Batch => NormKind::Batch,
             NormArg::Instance => NormKind::Instance,
             NormArg::None => NormKind::None,
-        });
+        };
+    }
+    if let Some(up) = a.upsample {
+        given.upsample = match up {
+            UpsampleArg::Transposed => Upsample::Transposed,
+            UpsampleArg::NearestConv => Upsample::NearestConv,
+        };
+    }
+    if let Some(n) = a.num_d {
+        given.num_d = n;
+    }
     // Resuming without model options keeps the run's model (and says nothing about it).
-    let no_model_options =
-        a.ngf.is_none() && a.ndf.is_none() && a.size.is_none() && a.norm.is_none();
+    let no_model_options = a.ngf.is_none()
+        && a.ndf.is_none()
+        && a.size.is_none()
+        && a.norm.is_none()
+        && a.upsample.is_none()
+        && a.num_d.is_none();
     let model = match a.resume && no_model_options {
         true => train::run::run_model(&a.out).unwrap_or(given),
         false => given,
     };
+    let epochs = a.epochs.unwrap_or(base.epochs);
     let train = TrainConfig {
-        data: a.data,
-        holdout: a.holdout,
-        epochs: a.epochs,
-        decay_epochs: a.decay_epochs.unwrap_or(a.epochs / 2).min(a.epochs),
-        batch: a.batch,
-        lr: a.lr.unwrap_or(2e-4),
-        l1_weight: a.l1_weight,
-        seed: a.seed,
-        checkpoint_every: a.checkpoint_every,
-        sample_every: a.sample_every,
+        data: a.data.clone(),
+        holdout: a.holdout.unwrap_or(base.holdout),
+        epochs,
+        decay_epochs: a.decay_epochs.unwrap_or(epochs / 2).min(epochs),
+        batch: a.batch.unwrap_or(base.batch),
+        lr: a.lr.unwrap_or(base.lr),
+        l1_weight: a.l1_weight.unwrap_or(base.l1_weight),
+        lambda_feat: a.lambda_feat.unwrap_or(base.lambda_feat),
+        ema_decay: a.ema_decay.unwrap_or(base.ema_decay),
+        seed: a.seed.unwrap_or(base.seed),
+        checkpoint_every: a.checkpoint_every.unwrap_or(base.checkpoint_every),
+        sample_every: a.sample_every.unwrap_or(base.sample_every),
         max_steps: a.max_steps,
-        ..TrainConfig::default()
+        ..base
     };
+    (model, train)
+}
+
+fn cmd_train(a: TrainArgs) -> Result<()> {
+    let (model, train) = train_configs(&a);
     let handle = train::spawn(TrainJob {
         run_dir: a.out.clone(),
         model,
@@ -399,8 +512,8 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 if let Some(pb) = &steps {
                     pb.set_position(l.step + 1);
                     pb.set_message(format!(
-                        "ep {} G_GAN {:.3} G_L1 {:.3} D_real {:.3} D_fake {:.3}",
-                        l.epoch, l.g_gan, l.g_l1, l.d_real, l.d_fake
+                        "ep {} G_GAN {:.3} G_L1 {:.3} G_feat {:.3} D_real {:.3} D_fake {:.3}",
+                        l.epoch, l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
                     ));
                 }
             }
@@ -421,6 +534,23 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 if let Some(pb) = &steps {
                     pb.set_position(r.step);
                 }
+            }
+            TrainEvent::Evaluated { step, figures } => {
+                let f = &figures;
+                let r = &f.realism;
+                let miou = f.consistency.as_ref().map_or(String::new(), |c| {
+                    format!(
+                        ", mIoU {:.3} (real {:.3})",
+                        c.renders.mean_iou, c.real.mean_iou
+                    )
+                });
+                say(
+                    steps.as_ref(),
+                    format!(
+                        "step {step}: held-out L1 {:.4}, sharpness {:.2}, HF {:.2}, grid {:.2}, colour spread {:.2}, saturation {:.2}{miou}",
+                        f.l1, r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
+                    ),
+                );
             }
             TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
             TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}
@@ -463,7 +593,7 @@ fn render_file(
     variations: u64,
 ) -> Result<()> {
     let (map, report) = LabelMap::load_image(input, palette)?;
-    if report.unknown_fraction() > 0.05 {
+    if report.is_suspicious() {
         eprintln!(
             "warning: {}: {:.0}% of pixels are far from every palette colour; is it a label map?",
             input.display(),
@@ -493,11 +623,7 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
         let mut inputs: Vec<PathBuf> = std::fs::read_dir(&a.input)
             .with_context(|| format!("reading {}", a.input.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg")
-                })
-            })
+            .filter(|p| facade_studio::image_io::is_image_path(p))
             .collect();
         inputs.sort();
         if inputs.is_empty() {
@@ -550,6 +676,17 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
 
 fn cmd_eval(a: EvalArgs) -> Result<()> {
     let renderer = load_renderer(a.model, a.backend)?;
+    // An explicit --segmenter must load; the shipped one is used when it is there.
+    let segmenter = match a.segmenter {
+        Some(path) => Some(Segmenter::load(&path, renderer.device.clone())?),
+        None => {
+            let path = default_segmenter_path();
+            match path.is_file() {
+                true => Some(Segmenter::load(&path, renderer.device.clone())?),
+                false => None,
+            }
+        }
+    };
     let mut dataset = Dataset::open(&a.data)?;
     if let Some(n) = a.last {
         dataset = dataset.split_last(n).1;
@@ -558,22 +695,20 @@ fn cmd_eval(a: EvalArgs) -> Result<()> {
         dataset.len() as u64,
         "evaluating [{bar:30}] {pos}/{len} ({eta})",
     );
-    let (report, grid) = eval::evaluate(&renderer, &dataset, 8, &mut |done, _| {
-        pb.set_position(done as u64)
-    })?;
+    let (report, grid) = eval::evaluate(
+        &renderer,
+        segmenter.as_ref(),
+        &dataset,
+        8,
+        &mut |done, _| pb.set_position(done as u64),
+    )?;
     pb.finish_and_clear();
     eval::write_report(&a.out, &report, &grid)?;
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!(
-            "{} pairs: L1 {:.4}  PSNR {:.2} dB  SSIM {:.4}  (report in {})",
-            report.pairs,
-            report.l1,
-            report.psnr,
-            report.ssim,
-            a.out.display()
-        );
+        print!("{}", report.figures.to_text(&renderer.palette));
+        println!("(report in {})", a.out.display());
     }
     Ok(())
 }
@@ -597,33 +732,77 @@ fn cmd_bench(a: BenchArgs) -> Result<()> {
     if !a.json {
         println!("device: {}", device.description);
         println!(
-            "{:>4} {:>5} {:>7} {:>14} {:>14} {:>18} {:>12}",
+            "{:>4} {:>5} {:>7} {:>14} {:>14} {:>18} {:>5} {:>9} {:>12}",
             "ngf",
             "size",
             "backend",
             "render p50 ms",
             "render p95 ms",
             "train step p50 ms",
+            "batch",
+            "images/s",
             "peak RSS MB"
         );
     }
     for ngf in widths {
-        let row = bench::bench_width(&device, ngf, a.size, a.renders.max(1), a.steps.max(1));
+        let spec = bench::BenchSpec {
+            ngf,
+            size: a.size,
+            batch: a.batch,
+            render_runs: a.renders.max(1),
+            train_steps: a.steps.max(1),
+            paper: a.paper,
+        };
+        let row = bench::bench_width(&device, &spec);
         if a.json {
             println!("{}", serde_json::to_string(&row)?);
         } else {
             println!(
-                "{:>4} {:>5} {:>7} {:>14.1} {:>14.1} {:>18.1} {:>12.0}",
+                "{:>4} {:>5} {:>7} {:>14.1} {:>14.1} {:>18.1} {:>5} {:>9.2} {:>12.0}",
                 row.ngf,
                 row.size,
                 row.backend,
                 row.render_ms_p50,
                 row.render_ms_p95,
                 row.train_step_ms_p50,
+                row.batch,
+                row.train_images_per_s,
                 row.peak_rss_mb
             );
         }
     }
+    Ok(())
+}
+
+fn cmd_segmenter_train(a: SegmenterTrainArgs) -> Result<()> {
+    use facade_studio::segment::train::{SegmenterJob, train_segmenter};
+    let device = select_device(a.backend)?;
+    eprintln!("training the segmenter on {}", device.description);
+    let job = SegmenterJob {
+        data: a.data,
+        out: a.out.clone(),
+        holdout: a.holdout,
+        epochs: a.epochs,
+        ngf: a.ngf,
+        lr: a.lr,
+        seed: a.seed,
+    };
+    train_segmenter(&job, &device, &mut |r| {
+        let held = r.held_out.as_ref().map_or(String::new(), |c| {
+            format!(
+                "; held out: pixel acc {:.3}, class acc {:.3}, mIoU {:.3}",
+                c.pixel_accuracy, c.mean_class_accuracy, c.mean_iou
+            )
+        });
+        eprintln!(
+            "epoch {}/{}: loss {:.4}{held} ({:.0} s)",
+            r.epoch + 1,
+            r.epochs,
+            r.mean_loss,
+            r.seconds
+        );
+    })?;
+    eprintln!("wrote {}", a.out.display());
     Ok(())
 }
 

@@ -35,6 +35,15 @@ pub struct SnapReport {
 }
 
 impl SnapReport {
+    /// Above this share of far-off pixels an image is probably not a label map: the CLI warns
+    /// and the app says so (JPEG smear alone stays well under it).
+    pub const WARN_FRACTION: f32 = 0.05;
+
+    /// Whether enough pixels were far from every palette colour to warn about the image.
+    pub fn is_suspicious(&self) -> bool {
+        self.unknown_fraction() > Self::WARN_FRACTION
+    }
+
     pub fn unknown_fraction(&self) -> f32 {
         if self.pixels == 0 {
             0.0

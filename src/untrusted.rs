@@ -10,7 +10,7 @@ use crate::document::project::Project;
 use crate::error::{Error, Result};
 use crate::label_map::LabelMap;
 use crate::palette::Palette;
-use crate::train::adam::HostAdam;
+use crate::train::adam::Adam;
 
 const CANVAS: u32 = 256;
 
@@ -55,13 +55,8 @@ pub fn weights(bytes: &[u8]) -> Result<()> {
     let path = Path::new("fuzz.fsw");
     let device = burn::prelude::Device::flex();
     let as_model = checkpoint::generator_from_bytes(bytes, path, &device);
-    let as_checkpoint = checkpoint::checkpoint_from_bytes(
-        bytes,
-        path,
-        &device,
-        HostAdam::new(0.5),
-        HostAdam::new(0.5),
-    );
+    let as_checkpoint =
+        checkpoint::checkpoint_from_bytes(bytes, path, &device, Adam::new(0.5), Adam::new(0.5));
     match (as_model, as_checkpoint) {
         (_, Ok(_)) => Ok(()),
         (Ok(_), Err(_)) => Ok(()),

@@ -3,6 +3,8 @@
 //! installs Xvfb and sets FACADE_REQUIRE_DISPLAY=1 so this cannot silently skip).
 #![cfg(feature = "studio")]
 
+mod common;
+
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,7 +23,7 @@ fn have_xvfb() -> bool {
         .is_ok_and(|s| s.success());
     if !found {
         assert!(
-            std::env::var_os("FACADE_REQUIRE_DISPLAY").is_none(),
+            !common::required("FACADE_REQUIRE_DISPLAY"),
             "FACADE_REQUIRE_DISPLAY is set but xvfb-run is missing"
         );
         eprintln!("SKIPPED: xvfb-run is not installed (apt-get install xvfb xauth)");

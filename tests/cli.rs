@@ -240,6 +240,10 @@ fn bench_prints_json_rows() {
         "render_ms_p50",
         "render_ms_p95",
         "train_step_ms_p50",
+        "batch",
+        "train_images_per_s",
+        "recipe",
+        "threads",
         "peak_rss_mb",
     ] {
         assert!(row.get(key).is_some(), "missing {key}: {row}");
@@ -247,6 +251,11 @@ fn bench_prints_json_rows() {
     assert_eq!(row["ngf"], 4);
     assert_eq!(row["backend"], "cpu");
     assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
+    // images/s is the batch over the step time.
+    let ips = row["train_images_per_s"].as_f64().unwrap();
+    let step = row["train_step_ms_p50"].as_f64().unwrap();
+    assert!((ips - 1000.0 / step).abs() < 1e-6 * ips, "{row}");
+    assert_eq!(row["recipe"], "default");
 }
 
 #[test]
@@ -296,5 +305,210 @@ fn render_writes_seeded_variations_for_a_folder() {
         v1,
         image::open(out.join("b-v1.png")).unwrap().to_rgb8(),
         "same layout, same seed, same render"
+    );
+}
+
+/// Trains a tiny run with `extra` options and returns its `config.json`.
+fn train_config(tmp: &Path, name: &str, extra: &[&str]) -> serde_json::Value {
+    let data = tmp.join("data");
+    if !data.is_dir() {
+        common::make_dataset(&data, 2, 64);
+    }
+    let run = tmp.join(name);
+    let mut args = vec![
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--ngf",
+        "4",
+        "--size",
+        "64",
+        "--max-steps",
+        "1",
+        "--backend",
+        "cpu",
+    ];
+    args.extend_from_slice(extra);
+    ok(&facade(&args));
+    serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn presets_give_the_paper_recipe_or_the_default_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paper = train_config(tmp.path(), "paper", &["--preset", "paper"]);
+    assert_eq!(paper["model"]["upsample"], "Transposed");
+    assert_eq!(paper["model"]["num_d"], 1);
+    assert_eq!(paper["model"]["norm"], "Batch");
+    assert_eq!(paper["train"]["lambda_feat"], 0.0);
+    assert_eq!(paper["train"]["ema_decay"], 0.0);
+    assert_eq!(paper["train"]["l1_weight"], 100.0);
+    let default = train_config(tmp.path(), "default", &[]);
+    assert_eq!(default["model"]["upsample"], "NearestConv");
+    assert_eq!(default["model"]["num_d"], 2);
+    assert_eq!(default["model"]["norm"], "Instance");
+    assert_eq!(default["train"]["lambda_feat"], 10.0);
+    assert_eq!(default["train"]["ema_decay"], 0.999);
+    // An option given on top of a preset wins.
+    let mixed = train_config(
+        tmp.path(),
+        "mixed",
+        &["--preset", "paper", "--num-d", "2", "--ema-decay", "0.99"],
+    );
+    assert_eq!(mixed["model"]["num_d"], 2);
+    assert_eq!(mixed["model"]["upsample"], "Transposed");
+    assert_eq!(mixed["train"]["ema_decay"], 0.99);
+}
+
+#[test]
+fn a_transposed_model_fine_tunes_into_nearest_conv_but_not_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("old.fsw");
+    common::save_untrained_model(
+        &old,
+        "old",
+        &facade_studio::model::ModelConfig::paper(4).with_size(64),
+        2,
+    );
+    let tuned = train_config(tmp.path(), "tuned", &["--init-from", s(&old)]);
+    assert_eq!(tuned["model"]["upsample"], "NearestConv");
+    assert_eq!(
+        tuned["model"]["norm"], "Batch",
+        "the loaded model's shape is kept"
+    );
+    let newer = tmp.path().join("tuned").join("model.fsw");
+    let out = facade(&[
+        "train",
+        "--data",
+        s(&tmp.path().join("data")),
+        "--out",
+        s(&tmp.path().join("back")),
+        "--init-from",
+        s(&newer),
+        "--upsample",
+        "transposed",
+        "--max-steps",
+        "1",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("model.fsw") && err.contains("cannot be turned back"),
+        "{err}"
+    );
+}
+
+#[test]
+fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 3, 256);
+    let seg = tmp.path().join("seg.fsw");
+    let text = ok(&facade(&[
+        "segmenter",
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&seg),
+        "--holdout",
+        "1",
+        "--epochs",
+        "2",
+        "--ngf",
+        "2",
+        "--backend",
+        "cpu",
+    ]));
+    assert!(
+        text.contains("epoch 2/2") && text.contains("held out: pixel acc"),
+        "{text}"
+    );
+    assert!(std::fs::metadata(&seg).unwrap().len() > 1000);
+
+    // The segmenter is not a model that renders.
+    let out = facade(&[
+        "render",
+        "--model",
+        s(&seg),
+        "--input",
+        "x.png",
+        "--output",
+        "y.png",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("segmenter"));
+
+    let model = tmp.path().join("m.fsw");
+    common::save_untrained_model(&model, "tiny", &common::tiny_model(256).with_ngf(2), 1);
+    let report = tmp.path().join("report");
+    let args = |json: bool| {
+        let mut a = vec![
+            "eval",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "--out",
+            s(&report),
+            "--segmenter",
+            s(&seg),
+            "--backend",
+            "cpu",
+        ];
+        if json {
+            a.push("--json");
+        }
+        a
+    };
+    let text = ok(&facade(&args(false)));
+    assert!(text.contains("realism (renders / real photos"), "{text}");
+    assert!(
+        text.contains("label consistency (segmenter on renders | on real photos)"),
+        "{text}"
+    );
+    assert!(text.contains("IoU per class: background"), "{text}");
+    let text = ok(&facade(&args(true)));
+    let json: serde_json::Value =
+        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    for key in [
+        "sharpness",
+        "hf_power",
+        "grid",
+        "colour_spread",
+        "saturation",
+    ] {
+        let v = json["realism"][key].as_f64().unwrap();
+        assert!(v.is_finite() && v >= 0.0, "{key}: {v}");
+    }
+    let c = &json["consistency"];
+    for side in ["renders", "real"] {
+        let miou = c[side]["mean_iou"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&miou), "{side}: {miou}");
+        assert_eq!(c[side]["class_iou"].as_array().unwrap().len(), 12);
+    }
+}
+
+#[cfg(feature = "studio")]
+#[test]
+fn without_a_display_the_app_says_what_runs_headless() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args(["--backend", "cpu"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("FACADE_STATE_DIR", tmp.path())
+        .env("XDG_RUNTIME_DIR", tmp.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the window could not open"), "{err}");
+    assert!(
+        err.contains("facade-studio --help") && err.contains("xvfb-run -a facade-studio"),
+        "{err}"
     );
 }

@@ -97,10 +97,11 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
         (0..120).collect::<Vec<_>>(),
         "each step logged once"
     );
+    assert_eq!(a.len(), b.len(), "both runs log every step");
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(
-            (x.g_gan, x.g_l1, x.d_real, x.d_fake),
-            (y.g_gan, y.g_l1, y.d_real, y.d_fake),
+            (x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake),
+            (y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake),
             "step {}",
             x.step
         );

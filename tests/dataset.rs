@@ -43,6 +43,7 @@ fn pair_halves_are_photo_left_labels_right() {
     let pair = load_pair(&ds.pairs[0], &palette).unwrap();
     let truth = synthetic_layout(64, 1);
     assert_eq!(pair.photo.dimensions(), (64, 64));
+    assert_eq!(pair.labels.ids.len(), truth.ids.len());
     let agree = pair
         .labels
         .ids
@@ -103,6 +104,7 @@ fn augmentation_crops_and_flips_both_halves_alike() {
         let mut batch = Batch::new(64);
         batch.push(&resized, x, y, flip, &palette);
         assert_eq!(batch.input.len(), 3 * 64 * 64);
+        assert_eq!(batch.target.len(), batch.input.len());
         for (a, b) in batch.input.iter().zip(&batch.target) {
             assert!(
                 (a - b).abs() < 1e-6,

@@ -14,6 +14,8 @@ use image::RgbImage;
 
 fn mean_luma(img: &RgbImage, map: &LabelMap, class: u8) -> f64 {
     let (mut sum, mut n) = (0.0, 0usize);
+    assert_eq!((img.width(), img.height()), (map.width, map.height));
+    assert_eq!(img.pixels().len(), map.ids.len());
     for (p, &c) in img.pixels().zip(&map.ids) {
         if c == class {
             sum += 0.299 * p.0[0] as f64 + 0.587 * p.0[1] as f64 + 0.114 * p.0[2] as f64;
@@ -58,13 +60,7 @@ fn the_shipped_model_renders_windows_darker_than_walls() {
         facade_studio::model::materialize(&g);
         g
     });
-    let untrained = Renderer {
-        generator,
-        meta: renderer.meta.clone(),
-        palette: Palette::cmp_facades(),
-        device,
-        source: "untrained".into(),
-    };
+    let untrained = Renderer::new(generator, renderer.meta.clone(), device, "untrained".into());
     let (uwin, uwall, _) = region_lumas(&untrained);
     eprintln!("untrained: window {uwin:.1}, wall {uwall:.1}");
     assert!(
@@ -100,6 +96,7 @@ fn half_precision_weights_render_like_full_precision() {
         .unwrap()
         .render(&map, None)
         .unwrap();
+    assert_eq!(a.dimensions(), b.dimensions());
     let max = a
         .as_raw()
         .iter()

@@ -365,3 +365,36 @@ fn hostile_archives_extract_nothing() {
     }
     assert!(!Path::new("/tmp/facade-evil-abs.txt").exists());
 }
+
+#[test]
+fn an_existing_folder_of_the_same_name_is_kept_and_nothing_is_extracted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("facades.tar.gz");
+    std::fs::write(&archive, targz(&[("facades/train/1.jpg", b"new")])).unwrap();
+    let out = tmp.path().join("datasets");
+    let mine = out.join("facades/train");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("mine.jpg"), b"the user's own").unwrap();
+
+    let err = extract(&archive, &out).unwrap_err().to_string();
+    assert!(err.contains("already exists and is kept"), "{err}");
+    assert!(err.contains("facades"), "{err}");
+    assert_eq!(
+        std::fs::read(mine.join("mine.jpg")).unwrap(),
+        b"the user's own"
+    );
+    assert!(!mine.join("1.jpg").exists(), "nothing is merged in");
+    assert_eq!(
+        files_under(&out),
+        vec!["facades/train/mine.jpg".to_string()]
+    );
+
+    // An empty folder of that name is taken over.
+    std::fs::remove_dir_all(out.join("facades")).unwrap();
+    std::fs::create_dir_all(out.join("facades")).unwrap();
+    assert_eq!(extract(&archive, &out).unwrap(), 1);
+    assert_eq!(
+        std::fs::read(out.join("facades/train/1.jpg")).unwrap(),
+        b"new"
+    );
+}

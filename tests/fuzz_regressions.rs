@@ -192,7 +192,12 @@ fn write_fuzz_seeds() {
     let config = common::tiny_model(16).with_ngf(1).with_ndf(1);
     common::save_untrained_model(&weights.join("model-ngf1.fsw"), "seed", &config, 1);
     let device = facade_studio::backend::cpu_device().device;
-    let mut trainer = facade_studio::train::GanTrainer::new(config.clone(), &device, 1, 0.5, 100.0);
+    let mut trainer = facade_studio::train::GanTrainer::new(
+        config.clone(),
+        &device,
+        1,
+        facade_studio::train::gan::Objective::from(&facade_studio::train::TrainConfig::default()),
+    );
     let mut batch = facade_studio::data::Batch::new(16);
     let small = map.resized(16, 16);
     let pair = facade_studio::data::augment::Resized {
@@ -210,10 +215,36 @@ fn write_fuzz_seeds() {
             meta,
             generator: trainer.generator.clone(),
             discriminator: trainer.discriminator.clone(),
+            generator_ema: None,
             opt_g: trainer.opt_g.clone(),
             opt_d: trainer.opt_d.clone(),
             fresh_optimizer: false,
         },
     )
     .unwrap();
+}
+
+/// The overflow the weights fuzzer found (an optimizer section declaring an enormous tensor) is
+/// refused as too large. Without the checked sum, release builds would wrap it into a "state ends
+/// early" error instead, so this test fails if the fix is reverted even without overflow checks.
+#[test]
+fn the_optimizer_overflow_is_refused_as_too_large() {
+    let input =
+        root().join("tests/fuzz_inputs/weights/crash-d1b260273d598b95c222184838ebb574386ce792");
+    let mut bytes = std::fs::read(&input).unwrap();
+    // Reseal the checksum, as the fuzzer's target does, so the optimizer reader sees the section.
+    let body = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..body]).to_le_bytes();
+    bytes[body..].copy_from_slice(&crc);
+    let err = match facade_studio::checkpoint::checkpoint_from_bytes(
+        &bytes,
+        std::path::Path::new("found.fsw"),
+        &burn::prelude::Device::flex(),
+        facade_studio::train::adam::Adam::new(0.5),
+        facade_studio::train::adam::Adam::new(0.5),
+    ) {
+        Ok(_) => panic!("the overflowing checkpoint loaded"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("optimizer state is too large"), "{err}");
 }

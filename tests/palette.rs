@@ -76,6 +76,7 @@ fn snapping_recovers_a_jpeg_smeared_label_map() {
         "JPEG must actually smear the colours for this test to mean anything"
     );
     let (snapped, report) = LabelMap::from_rgb(&smeared, &palette);
+    assert_eq!(snapped.ids.len(), map.ids.len());
     let same = snapped
         .ids
         .iter()
@@ -108,6 +109,7 @@ fn encoding_scales_palette_colours_to_minus_one_one_planar() {
         223.0 / 127.5 - 1.0,
         -1.0,
     ];
+    assert_eq!(out.len(), expect.len(), "{out:?}");
     for (a, b) in out.iter().zip(expect) {
         assert!((a - b).abs() < 1e-6, "{out:?}");
     }

@@ -37,7 +37,9 @@ fn all_400_training_pairs_load_with_the_expected_class_shares() {
     listing.sort_by_key(|i| (i + 1).to_string());
     let mut shares = [0.0; 12];
     for &i in &listing[..100] {
-        for (s, v) in shares.iter_mut().zip(pairs[i].labels.class_shares(12)) {
+        let pair_shares = pairs[i].labels.class_shares(12);
+        assert_eq!(pair_shares.len(), shares.len());
+        for (s, v) in shares.iter_mut().zip(pair_shares) {
             *s += v / 100.0;
         }
     }

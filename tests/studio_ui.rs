@@ -232,6 +232,7 @@ fn importing_a_jpeg_smeared_label_image_snaps_it_to_the_palette() {
     let map = h.state().doc.map.clone();
     assert_eq!((map.width, map.height), (256, 256), "resized to the canvas");
     let expected = layout.resized(256, 256);
+    assert_eq!(map.ids.len(), expected.ids.len());
     let same = map
         .ids
         .iter()

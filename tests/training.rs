@@ -11,6 +11,7 @@ use facade_studio::data::dataset::{Dataset, load_pair};
 use facade_studio::events::TrainEvent;
 use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
+use facade_studio::train::gan::Objective;
 use facade_studio::train::{GanTrainer, TrainConfig, TrainJob, loss_log, spawn};
 
 use burn::prelude::*;
@@ -34,8 +35,7 @@ fn l1_falls_by_half_on_one_fixed_pair() {
         common::tiny_model(size as usize),
         &Device::flex(),
         1,
-        0.5,
-        100.0,
+        Objective::from(&TrainConfig::default()),
     );
     let mut l1 = Vec::new();
     let mut d_total = Vec::new();
@@ -169,7 +169,12 @@ fn resuming_reproduces_the_uninterrupted_losses() {
     assert_eq!(b.len(), 8);
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.step, y.step);
-        assert_eq!((x.g_l1, x.d_real), (y.g_l1, y.d_real), "step {}", x.step);
+        assert_eq!(
+            (x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake),
+            (y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake),
+            "step {}",
+            x.step
+        );
     }
 }
 

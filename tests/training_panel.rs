@@ -171,3 +171,54 @@ fn a_bad_dataset_folder_is_shown_not_fatal() {
     };
     assert!(e.contains("nothing-here"), "{e}");
 }
+
+#[test]
+fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
+    use facade_studio::train::{TrainConfig, TrainJob};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 3, 32);
+    let run = tmp.path().join("run");
+    let train = TrainConfig {
+        data: data.clone(),
+        holdout: 1,
+        checkpoint_every: 2,
+        sample_every: 2,
+        max_steps: Some(2),
+        ..TrainConfig::default()
+    };
+    let handle = facade_studio::train::spawn(TrainJob::new(
+        run.clone(),
+        common::tiny_model(32),
+        train,
+        BackendChoice::Cpu,
+    ));
+    let events: Vec<_> = handle.events.iter().collect();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            facade_studio::events::TrainEvent::Evaluated { step: 2, .. }
+        )),
+        "the checkpoint measured the held-out pair"
+    );
+
+    let app = StudioApp::new(StudioOptions {
+        render: false,
+        state_dir: tmp.path().join("state"),
+        backend: BackendChoice::Cpu,
+        run_dir: Some(run.clone()),
+        ..StudioOptions::default()
+    });
+    let mut h = harness(app);
+    h.step();
+    h.step();
+    let (step, figures) = h
+        .state()
+        .training
+        .figures
+        .clone()
+        .expect("figures from evals.jsonl");
+    assert_eq!((step, figures.pairs), (2, 1));
+    h.get_by_label_contains("held out at step 2 (1 pairs): L1");
+    h.get_by_label_contains("realism (1.00 = like the photos): sharpness");
+}

@@ -12,16 +12,32 @@ fn wgpu_or_skip() -> Option<backend::SelectedDevice> {
     let mut notes = Vec::new();
     let selected = backend::select(BackendChoice::Wgpu, &mut |m| notes.push(m)).unwrap();
     match selected.backend {
-        "wgpu" => Some(selected),
+        backend::BackendKind::Wgpu => Some(selected),
         _ => {
             let e = notes.join("; ");
             assert!(
-                std::env::var("FACADE_REQUIRE_WGPU").is_err(),
+                !common::required("FACADE_REQUIRE_WGPU"),
                 "FACADE_REQUIRE_WGPU is set but wgpu is unavailable: {e}"
             );
             eprintln!("SKIPPED: no wgpu adapter here ({e})");
             None
         }
+    }
+}
+
+#[test]
+fn require_variables_are_read_by_value() {
+    assert!(common::is_required(Some("1")));
+    assert!(common::is_required(Some("yes")));
+    for off in [
+        None,
+        Some(""),
+        Some("0"),
+        Some("false"),
+        Some("No"),
+        Some(" off "),
+    ] {
+        assert!(!common::is_required(off), "{off:?}");
     }
 }
 
@@ -44,6 +60,7 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
         .unwrap()
         .render(&map, None)
         .unwrap();
+    assert_eq!(on_cpu.dimensions(), on_gpu.dimensions());
     let diffs: Vec<i32> = on_cpu
         .as_raw()
         .iter()
@@ -58,7 +75,12 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
     );
 
     // A few training steps on the GPU path give finite losses.
-    let mut trainer = GanTrainer::new(config, &gpu.device, 1, 0.5, 100.0);
+    let mut trainer = GanTrainer::new(
+        config,
+        &gpu.device,
+        1,
+        facade_studio::train::gan::Objective::from(&facade_studio::train::TrainConfig::default()),
+    );
     let mut batch = facade_studio::data::Batch::new(64);
     let palette = facade_studio::palette::Palette::cmp_facades();
     let pair = facade_studio::data::augment::Resized {
@@ -78,10 +100,10 @@ fn auto_prefers_the_cpu_over_a_software_adapter() {
     let mut notes = Vec::new();
     let auto = backend::select(BackendChoice::Auto, &mut |m| notes.push(m)).unwrap();
     if gpu.software {
-        assert_eq!(auto.backend, "cpu");
+        assert_eq!(auto.backend, backend::BackendKind::Cpu);
         assert!(notes.iter().any(|n| n.contains("software")), "{notes:?}");
     } else {
-        assert_eq!(auto.backend, "wgpu");
+        assert_eq!(auto.backend, backend::BackendKind::Wgpu);
     }
 }
 
@@ -154,18 +176,20 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
     assert!(run.join("model.fsw").exists());
 }
 
-/// A real out-of-memory on the GPU: a 4096² render needs buffers above the adapter's limit
-/// (burn-wgpu reports "can't allocate buffer"). The preview says so, moves to the CPU and
-/// still delivers the render.
-#[test]
-fn a_gpu_out_of_memory_render_falls_back_to_the_cpu() {
+/// Renders `map` through a render worker on wgpu whose first GPU renders fail with `faults`
+/// (none: only real failures). Returns the message of the failure and the device and size of
+/// the render that arrives after it.
+fn render_after_gpu_failure(
+    map: facade_studio::label_map::LabelMap,
+    faults: Vec<String>,
+) -> (String, String, (u32, u32)) {
     use facade_studio::events::{RenderEvent, RenderRequest};
     use facade_studio::render::worker::RenderWorker;
-    let Some(_gpu) = wgpu_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("tiny.fsw");
     common::save_untrained_model(&path, "tiny", &common::tiny_model(64), 3);
-    let worker = RenderWorker::start(path, BackendChoice::Wgpu, Box::new(|| {}));
+    let worker =
+        RenderWorker::start_with_faults(path, BackendChoice::Wgpu, Box::new(|| {}), faults);
     let next = || {
         worker
             .events
@@ -178,7 +202,7 @@ fn a_gpu_out_of_memory_render_falls_back_to_the_cpu() {
     assert!(device.contains("GPU"), "{device}");
     worker.request(RenderRequest {
         revision: 1,
-        map: facade_studio::bench::synthetic_layout(4096, 5),
+        map,
         seed: 0,
     });
     let RenderEvent::ModelFailed(message) = next() else {
@@ -189,20 +213,183 @@ fn a_gpu_out_of_memory_render_falls_back_to_the_cpu() {
         message.contains("GPU failed") && message.contains("switching the preview to the CPU"),
         "{message}"
     );
-    assert!(
-        message.contains("out of GPU memory"),
-        "a real allocation failure: {message}"
-    );
     let RenderEvent::ModelReady { device, .. } = next() else {
         panic!("the model is reloaded on the CPU")
     };
-    assert!(device.starts_with("CPU"), "{device}");
     let RenderEvent::Rendered {
         revision, image, ..
     } = next()
     else {
         panic!("the render arrives from the CPU")
     };
-    assert_eq!((revision, image.width(), image.height()), (1, 4096, 4096));
+    assert_eq!(revision, 1);
     assert!(image.pixels().any(|p| p.0 != image.get_pixel(0, 0).0));
+    (message, device, image.dimensions())
+}
+
+/// Out of memory and a lost device, as burn-wgpu reports them (a panic inside the render),
+/// injected so that the test holds on any adapter: the preview says what happened, moves to
+/// the CPU and still delivers the render.
+#[test]
+fn a_gpu_out_of_memory_or_lost_device_moves_the_preview_to_the_cpu() {
+    let Some(_gpu) = wgpu_or_skip() else { return };
+    let map = || facade_studio::bench::synthetic_layout(64, 5);
+    let (message, device, size) = render_after_gpu_failure(
+        map(),
+        vec!["Failed to allocate: can't allocate buffer of size: 805306368".into()],
+    );
+    assert!(
+        message.contains("out of GPU memory: a 768 MB buffer could not be allocated"),
+        "{message}"
+    );
+    assert!(
+        device.starts_with("CPU") && size == (64, 64),
+        "{device} {size:?}"
+    );
+    let (message, device, _) = render_after_gpu_failure(
+        map(),
+        vec!["Device lost: the GPU was reset by the driver".into()],
+    );
+    assert!(
+        message.contains("Device lost: the GPU was reset by the driver"),
+        "{message}"
+    );
+    assert!(device.starts_with("CPU"), "{device}");
+}
+
+/// A real out-of-memory where the adapter's buffer limit makes one certain: a 4096² render
+/// needs a buffer of about 192 MB, above lavapipe's limit (burn-wgpu reports "can't allocate
+/// buffer"). Adapters that allow such buffers (real GPUs, ≈ 4 GB) skip this with a note; the
+/// injected test above covers them.
+#[test]
+fn a_real_gpu_out_of_memory_render_falls_back_to_the_cpu() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    const NEEDED: u64 = 192 << 20;
+    match gpu.max_buffer_bytes {
+        Some(limit) if limit < NEEDED => {}
+        other => {
+            eprintln!("SKIPPED: this adapter allows {other:?}-byte buffers; a 4096² render fits");
+            return;
+        }
+    }
+    let map = facade_studio::bench::synthetic_layout(4096, 5);
+    let (message, device, size) = render_after_gpu_failure(map, Vec::new());
+    assert!(
+        message.contains("out of GPU memory"),
+        "a real allocation failure: {message}"
+    );
+    assert!(device.starts_with("CPU"), "{device}");
+    assert_eq!(size, (4096, 4096));
+}
+
+/// Adam's moments after the steps so far, as floats (`m` and `v` of every parameter, in id order).
+fn moments(adam: &facade_studio::train::adam::Adam) -> Vec<f32> {
+    let bytes = adam.to_bytes();
+    let mut out = Vec::new();
+    let u64_at = |p: usize| u64::from_le_bytes(bytes[p..p + 8].try_into().unwrap()) as usize;
+    let mut pos = 8;
+    for _ in 0..u64_at(0) {
+        let n = u64_at(pos + 16);
+        pos += 24;
+        for k in 0..2 * n {
+            let at = pos + 4 * k;
+            out.push(f32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()));
+        }
+        pos += 8 * n;
+    }
+    assert_eq!(pos, bytes.len(), "the state was read to its end");
+    out
+}
+
+#[test]
+fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
+    use burn::module::Module;
+    use facade_studio::checkpoint::{self, TrainState};
+    use facade_studio::train::gan::{Objective, adam};
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = common::tiny_model(64);
+    let objective = Objective::from(&facade_studio::train::TrainConfig::default());
+    let cpu = backend::cpu_device();
+
+    // One starting state, loaded on both devices.
+    let start = GanTrainer::new(config.clone(), &cpu.device, 3, objective);
+    let path = tmp.path().join("start.fsw");
+    let meta = facade_studio::checkpoint::Meta {
+        kind: "checkpoint".into(),
+        ..common::model_meta("start", &config)
+    };
+    let state = |t: &GanTrainer, meta: &facade_studio::checkpoint::Meta| TrainState {
+        meta: meta.clone(),
+        generator: t.generator.clone(),
+        discriminator: t.discriminator.clone(),
+        generator_ema: t.ema.as_ref().map(|e| e.generator.clone()),
+        opt_g: t.opt_g.clone(),
+        opt_d: t.opt_d.clone(),
+        fresh_optimizer: false,
+    };
+    checkpoint::save_checkpoint(&path, &state(&start, &meta)).unwrap();
+    let on = |device: &burn::prelude::Device| {
+        let s = checkpoint::load_checkpoint(&path, device, adam(0.5), adam(0.5)).unwrap();
+        GanTrainer::from_models(
+            config.clone(),
+            device.clone().autodiff(),
+            s.generator.train(),
+            s.discriminator.train(),
+            3,
+            objective,
+        )
+    };
+    let (mut host, mut device) = (on(&cpu.device), on(&gpu.device));
+
+    let map = facade_studio::bench::synthetic_layout(64, 5);
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    let mut batch = facade_studio::data::Batch::new(64);
+    let pair = facade_studio::data::augment::Resized {
+        photo: common::photo_for(&map),
+        labels: map,
+    };
+    batch.push(&pair, 0, 0, false, &palette);
+    let close = |a: f32, b: f32| (a - b).abs() <= 0.02 * a.abs().max(b.abs()) + 1e-3;
+    for step in 0..3 {
+        let (h, d) = (
+            host.step(&batch, step, 2e-4),
+            device.step(&batch, step, 2e-4),
+        );
+        for (name, a, b) in [
+            ("G_GAN", h.g_gan, d.g_gan),
+            ("G_L1", h.g_l1, d.g_l1),
+            ("G_feat", h.g_feat, d.g_feat),
+            ("D_real", h.d_real, d.d_real),
+            ("D_fake", h.d_fake, d.d_fake),
+        ] {
+            assert!(close(a, b), "step {step} {name}: CPU {a} vs GPU {b}");
+        }
+        assert!(h.g_feat > 0.0, "feature matching is on: {h:?}");
+    }
+
+    // The GPU run's moments never went to the host; the CPU run's never left it.
+    let (slots, on_device) = device.opt_g.placement();
+    assert!(
+        slots > 0 && on_device == slots,
+        "{on_device} of {slots} on the device"
+    );
+    assert_eq!(host.opt_g.placement().1, 0);
+    let (mh, md) = (moments(&host.opt_g), moments(&device.opt_g));
+    assert_eq!(mh.len(), md.len());
+    let scale = mh.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let worst = mh
+        .iter()
+        .zip(&md)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(
+        scale > 0.0 && worst <= 0.05 * scale,
+        "moments differ by {worst} (scale {scale})"
+    );
+
+    // A checkpoint written from the GPU resumes on the CPU.
+    let after = tmp.path().join("after.fsw");
+    checkpoint::save_checkpoint(&after, &state(&device, &meta)).unwrap();
+    let resumed = checkpoint::load_checkpoint(&after, &cpu.device, adam(0.5), adam(0.5)).unwrap();
+    assert_eq!(moments(&resumed.opt_g), md);
 }

@@ -65,6 +65,8 @@ pub struct Batch {
     pub size: usize,
     pub input: Vec<f32>,
     pub target: Vec<f32>,
+    /// The class ids behind `input`, `[n, size, size]` (the segmenter's targets).
+    pub labels: Vec<u8>,
 }
 
 impl Batch {
@@ -74,6 +76,7 @@ impl Batch {
             size,
             input: Vec::new(),
             target: Vec::new(),
+            labels: Vec::new(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Batch {
         palette.encode_planar(&ids, &mut encoded);
         self.input.extend_from_slice(&encoded);
         self.target.extend_from_slice(&photo);
+        self.labels.extend_from_slice(&ids);
         self.n += 1;
     }
 }

@@ -50,10 +50,7 @@ pub struct Dataset {
 }
 
 fn is_image(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .map(|e| matches!(e.to_ascii_lowercase().as_str(), "jpg" | "jpeg" | "png"))
-        .unwrap_or(false)
+    crate::image_io::is_image_path(path)
 }
 
 /// Sorts `2.jpg` before `10.jpg`: numeric stems by number, the rest by name after them.

@@ -268,14 +268,32 @@ pub fn extract(archive: &Path, dest: &Path) -> Result<usize> {
             return Err(e);
         }
     };
-    // Move the extracted top-level entries into place.
-    for entry in std::fs::read_dir(&staging).map_err(|e| Error::io(&staging, e))? {
-        let entry = entry.map_err(|e| Error::io(&staging, e))?;
+    // Move the extracted top-level entries into place. What the user already has is never
+    // replaced: an existing file or non-empty folder of the same name refuses the whole move
+    // (checked before anything moves); an empty folder is taken over.
+    let entries: Vec<_> = std::fs::read_dir(&staging)
+        .map_err(|e| Error::io(&staging, e))?
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| Error::io(&staging, e))?;
+    let occupied = entries
+        .iter()
+        .map(|e| dest.join(e.file_name()))
+        .find(|target| {
+            target.exists()
+                && !(target.is_dir()
+                    && std::fs::read_dir(target).is_ok_and(|mut d| d.next().is_none()))
+        });
+    if let Some(target) = occupied {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(Error::bad_file(
+            &target,
+            "already exists and is kept as it is; nothing was extracted. Move it away, or download into another folder with --out",
+        ));
+    }
+    for entry in entries {
         let target = dest.join(entry.file_name());
         if target.is_dir() {
-            let _ = std::fs::remove_dir_all(&target);
-        } else if target.exists() {
-            let _ = std::fs::remove_file(&target);
+            let _ = std::fs::remove_dir(&target); // empty (checked above)
         }
         std::fs::rename(entry.path(), &target).map_err(|e| Error::io(&target, e))?;
     }

@@ -125,3 +125,41 @@ impl History {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_patch_covers_the_changed_rectangle_and_undoes_exactly() {
+        let before = LabelMap::filled(8, 8, 1);
+        let mut after = before.clone();
+        after.set(2, 3, 4);
+        after.set(5, 6, 4);
+        let Some(Patch::Region { x, y, w, h, .. }) = Patch::diff(&before, &after) else {
+            panic!("a region patch")
+        };
+        assert_eq!((x, y, w, h), (2, 3, 4, 4));
+        assert!(Patch::diff(&before, &before).is_none());
+
+        let mut history = History::default();
+        history.push(Patch::diff(&before, &after).unwrap());
+        let mut map = after.clone();
+        assert!(history.undo(&mut map));
+        assert_eq!(map, before);
+        assert!(!history.undo(&mut map), "nothing more to undo");
+        assert!(history.redo(&mut map));
+        assert_eq!(map, after);
+    }
+
+    #[test]
+    fn a_resize_is_a_whole_map_patch() {
+        let before = LabelMap::filled(4, 4, 0);
+        let after = LabelMap::filled(8, 2, 3);
+        let mut history = History::default();
+        history.push(Patch::diff(&before, &after).unwrap());
+        let mut map = after.clone();
+        history.undo(&mut map);
+        assert_eq!((map.width, map.height), (4, 4));
+    }
+}

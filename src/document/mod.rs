@@ -152,16 +152,132 @@ impl Document {
     }
 }
 
+/// A class in a script: its name in the palette (`"window"`, any case) or its 0-based position
+/// there (`0` = the first class, "background", which the app's key 1 selects; `2` = "window").
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ClassRef {
+    Index(i64),
+    Name(String),
+}
+
+impl ClassRef {
+    fn resolve(&self, palette: &crate::palette::Palette) -> Result<u8, String> {
+        let names = || {
+            palette
+                .classes
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            ClassRef::Index(i) if (0..palette.len() as i64).contains(i) => Ok(*i as u8),
+            ClassRef::Index(i) => Err(format!(
+                "class {i} does not exist: the palette has classes 0–{} ({})",
+                palette.len().saturating_sub(1),
+                names()
+            )),
+            ClassRef::Name(n) => palette
+                .classes
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(n.trim()))
+                .map(|i| i as u8)
+                .ok_or_else(|| {
+                    format!(
+                        "there is no class \"{n}\" in the palette: use one of {}",
+                        names()
+                    )
+                }),
+        }
+    }
+}
+
+/// An edit as a script writes it (classes by name or index), checked against the palette
+/// before anything is painted.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub enum ScriptEdit {
+    Stroke {
+        points: Vec<Point>,
+        radius: u32,
+        class: ClassRef,
+    },
+    Rect {
+        a: Point,
+        b: Point,
+        class: ClassRef,
+    },
+    Line {
+        a: Point,
+        b: Point,
+        radius: u32,
+        class: ClassRef,
+    },
+    Fill {
+        at: Point,
+        class: ClassRef,
+    },
+}
+
+impl ScriptEdit {
+    pub fn resolve(&self, palette: &crate::palette::Palette) -> Result<Edit, String> {
+        Ok(match self {
+            ScriptEdit::Stroke {
+                points,
+                radius,
+                class,
+            } => Edit::Stroke {
+                points: points.clone(),
+                radius: *radius,
+                class: class.resolve(palette)?,
+            },
+            ScriptEdit::Rect { a, b, class } => Edit::Rect {
+                a: *a,
+                b: *b,
+                class: class.resolve(palette)?,
+            },
+            ScriptEdit::Line {
+                a,
+                b,
+                radius,
+                class,
+            } => Edit::Line {
+                a: *a,
+                b: *b,
+                radius: *radius,
+                class: class.resolve(palette)?,
+            },
+            ScriptEdit::Fill { at, class } => Edit::Fill {
+                at: *at,
+                class: class.resolve(palette)?,
+            },
+        })
+    }
+}
+
 /// Reads a script: a RON list of edits, e.g.
-/// `[Rect(a: (10, 10), b: (40, 60), class: 2), Fill(at: (0, 0), class: 1)]`.
-pub fn load_script(path: &std::path::Path) -> crate::error::Result<Vec<Edit>> {
+/// `[Rect(a: (10, 10), b: (40, 60), class: "window"), Fill(at: (0, 0), class: 1)]`, every class
+/// checked against `palette` (an unknown one is an error naming the edit; nothing is applied).
+pub fn load_script(
+    path: &std::path::Path,
+    palette: &crate::palette::Palette,
+) -> crate::error::Result<Vec<Edit>> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
-    ron::from_str(&text).map_err(|e| {
+    let edits: Vec<ScriptEdit> = ron::from_str(&text).map_err(|e| {
         crate::error::Error::bad_file(
             path,
             format!("is not a list of edits ({e}); see `facade-studio --help`"),
         )
-    })
+    })?;
+    edits
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            e.resolve(palette).map_err(|m| {
+                crate::error::Error::bad_file(path, format!("edit {} ({e:?}): {m}", i + 1))
+            })
+        })
+        .collect()
 }
 
 /// Applies an edit to a map (no history).
@@ -187,5 +303,56 @@ pub fn paint(map: &mut LabelMap, edit: &Edit) {
         } => raster::stamp_segment(map, *a, *b, *radius, *class),
         Edit::Fill { at, class } => raster::flood_fill(map, *at, *class),
         Edit::Replace(new) => *map = new.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::palette::Palette;
+
+    fn script(text: &str) -> crate::error::Result<Vec<Edit>> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edits.ron");
+        std::fs::write(&path, text).unwrap();
+        load_script(&path, &Palette::cmp_facades())
+    }
+
+    #[test]
+    fn scripts_take_class_names_and_indices() {
+        let edits =
+            script(r#"[Rect(a: (1, 1), b: (4, 4), class: "Window"), Fill(at: (0, 0), class: 11)]"#)
+                .unwrap();
+        assert_eq!(
+            edits,
+            vec![
+                Edit::Rect {
+                    a: (1, 1),
+                    b: (4, 4),
+                    class: 2
+                },
+                Edit::Fill {
+                    at: (0, 0),
+                    class: 11
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_class_outside_the_palette_is_refused_naming_the_edit_and_the_range() {
+        let err =
+            script("[Fill(at: (0, 0), class: 1), Rect(a: (10, 10), b: (100, 100), class: 12)]")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("edits.ron"), "{err}");
+        assert!(err.contains("edit 2"), "{err}");
+        assert!(err.contains("class 12 does not exist"), "{err}");
+        assert!(err.contains("0–11"), "{err}");
+        let err = script(r#"[Fill(at: (0, 0), class: "roof")]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no class \"roof\""), "{err}");
+        assert!(err.contains("window"), "{err}");
     }
 }

@@ -106,3 +106,32 @@ impl Project {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_length_encoding_round_trips_and_merges_runs() {
+        let mut map = LabelMap::filled(5, 2, 1);
+        map.set(4, 0, 2);
+        map.set(0, 1, 2);
+        let p = Project::from_map(&map, "cmp_facades", 7, "m.fsw");
+        // Row-major: four 1s, then two 2s across the row break, then four 1s.
+        assert_eq!(p.runs, vec![(1, 4), (2, 2), (1, 4)]);
+        assert_eq!(p.to_map(12, Path::new("p.ron")).unwrap(), map);
+        let text = ron::to_string(&p).unwrap();
+        let back = Project::from_text(&text, Path::new("p.ron")).unwrap();
+        assert_eq!(back.to_map(12, Path::new("p.ron")).unwrap(), map);
+    }
+
+    #[test]
+    fn a_class_beyond_the_palette_is_refused() {
+        let p = Project {
+            runs: vec![(12, 10)],
+            ..Project::from_map(&LabelMap::filled(5, 2, 0), "cmp_facades", 0, "")
+        };
+        let err = p.to_map(12, Path::new("p.ron")).unwrap_err().to_string();
+        assert!(err.contains("p.ron"), "{err}");
+    }
+}

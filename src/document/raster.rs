@@ -86,3 +86,58 @@ pub fn flood_fill(map: &mut LabelMap, at: Point, class: u8) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(map: &LabelMap) -> Vec<String> {
+        map.ids
+            .chunks(map.width as usize)
+            .map(|r| r.iter().map(|c| char::from(b'0' + c)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rectangles_are_inclusive_and_clipped() {
+        let mut map = LabelMap::filled(5, 4, 0);
+        fill_rect(&mut map, (3, 2), (1, 1), 7);
+        fill_rect(&mut map, (4, 3), (9, 9), 2);
+        assert_eq!(rows(&map), ["00000", "07770", "07770", "00002"]);
+    }
+
+    #[test]
+    fn flood_fill_takes_the_4_connected_region_only() {
+        let mut map = LabelMap::filled(4, 3, 0);
+        // A wall of 1s with a diagonal gap: 4-connectivity does not cross it.
+        for (x, y) in [(2, 0), (1, 1), (0, 2)] {
+            map.set(x, y, 1);
+        }
+        flood_fill(&mut map, (0, 0), 5);
+        assert_eq!(rows(&map), ["5510", "5100", "1000"]);
+        flood_fill(&mut map, (-1, 0), 9); // outside: nothing happens
+        flood_fill(&mut map, (3, 2), 0); // same class: nothing happens
+        assert_eq!(rows(&map), ["5510", "5100", "1000"]);
+    }
+
+    #[test]
+    fn a_segment_leaves_no_gaps_and_a_radius_0_brush_is_one_pixel() {
+        let mut map = LabelMap::filled(6, 6, 0);
+        stamp_segment(&mut map, (0, 0), (5, 3), 0, 1);
+        assert_eq!(
+            map.ids.iter().filter(|&&c| c == 1).count(),
+            6,
+            "one pixel per column"
+        );
+        for x in 0..6 {
+            assert!((0..6).any(|y| map.get(x, y) == 1), "column {x} is painted");
+        }
+        let mut map = LabelMap::filled(7, 7, 0);
+        stamp(&mut map, (3, 3), 1, 4);
+        assert_eq!(
+            map.ids.iter().filter(|&&c| c == 4).count(),
+            9,
+            "radius 1 is a 3×3 disc"
+        );
+    }
+}

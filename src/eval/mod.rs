@@ -1,7 +1,11 @@
-//! Evaluating a generator on a split: mean L1, PSNR and SSIM against the real photos, and an
-//! image grid (labels | truth | render) for the first pairs.
+//! Evaluating a generator on a split: mean L1, PSNR and SSIM against the real photos; realism
+//! figures as ratios to the real photos; label consistency (a segmenter's reading of the renders
+//! against the painted labels, next to its reading of the real photos); and an image grid
+//! (labels | truth | render) for the first pairs.
 
+pub mod consistency;
 pub mod metrics;
+pub mod realism;
 
 use std::path::Path;
 
@@ -13,34 +17,134 @@ use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
 use crate::render::Renderer;
+use crate::segment::Segmenter;
+use consistency::{Confusion, Consistency};
+use realism::Realism;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EvalReport {
     pub model: String,
     pub data: String,
-    pub pairs: usize,
     pub skipped: usize,
+    pub ngf: usize,
+    pub backend: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// What a set of renders scores against the real photos of the same pairs.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Figures {
+    pub pairs: usize,
     /// Mean absolute error per channel, pixel values scaled to [0, 1].
     pub l1: f64,
     /// Mean PSNR in dB (8-bit peak).
     pub psnr: f64,
     /// Mean SSIM (Gaussian window σ = 1.5, averaged over R, G, B).
     pub ssim: f64,
-    pub ngf: usize,
-    pub backend: String,
+    /// Renders' realism figures over the real photos' (1.0 = like the photos).
+    pub realism: Realism,
+    pub realism_renders: Realism,
+    pub realism_real: Realism,
+    /// Present when a segmenter was available.
+    pub consistency: Option<LabelConsistency>,
 }
 
-/// Renders every pair of `dataset` with `renderer` and measures the results. `progress(done,
-/// total)` is called after each pair; the grid of the first `grid_rows` pairs is returned too.
+/// The segmenter's reading of the renders and of the real photos, each against the true labels.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LabelConsistency {
+    pub segmenter: String,
+    pub renders: Consistency,
+    /// The ceiling: the same segmenter on the real photos of the split.
+    pub real: Consistency,
+}
+
+/// Sums what every pair adds to the figures.
+pub struct Totals {
+    l1: f64,
+    psnr: f64,
+    ssim: f64,
+    renders: Vec<realism::ImageStats>,
+    reals: Vec<realism::ImageStats>,
+    on_renders: Option<Confusion>,
+    on_reals: Option<Confusion>,
+}
+
+impl Totals {
+    /// Empty totals; `classes` when label consistency is measured (the segmenter's classes).
+    pub fn new(classes: Option<usize>) -> Totals {
+        Totals {
+            l1: 0.0,
+            psnr: 0.0,
+            ssim: 0.0,
+            renders: Vec::new(),
+            reals: Vec::new(),
+            on_renders: classes.map(Confusion::new),
+            on_reals: classes.map(Confusion::new),
+        }
+    }
+
+    /// Adds one render of `pair`'s labels.
+    pub fn add(
+        &mut self,
+        render: &RgbImage,
+        pair: &crate::data::augment::Resized,
+        segmenter: Option<&Segmenter>,
+    ) -> Result<()> {
+        self.l1 += metrics::mean_abs_error(render, &pair.photo);
+        self.psnr += metrics::psnr(render, &pair.photo);
+        self.ssim += metrics::ssim(render, &pair.photo);
+        self.renders.push(realism::image_stats(render));
+        self.reals.push(realism::image_stats(&pair.photo));
+        if let (Some(seg), Some(on_renders), Some(on_reals)) =
+            (segmenter, &mut self.on_renders, &mut self.on_reals)
+        {
+            on_renders.add(&pair.labels.ids, &seg.segment(render)?);
+            on_reals.add(&pair.labels.ids, &seg.segment(&pair.photo)?);
+        }
+        Ok(())
+    }
+
+    /// The figures of everything added (`segmenter` names the consistency's source).
+    pub fn finish(self, segmenter: Option<&Segmenter>) -> Figures {
+        let k = self.renders.len().max(1) as f64;
+        let realism_renders = realism::summarize(&self.renders);
+        let realism_real = realism::summarize(&self.reals);
+        let consistency = match (segmenter, self.on_renders, self.on_reals) {
+            (Some(seg), Some(on_renders), Some(on_reals)) => Some(LabelConsistency {
+                segmenter: seg.source.display().to_string(),
+                renders: on_renders.scores(),
+                real: on_reals.scores(),
+            }),
+            _ => None,
+        };
+        Figures {
+            pairs: self.renders.len(),
+            l1: self.l1 / k,
+            psnr: self.psnr / k,
+            ssim: self.ssim / k,
+            realism: realism_renders.ratio_to(&realism_real),
+            realism_renders,
+            realism_real,
+            consistency,
+        }
+    }
+}
+
+/// Renders every pair of `dataset` with `renderer` and measures the results (label consistency
+/// too when a `segmenter` is given). `progress(done, total)` is called after each pair; the grid
+/// of the first `grid_rows` pairs is returned too.
 pub fn evaluate(
     renderer: &Renderer,
+    segmenter: Option<&Segmenter>,
     dataset: &Dataset,
     grid_rows: usize,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(EvalReport, RgbImage)> {
     let size = renderer.meta.model.size as u32;
     let augment = AugmentConfig::eval(size);
-    let (mut l1, mut psnr, mut ssim, mut n, mut skipped) = (0.0, 0.0, 0.0, 0usize, 0usize);
+    let mut totals = Totals::new(segmenter.map(|s| s.classes()));
+    let (mut n, mut skipped) = (0usize, 0usize);
     let rows = grid_rows.min(dataset.len()).max(1) as u32;
     let mut grid = RgbImage::new(3 * size, rows * size);
     for (i, source) in dataset.pairs.iter().enumerate() {
@@ -53,9 +157,7 @@ pub fn evaluate(
             }
         };
         let render = renderer.render(&pair.labels, None)?;
-        l1 += metrics::mean_abs_error(&render, &pair.photo);
-        psnr += metrics::psnr(&render, &pair.photo);
-        ssim += metrics::ssim(&render, &pair.photo);
+        totals.add(&render, &pair, segmenter)?;
         if (n as u32) < rows {
             let y = n as i64 * size as i64;
             image::imageops::replace(&mut grid, &pair.labels.to_rgb(&renderer.palette), 0, y);
@@ -76,21 +178,62 @@ pub fn evaluate(
     if filled < rows {
         grid = image::imageops::crop_imm(&grid, 0, 0, 3 * size, filled * size).to_image();
     }
-    let k = n as f64;
     Ok((
         EvalReport {
             model: renderer.source.display().to_string(),
             data: dataset.root.display().to_string(),
-            pairs: n,
             skipped,
-            l1: l1 / k,
-            psnr: psnr / k,
-            ssim: ssim / k,
             ngf: renderer.meta.model.ngf,
             backend: renderer.device.backend.to_string(),
+            figures: totals.finish(segmenter),
         },
         grid,
     ))
+}
+
+impl Figures {
+    /// The figures as lines of text for a terminal.
+    pub fn to_text(&self, palette: &crate::palette::Palette) -> String {
+        let mut out = format!(
+            "{} pairs: L1 {:.4}  PSNR {:.2} dB  SSIM {:.4}\n",
+            self.pairs, self.l1, self.psnr, self.ssim
+        );
+        let r = &self.realism;
+        out.push_str(&format!(
+            "realism (renders / real photos, 1.00 = like photos): sharpness {:.2}  HF power {:.2}  grid {:.2}  colour spread {:.2}  saturation {:.2}\n",
+            r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
+        ));
+        match &self.consistency {
+            Some(c) => {
+                out.push_str(&format!(
+                    "label consistency (segmenter on renders | on real photos): pixel acc {:.3} | {:.3}  class acc {:.3} | {:.3}  mIoU {:.3} | {:.3}\n",
+                    c.renders.pixel_accuracy,
+                    c.real.pixel_accuracy,
+                    c.renders.mean_class_accuracy,
+                    c.real.mean_class_accuracy,
+                    c.renders.mean_iou,
+                    c.real.mean_iou
+                ));
+                let per_class: Vec<String> = c
+                    .renders
+                    .class_iou
+                    .iter()
+                    .zip(&c.real.class_iou)
+                    .enumerate()
+                    .filter_map(|(i, (a, b))| {
+                        let name = palette.classes.get(i).map(|c| c.name.as_str())?;
+                        let show = |v: &Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
+                        Some(format!("{name} {}|{}", show(a), show(b)))
+                    })
+                    .collect();
+                out.push_str(&format!("  IoU per class: {}\n", per_class.join("  ")));
+            }
+            None => out.push_str(
+                "label consistency: no segmenter (train one with `facade-studio segmenter train`, or pass --segmenter)\n",
+            ),
+        }
+        out
+    }
 }
 
 /// Writes `metrics.json` and `grid.png` into `out`.

@@ -16,6 +16,15 @@ pub enum NormKind {
     None,
 }
 
+/// How the generator's decoder doubles the resolution.
+#[derive(Config, Debug, PartialEq, Copy)]
+pub enum Upsample {
+    /// 4×4 stride-2 transposed convolution (the paper's; leaves a faint stride-2 grid).
+    Transposed,
+    /// Nearest ×2 then a 3×3 convolution (Odena et al. 2016): no grid.
+    NearestConv,
+}
+
 #[derive(Config, Debug, PartialEq)]
 pub struct ModelConfig {
     /// Generator width: channels of the first layer (64 in the paper).
@@ -27,8 +36,16 @@ pub struct ModelConfig {
     /// Dropout rate in the three innermost-but-one decoder blocks (0.5 in the paper).
     #[config(default = 0.5)]
     pub dropout: f64,
-    #[config(default = "NormKind::Batch")]
+    /// Batch statistics are the paper's; per-sample (instance) statistics equal them at batch 1
+    /// and keep a single render's statistics those of training at any batch size.
+    #[config(default = "NormKind::Instance")]
     pub norm: NormKind,
+    #[config(default = "Upsample::NearestConv")]
+    pub upsample: Upsample,
+    /// PatchGAN discriminators at full, half, quarter … resolution (pix2pixHD's `num_D`; 1 in
+    /// pix2pix). Scales whose input would be under 32 px are left out (see [`ModelConfig::scales`]).
+    #[config(default = 2)]
+    pub num_d: usize,
     /// Training resolution (square side). The U-Net has log2(size) levels, so the generator
     /// renders any multiple of this size.
     #[config(default = 256)]
@@ -40,6 +57,41 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
+    /// The published pix2pix model (Isola et al. 2017) at width `ngf`: transposed convolutions,
+    /// batch normalisation, one discriminator.
+    pub fn paper(ngf: usize) -> ModelConfig {
+        ModelConfig::new()
+            .with_ngf(ngf)
+            .with_ndf(ngf)
+            .with_norm(NormKind::Batch)
+            .with_upsample(Upsample::Transposed)
+            .with_num_d(1)
+    }
+
+    /// Reads a model description saved by any version: a field the file lacks predates its
+    /// option, so the file was made with the published model's value for it.
+    pub fn from_json_value(value: serde_json::Value) -> serde_json::Result<ModelConfig> {
+        let serde_json::Value::Object(mut fields) = value else {
+            return serde_json::from_value(value);
+        };
+        if let Ok(serde_json::Value::Object(paper)) = serde_json::to_value(ModelConfig::paper(64)) {
+            for (key, v) in paper {
+                fields.entry(key).or_insert(v);
+            }
+        }
+        serde_json::from_value(serde_json::Value::Object(fields))
+    }
+
+    /// Discriminator scales used: `num_d`, less those whose input would be under 32 px (a
+    /// 70×70 PatchGAN has no output below that).
+    pub fn scales(&self) -> usize {
+        let mut scales = 1;
+        while scales < self.num_d && (self.size >> scales) >= 32 {
+            scales += 1;
+        }
+        scales
+    }
+
     /// Number of U-Net levels: the image is halved down to 1×1 at the training size.
     pub fn levels(&self) -> usize {
         (usize::BITS - 1 - self.size.max(2).leading_zeros()) as usize
@@ -58,6 +110,9 @@ impl ModelConfig {
                 "widths ngf={} ndf={} must be between 1 and 512",
                 self.ngf, self.ndf
             ));
+        }
+        if self.num_d == 0 || self.num_d > 4 {
+            return Err(format!("num_d {} must be between 1 and 4", self.num_d));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} must be in [0, 1)", self.dropout));

@@ -1,10 +1,13 @@
 //! The 70×70 PatchGAN discriminator: it classifies overlapping 70×70 patches of
-//! concat(labels, photo) as real or fake, giving a 30×30 map of logits at 256 px.
+//! concat(labels, photo) as real or fake, giving a 30×30 map of logits at 256 px; optionally
+//! more of them at coarser resolutions (pix2pixHD, Wang et al. 2018).
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::leaky_relu;
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
 
 use super::generator::init_normal;
 use super::norm::Norm;
@@ -16,14 +19,32 @@ pub struct DiscBlock {
     norm: Option<Norm>,
 }
 
+/// One 70×70 PatchGAN at one resolution.
 #[derive(Module, Debug)]
-pub struct Discriminator {
+pub struct PatchGan {
     blocks: Vec<DiscBlock>,
     head: Conv2d,
 }
 
-impl Discriminator {
-    pub fn new(config: &ModelConfig, device: &Device) -> Discriminator {
+/// What a discriminator says about one resolution: the activations of each block (for the
+/// feature-matching loss) and the patch logits.
+pub struct ScaleOutput {
+    pub features: Vec<Tensor<4>>,
+    pub logits: Tensor<4>,
+}
+
+/// PatchGANs at full resolution and at half, quarter … (pix2pixHD's multi-scale discriminator;
+/// one scale is pix2pix's). The full-resolution one is stored in `blocks`/`head` so that
+/// checkpoints written before the option load unchanged.
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    blocks: Vec<DiscBlock>,
+    head: Conv2d,
+    coarser: Vec<PatchGan>,
+}
+
+impl PatchGan {
+    fn new(config: &ModelConfig, device: &Device) -> PatchGan {
         let ndf = config.ndf;
         let bias = config.norm != NormKind::Batch;
         // (in, out, stride, normalised): 64-128-256 stride 2, 512 stride 1 (paper's n_layers = 3).
@@ -54,19 +75,64 @@ impl Discriminator {
             })
             .collect();
         let head = conv(ndf * 8, 1, 1, true);
-        Discriminator { blocks, head }
+        PatchGan { blocks, head }
     }
 
-    /// Patch logits `[N, 1, H/8 - 2, W/8 - 2]` for `pair = concat(labels, photo)` on channels.
-    pub fn forward(&self, pair: Tensor<4>) -> Tensor<4> {
-        let mut h = pair;
-        for block in &self.blocks {
-            h = block.conv.forward(h);
-            if let Some(norm) = &block.norm {
-                h = norm.forward(h);
-            }
-            h = leaky_relu(h, 0.2);
+    fn forward(&self, pair: Tensor<4>) -> ScaleOutput {
+        patch_forward(&self.blocks, &self.head, pair)
+    }
+}
+
+fn patch_forward(blocks: &[DiscBlock], head: &Conv2d, pair: Tensor<4>) -> ScaleOutput {
+    let mut h = pair;
+    let mut features = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        h = block.conv.forward(h);
+        if let Some(norm) = &block.norm {
+            h = norm.forward(h);
         }
-        self.head.forward(h)
+        h = leaky_relu(h, 0.2);
+        features.push(h.clone());
+    }
+    ScaleOutput {
+        features,
+        logits: head.forward(h),
+    }
+}
+
+/// Halves the resolution as pix2pixHD does between its discriminators: 3×3 average, stride 2,
+/// padding not counted.
+fn halve(x: Tensor<4>) -> Tensor<4> {
+    let options = AvgPoolOptions::new([3, 3])
+        .with_stride([2, 2])
+        .with_padding([1, 1])
+        .with_count_include_pad(false);
+    avg_pool2d(x, options)
+}
+
+impl Discriminator {
+    pub fn new(config: &ModelConfig, device: &Device) -> Discriminator {
+        let PatchGan { blocks, head } = PatchGan::new(config, device);
+        let coarser = (1..config.scales())
+            .map(|_| PatchGan::new(config, device))
+            .collect();
+        Discriminator {
+            blocks,
+            head,
+            coarser,
+        }
+    }
+
+    /// Per scale, finest first: block activations and patch logits (`[N, 1, H/8 - 2, W/8 - 2]`
+    /// at full resolution) for `pair = concat(labels, photo)` on channels.
+    pub fn forward(&self, pair: Tensor<4>) -> Vec<ScaleOutput> {
+        let mut outputs = Vec::with_capacity(1 + self.coarser.len());
+        outputs.push(patch_forward(&self.blocks, &self.head, pair.clone()));
+        let mut x = pair;
+        for d in &self.coarser {
+            x = halve(x);
+            outputs.push(d.forward(x.clone()));
+        }
+        outputs
     }
 }

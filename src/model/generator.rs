@@ -1,6 +1,8 @@
 //! The U-Net generator of pix2pix: `levels` encoder blocks (Conv 4×4 s2 → norm → LeakyReLU 0.2,
-//! no norm on the outermost and innermost), mirrored decoder blocks (ReLU → ConvTranspose 4×4 s2 →
-//! norm → dropout on the inner full-width blocks) with skip connections, and a tanh output.
+//! no norm on the outermost and innermost), mirrored decoder blocks (ReLU → upsampling ×2 →
+//! norm → dropout on the inner full-width blocks) with skip connections, and a tanh output. The
+//! upsampling is the paper's ConvTranspose 4×4 s2, or nearest ×2 + 3×3 convolution
+//! ([`Upsample`]), which leaves no stride-2 grid in the render.
 
 use burn::nn::Initializer;
 use burn::nn::PaddingConfig2d;
@@ -9,7 +11,8 @@ use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu};
 
 use super::norm::Norm;
-use super::{DropoutMasks, ModelConfig, NormKind};
+use super::upsample::ResizeConv;
+use super::{DropoutMasks, ModelConfig, NormKind, Upsample};
 
 /// The initialisation pix2pix uses for every convolution: N(0, 0.02).
 pub(crate) fn init_normal() -> Initializer {
@@ -25,11 +28,60 @@ pub struct DownBlock {
     norm: Option<Norm>,
 }
 
+/// A decoder block. Exactly one of `conv` (the paper's transposed convolution; the field keeps
+/// its name so that models saved before the option load unchanged) and `resize` is set.
 #[derive(Module, Debug)]
 pub struct UpBlock {
-    conv: ConvTranspose2d,
+    conv: Option<ConvTranspose2d>,
+    resize: Option<ResizeConv>,
     norm: Option<Norm>,
     dropout: bool,
+}
+
+impl UpBlock {
+    fn upsample(&self, x: Tensor<4>) -> Tensor<4> {
+        match (&self.conv, &self.resize) {
+            (Some(conv), _) => conv.forward(x),
+            (None, Some(resize)) => resize.forward(x),
+            (None, None) => unreachable!("a decoder block has an upsampling layer"),
+        }
+    }
+
+    /// The same block computing the same function with its nearest + 3×3 layer as the equivalent
+    /// transposed convolution, the kernel computed once.
+    fn into_fixed_kernel(self) -> UpBlock {
+        let Some(resize) = self.resize else {
+            return self;
+        };
+        let kernel = resize.kernel();
+        let [ci, co, _, _] = kernel.dims();
+        let mut conv = ConvTranspose2dConfig::new([ci, co], [4, 4])
+            .with_stride([2, 2])
+            .with_padding([1, 1])
+            .with_bias(resize.bias.is_some())
+            .init(&kernel.device());
+        conv.weight = burn::module::Param::from_tensor(kernel);
+        conv.bias = resize.bias;
+        UpBlock {
+            conv: Some(conv),
+            resize: None,
+            ..self
+        }
+    }
+
+    /// The same block with its transposed convolution replaced by the closest nearest + 3×3
+    /// layer (least squares); blocks that already have one are unchanged.
+    fn into_resize(self) -> UpBlock {
+        let Some(conv) = self.conv else {
+            return self;
+        };
+        let bias = conv.bias.map(|b| b.val());
+        UpBlock {
+            conv: None,
+            resize: Some(ResizeConv::project(conv.weight.val(), bias)),
+            ..self
+        }
+    }
 }
 
 #[derive(Module, Debug)]
@@ -76,12 +128,21 @@ impl Generator {
             } else {
                 c_in
             };
-            let conv = ConvTranspose2dConfig::new([up_in, up_out], [4, 4])
-                .with_stride([2, 2])
-                .with_padding([1, 1])
-                .with_bias(bias || level == 0)
-                .with_initializer(init_normal())
-                .init(device);
+            let up_bias = bias || level == 0;
+            let (conv, resize) = match config.upsample {
+                Upsample::Transposed => {
+                    let conv = ConvTranspose2dConfig::new([up_in, up_out], [4, 4])
+                        .with_stride([2, 2])
+                        .with_padding([1, 1])
+                        .with_bias(up_bias)
+                        .with_initializer(init_normal())
+                        .init(device);
+                    (Some(conv), None)
+                }
+                Upsample::NearestConv => {
+                    (None, Some(ResizeConv::new(up_in, up_out, up_bias, device)))
+                }
+            };
             let norm_layer = if level == 0 {
                 None
             } else {
@@ -89,6 +150,7 @@ impl Generator {
             };
             ups.push(UpBlock {
                 conv,
+                resize,
                 norm: norm_layer,
                 dropout: config.has_dropout(level),
             });
@@ -101,8 +163,37 @@ impl Generator {
         self.downs.len()
     }
 
+    /// The same generator with every transposed convolution replaced by its closest nearest +
+    /// 3×3 layer: a model trained with [`Upsample::Transposed`] as the start of a fine-tune with
+    /// [`Upsample::NearestConv`].
+    pub fn into_resize_upsampling(self) -> Generator {
+        Generator {
+            ups: self.ups.into_iter().map(UpBlock::into_resize).collect(),
+            ..self
+        }
+    }
+
+    /// The same function, faster to evaluate: each nearest + 3×3 layer's equivalent 4×4 kernel is
+    /// computed once instead of at every forward pass (they cost as much as a transposed
+    /// convolution then). For rendering only: the result has no 3×3 weights to train or save.
+    pub fn for_rendering(self) -> Generator {
+        Generator {
+            ups: self
+                .ups
+                .into_iter()
+                .map(UpBlock::into_fixed_kernel)
+                .collect(),
+            ..self
+        }
+    }
+
     /// Renders a batch of encoded label maps `[N, 3, H, W]` in [-1, 1] into photos in [-1, 1].
     pub fn forward(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
+        self.forward_logits(input, masks).tanh()
+    }
+
+    /// The output before the final tanh (the class scores of a segmenter).
+    pub fn forward_logits(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
         let mut skips = Vec::with_capacity(self.downs.len());
         let mut h = input;
         for (level, down) in self.downs.iter().enumerate() {
@@ -122,7 +213,7 @@ impl Generator {
                 u = Tensor::cat(vec![skip, u], 1);
             }
             let up = &self.ups[level];
-            u = up.conv.forward(relu(u));
+            u = up.upsample(relu(u));
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
             }
@@ -130,6 +221,6 @@ impl Generator {
                 u = masks.apply(u);
             }
         }
-        u.tanh()
+        u
     }
 }

@@ -7,8 +7,9 @@ pub mod dropout;
 pub mod generator;
 pub mod loss;
 pub mod norm;
+pub mod upsample;
 
-pub use config::{ModelConfig, NormKind};
+pub use config::{ModelConfig, NormKind, Upsample};
 pub use discriminator::Discriminator;
 pub use dropout::DropoutMasks;
 pub use generator::Generator;

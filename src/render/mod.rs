@@ -20,21 +20,27 @@ pub const DEFAULT_MODEL: &str = "assets/default-model.fsw";
 
 /// Where the default model is: `FACADE_MODEL`, then next to the executable, then the source tree.
 pub fn default_model_path() -> PathBuf {
-    if let Ok(p) = std::env::var("FACADE_MODEL") {
+    asset_path(DEFAULT_MODEL, "FACADE_MODEL")
+}
+
+/// A shipped file (`relative` to the crate root): the path in `env_var` when set, else next to
+/// the executable, else in the source tree.
+pub fn asset_path(relative: &str, env_var: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(env_var) {
         return PathBuf::from(p);
     }
     let candidates = [
         std::env::current_exe()
             .ok()
-            .and_then(|e| e.parent().map(|d| d.join(DEFAULT_MODEL))),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL)),
-        Some(PathBuf::from(DEFAULT_MODEL)),
+            .and_then(|e| e.parent().map(|d| d.join(relative))),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)),
+        Some(PathBuf::from(relative)),
     ];
     candidates
         .into_iter()
         .flatten()
         .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative))
 }
 
 /// Resolves `--model`: a weights file, or a run folder (its newest readable checkpoint, or
@@ -102,7 +108,11 @@ pub fn tensor_to_images(t: Tensor<4>) -> Result<Vec<RgbImage>> {
 
 /// A generator ready to render on one device.
 pub struct Renderer {
+    /// The generator as loaded (what a save writes back).
     pub generator: Generator,
+    /// The same function prepared for rendering (see [`Generator::for_rendering`]); shares the
+    /// loaded one's weights but for the computed decoder kernels.
+    prepared: Generator,
     pub meta: Meta,
     pub palette: Palette,
     pub device: SelectedDevice,
@@ -113,13 +123,30 @@ impl Renderer {
     pub fn load(path: &Path, device: SelectedDevice) -> Result<Renderer> {
         let path = resolve_model_path(path)?;
         let loaded = checkpoint::load_generator(&path, &device.device)?;
-        Ok(Renderer {
-            generator: loaded.generator,
-            meta: loaded.meta,
+        if loaded.meta.kind == crate::segment::KIND {
+            return Err(Error::bad_file(
+                &path,
+                "is the photo → labels segmenter used by `eval`, not a model that renders photos; pass a model (.fsw) or a run folder",
+            ));
+        }
+        Ok(Renderer::new(loaded.generator, loaded.meta, device, path))
+    }
+
+    /// A renderer around a generator already on `device` (CMP palette).
+    pub fn new(
+        generator: Generator,
+        meta: Meta,
+        device: SelectedDevice,
+        source: PathBuf,
+    ) -> Renderer {
+        Renderer {
+            prepared: generator.clone().for_rendering(),
+            generator,
+            meta,
             palette: Palette::cmp_facades(),
             device,
-            source: path,
-        })
+            source,
+        }
     }
 
     /// Sides of a render must be multiples of this (2^levels: 256 for the published model).
@@ -138,7 +165,7 @@ impl Renderer {
             Some(s) if s != 0 => DropoutMasks::seeded(s, self.meta.model.dropout),
             _ => DropoutMasks::off(),
         };
-        let out = self.generator.forward(input, &mut masks);
+        let out = self.prepared.forward(input, &mut masks);
         tensor_to_images(out)?
             .pop()
             .ok_or_else(|| Error::msg("the generator returned no image"))

@@ -39,6 +39,18 @@ impl RenderWorker {
         backend: BackendChoice,
         wake: Box<dyn Fn() + Send>,
     ) -> RenderWorker {
+        RenderWorker::start_with_faults(model, backend, wake, Vec::new())
+    }
+
+    /// As `start`, with deliberate failures for tests that prove recovery: the first GPU renders
+    /// panic with these messages, in order (as burn-wgpu panics on out-of-memory or a lost
+    /// device), before any real work.
+    pub fn start_with_faults(
+        model: PathBuf,
+        backend: BackendChoice,
+        wake: Box<dyn Fn() + Send>,
+        gpu_faults: Vec<String>,
+    ) -> RenderWorker {
         let slot: Slot = Arc::new((Mutex::new(Pending::default()), Condvar::new()));
         let (tx, rx) = unbounded();
         let thread_slot = slot.clone();
@@ -46,7 +58,17 @@ impl RenderWorker {
         let thread_busy = busy.clone();
         let thread = std::thread::Builder::new()
             .name("render-worker".into())
-            .spawn(move || worker_loop(thread_slot, tx, model, backend, wake, thread_busy))
+            .spawn(move || {
+                worker_loop(
+                    thread_slot,
+                    tx,
+                    model,
+                    backend,
+                    wake,
+                    thread_busy,
+                    gpu_faults,
+                )
+            })
             .ok();
         RenderWorker {
             slot,
@@ -91,7 +113,9 @@ fn worker_loop(
     choice: BackendChoice,
     wake: Box<dyn Fn() + Send>,
     busy: Arc<AtomicBool>,
+    mut gpu_faults: Vec<String>,
 ) {
+    gpu_faults.reverse();
     let send = |e: RenderEvent| {
         let _ = tx.send(e);
         wake();
@@ -149,8 +173,17 @@ fn worker_loop(
         while let Some(r) = renderer.as_ref() {
             let started = Instant::now();
             busy.store(true, Ordering::Release);
-            let result = backend::guarded(|| r.render(&request.map, Some(request.seed)))
-                .unwrap_or_else(|e| Err(crate::error::Error::msg(e)));
+            let fault = match device.backend == backend::BackendKind::Wgpu {
+                true => gpu_faults.pop(),
+                false => None,
+            };
+            let result = backend::guarded(|| {
+                if let Some(message) = fault {
+                    panic!("{message}");
+                }
+                r.render(&request.map, Some(request.seed))
+            })
+            .unwrap_or_else(|e| Err(crate::error::Error::msg(e)));
             busy.store(false, Ordering::Release);
             match result {
                 Ok(image) => send(RenderEvent::Rendered {
@@ -160,7 +193,7 @@ fn worker_loop(
                     millis: started.elapsed().as_secs_f64() * 1000.0,
                 }),
                 // A GPU that runs out of memory or goes away: carry on on the CPU.
-                Err(e) if attempt == 0 && device.backend == "wgpu" => {
+                Err(e) if attempt == 0 && device.backend == backend::BackendKind::Wgpu => {
                     let source = r.source.clone();
                     send(RenderEvent::ModelFailed(format!(
                         "the GPU failed to render ({e}); switching the preview to the CPU"

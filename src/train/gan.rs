@@ -1,29 +1,67 @@
-//! One pix2pix training step: D on real and detached fake pairs, then G with BCE + λ·L1.
+//! One pix2pix training step: D on real and detached fake pairs, then G with BCE + λ·L1, and
+//! optionally pix2pixHD's feature matching (the fake pair's discriminator activations pulled
+//! towards the real pair's) and a moving average of G's weights.
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
-use super::adam::HostAdam;
+use super::adam::Adam;
+use super::ema::Ema;
 use crate::data::Batch;
 use crate::data::augment::mix_seed;
+use crate::model::discriminator::ScaleOutput;
 use crate::model::loss::{bce_with_logits, l1};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
-/// The four losses of a step (before weighting).
+/// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Losses {
     pub g_gan: f32,
     pub g_l1: f32,
+    /// Feature-matching loss (0 when it is off).
+    pub g_feat: f32,
     pub d_real: f32,
     pub d_fake: f32,
 }
 
 impl Losses {
     pub fn is_finite(&self) -> bool {
-        [self.g_gan, self.g_l1, self.d_real, self.d_fake]
+        [self.g_gan, self.g_l1, self.g_feat, self.d_real, self.d_fake]
             .iter()
             .all(|v| v.is_finite())
     }
+}
+
+/// Mean BCE of every scale's logits against `target`.
+fn gan_loss(outputs: &[ScaleOutput], target: bool) -> Tensor<1> {
+    let n = outputs.len().max(1) as f32;
+    outputs
+        .iter()
+        .map(|o| bce_with_logits(o.logits.clone(), target))
+        .reduce(|a, b| a + b)
+        .expect("a discriminator has at least one scale")
+        / n
+}
+
+/// pix2pixHD's feature matching: L1 between the fake and (detached) real activations of every
+/// block, averaged over scales (each block weighted 4 / (n_layers + 1) = 1 for n_layers = 3).
+fn feature_matching(fake: &[ScaleOutput], real: &[ScaleOutput]) -> Tensor<1> {
+    assert_eq!(
+        fake.len(),
+        real.len(),
+        "one output per scale for both pairs"
+    );
+    let n = fake.len().max(1) as f32;
+    fake.iter()
+        .zip(real)
+        .flat_map(|(f, r)| {
+            assert_eq!(f.features.len(), r.features.len());
+            f.features.iter().zip(&r.features)
+        })
+        .map(|(f, r)| l1(f.clone(), r.clone().detach()))
+        .reduce(|a, b| a + b)
+        .expect("a discriminator has blocks")
+        / n
 }
 
 impl GanTrainer {
@@ -39,15 +77,38 @@ pub struct GanTrainer {
     pub device: Device,
     pub generator: Generator,
     pub discriminator: Discriminator,
-    pub opt_g: HostAdam,
-    pub opt_d: HostAdam,
+    pub opt_g: Adam,
+    pub opt_d: Adam,
+    /// The averaged generator, when the run keeps one.
+    pub ema: Option<Ema>,
     pub l1_weight: f32,
+    pub lambda_feat: f32,
     pub seed: u64,
 }
 
+/// The loss weights and averaging of a run (from its `TrainConfig`).
+#[derive(Debug, Clone, Copy)]
+pub struct Objective {
+    pub beta1: f32,
+    pub l1_weight: f32,
+    pub lambda_feat: f32,
+    pub ema_decay: f64,
+}
+
+impl From<&super::TrainConfig> for Objective {
+    fn from(t: &super::TrainConfig) -> Objective {
+        Objective {
+            beta1: t.beta1,
+            l1_weight: t.l1_weight,
+            lambda_feat: t.lambda_feat,
+            ema_decay: t.ema_decay,
+        }
+    }
+}
+
 /// Adam as pix2pix uses it (β1 = 0.5, β2 = 0.999, ε = 1e-8).
-pub fn adam(beta1: f32) -> HostAdam {
-    HostAdam::new(beta1)
+pub fn adam(beta1: f32) -> Adam {
+    Adam::new(beta1)
 }
 
 impl GanTrainer {
@@ -56,8 +117,7 @@ impl GanTrainer {
         config: ModelConfig,
         device: &Device,
         seed: u64,
-        beta1: f32,
-        l1_weight: f32,
+        objective: Objective,
     ) -> GanTrainer {
         let device = device.clone().autodiff();
         let (generator, discriminator) = crate::model::seeded_init(&device, seed, || {
@@ -67,14 +127,30 @@ impl GanTrainer {
             crate::model::materialize(&d);
             (g, d)
         });
+        GanTrainer::from_models(config, device, generator, discriminator, seed, objective)
+    }
+
+    /// A trainer around existing models on `device` (with autodiff), fresh optimizers, and an
+    /// average that starts at `generator` when the objective keeps one.
+    pub fn from_models(
+        config: ModelConfig,
+        device: Device,
+        generator: Generator,
+        discriminator: Discriminator,
+        seed: u64,
+        objective: Objective,
+    ) -> GanTrainer {
+        let ema = (objective.ema_decay > 0.0).then(|| Ema::new(objective.ema_decay, &generator));
         GanTrainer {
             config,
             device,
             generator,
             discriminator,
-            opt_g: adam(beta1),
-            opt_d: adam(beta1),
-            l1_weight,
+            opt_g: adam(objective.beta1),
+            opt_d: adam(objective.beta1),
+            ema,
+            l1_weight: objective.l1_weight,
+            lambda_feat: objective.lambda_feat,
             seed,
         }
     }
@@ -93,34 +169,52 @@ impl GanTrainer {
         let fake = self.generator.forward(input.clone(), &mut masks);
 
         // Discriminator: real pairs → 1, fake pairs (no gradient into G) → 0.
-        let real_logits = self
-            .discriminator
-            .forward(Tensor::cat(vec![input.clone(), target.clone()], 1));
-        let fake_logits = self
+        let real_pair = Tensor::cat(vec![input.clone(), target.clone()], 1);
+        let real_out = self.discriminator.forward(real_pair.clone());
+        let fake_out = self
             .discriminator
             .forward(Tensor::cat(vec![input.clone(), fake.clone().detach()], 1));
-        let d_real = bce_with_logits(real_logits, true);
-        let d_fake = bce_with_logits(fake_logits, false);
+        let d_real = gan_loss(&real_out, true);
+        let d_fake = gan_loss(&fake_out, false);
         let d_loss = (d_real.clone() + d_fake.clone()) * 0.5;
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         self.discriminator = self.opt_d.step(lr, self.discriminator.clone(), grads);
 
-        // Generator: fool the updated D, stay close to the photo. D's weights get no gradient.
+        // Generator: fool the updated D, stay close to the photo (and, with feature matching, to
+        // the real pair's D activations). D's weights get no gradient.
         let frozen = self.discriminator.clone().no_grad();
-        let g_gan = bce_with_logits(
-            frozen.forward(Tensor::cat(vec![input, fake.clone()], 1)),
-            true,
-        );
+        let fake_out = frozen.forward(Tensor::cat(vec![input, fake.clone()], 1));
+        let g_gan = gan_loss(&fake_out, true);
         let g_l1 = l1(fake, target);
-        let g_loss = g_gan.clone() + g_l1.clone() * self.l1_weight;
+        let mut g_loss = g_gan.clone() + g_l1.clone() * self.l1_weight;
+        let g_feat = (self.lambda_feat > 0.0).then(|| {
+            let real_out = frozen.forward(real_pair);
+            feature_matching(&fake_out, &real_out)
+        });
+        if let Some(feat) = &g_feat {
+            g_loss = g_loss + feat.clone() * self.lambda_feat;
+        }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self.opt_g.step(lr, self.generator.clone(), grads);
+        if let Some(ema) = &mut self.ema {
+            ema.update(&self.generator);
+        }
 
         Losses {
             g_gan: g_gan.into_scalar::<f32>(),
             g_l1: g_l1.into_scalar::<f32>(),
+            g_feat: g_feat.map_or(0.0, |f| f.into_scalar::<f32>()),
             d_real: d_real.into_scalar::<f32>(),
             d_fake: d_fake.into_scalar::<f32>(),
+        }
+    }
+
+    /// The generator that renders: the weight average when the run keeps one, else the
+    /// trained weights (without autodiff).
+    pub fn render_generator(&self) -> Generator {
+        match &self.ema {
+            Some(ema) => ema.generator.clone(),
+            None => self.generator.valid(),
         }
     }
 

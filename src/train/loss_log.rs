@@ -10,7 +10,7 @@ use crate::events::StepLosses;
 use crate::fsutil::atomic_write;
 
 pub const FILE_NAME: &str = "losses.csv";
-const HEADER: &str = "step,epoch,g_gan,g_l1,d_real,d_fake,lr,seconds";
+const HEADER: &str = "step,epoch,g_gan,g_l1,d_real,d_fake,lr,seconds,g_feat";
 
 pub struct LossLog {
     path: PathBuf,
@@ -36,8 +36,9 @@ pub fn read(path: &Path) -> Result<Vec<StepLosses>> {
 
 fn parse_row(line: &str) -> Option<StepLosses> {
     let f: Vec<&str> = line.trim().split(',').collect();
-    if f.len() != 8 {
-        return None; // header, or a row torn by a crash
+    // Logs written before feature matching have 8 columns; a torn row has fewer.
+    if f.len() != 8 && f.len() != 9 {
+        return None;
     }
     Some(StepLosses {
         step: f[0].parse().ok()?,
@@ -48,13 +49,17 @@ fn parse_row(line: &str) -> Option<StepLosses> {
         d_fake: f[5].parse().ok()?,
         lr: f[6].parse().ok()?,
         seconds: f[7].parse().ok()?,
+        g_feat: match f.get(8) {
+            Some(v) => v.parse().ok()?,
+            None => 0.0,
+        },
     })
 }
 
 fn format_row(r: &StepLosses) -> String {
     format!(
-        "{},{},{},{},{},{},{},{:.3}",
-        r.step, r.epoch, r.g_gan, r.g_l1, r.d_real, r.d_fake, r.lr, r.seconds
+        "{},{},{},{},{},{},{},{:.3},{}",
+        r.step, r.epoch, r.g_gan, r.g_l1, r.d_real, r.d_fake, r.lr, r.seconds, r.g_feat
     )
 }
 

@@ -2,6 +2,7 @@
 
 pub mod adam;
 pub mod config;
+pub mod ema;
 pub mod gan;
 pub mod loss_log;
 pub mod run;

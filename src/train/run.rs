@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
 use image::RgbImage;
 
 use super::TrainConfig;
-use super::gan::{GanTrainer, adam};
+use super::gan::{GanTrainer, Objective, adam};
 use super::loss_log::LossLog;
 use crate::backend::{self, BackendChoice};
 use crate::checkpoint::{self, Meta, TrainState};
@@ -20,12 +20,14 @@ use crate::data::augment::{AugmentConfig, Resized};
 use crate::data::prefetch::{Schedule, preload};
 use crate::data::{Batch, Dataset, Prefetcher};
 use crate::error::{Error, Result};
+use crate::eval::{Figures, Totals};
 use crate::events::{Restore, StepLosses, TrainCommand, TrainEvent};
 use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
 use crate::model::ModelConfig;
 use crate::palette::Palette;
 use crate::render::tensor_to_images;
+use crate::segment::{Segmenter, default_segmenter_path};
 
 /// What to train, where, and how.
 #[derive(Debug, Clone)]
@@ -176,23 +178,103 @@ fn load_resume_state(
     Err(last_error.unwrap_or_else(|| Error::msg("no readable checkpoint")))
 }
 
+/// The deterministic render of `labels` by `generator` on `device`.
+fn render_labels(
+    generator: &crate::model::Generator,
+    labels: &crate::label_map::LabelMap,
+    palette: &Palette,
+    device: &burn::prelude::Device,
+) -> Result<RgbImage> {
+    let input = crate::render::encode(&[labels], palette, device);
+    let out = generator.forward(input, &mut crate::model::DropoutMasks::off());
+    tensor_to_images(out)?
+        .pop()
+        .ok_or_else(|| Error::msg("empty render"))
+}
+
 fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> Result<RgbImage> {
     let s = trainer.config.size as u32;
-    let generator = trainer.inference_generator();
+    let generator = trainer.render_generator().for_rendering();
     let device = burn::prelude::Device::clone(&trainer.device).inner();
     let mut grid = RgbImage::new(3 * s, s * samples.len().max(1) as u32);
     for (row, pair) in samples.iter().enumerate() {
-        let input = crate::render::encode(&[&pair.labels], palette, &device);
-        let out = generator.forward(input, &mut crate::model::DropoutMasks::off());
-        let pred = tensor_to_images(out)?
-            .pop()
-            .ok_or_else(|| Error::msg("empty render"))?;
+        let pred = render_labels(&generator, &pair.labels, palette, &device)?;
         let y = row as i64 * s as i64;
         image::imageops::replace(&mut grid, &pair.labels.to_rgb(palette), 0, y);
         image::imageops::replace(&mut grid, &pair.photo, s as i64, y);
         image::imageops::replace(&mut grid, &pred, 2 * s as i64, y);
     }
     Ok(grid)
+}
+
+/// Held-out pairs measured at each checkpoint (at most this many, the first of the split).
+const EVAL_PAIRS: usize = 40;
+
+/// The held-out figures of the generator that renders (label consistency when a segmenter is
+/// given).
+fn held_out_figures(
+    trainer: &GanTrainer,
+    held: &[Resized],
+    segmenter: Option<&Segmenter>,
+    palette: &Palette,
+) -> Result<Figures> {
+    let generator = trainer.render_generator().for_rendering();
+    let device = burn::prelude::Device::clone(&trainer.device).inner();
+    let mut totals = Totals::new(segmenter.map(|s| s.classes()));
+    for pair in held {
+        let render = render_labels(&generator, &pair.labels, palette, &device)?;
+        totals.add(&render, pair, segmenter)?;
+    }
+    Ok(totals.finish(segmenter))
+}
+
+/// Appends one line of JSON (`{"step": …, figures}`) to the run's `evals.jsonl`.
+fn log_figures(run_dir: &Path, step: u64, figures: &Figures) -> Result<()> {
+    use std::io::Write;
+    let path = run_dir.join(EVALS);
+    let mut line = serde_json::json!({ "step": step });
+    if let (Some(obj), Ok(serde_json::Value::Object(f))) =
+        (line.as_object_mut(), serde_json::to_value(figures))
+    {
+        obj.extend(f);
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    writeln!(file, "{line}").map_err(|e| Error::io(&path, e))
+}
+
+const EVALS: &str = "evals.jsonl";
+
+/// Drops the lines of `evals.jsonl` after `step` (a resumed run measures those checkpoints again).
+fn trim_figures(run_dir: &Path, step: u64) -> Result<()> {
+    let path = run_dir.join(EVALS);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let kept: String = text
+        .lines()
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("step")?.as_u64())
+                .is_some_and(|s| s <= step)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    atomic_write(&path, kept.as_bytes())
+}
+
+/// The newest checkpoint figures in a run folder's `evals.jsonl`, if any.
+pub fn latest_figures(run_dir: &Path) -> Option<(u64, Figures)> {
+    let text = std::fs::read_to_string(run_dir.join(EVALS)).ok()?;
+    text.lines().rev().find_map(|line| {
+        let value: serde_json::Value = serde_json::from_str(line).ok()?;
+        let step = value.get("step")?.as_u64()?;
+        Some((step, serde_json::from_value(value).ok()?))
+    })
 }
 
 /// What `config.json` in a run folder holds: the run's model and training settings.
@@ -207,9 +289,8 @@ const RUN_CONFIG: &str = "config.json";
 /// The model a run folder trains, from its `config.json` (`None` when there is none to read).
 pub fn run_model(run_dir: &Path) -> Option<ModelConfig> {
     let text = std::fs::read(run_dir.join(RUN_CONFIG)).ok()?;
-    serde_json::from_slice::<RunConfig>(&text)
-        .ok()
-        .map(|c| c.model)
+    let mut value: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    ModelConfig::from_json_value(value.get_mut("model")?.take()).ok()
 }
 
 fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> Result<()> {
@@ -228,21 +309,32 @@ fn trainer_from_state(
     device: &burn::prelude::Device,
     train: &TrainConfig,
 ) -> GanTrainer {
-    let device = device.clone().autodiff();
-    GanTrainer {
-        config: state.meta.model.clone(),
-        generator: state.generator.train(),
-        discriminator: state.discriminator.train(),
-        opt_g: state.opt_g,
-        opt_d: state.opt_d,
-        l1_weight: train.l1_weight,
-        seed: train.seed,
-        device,
+    let mut trainer = GanTrainer::from_models(
+        state.meta.model.clone(),
+        device.clone().autodiff(),
+        state.generator.train(),
+        state.discriminator.train(),
+        train.seed,
+        Objective::from(train),
+    );
+    trainer.opt_g = state.opt_g;
+    trainer.opt_d = state.opt_d;
+    // A checkpoint written before the run kept an average starts it at the trained weights.
+    if let Some(ema) = &mut trainer.ema {
+        ema.updates = state.meta.step;
+        if let Some(saved) = state.generator_ema {
+            ema.generator = saved;
+        }
     }
+    trainer
 }
 
 /// The run's starting weights: seeded from `train.seed`, with the generator of `job.init_from`
 /// when fine-tuning. Deterministic, so a run can always go back to them.
+///
+/// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
+/// upsampling and discriminator scales: a generator with transposed convolutions fine-tuned into
+/// a nearest + 3×3 model starts from their least-squares projection.
 fn starting_trainer(
     job: &TrainJob,
     model: &ModelConfig,
@@ -253,12 +345,29 @@ fn starting_trainer(
     let mut init = None;
     if let Some(from) = &job.init_from {
         let loaded = checkpoint::load_generator(from, device)?;
-        model = loaded.meta.model.clone();
-        init = Some(loaded.generator);
+        let mut generator = loaded.generator;
+        if loaded.meta.model.upsample != model.upsample {
+            if model.upsample != crate::model::Upsample::NearestConv {
+                return Err(Error::bad_file(
+                    from,
+                    "uses nearest + 3×3 upsampling, which cannot be turned back into transposed convolutions; fine-tune it with --upsample nearest-conv",
+                ));
+            }
+            generator = generator.into_resize_upsampling();
+        }
+        model = ModelConfig {
+            upsample: model.upsample,
+            num_d: model.num_d,
+            ..loaded.meta.model.clone()
+        };
+        init = Some(generator);
     }
-    let mut trainer = GanTrainer::new(model, device, train.seed, train.beta1, train.l1_weight);
+    let mut trainer = GanTrainer::new(model, device, train.seed, Objective::from(train));
     if let Some(g) = init {
         trainer.generator = g.train();
+        if let Some(ema) = &mut trainer.ema {
+            *ema = super::ema::Ema::new(ema.decay, &trainer.generator);
+        }
     }
     Ok(trainer)
 }
@@ -389,6 +498,27 @@ fn run(
     };
     let (first, _) = sample_source.split_last(sample_source.len().saturating_sub(train.samples));
     let (samples, _) = preload(&first, &palette, size, 1, &|_, _| {});
+    // Checkpoints measure the held-out pairs; label consistency when the segmenter is there.
+    let held = match val_set.is_empty() {
+        true => Vec::new(),
+        false => {
+            let (kept, _) = val_set.split_last(val_set.len().saturating_sub(EVAL_PAIRS));
+            preload(&kept, &palette, size, 1, &|_, _| {}).0
+        }
+    };
+    let segment_path = default_segmenter_path();
+    let segmenter = match segment_path.is_file() && !held.is_empty() {
+        true => match Segmenter::load(&segment_path, backend::cpu_device()) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                send(TrainEvent::Warning(format!(
+                    "no label consistency at checkpoints: {e}"
+                )));
+                None
+            }
+        },
+        false => None,
+    };
 
     let schedule = Schedule {
         pairs: pairs.len(),
@@ -429,6 +559,7 @@ fn run(
             meta: meta.clone(),
             generator: trainer.generator.clone(),
             discriminator: trainer.discriminator.clone(),
+            generator_ema: trainer.ema.as_ref().map(|e| e.generator.clone()),
             opt_g: trainer.opt_g.clone(),
             opt_d: trainer.opt_d.clone(),
             fresh_optimizer: false,
@@ -465,6 +596,7 @@ fn run(
         4,
     );
     let mut log = LossLog::open(&job.run_dir, start_step)?;
+    trim_figures(&job.run_dir, start_step)?;
     let started = Instant::now();
     let mut epoch_l1 = (0.0f64, 0u64);
     let mut device = selected;
@@ -527,7 +659,8 @@ fn run(
         if fire(&mut faults.nan_at, step) {
             batch.input[0] = f32::NAN;
         }
-        let gpu_fault = device.backend == "wgpu" && fire(&mut faults.gpu_failure_at, step);
+        let gpu_fault =
+            device.backend == backend::BackendKind::Wgpu && fire(&mut faults.gpu_failure_at, step);
         // A GPU that runs out of memory or goes away makes Burn panic inside the step.
         let outcome = backend::guarded(|| {
             if gpu_fault {
@@ -539,12 +672,14 @@ fn run(
             Ok(l) if l.is_finite() && trainer.weights_finite() => None,
             Ok(l) => Some((
                 format!(
-                    "a loss or a weight is not finite (G_GAN {}, G_L1 {}, D_real {}, D_fake {})",
-                    l.g_gan, l.g_l1, l.d_real, l.d_fake
+                    "a loss or a weight is not finite (G_GAN {}, G_L1 {}, G_feat {}, D_real {}, D_fake {})",
+                    l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
                 ),
                 false,
             )),
-            Err(e) if device.backend == "wgpu" => Some((format!("the GPU failed ({e})"), true)),
+            Err(e) if device.backend == backend::BackendKind::Wgpu => {
+                Some((format!("the GPU failed ({e})"), true))
+            }
             Err(e) => {
                 return Err(Error::msg(format!(
                     "step {step}: the trainer failed ({e}); the last checkpoint in the run folder is intact"
@@ -578,6 +713,7 @@ fn run(
             prefetch = Prefetcher::start(pairs.clone(), palette.clone(), augment, schedule, at, 4);
             drop(log);
             log = LossLog::open(&job.run_dir, at)?;
+            trim_figures(&job.run_dir, at)?;
             epoch_l1 = (0.0, 0);
             send(TrainEvent::Restored(Restore {
                 failed_step: step,
@@ -601,6 +737,7 @@ fn run(
             epoch,
             g_gan: losses.g_gan,
             g_l1: losses.g_l1,
+            g_feat: losses.g_feat,
             d_real: losses.d_real,
             d_fake: losses.d_fake,
             lr,
@@ -647,6 +784,25 @@ fn run(
             let path = checkpoint_now(&trainer, &meta)?;
             send(TrainEvent::Checkpoint { step: done, path });
             restores = 0;
+            if !held.is_empty() {
+                let measured = backend::guarded(|| {
+                    held_out_figures(&trainer, &held, segmenter.as_ref(), &palette)
+                })
+                .and_then(|r| r.map_err(|e| e.to_string()))
+                .and_then(|f| {
+                    log_figures(&job.run_dir, done, &f).map_err(|e| e.to_string())?;
+                    Ok(f)
+                });
+                match measured {
+                    Ok(figures) => send(TrainEvent::Evaluated {
+                        step: done,
+                        figures: Box::new(figures),
+                    }),
+                    Err(e) => send(TrainEvent::Warning(format!(
+                        "the held-out pairs could not be measured at step {done}: {e}"
+                    ))),
+                }
+            }
         }
         step = done;
     }
@@ -654,7 +810,7 @@ fn run(
     checkpoint::save_model(
         &job.run_dir.join(format!("model.{}", checkpoint::EXTENSION)),
         &meta,
-        &trainer.inference_generator(),
+        &trainer.render_generator(),
     )?;
     send(TrainEvent::Finished {
         step: total,

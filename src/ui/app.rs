@@ -146,7 +146,7 @@ impl StudioApp {
             app.open_any(path);
         }
         if let Some(script) = &options.script {
-            match crate::document::load_script(script) {
+            match crate::document::load_script(script, &app.palette) {
                 Ok(edits) => {
                     for edit in edits {
                         app.doc.apply(edit);
@@ -280,7 +280,7 @@ impl StudioApp {
     pub fn import_labels(&mut self, path: &Path) -> Result<()> {
         let (map, report) = LabelMap::load_image(path, &self.palette)?;
         let map = map.resized(self.doc.map.width, self.doc.map.height);
-        if report.unknown_fraction() > 0.05 {
+        if report.is_suspicious() {
             self.notice = Some(format!(
                 "{}: {:.0}% of pixels were far from every class colour and were snapped to the nearest",
                 path.display(),
@@ -360,7 +360,7 @@ impl StudioApp {
 
     fn images_dialog(name: &str) -> rfd::FileDialog {
         rfd::FileDialog::new()
-            .add_filter("Images", &["png", "jpg", "jpeg"])
+            .add_filter("Images", &crate::image_io::IMAGE_EXTENSIONS)
             .set_file_name(name)
     }
 
@@ -391,7 +391,12 @@ impl StudioApp {
         if open {
             let d = rfd::FileDialog::new().add_filter(
                 "Facade project or label image",
-                &["ron", "png", "jpg", "jpeg"],
+                &[
+                    "ron",
+                    crate::image_io::IMAGE_EXTENSIONS[0],
+                    crate::image_io::IMAGE_EXTENSIONS[1],
+                    crate::image_io::IMAGE_EXTENSIONS[2],
+                ],
             );
             if let Some(p) = d.pick_file() {
                 self.open_any(&p);
@@ -551,10 +556,12 @@ impl StudioApp {
                 && (y as u32) < self.doc.map.height
             {
                 let c = self.doc.map.get(x as u32, y as u32);
-                ui.label(format!(
-                    "({x}, {y}) {}",
-                    self.palette.classes[c as usize].name
-                ));
+                let name = self
+                    .palette
+                    .classes
+                    .get(c as usize)
+                    .map_or("(not in the palette)", |k| k.name.as_str());
+                ui.label(format!("({x}, {y}) {name}"));
             }
             if let Some(n) = &self.notice {
                 ui.separator();

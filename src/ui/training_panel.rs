@@ -41,6 +41,8 @@ pub struct TrainingPanel {
     pub data_dir: String,
     pub run_dir: String,
     pub preset: Preset,
+    /// Train the published pix2pix recipe instead of the default one (see `--preset paper`).
+    pub paper_recipe: bool,
     /// Training resolution (256 as published; smaller for quick experiments).
     pub size: usize,
     /// Overrides the preset's width when set (tests use tiny models).
@@ -73,6 +75,8 @@ pub struct TrainingPanel {
     pending_samples: Vec<(u64, image::RgbImage)>,
     /// Fold the settings away when a run starts (more room for curves and samples).
     fold_settings: Option<bool>,
+    /// The held-out figures of the newest checkpoint.
+    pub figures: Option<(u64, crate::eval::Figures)>,
 }
 
 impl Default for TrainingPanel {
@@ -83,6 +87,7 @@ impl Default for TrainingPanel {
                 .unwrap_or_else(|_| "facades/train".into()),
             run_dir: "runs/studio".into(),
             preset: Preset::FastCpu,
+            paper_recipe: false,
             size: 256,
             ngf_override: None,
             epochs: 200,
@@ -108,6 +113,7 @@ impl Default for TrainingPanel {
             swap_request: None,
             pending_samples: Vec::new(),
             fold_settings: None,
+            figures: None,
         }
     }
 }
@@ -152,10 +158,11 @@ impl TrainingPanel {
             Preset::FastCpu => 32,
             Preset::Full => 64,
         });
-        ModelConfig::new()
-            .with_ngf(ngf)
-            .with_ndf(ngf.max(8))
-            .with_size(self.size)
+        let base = match self.paper_recipe {
+            true => ModelConfig::paper(ngf),
+            false => ModelConfig::new().with_ngf(ngf),
+        };
+        base.with_ngf(ngf).with_ndf(ngf.max(8)).with_size(self.size)
     }
 
     pub fn scan_dataset(&mut self) {
@@ -197,6 +204,7 @@ impl TrainingPanel {
                 self.size = size as usize;
             }
         }
+        self.figures = crate::train::run::latest_figures(run_dir);
         match loss_log::read(&run_dir.join(loss_log::FILE_NAME)) {
             Ok(rows) => {
                 self.epoch_marks.clear();
@@ -272,7 +280,10 @@ impl TrainingPanel {
             checkpoint_every: 500,
             sample_every: 100,
             samples: 3,
-            ..TrainConfig::default()
+            ..match self.paper_recipe {
+                true => TrainConfig::paper(),
+                false => TrainConfig::default(),
+            }
         };
         self.handle = Some(spawn(TrainJob {
             run_dir,
@@ -351,6 +362,7 @@ impl TrainingPanel {
                     }
                 }
                 TrainEvent::Epoch { .. } => {}
+                TrainEvent::Evaluated { step, figures } => self.figures = Some((step, *figures)),
                 TrainEvent::Checkpoint { path, .. } => {
                     if self.auto_swap {
                         self.swap_request = Some(path.clone());
@@ -451,6 +463,14 @@ impl TrainingPanel {
                                 Preset::Full,
                                 "full, paper (ngf 64)",
                             );
+                        });
+                        ui.end_row();
+                        ui.label("Recipe");
+                        ui.horizontal(|ui| {
+                            ui.selectable_value(&mut self.paper_recipe, false, "photographic")
+                                .on_hover_text("nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)");
+                            ui.selectable_value(&mut self.paper_recipe, true, "as published")
+                                .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
                         });
                         ui.end_row();
                         let l = ui.label("Epochs");
@@ -599,9 +619,10 @@ impl TrainingPanel {
             }
         };
         type Series = (&'static str, fn(&StepLosses) -> f32, Color32);
-        let series: [Series; 4] = [
+        let series: [Series; 5] = [
             ("G_GAN", |l| l.g_gan, Color32::from_rgb(240, 160, 60)),
             ("G_L1", |l| l.g_l1, Color32::from_rgb(90, 170, 255)),
+            ("G_feat", |l| l.g_feat, Color32::from_rgb(200, 130, 230)),
             ("D_real", |l| l.d_real, Color32::from_rgb(120, 220, 120)),
             ("D_fake", |l| l.d_fake, Color32::from_rgb(230, 90, 90)),
         ];
@@ -618,6 +639,10 @@ impl TrainingPanel {
         }
         plot.show(ui, |p| {
             for (name, get, colour) in series {
+                // A loss the run does not use (feature matching off) stays off the plot.
+                if history.iter().all(|l| get(l) == 0.0) {
+                    continue;
+                }
                 let raw: PlotPoints<'_> = history
                     .iter()
                     .step_by(stride)
@@ -645,7 +670,34 @@ impl TrainingPanel {
             });
     }
 
+    /// The newest checkpoint's held-out figures, each next to what real photos score.
+    fn figures_ui(&self, ui: &mut Ui) {
+        let Some((step, f)) = &self.figures else {
+            return;
+        };
+        let r = &f.realism;
+        ui.label(format!(
+            "held out at step {step} ({} pairs): L1 {:.3} · PSNR {:.1} dB · SSIM {:.3}",
+            f.pairs, f.l1, f.psnr, f.ssim
+        ));
+        ui.label(format!(
+            "realism (1.00 = like the photos): sharpness {:.2} · HF {:.2} · grid {:.2} · colour spread {:.2} · saturation {:.2}",
+            r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
+        ))
+        .on_hover_text("ratios of the renders' figures to the real photos' of the same pairs; grid above 1 is a stride-2 pattern");
+        if let Some(c) = &f.consistency {
+            ui.label(format!(
+                "label consistency: mIoU {:.3} (real photos {:.3}) · pixel acc {:.3} ({:.3})",
+                c.renders.mean_iou,
+                c.real.mean_iou,
+                c.renders.pixel_accuracy,
+                c.real.pixel_accuracy
+            ));
+        }
+    }
+
     fn samples_ui(&mut self, ui: &mut Ui) {
+        self.figures_ui(ui);
         ui.strong("Samples: labels | truth | prediction");
         if self.samples.is_empty() {
             ui.weak("the first samples appear after 100 steps");

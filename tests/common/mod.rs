@@ -93,3 +93,19 @@ pub fn save_untrained_model(path: &Path, name: &str, config: &ModelConfig, seed:
     });
     facade_studio::checkpoint::save_model(path, &model_meta(name, config), &generator).unwrap();
 }
+
+/// Whether a `FACADE_REQUIRE_*` value asks for the test to run: set to anything but empty, `0`,
+/// `false`, `no` or `off`.
+pub fn is_required(value: Option<&str>) -> bool {
+    match value.map(str::trim) {
+        None | Some("") => false,
+        Some(v) => !["0", "false", "no", "off"]
+            .iter()
+            .any(|off| v.eq_ignore_ascii_case(off)),
+    }
+}
+
+/// `is_required` of the environment variable `name`.
+pub fn required(name: &str) -> bool {
+    is_required(std::env::var(name).ok().as_deref())
+}

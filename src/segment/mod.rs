@@ -1,0 +1,98 @@
+//! The photo → labels segmenter that measures label consistency (the "FCN-score" of the pix2pix
+//! paper): a small U-Net (the generator's architecture with one output channel per class and no
+//! tanh) trained on the real photos of the training split only. Run on a render, it says how much
+//! of the painted layout a viewer can read back from the photo.
+
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use image::RgbImage;
+
+use crate::backend::SelectedDevice;
+use crate::checkpoint::{self, Meta};
+use crate::error::{Error, Result};
+use crate::model::{DropoutMasks, Generator};
+
+/// The segmenter shipped with the app, relative to the crate root (or next to the executable).
+pub const DEFAULT_SEGMENTER: &str = "assets/segmenter.fsw";
+
+/// The `kind` a segmenter's weights file carries in its description.
+pub const KIND: &str = "segmenter";
+
+/// Where the shipped segmenter is: `FACADE_SEGMENTER`, next to the executable, the source tree.
+pub fn default_segmenter_path() -> PathBuf {
+    crate::render::asset_path(DEFAULT_SEGMENTER, "FACADE_SEGMENTER")
+}
+
+/// A segmenter ready to label photos on one device.
+pub struct Segmenter {
+    pub generator: Generator,
+    pub meta: Meta,
+    pub device: SelectedDevice,
+    pub source: PathBuf,
+}
+
+impl Segmenter {
+    pub fn load(path: &Path, device: SelectedDevice) -> Result<Segmenter> {
+        let loaded = checkpoint::load_generator(path, &device.device)?;
+        if loaded.meta.kind != KIND {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "is a {} file, not a segmenter; train one with `facade-studio segmenter train` or use assets/segmenter.fsw",
+                    loaded.meta.kind
+                ),
+            ));
+        }
+        Ok(Segmenter {
+            generator: loaded.generator,
+            meta: loaded.meta,
+            device,
+            source: path.to_path_buf(),
+        })
+    }
+
+    /// Number of classes it tells apart.
+    pub fn classes(&self) -> usize {
+        self.meta.model.out_channels
+    }
+
+    /// The most likely class of every pixel of `photo` (row-major). A photo whose sides are not
+    /// multiples of 2^levels is resized to the segmenter's size and the labels back (nearest).
+    pub fn segment(&self, photo: &RgbImage) -> Result<Vec<u8>> {
+        let unit = 1u32 << self.generator.levels();
+        if !photo.width().is_multiple_of(unit) || !photo.height().is_multiple_of(unit) {
+            let s = self.meta.model.size as u32;
+            let scaled =
+                image::imageops::resize(photo, s, s, image::imageops::FilterType::Triangle);
+            let ids = self.segment(&scaled)?;
+            let map = crate::label_map::LabelMap::from_ids(s, s, ids)?;
+            return Ok(map.resized(photo.width(), photo.height()).ids);
+        }
+        let input = photo_tensor(photo, &self.device.device);
+        let logits = self
+            .generator
+            .forward_logits(input, &mut DropoutMasks::off());
+        let ids = logits.argmax(1).into_data();
+        let ids: Vec<i64> = ids
+            .convert::<i64>()
+            .try_into_vec()
+            .map_err(|e| Error::msg(format!("reading the segmentation back failed: {e:?}")))?;
+        Ok(ids.into_iter().map(|i| i.clamp(0, 255) as u8).collect())
+    }
+}
+
+/// A photo as a `[1, 3, h, w]` tensor in [-1, 1].
+pub fn photo_tensor(photo: &RgbImage, device: &Device) -> Tensor<4> {
+    let (w, h) = (photo.width() as usize, photo.height() as usize);
+    let plane = w * h;
+    let mut data = vec![0f32; 3 * plane];
+    for (k, p) in photo.pixels().enumerate() {
+        for c in 0..3 {
+            data[c * plane + k] = p.0[c] as f32 / 127.5 - 1.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(data, [1, 3, h, w]), device)
+}

@@ -1,0 +1,207 @@
+//! Training the segmenter: real photos of the training split → their label maps, per-pixel
+//! cross-entropy, the pix2pix augmentation (resize 286, random crop 256, flip), Adam. The model
+//! file is rewritten (atomically) after every epoch, so a stopped run keeps its last epoch.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+
+use super::{KIND, Segmenter};
+use crate::backend::SelectedDevice;
+use crate::checkpoint::{self, Meta};
+use crate::data::augment::{AugmentConfig, Resized, resize_pair};
+use crate::data::dataset::load_pair;
+use crate::data::prefetch::{Schedule, preload};
+use crate::data::{Batch, Dataset, Prefetcher};
+use crate::error::{Error, Result};
+use crate::eval::consistency::{Confusion, Consistency};
+use crate::model::{DropoutMasks, ModelConfig, NormKind, Upsample};
+use crate::palette::Palette;
+use crate::train::adam::Adam;
+
+#[derive(Debug, Clone)]
+pub struct SegmenterJob {
+    pub data: PathBuf,
+    /// The model file to write.
+    pub out: PathBuf,
+    /// The last `holdout` pairs are not trained on (they measure it after each epoch).
+    pub holdout: usize,
+    pub epochs: u64,
+    pub ngf: usize,
+    pub lr: f64,
+    pub seed: u64,
+}
+
+/// What the trainer reports after each epoch.
+#[derive(Debug, Clone)]
+pub struct EpochReport {
+    pub epoch: u64,
+    pub epochs: u64,
+    pub mean_loss: f32,
+    /// On the held-out pairs (none when nothing is held out).
+    pub held_out: Option<Consistency>,
+    pub seconds: f64,
+}
+
+/// The segmenter's network: the generator's U-Net with one output per class and no dropout.
+pub fn segmenter_config(ngf: usize, classes: usize) -> ModelConfig {
+    ModelConfig::new()
+        .with_ngf(ngf)
+        .with_ndf(ngf)
+        .with_out_channels(classes)
+        .with_dropout(0.0)
+        .with_norm(NormKind::Instance)
+        .with_upsample(Upsample::NearestConv)
+        .with_num_d(1)
+}
+
+/// Mean per-pixel cross-entropy of `logits` `[1, C, H, W]` against class `ids` (row-major).
+fn cross_entropy(logits: Tensor<4>, ids: &[u8], device: &Device) -> Tensor<1> {
+    let [n, c, h, w] = logits.dims();
+    let plane = h * w;
+    let mut one_hot = vec![0f32; n * c * plane];
+    for (k, &id) in ids.iter().enumerate() {
+        let (img, px) = (k / plane, k % plane);
+        let class = (id as usize).min(c - 1);
+        one_hot[(img * c + class) * plane + px] = 1.0;
+    }
+    let target = Tensor::<4>::from_data(TensorData::new(one_hot, [n, c, h, w]), device);
+    (log_softmax(logits, 1) * target).sum().neg() / (n * plane) as f32
+}
+
+/// Held-out consistency of `segmenter` on `pairs`.
+fn measure(segmenter: &Segmenter, pairs: &[Resized]) -> Result<Consistency> {
+    let mut confusion = Confusion::new(segmenter.classes());
+    for pair in pairs {
+        confusion.add(&pair.labels.ids, &segmenter.segment(&pair.photo)?);
+    }
+    Ok(confusion.scores())
+}
+
+/// Trains a segmenter on `device`, calling `report` after every epoch.
+pub fn train_segmenter(
+    job: &SegmenterJob,
+    device: &SelectedDevice,
+    report: &mut dyn FnMut(&EpochReport),
+) -> Result<()> {
+    let palette = Palette::cmp_facades();
+    let size = 256u32;
+    let dataset = Dataset::open(&job.data)?;
+    let (train_set, held_set) = dataset.split_last(job.holdout);
+    let augment = AugmentConfig::for_size(size);
+    let (pairs, bad) = preload(&train_set, &palette, augment.load_size, 2, &|_, _| {});
+    if pairs.is_empty() {
+        return Err(Error::bad_file(
+            &job.data,
+            format!(
+                "none of its {} training pairs could be read",
+                train_set.len()
+            ),
+        ));
+    }
+    for b in &bad {
+        eprintln!("skipped: {}", b.error);
+    }
+    let held: Vec<Resized> = held_set
+        .pairs
+        .iter()
+        .filter_map(|p| load_pair(p, &palette).ok())
+        .map(|p| resize_pair(&p, size))
+        .collect();
+
+    let config = segmenter_config(job.ngf, palette.len());
+    let train_device = device.device.clone().autodiff();
+    let mut net = crate::model::seeded_init(&train_device, job.seed, || {
+        let g = config.init_generator(&train_device);
+        crate::model::materialize(&g);
+        g
+    });
+    let mut adam = Adam::new(0.9);
+    let schedule = Schedule {
+        pairs: pairs.len(),
+        batch: 1,
+        seed: job.seed,
+    };
+    let spe = schedule.steps_per_epoch();
+    let pairs = Arc::new(pairs);
+    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4);
+    let started = std::time::Instant::now();
+    for epoch in 0..job.epochs {
+        // Constant, then linear decay over the second half.
+        let half = job.epochs / 2;
+        let lr = if epoch < half {
+            job.lr
+        } else {
+            job.lr * (job.epochs - epoch) as f64 / (job.epochs - half + 1) as f64
+        };
+        let mut loss_sum = 0.0f32;
+        for _ in 0..spe {
+            let batch: Batch = prefetch
+                .next()
+                .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
+            let shape = [batch.n, 3, batch.size, batch.size];
+            let photo =
+                Tensor::<4>::from_data(TensorData::new(batch.target.clone(), shape), &train_device);
+            let logits = net.forward_logits(photo, &mut DropoutMasks::off());
+            let loss = cross_entropy(logits, &batch.labels, &train_device);
+            let grads = GradientsParams::from_grads(loss.backward(), &net);
+            net = adam.step(lr, net, grads);
+            loss_sum += loss.into_scalar::<f32>();
+        }
+        if !adam.finite || !loss_sum.is_finite() {
+            return Err(Error::msg(format!(
+                "epoch {epoch}: the segmenter's loss or weights are not finite; {} from the previous epoch is kept — try a lower --lr",
+                job.out.display()
+            )));
+        }
+        let meta = Meta {
+            kind: KIND.into(),
+            name: format!(
+                "CMP facades segmenter (ngf {}, {} epochs)",
+                job.ngf,
+                epoch + 1
+            ),
+            step: (epoch + 1) * spe,
+            model: config.clone(),
+            train: None,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        checkpoint::save_generator(&job.out, &meta, &net.valid(), true)?;
+        let held_out = match held.is_empty() {
+            true => None,
+            false => Some(measure(&Segmenter::load(&job.out, device.clone())?, &held)?),
+        };
+        report(&EpochReport {
+            epoch,
+            epochs: job.epochs,
+            mean_loss: loss_sum / spe as f32,
+            held_out,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_entropy_is_low_for_confident_right_answers() {
+        let device = Device::flex();
+        // Two pixels, three classes; logits favour class 2 then class 0.
+        let logits = Tensor::<4>::from_data(
+            TensorData::new(vec![0.0, 9.0, 0.0, 0.0, 9.0, 0.0], [1, 3, 1, 2]),
+            &device,
+        );
+        let right = cross_entropy(logits.clone(), &[2, 0], &device).into_scalar::<f32>();
+        let wrong = cross_entropy(logits, &[1, 1], &device).into_scalar::<f32>();
+        assert!(right < 0.01, "{right}");
+        // −log(e⁰ / (e⁹ + 2)) ≈ 9.
+        assert!((wrong - 9.0).abs() < 0.01, "{wrong}");
+    }
+}
