@@ -461,7 +461,7 @@ impl TrainingPanel {
                             ui.selectable_value(
                                 &mut self.preset,
                                 Preset::Full,
-                                "full, paper (ngf 64)",
+                                "full (ngf 64)",
                             );
                         });
                         ui.end_row();

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Times our CPU backend against PyTorch on the same pix2pix model, back to back, ROUNDS times, and
+# prints per width the medians and the ratio ours/PyTorch (see README.md beside this file).
+#
+#   bench/pytorch/compare.sh [--ngf N] [--paper] [--batch N] [--renders N] [--steps N] [--size N]
+#   ROUNDS=3  FS=target/release/facade-studio  OUT=<folder for the raw JSON lines>
+#   TORCH_SPEC=torch==2.15.0  TORCH_PIP_ARGS=<extra pip args, e.g. an index with CPU-only wheels>
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=bench/pytorch
+VENV="$HERE/.venv"
+PY="$VENV/bin/python"
+FS="${FS:-${CARGO_TARGET_DIR:-target}/release/facade-studio}"
+ROUNDS="${ROUNDS:-3}"
+TORCH_SPEC="${TORCH_SPEC:-torch==2.15.0}"
+OUT="${OUT:-$(mktemp -d /tmp/pix2pix-compare.XXXXXX)}"
+mkdir -p "$OUT"
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+torch_ok() { [ -x "$PY" ] && "$PY" -W ignore -c 'import torch; assert (torch.ones(2) + 1).sum() == 4' >/dev/null 2>&1; }
+
+[ -x "$FS" ] || die "no facade-studio binary at $FS: run 'cargo build --release' or set FS=/path/to/facade-studio"
+
+if ! torch_ok; then
+  echo "Installing $TORCH_SPEC into $VENV (once) ..." >&2
+  [ -x "$PY" ] || python3 -m venv "$VENV" || die "cannot create a virtual environment (python3 -m venv)"
+  # The registry's Linux x86_64 torch wheel is the CUDA build: its CPU code is the same as the CPU
+  # wheel's, but libtorch_cpu.so itself links the CUDA runtime, so it does not import without the
+  # nvidia-*/cuda-* packages (about 3 GB). They are installed; triton (about 1 GB, only used by
+  # torch.compile and GPU kernels) is left out. A CPU-only wheel (e.g. via TORCH_PIP_ARGS with an
+  # index that has one) declares none of these and installs the same way.
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install -q --no-deps ${TORCH_PIP_ARGS:-} "$TORCH_SPEC" \
+    || die "pip could not install $TORCH_SPEC (is the package registry reachable?)"
+  mapfile -t deps < <("$PY" -c '
+import importlib.metadata as m
+for r in m.requires("torch") or []:
+    if "extra ==" not in r and not r.lower().startswith("triton"):
+        print(r)')
+  if [ "${#deps[@]}" -gt 0 ]; then
+    "$VENV/bin/pip" install -q --no-warn-conflicts "${deps[@]}" || die "pip could not install the dependencies of $TORCH_SPEC"
+  fi
+  torch_ok || die "torch was installed into $VENV but does not import: $("$PY" -c 'import torch' 2>&1 | tail -n 1)"
+  echo "Installed: $("$PY" -W ignore -c 'import torch; print(torch.__version__)'), $(du -sh "$VENV" | cut -f1) on disk" >&2
+fi
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+cores=$(nproc)
+avx512=$(grep -qm1 -w avx512f /proc/cpuinfo && echo yes || echo no)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "CPU: $cpu; $cores cores; avx512: $avx512; load average: $load"
+echo "torch: $("$PY" -W ignore -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())'); args: ${*:-(none)}; rounds: $ROUNDS; raw: $OUT"
+if awk -v l="${load%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+  echo "warning: the machine is busy (load ${load%% *}): both sides share it; timings are not representative" >&2
+  # OpenMP threads that spin while waiting (libgomp's default) lose their time slices to the other
+  # processes: PyTorch then runs 5-20x slower than on a quiet machine. Sleeping waits avoid that.
+  if [ -z "${OMP_WAIT_POLICY:-}" ]; then
+    export OMP_WAIT_POLICY=PASSIVE
+    echo "         so OMP_WAIT_POLICY=PASSIVE for PyTorch (set OMP_WAIT_POLICY to choose yourself)" >&2
+  fi
+fi
+
+for r in $(seq "$ROUNDS"); do
+  echo "round $r/$ROUNDS ..." >&2
+  "$FS" bench --backend cpu --json "$@" | sed "s/^{/{\"round\":$r,/" >> "$OUT/ours.jsonl"
+  "$PY" "$HERE/pix2pix_bench.py" --json "$@" | sed "s/^{/{\"round\": $r, /" >> "$OUT/pytorch.jsonl"
+done
+
+python3 - "$OUT/ours.jsonl" "$OUT/pytorch.jsonl" <<'EOF'
+import json, statistics, sys
+from collections import defaultdict
+rows = [defaultdict(dict), defaultdict(dict)]  # side -> (ngf) -> round -> row
+for side, path in enumerate(sys.argv[1:3]):
+    for line in open(path):
+        r = json.loads(line)
+        rows[side][r["ngf"]][r["round"]] = r
+med = statistics.median
+print(f"{'ngf':>4} {'recipe':>7} {'batch':>5} | {'render p50 ms':^26} | {'train step p50 ms':^28} | {'peak RSS MB':^13}")
+print(f"{'':>4} {'':>7} {'':>5} | {'ours':>7} {'torch':>7} {'ratio':>9} | {'ours':>8} {'torch':>8} {'ratio':>9} | {'ours':>6} {'torch':>6}")
+for ngf in sorted(rows[0]):
+    ours, theirs = rows[0][ngf], rows[1].get(ngf, {})
+    rounds = sorted(set(ours) & set(theirs))
+    if not rounds:
+        continue
+    col = lambda side, k: med(side[i][k] for i in rounds)
+    ratio = lambda k: med(ours[i][k] / theirs[i][k] for i in rounds)
+    any_row = ours[rounds[0]]
+    print(f"{ngf:>4} {any_row['recipe']:>7} {any_row['batch']:>5} | "
+          f"{col(ours, 'render_ms_p50'):7.1f} {col(theirs, 'render_ms_p50'):7.1f} {ratio('render_ms_p50'):8.2f}x | "
+          f"{col(ours, 'train_step_ms_p50'):8.1f} {col(theirs, 'train_step_ms_p50'):8.1f} {ratio('train_step_ms_p50'):8.2f}x | "
+          f"{col(ours, 'peak_rss_mb'):6.0f} {col(theirs, 'peak_rss_mb'):6.0f}")
+print("ratio = ours / PyTorch time, median of the per-round ratios: below 1 means ours is faster.")
+EOF
