@@ -104,11 +104,11 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     } = *spec;
     let batch_size = batch_size.max(1);
     let palette = Palette::cmp_facades();
-    let (config, train) = match paper {
-        true => (ModelConfig::paper(ngf), TrainConfig::paper()),
-        false => (ModelConfig::new().with_ngf(ngf), TrainConfig::default()),
+    let train = match paper {
+        true => TrainConfig::paper(ngf),
+        false => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
     };
-    let config = config.with_ndf(ngf.max(16)).with_size(size);
+    let config = train.model.clone().with_size(size);
     let dev = &device.device;
     dev.seed(7);
     let generator = config.init_generator(dev).for_rendering();

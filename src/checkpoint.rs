@@ -1,12 +1,13 @@
 //! The one file format for weights: a training checkpoint (generator, discriminator, both
-//! optimizer states, step, configs) or a shipped model (generator + config). Sections of bytes
+//! optimizer states, step, configs: written and read by `train::state`) or a shipped model
+//! (generator + config). Sections of bytes
 //! behind a magic number, closed by a CRC-32 of everything before it, so a torn or corrupted file
 //! is detected before any of it is used. Written atomically.
 //!
 //! Layout: `FACADEWT` · u32 version · u32 section count · per section (u16 name length, name,
 //! u64 data length, data) · u32 CRC-32 of all preceding bytes. Integers are little-endian.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::Module;
 use burn::prelude::*;
@@ -15,9 +16,7 @@ use burn::tensor::Bytes;
 
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
-use crate::model::{Discriminator, Generator, ModelConfig};
-use crate::train::TrainConfig;
-use crate::train::adam::Adam;
+use crate::model::{Generator, ModelConfig};
 
 const MAGIC: &[u8; 8] = b"FACADEWT";
 const VERSION: u32 = 1;
@@ -32,7 +31,9 @@ pub struct Meta {
     pub name: String,
     pub step: u64,
     pub model: ModelConfig,
-    pub train: Option<TrainConfig>,
+    /// A checkpoint's training settings (`train::TrainConfig` as JSON; read by `train::state`,
+    /// so that this file format knows nothing of training). None in a model file.
+    pub train: Option<serde_json::Value>,
     /// Seconds of training so far (across resumes).
     pub seconds: f64,
 }
@@ -134,7 +135,7 @@ impl Container {
     }
 }
 
-fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
     let bytes = module
         .clone()
         .into_record()
@@ -143,7 +144,7 @@ fn module_bytes<M: Module>(module: &M, path: &Path) -> Result<Vec<u8>> {
     Ok(bytes.to_vec())
 }
 
-fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Result<M> {
+pub(crate) fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: &str) -> Result<M> {
     // The parameters are not allocated yet (Burn initialises lazily): compare what the file's
     // description needs with what the section holds before anything large is allocated. Half
     // precision (2 bytes a weight) is the smallest form a model is saved in.
@@ -193,7 +194,7 @@ impl Meta {
     }
 }
 
-fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
+pub(crate) fn meta_of(container: &Container, path: &Path) -> Result<Meta> {
     let meta = container.get("meta").ok_or_else(|| {
         Error::bad_file(
             path,
@@ -282,146 +283,4 @@ pub fn generator_from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Resul
         rendering_generator(&c).ok_or_else(|| Error::bad_file(path, "has no generator weights"))?;
     let generator = load_module(meta.model.init_generator(device), data, path, "generator")?;
     Ok(LoadedGenerator { meta, generator })
-}
-
-/// Everything a training run needs to continue exactly where it stopped.
-pub struct TrainState {
-    pub meta: Meta,
-    pub generator: Generator,
-    pub discriminator: Discriminator,
-    /// The average of the generator's weights, when the run keeps one.
-    pub generator_ema: Option<Generator>,
-    pub opt_g: Adam,
-    pub opt_d: Adam,
-    /// The file held no optimizer state this version reads (an older checkpoint): Adam starts
-    /// afresh. Never set by `save_checkpoint`.
-    pub fresh_optimizer: bool,
-}
-
-pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
-    let mut c = Container::default();
-    let mut meta = state.meta.clone();
-    meta.kind = "checkpoint".into();
-    c.push(
-        "meta",
-        serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?,
-    );
-    c.push("generator", module_bytes(&state.generator, path)?);
-    c.push("discriminator", module_bytes(&state.discriminator, path)?);
-    if let Some(ema) = &state.generator_ema {
-        c.push("generator_ema", module_bytes(ema, path)?);
-    }
-    c.push("adam_g", state.opt_g.to_bytes());
-    c.push("adam_d", state.opt_d.to_bytes());
-    c.write(path)
-}
-
-/// Loads a checkpoint onto `device`; `opt_g`/`opt_d` are fresh optimizers to fill.
-pub fn load_checkpoint(
-    path: &Path,
-    device: &Device,
-    opt_g: Adam,
-    opt_d: Adam,
-) -> Result<TrainState> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    checkpoint_from_bytes(&bytes, path, device, opt_g, opt_d)
-}
-
-/// As `load_checkpoint`, from the file's bytes; `path` names the source in errors.
-pub fn checkpoint_from_bytes(
-    bytes: &[u8],
-    path: &Path,
-    device: &Device,
-    opt_g: Adam,
-    opt_d: Adam,
-) -> Result<TrainState> {
-    let c = Container::from_bytes(bytes, path)?;
-    let meta = meta_of(&c, path)?;
-    if meta.kind != "checkpoint" {
-        return Err(Error::bad_file(
-            path,
-            "is a model file without training state; use it with render, or start a new run (fine-tuning)",
-        ));
-    }
-    let need = |name: &str| {
-        c.get(name).ok_or_else(|| {
-            Error::bad_file(
-                path,
-                format!("has no `{name}` section; the checkpoint is incomplete"),
-            )
-        })
-    };
-    let generator = load_module(
-        meta.model.init_generator(device),
-        need("generator")?,
-        path,
-        "generator",
-    )?;
-    let discriminator = load_module(
-        meta.model.init_discriminator(device),
-        need("discriminator")?,
-        path,
-        "discriminator",
-    )?;
-    let generator_ema = match c.get("generator_ema") {
-        Some(data) => Some(load_module(
-            meta.model.init_generator(device),
-            data,
-            path,
-            "averaged generator",
-        )?),
-        None => None,
-    };
-    let opt = |mut opt: Adam, name: &str| -> Result<Adam> {
-        opt.load_bytes(need(name)?).map_err(|e| {
-            Error::bad_file(
-                path,
-                format!("the `{name}` optimizer state is damaged ({e})"),
-            )
-        })?;
-        Ok(opt)
-    };
-    // Checkpoints written before the fused Adam hold Burn's optimizer records (`opt_g`, `opt_d`):
-    // their models load, and Adam starts afresh.
-    let older = c.get("adam_g").is_none()
-        && c.get("adam_d").is_none()
-        && c.get("opt_g").is_some()
-        && c.get("opt_d").is_some();
-    let (opt_g, opt_d) = if older {
-        (opt_g, opt_d)
-    } else {
-        (opt(opt_g, "adam_g")?, opt(opt_d, "adam_d")?)
-    };
-    Ok(TrainState {
-        meta,
-        generator,
-        discriminator,
-        generator_ema,
-        opt_g,
-        opt_d,
-        fresh_optimizer: older,
-    })
-}
-
-/// Checkpoint file name for `step` inside a run folder.
-pub fn checkpoint_path(run_dir: &Path, step: u64) -> PathBuf {
-    run_dir.join(format!("checkpoint-{step:08}.{EXTENSION}"))
-}
-
-/// Checkpoints in a run folder, newest first.
-pub fn list_checkpoints(run_dir: &Path) -> Vec<(u64, PathBuf)> {
-    let mut found: Vec<(u64, PathBuf)> = std::fs::read_dir(run_dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter_map(|p| {
-            let name = p.file_name()?.to_str()?;
-            let step = name
-                .strip_prefix("checkpoint-")?
-                .strip_suffix(&format!(".{EXTENSION}"))?;
-            Some((step.parse().ok()?, p))
-        })
-        .collect();
-    found.sort_by_key(|b| std::cmp::Reverse(b.0));
-    found
 }

@@ -16,7 +16,7 @@ use facade_studio::model::{ModelConfig, NormKind, Upsample};
 use facade_studio::palette::Palette;
 use facade_studio::render::{Renderer, default_model_path};
 use facade_studio::segment::{Segmenter, default_segmenter_path};
-use facade_studio::train::{self, TrainConfig, TrainJob};
+use facade_studio::train::{self, Start, TrainConfig, TrainJob};
 use facade_studio::{bench, eval};
 
 #[derive(Parser)]
@@ -55,8 +55,17 @@ struct AppArgs {
     /// Resume the run in --run at once.
     #[arg(long)]
     resume: bool,
-    /// Apply a script of edits at start: a RON list such as
-    /// `[Rect(a: (10, 10), b: (40, 60), class: 2), Stroke(points: [(5, 5), (50, 9)], radius: 3, class: 6)]`.
+    /// Run a script at start: a RON list of edits and app commands, run in order as if chosen in
+    /// the window, e.g.
+    /// `[Rect(a: (10, 10), b: (40, 60), class: "window"), Stroke(points: [(5, 5), (50, 9)], radius: 3, class: 6), Undo, Redo, Save("out.ron"), ExportRender("render.png")]`.
+    ///
+    /// Edits (one undo step each): Stroke(points, radius, class), Rect(a, b, class),
+    /// Line(a, b, radius, class), Fill(at, class); a class is a palette name (any case) or its
+    /// 0-based position in the palette, checked before anything runs. Commands: Undo, Redo,
+    /// ZoomIn, ZoomOut, ZoomFit, Zoom100, Vary, RandomSample, Open(path), ImportLabels(path),
+    /// Save(path), ExportLabels(path), ExportRender(path) and ExportSideBySide(path) (these two
+    /// wait for the render of the painting as it is at that step), Quit. Paths are relative to the
+    /// current folder; the first step that fails stops the script and says which it was.
     #[arg(long)]
     script: Option<PathBuf>,
 }
@@ -120,7 +129,7 @@ enum DatasetCommand {
 
 #[derive(Args)]
 struct DownloadArgs {
-    /// http:// or file:// address of a .tar.gz (default: the pix2pix facades archive).
+    /// http://, https:// or file:// address of a .tar.gz (default: the pix2pix facades archive).
     #[arg(long, default_value = facade_studio::data::download::FACADES_URL)]
     url: String,
     /// Folder to extract into.
@@ -409,31 +418,30 @@ fn bar(len: u64, template: &str) -> ProgressBar {
     pb
 }
 
-/// The model and training settings of `a`: the preset's, with every option given laid over.
-fn train_configs(a: &TrainArgs) -> (ModelConfig, TrainConfig) {
+/// The run's settings: the preset's (`TrainConfig` holds every default), with every option
+/// given laid over them.
+fn train_config(a: &TrainArgs) -> TrainConfig {
     let ngf = a.ngf.unwrap_or(64);
-    let (model, base) = match a.preset {
-        Preset::Paper => (ModelConfig::paper(ngf), TrainConfig::paper()),
-        Preset::Default => (ModelConfig::new().with_ngf(ngf), TrainConfig::default()),
+    let base = match a.preset {
+        Preset::Paper => TrainConfig::paper(ngf),
+        Preset::Default => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
     };
-    let mut given = model
-        .with_ndf(a.ndf.unwrap_or(ngf))
-        .with_size(a.size.unwrap_or(256));
+    let mut model = base.model.clone();
+    model.ndf = a.ndf.unwrap_or(model.ndf);
+    model.size = a.size.unwrap_or(model.size);
+    model.num_d = a.num_d.unwrap_or(model.num_d);
     if let Some(norm) = a.norm {
-        given.norm = match norm {
+        model.norm = match norm {
             NormArg::Batch => NormKind::Batch,
             NormArg::Instance => NormKind::Instance,
             NormArg::None => NormKind::None,
         };
     }
     if let Some(up) = a.upsample {
-        given.upsample = match up {
+        model.upsample = match up {
             UpsampleArg::Transposed => Upsample::Transposed,
             UpsampleArg::NearestConv => Upsample::NearestConv,
         };
-    }
-    if let Some(n) = a.num_d {
-        given.num_d = n;
     }
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
@@ -442,12 +450,12 @@ fn train_configs(a: &TrainArgs) -> (ModelConfig, TrainConfig) {
         && a.norm.is_none()
         && a.upsample.is_none()
         && a.num_d.is_none();
-    let model = match a.resume && no_model_options {
-        true => train::run::run_model(&a.out).unwrap_or(given),
-        false => given,
-    };
+    if a.resume && no_model_options {
+        model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
+    }
     let epochs = a.epochs.unwrap_or(base.epochs);
-    let train = TrainConfig {
+    TrainConfig {
+        model,
         data: a.data.clone(),
         holdout: a.holdout.unwrap_or(base.holdout),
         epochs,
@@ -462,23 +470,40 @@ fn train_configs(a: &TrainArgs) -> (ModelConfig, TrainConfig) {
         sample_every: a.sample_every.unwrap_or(base.sample_every),
         max_steps: a.max_steps,
         ..base
-    };
-    (model, train)
+    }
 }
 
 fn cmd_train(a: TrainArgs) -> Result<()> {
-    let (model, train) = train_configs(&a);
+    let start = match (&a.init_from, a.resume) {
+        (_, true) => Start::Resume,
+        (Some(model), false) => Start::FineTune(model.clone()),
+        (None, false) => Start::Fresh,
+    };
     let handle = train::spawn(TrainJob {
-        run_dir: a.out.clone(),
-        model,
-        train,
-        backend: a.backend,
-        resume: a.resume,
-        init_from: a.init_from,
-        yield_to: None,
+        start,
         lr_override: a.lr.filter(|_| a.resume),
-        faults: Default::default(),
+        ..TrainJob::new(&a.out, train_config(&a), a.backend)
     });
+    report_training(handle)
+}
+
+/// One line for the held-out figures at a checkpoint.
+fn figures_line(step: u64, f: &eval::Figures) -> String {
+    let r = &f.realism;
+    let miou = f.consistency.as_ref().map_or(String::new(), |c| {
+        format!(
+            ", mIoU {:.3} (real {:.3})",
+            c.renders.mean_iou, c.real.mean_iou
+        )
+    });
+    format!(
+        "step {step}: held-out L1 {:.4}, sharpness {:.2}, HF {:.2}, grid {:.2}, colour spread {:.2}, saturation {:.2}{miou}",
+        f.l1, r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
+    )
+}
+
+/// Shows a run's events as progress bars and lines; the run's outcome.
+fn report_training(handle: train::TrainHandle) -> Result<()> {
     let loading = bar(0, "loading data {bar:30} {pos}/{len}");
     let mut steps: Option<ProgressBar> = None;
     let mut outcome = Ok(());
@@ -536,21 +561,7 @@ fn cmd_train(a: TrainArgs) -> Result<()> {
                 }
             }
             TrainEvent::Evaluated { step, figures } => {
-                let f = &figures;
-                let r = &f.realism;
-                let miou = f.consistency.as_ref().map_or(String::new(), |c| {
-                    format!(
-                        ", mIoU {:.3} (real {:.3})",
-                        c.renders.mean_iou, c.real.mean_iou
-                    )
-                });
-                say(
-                    steps.as_ref(),
-                    format!(
-                        "step {step}: held-out L1 {:.4}, sharpness {:.2}, HF {:.2}, grid {:.2}, colour spread {:.2}, saturation {:.2}{miou}",
-                        f.l1, r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
-                    ),
-                );
+                say(steps.as_ref(), figures_line(step, &figures))
             }
             TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
             TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}

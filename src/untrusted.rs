@@ -55,8 +55,13 @@ pub fn weights(bytes: &[u8]) -> Result<()> {
     let path = Path::new("fuzz.fsw");
     let device = burn::prelude::Device::flex();
     let as_model = checkpoint::generator_from_bytes(bytes, path, &device);
-    let as_checkpoint =
-        checkpoint::checkpoint_from_bytes(bytes, path, &device, Adam::new(0.5), Adam::new(0.5));
+    let as_checkpoint = crate::train::state::checkpoint_from_bytes(
+        bytes,
+        path,
+        &device,
+        Adam::new(0.5),
+        Adam::new(0.5),
+    );
     match (as_model, as_checkpoint) {
         (_, Ok(_)) => Ok(()),
         (Ok(_), Err(_)) => Ok(()),

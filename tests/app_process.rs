@@ -120,3 +120,82 @@ fn a_killed_app_offers_its_painting_at_the_next_start() {
         expected.map
     );
 }
+
+#[test]
+fn a_script_paints_undoes_saves_exports_and_quits_the_real_app() {
+    if !have_xvfb() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state");
+    let out = tmp.path().join("out.ron");
+    let labels = tmp.path().join("labels.png");
+    let script = tmp.path().join("steps.ron");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[Rect(a: (10, 10), b: (120, 60), class: "shop"),
+                Fill(at: (250, 2), class: 7),
+                Undo,
+                Save({out:?}),
+                ExportLabels({labels:?}),
+                Quit]"#
+        ),
+    )
+    .unwrap();
+    let runtime = tmp.path().join("xdg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let mut child = Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_facade-studio"),
+        ])
+        .args(["--backend", "cpu", "--script", script.to_str().unwrap()])
+        .env("FACADE_STATE_DIR", &state)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("HOME", tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    // Quit closes the window by itself: the work was saved, so nothing asks first.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = Command::new("kill")
+                .args(["-9", "--", &format!("-{}", child.id())])
+                .status();
+            panic!("the app did not quit at the end of its script");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+
+    let palette = Palette::cmp_facades();
+    let mut expected = Document::new(facade_layout(256, 256, 1, &palette));
+    expected.apply(Edit::Rect {
+        a: (10, 10),
+        b: (120, 60),
+        class: 11,
+    });
+    let saved = Project::load(&out)
+        .unwrap()
+        .to_map(palette.len(), &out)
+        .unwrap();
+    assert!(
+        saved == expected.map,
+        "out.ron holds the painting after Undo"
+    );
+    let png = image::open(&labels).unwrap().to_rgb8();
+    assert_eq!(png.get_pixel(50, 30).0, palette.colour(11));
+    assert!(
+        !state.join("recovery.ron").exists(),
+        "a clean exit leaves no recovery file"
+    );
+}

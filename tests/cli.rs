@@ -342,15 +342,15 @@ fn presets_give_the_paper_recipe_or_the_default_one() {
     assert_eq!(paper["model"]["upsample"], "Transposed");
     assert_eq!(paper["model"]["num_d"], 1);
     assert_eq!(paper["model"]["norm"], "Batch");
-    assert_eq!(paper["train"]["lambda_feat"], 0.0);
-    assert_eq!(paper["train"]["ema_decay"], 0.0);
-    assert_eq!(paper["train"]["l1_weight"], 100.0);
+    assert_eq!(paper["lambda_feat"], 0.0);
+    assert_eq!(paper["ema_decay"], 0.0);
+    assert_eq!(paper["l1_weight"], 100.0);
     let default = train_config(tmp.path(), "default", &[]);
     assert_eq!(default["model"]["upsample"], "NearestConv");
     assert_eq!(default["model"]["num_d"], 2);
     assert_eq!(default["model"]["norm"], "Instance");
-    assert_eq!(default["train"]["lambda_feat"], 10.0);
-    assert_eq!(default["train"]["ema_decay"], 0.999);
+    assert_eq!(default["lambda_feat"], 10.0);
+    assert_eq!(default["ema_decay"], 0.999);
     // An option given on top of a preset wins.
     let mixed = train_config(
         tmp.path(),
@@ -359,7 +359,7 @@ fn presets_give_the_paper_recipe_or_the_default_one() {
     );
     assert_eq!(mixed["model"]["num_d"], 2);
     assert_eq!(mixed["model"]["upsample"], "Transposed");
-    assert_eq!(mixed["train"]["ema_decay"], 0.99);
+    assert_eq!(mixed["ema_decay"], 0.99);
 }
 
 #[test]

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use facade_studio::backend::BackendChoice;
 use facade_studio::checkpoint;
 use facade_studio::events::{StepLosses, TrainEvent};
-use facade_studio::train::{Faults, TrainConfig, TrainJob, loss_log, spawn};
+use facade_studio::train::state::load_checkpoint;
+use facade_studio::train::{Faults, RunDir, Start, TrainConfig, TrainJob, loss_log, spawn};
 
 fn train_cmd(data: &Path, run: &Path, resume: bool) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_facade-studio"));
@@ -70,7 +71,7 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
     let mut child = train_cmd(&data, &killed, false).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let rows = loss_log::read(&killed.join(loss_log::FILE_NAME))
+        let rows = loss_log::read(&RunDir::new(&killed).losses())
             .unwrap_or_default()
             .len();
         if rows >= 13 || Instant::now() > deadline {
@@ -80,7 +81,8 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let newest = checkpoint::list_checkpoints(&killed)
+    let newest = RunDir::new(&killed)
+        .checkpoints()
         .first()
         .map(|c| c.0)
         .expect("a checkpoint before the kill");
@@ -90,8 +92,8 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
     );
 
     assert!(train_cmd(&data, &killed, true).status().unwrap().success());
-    let a = loss_log::read(&straight.join(loss_log::FILE_NAME)).unwrap();
-    let b = loss_log::read(&killed.join(loss_log::FILE_NAME)).unwrap();
+    let a = loss_log::read(&RunDir::new(&straight).losses()).unwrap();
+    let b = loss_log::read(&RunDir::new(&killed).losses()).unwrap();
     assert_eq!(
         b.iter().map(|r| r.step).collect::<Vec<_>>(),
         (0..120).collect::<Vec<_>>(),
@@ -111,6 +113,7 @@ fn a_killed_training_run_resumes_and_matches_an_uninterrupted_one() {
 /// A short CPU run of a tiny model on `data`, checkpointing every 4 steps, with `faults`.
 fn faulty_run(data: &Path, run: &Path, nan_at: Vec<u64>) -> (Vec<TrainEvent>, Vec<StepLosses>) {
     let train = TrainConfig {
+        model: common::tiny_model(32),
         data: data.to_path_buf(),
         epochs: 100,
         checkpoint_every: 4,
@@ -118,17 +121,16 @@ fn faulty_run(data: &Path, run: &Path, nan_at: Vec<u64>) -> (Vec<TrainEvent>, Ve
         max_steps: Some(10),
         ..TrainConfig::default()
     };
-    let model = common::tiny_model(32);
     let handle = spawn(TrainJob {
         faults: Faults {
             nan_at,
             ..Faults::default()
         },
-        ..TrainJob::new(run.to_path_buf(), model, train, BackendChoice::Cpu)
+        ..TrainJob::new(run, train, BackendChoice::Cpu)
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
-    let log = loss_log::read(&run.join(loss_log::FILE_NAME)).unwrap();
+    let log = loss_log::read(&RunDir::new(run).losses()).unwrap();
     (events, log)
 }
 
@@ -166,7 +168,7 @@ fn a_nan_step_goes_back_to_the_last_good_state_and_training_goes_on() {
     );
     assert_eq!(
         restored(&events),
-        vec![(6, 4, Some(checkpoint::checkpoint_path(&run, 4)), lr * 0.5)]
+        vec![(6, 4, Some(RunDir::new(&run).checkpoint(4)), lr * 0.5)]
     );
     assert_eq!(
         log.iter().map(|r| r.step).collect::<Vec<_>>(),
@@ -196,15 +198,15 @@ fn a_nan_step_goes_back_to_the_last_good_state_and_training_goes_on() {
         clean[4].lr
     );
     // The halved rate is the run's from now on: a resume keeps it.
-    let final_ck = checkpoint::list_checkpoints(&run)[0].1.clone();
-    let state = checkpoint::load_checkpoint(
+    let final_ck = RunDir::new(&run).checkpoints()[0].1.clone();
+    let state = load_checkpoint(
         &final_ck,
         &facade_studio::backend::cpu_device().device.autodiff(),
         facade_studio::train::gan::adam(0.5),
         facade_studio::train::gan::adam(0.5),
     )
     .unwrap();
-    assert_eq!(state.meta.train.unwrap().lr, lr * 0.5);
+    assert_eq!(state.config().unwrap().lr, lr * 0.5);
 
     // Before the first checkpoint, the last good state is the run's (seeded) starting weights.
     let (events, log) = faulty_run(&data, &tmp.path().join("nan-at-1"), vec![1]);
@@ -228,6 +230,7 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
     let run = tmp.path().join("run");
     let job = |resume: bool, max_steps: u64, lr_override: Option<f64>| {
         let train = TrainConfig {
+            model: common::tiny_model(32),
             data: data.clone(),
             epochs: 100,
             checkpoint_every: 1,
@@ -236,14 +239,9 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
             ..TrainConfig::default()
         };
         TrainJob {
-            resume,
+            start: if resume { Start::Resume } else { Start::Fresh },
             lr_override,
-            ..TrainJob::new(
-                run.clone(),
-                common::tiny_model(32),
-                train,
-                BackendChoice::Cpu,
-            )
+            ..TrainJob::new(run.clone(), train, BackendChoice::Cpu)
         }
     };
     // Three good steps, then resume with a learning rate no model survives.
@@ -263,7 +261,8 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
         "{message}"
     );
     // Every checkpoint left behind is a good one: it loads and holds finite weights.
-    let (step, path) = checkpoint::list_checkpoints(&run)
+    let (step, path) = RunDir::new(&run)
+        .checkpoints()
         .into_iter()
         .next()
         .expect("a checkpoint is kept");

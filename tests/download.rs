@@ -303,13 +303,13 @@ fn a_wrong_checksum_or_size_or_status_is_an_error_and_leaves_nothing() {
     .to_string();
     assert!(err.contains("404"), "{err}");
     let err = download(
-        &DownloadSpec::new("https://example.invalid/x.tar.gz"),
+        &DownloadSpec::new("ftp://example.invalid/x.tar.gz"),
         &dest,
         &mut |_, _| {},
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("file://"), "{err}");
+    assert!(err.contains("only http://, https:// and file://"), "{err}");
 }
 
 #[test]
@@ -397,4 +397,30 @@ fn an_existing_folder_of_the_same_name_is_kept_and_nothing_is_extracted() {
         std::fs::read(out.join("facades/train/1.jpg")).unwrap(),
         b"new"
     );
+}
+
+#[test]
+fn https_addresses_are_fetched_over_tls() {
+    // A plain-HTTP server on the other end: the TLS handshake fails, which shows the https://
+    // address went to the TLS client (not refused as an unsupported scheme). Nothing is kept.
+    let server = serve(HashMap::from([("/a.tar.gz".to_string(), b"x".to_vec())]));
+    let url = server.base.replace("http://", "https://") + "/a.tar.gz";
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("a.tar.gz");
+    let err = download(
+        &DownloadSpec {
+            attempts: 1,
+            ..DownloadSpec::new(url.clone())
+        },
+        &dest,
+        &mut |_, _| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(&url) && err.contains("cannot connect"),
+        "{err}"
+    );
+    assert!(!err.contains("only http://"), "{err}");
+    assert!(!dest.exists());
 }

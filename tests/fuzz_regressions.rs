@@ -208,10 +208,11 @@ fn write_fuzz_seeds() {
     trainer.step(&batch, 0, 2e-4);
     let mut meta = common::model_meta("seed", &config);
     meta.kind = "checkpoint".into();
-    meta.train = Some(facade_studio::train::TrainConfig::default());
-    facade_studio::checkpoint::save_checkpoint(
+    meta.train =
+        facade_studio::train::state::settings_json(&facade_studio::train::TrainConfig::default());
+    facade_studio::train::state::save_checkpoint(
         &weights.join("checkpoint-ngf1.fsw"),
-        &facade_studio::checkpoint::TrainState {
+        &facade_studio::train::state::TrainState {
             meta,
             generator: trainer.generator.clone(),
             discriminator: trainer.discriminator.clone(),
@@ -236,7 +237,7 @@ fn the_optimizer_overflow_is_refused_as_too_large() {
     let body = bytes.len() - 4;
     let crc = crc32fast::hash(&bytes[..body]).to_le_bytes();
     bytes[body..].copy_from_slice(&crc);
-    let err = match facade_studio::checkpoint::checkpoint_from_bytes(
+    let err = match facade_studio::train::state::checkpoint_from_bytes(
         &bytes,
         std::path::Path::new("found.fsw"),
         &burn::prelude::Device::flex(),

@@ -70,13 +70,8 @@ fn twenty_training_steps_on_the_real_data() {
         samples: 2,
         ..TrainConfig::default()
     };
-    let model = ModelConfig::new().with_ngf(8).with_ndf(8);
-    let handle = spawn(TrainJob::new(
-        run.path().to_path_buf(),
-        model,
-        train,
-        BackendChoice::Cpu,
-    ));
+    let train = train.with_model(ModelConfig::new().with_width(8));
+    let handle = spawn(TrainJob::new(run.path(), train, BackendChoice::Cpu));
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
     assert!(

@@ -477,3 +477,267 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
     assert_eq!((map.width, map.height), (512, 256));
     assert!(map.ids.iter().all(|&c| c == h.state().palette.background));
 }
+
+/// Opens `menu` and clicks `item` in it.
+fn menu(h: &mut Harness<'static, StudioApp>, menu: &str, item: &str) {
+    h.get_by_label(menu).click();
+    settle(h);
+    h.get_by_label(item).click();
+    settle(h);
+}
+
+fn assert_same_painting(a: &Harness<'static, StudioApp>, b: &Harness<'static, StudioApp>) {
+    let (a, b) = (&a.state().doc, &b.state().doc);
+    assert_eq!((a.map.width, a.map.height), (b.map.width, b.map.height));
+    assert_eq!(a.map.ids.len(), b.map.ids.len());
+    assert!(a.map == b.map, "the two paintings differ");
+    assert_eq!(a.revision, b.revision);
+    assert_eq!((a.can_undo(), a.can_redo()), (b.can_undo(), b.can_redo()));
+}
+
+#[test]
+fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
+    let (state_a, state_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut by_menu = blank_app(state_a.path());
+    let mut by_key = blank_app(state_b.path());
+    // Tools and classes: the panel's buttons and the keys.
+    by_menu.get_by_label("Rectangle (R)").click();
+    by_menu.get_by_label("window  [3]").click();
+    settle(&mut by_menu);
+    by_key.key_press(Key::R);
+    by_key.key_press(Key::Num3);
+    settle(&mut by_key);
+    for h in [&by_menu, &by_key] {
+        assert_eq!(h.state().tools.tool, facade_studio::ui::tools::Tool::Rect);
+        assert_eq!(h.state().tools.class, 2);
+    }
+    for h in [&mut by_menu, &mut by_key] {
+        drag(h, &[(10, 10), (60, 40)]);
+        h.key_press(Key::Num4);
+        settle(h);
+        drag(h, &[(100, 100), (150, 180)]);
+    }
+    assert_same_painting(&by_menu, &by_key);
+    assert_eq!(
+        by_menu.state().doc.map.get(120, 140),
+        3,
+        "the door is painted"
+    );
+
+    // Undo: Edit → "Undo (Ctrl+Z)" and Ctrl+Z.
+    menu(&mut by_menu, "Edit", "Undo (Ctrl+Z)");
+    by_key.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut by_key);
+    assert_same_painting(&by_menu, &by_key);
+    assert_eq!(
+        by_menu.state().doc.map.get(120, 140),
+        1,
+        "the door is undone"
+    );
+    assert_eq!(by_menu.state().doc.map.get(30, 30), 2, "the window stays");
+
+    // Redo: Edit → "Redo (Ctrl+Shift+Z)" and Ctrl+Shift+Z.
+    menu(&mut by_menu, "Edit", "Redo (Ctrl+Shift+Z)");
+    by_key.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    settle(&mut by_key);
+    assert_same_painting(&by_menu, &by_key);
+    assert_eq!(by_menu.state().doc.map.get(120, 140), 3, "the door is back");
+
+    // The toolbar's Undo / Redo and Redo's second shortcut, Ctrl+Y.
+    by_menu.get_by_label("Undo").click();
+    settle(&mut by_menu);
+    by_key.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut by_key);
+    assert_same_painting(&by_menu, &by_key);
+    by_menu.get_by_label("Redo").click();
+    settle(&mut by_menu);
+    by_key.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    settle(&mut by_key);
+    assert_same_painting(&by_menu, &by_key);
+    assert_eq!(by_key.state().doc.map.get(120, 140), 3);
+
+    // Save: File → "Save (Ctrl+S)" and Ctrl+S, each to its project's file (no dialog).
+    let (file_a, file_b) = (state_a.path().join("a.ron"), state_b.path().join("b.ron"));
+    by_menu.state_mut().project_path = Some(file_a.clone());
+    by_key.state_mut().project_path = Some(file_b.clone());
+    menu(&mut by_menu, "File", "Save (Ctrl+S)");
+    by_key.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    settle(&mut by_key);
+    for (h, file) in [(&by_menu, &file_a), (&by_key, &file_b)] {
+        assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+        assert!(!h.state().doc.is_dirty(), "saved");
+        assert_eq!(h.state().recent.first(), Some(file));
+        let saved = Project::load(file).unwrap().to_map(12, file).unwrap();
+        assert!(
+            saved == h.state().doc.map,
+            "{} holds the painting",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ron");
+    let labels = dir.path().join("labels.png");
+    let script = dir.path().join("steps.ron");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[
+                Rect(a: (1, 1), b: (9, 9), class: "window"),
+                Rect(a: (20, 20), b: (40, 40), class: "door"),
+                Undo,
+                Save({out:?}),
+                ExportLabels({labels:?}),
+                ZoomIn,
+                Rect(a: (50, 50), b: (60, 60), class: 3),
+            ]"#
+        ),
+    )
+    .unwrap();
+    let app = StudioApp::new(StudioOptions {
+        script: Some(script),
+        ..options(dir.path())
+    });
+    let mut h = harness(app);
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+
+    // The saved project is the painting after Undo: the window, no door.
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    let mut expected = facade_studio::document::Document::new(
+        facade_studio::document::sample::facade_layout(256, 256, 1, &palette),
+    );
+    expected.apply(facade_studio::document::Edit::Rect {
+        a: (1, 1),
+        b: (9, 9),
+        class: 2,
+    });
+    let saved = Project::load(&out).unwrap().to_map(12, &out).unwrap();
+    assert!(
+        saved == expected.map,
+        "out.ron holds the painting after Undo"
+    );
+    assert_eq!(h.state().project_path.as_deref(), Some(out.as_path()));
+    assert_eq!(h.state().recent.first(), Some(&out));
+    let png = image::open(&labels).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), (256, 256));
+    assert_eq!(png.get_pixel(5, 5).0, palette.colour(2), "the window");
+    // The steps after Save ran too, as ordinary commands: zoomed, painted, unsaved, undoable.
+    assert!(!h.state().canvas.fit, "ZoomIn leaves fit mode");
+    assert_eq!(h.state().doc.map.get(55, 55), 3);
+    assert!(h.state().doc.is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert!(
+        h.state().doc.map == expected.map,
+        "Ctrl+Z undoes the last scripted edit"
+    );
+}
+
+#[test]
+fn a_failing_script_step_stops_the_script_and_names_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("after.ron");
+    let script = dir.path().join("steps.ron");
+    let render = dir.path().join("r.png");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[Rect(a: (1, 1), b: (9, 9), class: "window"), ExportRender({render:?}), Save({after:?})]"#
+        ),
+    )
+    .unwrap();
+    // No render worker: the export cannot wait for a render, so it fails and says why.
+    let app = StudioApp::new(StudioOptions {
+        script: Some(script),
+        ..options(dir.path())
+    });
+    let errors = app.errors.clone();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    for part in ["steps.ron", "step 2", "ExportRender", "no render yet"] {
+        assert!(
+            errors[0].contains(part),
+            "{part:?} missing from {}",
+            errors[0]
+        );
+    }
+    assert_eq!(app.doc.map.get(5, 5), 2, "step 1 ran");
+    assert!(!after.exists(), "step 3 did not run");
+    assert!(!render.exists());
+}
+
+#[test]
+fn a_scripted_render_export_waits_for_the_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.fsw");
+    common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
+    let (render, pair) = (dir.path().join("r.png"), dir.path().join("pair.png"));
+    let script = dir.path().join("steps.ron");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[Rect(a: (0, 0), b: (255, 127), class: "window"), ExportRender({render:?}),
+                Fill(at: (0, 255), class: "shop"), Vary, ExportSideBySide({pair:?})]"#
+        ),
+    )
+    .unwrap();
+    let app = StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        script: Some(script),
+        ..options(dir.path())
+    });
+    assert!(!render.exists(), "no render yet: the export waits");
+    assert_eq!(app.doc.map.get(0, 0), 2, "the steps before it ran");
+    let mut h = harness(app);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !pair.exists() && Instant::now() < deadline {
+        h.step();
+        assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(image::open(&render).unwrap().width(), 256);
+    let pair = image::open(&pair).unwrap().to_rgb8();
+    assert_eq!(pair.dimensions(), (512, 256));
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    assert_eq!(
+        pair.get_pixel(256, 255).0,
+        palette.colour(11),
+        "the labels half shows the fill that came before the export"
+    );
+    assert_ne!(h.state().preview.seed, 0, "Vary ran");
+}
+
+#[test]
+fn a_dropped_project_opens_like_file_open() {
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    let file = state.path().join("dropped.ron");
+    let mut map = LabelMap::filled(128, 64, 1);
+    map.set(3, 4, 7);
+    Project::from_map(&map, "cmp_facades", 9, "")
+        .save(&file)
+        .unwrap();
+    #[derive(Debug)]
+    struct Dropped(std::path::PathBuf);
+    impl egui::DroppedFile for Dropped {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+        fn bytes(&self) -> Result<Vec<u8>, String> {
+            std::fs::read(&self.0).map_err(|e| e.to_string())
+        }
+    }
+    h.input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(file.clone())));
+    h.step();
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().doc.map == map);
+    assert_eq!(h.state().project_path.as_deref(), Some(file.as_path()));
+    assert_eq!(h.state().preview.seed, 9);
+}

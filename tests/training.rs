@@ -12,7 +12,7 @@ use facade_studio::events::TrainEvent;
 use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
 use facade_studio::train::gan::Objective;
-use facade_studio::train::{GanTrainer, TrainConfig, TrainJob, loss_log, spawn};
+use facade_studio::train::{GanTrainer, RunDir, Start, TrainConfig, TrainJob, loss_log, spawn};
 
 use burn::prelude::*;
 
@@ -59,6 +59,7 @@ fn l1_falls_by_half_on_one_fixed_pair() {
 
 fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bool) -> TrainJob {
     let train = TrainConfig {
+        model: common::tiny_model(32),
         data: data.to_path_buf(),
         holdout: 1,
         epochs: 100,
@@ -71,13 +72,8 @@ fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bo
         ..TrainConfig::default()
     };
     TrainJob {
-        resume,
-        ..TrainJob::new(
-            run.to_path_buf(),
-            common::tiny_model(32),
-            train,
-            BackendChoice::Cpu,
-        )
+        start: if resume { Start::Resume } else { Start::Fresh },
+        ..TrainJob::new(run, train, BackendChoice::Cpu)
     }
 }
 
@@ -112,7 +108,8 @@ fn a_run_checkpoints_and_resumes_with_the_same_step_count() {
             .iter()
             .any(|e| matches!(e, TrainEvent::Sample { .. }))
     );
-    let steps: Vec<u64> = checkpoint::list_checkpoints(run.path())
+    let steps: Vec<u64> = RunDir::new(run.path())
+        .checkpoints()
         .iter()
         .map(|c| c.0)
         .collect();
@@ -138,7 +135,7 @@ fn a_run_checkpoints_and_resumes_with_the_same_step_count() {
         )),
         "{events:?}"
     );
-    let rows = loss_log::read(&run.path().join(loss_log::FILE_NAME)).unwrap();
+    let rows = loss_log::read(&RunDir::new(run.path()).losses()).unwrap();
     assert_eq!(
         rows.iter().map(|r| r.step).collect::<Vec<_>>(),
         (0..10).collect::<Vec<_>>()
@@ -161,10 +158,10 @@ fn resuming_reproduces_the_uninterrupted_losses() {
     let split = tempfile::tempdir().unwrap();
     run_to_end(job(data.path(), split.path(), 5, false));
     // Drop the final checkpoint at 5 so the resume starts from step 3 and re-trains 3, 4.
-    std::fs::remove_file(checkpoint::checkpoint_path(split.path(), 5)).unwrap();
+    std::fs::remove_file(RunDir::new(split.path()).checkpoint(5)).unwrap();
     run_to_end(job(data.path(), split.path(), 8, true));
-    let a = loss_log::read(&straight.path().join(loss_log::FILE_NAME)).unwrap();
-    let b = loss_log::read(&split.path().join(loss_log::FILE_NAME)).unwrap();
+    let a = loss_log::read(&RunDir::new(straight.path()).losses()).unwrap();
+    let b = loss_log::read(&RunDir::new(split.path()).losses()).unwrap();
     assert_eq!(a.len(), 8);
     assert_eq!(b.len(), 8);
     for (x, y) in a.iter().zip(&b) {
@@ -239,7 +236,7 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
         "{err}"
     );
     // A torn newest checkpoint: resume falls back to the previous one with a warning.
-    let newest = checkpoint::list_checkpoints(run.path())[0].1.clone();
+    let newest = RunDir::new(run.path()).checkpoints()[0].1.clone();
     let nb = std::fs::read(&newest).unwrap();
     std::fs::write(&newest, &nb[..nb.len() - 10]).unwrap();
     let events = run_to_end_allow_fail(job(data.path(), run.path(), 5, true));

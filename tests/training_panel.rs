@@ -68,10 +68,9 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
         let panel = &mut h.state_mut().training;
         panel.data_dir = data.display().to_string();
         panel.run_dir = run.display().to_string();
-        panel.size = 32;
-        panel.ngf_override = Some(8);
-        panel.holdout = 1;
-        panel.epochs = 400;
+        panel.config.model = common::tiny_model(32);
+        panel.config.holdout = 1;
+        panel.config.epochs = 400;
         panel.backend = BackendChoice::Cpu;
     }
     h.get_by_label("Scan").click();
@@ -180,6 +179,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     common::make_dataset(&data, 3, 32);
     let run = tmp.path().join("run");
     let train = TrainConfig {
+        model: common::tiny_model(32),
         data: data.clone(),
         holdout: 1,
         checkpoint_every: 2,
@@ -187,12 +187,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
         max_steps: Some(2),
         ..TrainConfig::default()
     };
-    let handle = facade_studio::train::spawn(TrainJob::new(
-        run.clone(),
-        common::tiny_model(32),
-        train,
-        BackendChoice::Cpu,
-    ));
+    let handle = facade_studio::train::spawn(TrainJob::new(&run, train, BackendChoice::Cpu));
     let events: Vec<_> = handle.events.iter().collect();
     assert!(
         events.iter().any(|e| matches!(
@@ -221,4 +216,60 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     assert_eq!((step, figures.pairs), (2, 1));
     h.get_by_label_contains("held out at step 2 (1 pairs): L1");
     h.get_by_label_contains("realism (1.00 = like the photos): sharpness");
+}
+
+#[test]
+fn use_for_preview_runs_the_preview_checkpoint_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = tmp.path().join("first.fsw");
+    common::save_untrained_model(&first, "first", &common::tiny_model(32), 1);
+    let newest = tmp.path().join("newest.fsw");
+    common::save_untrained_model(&newest, "newest", &common::tiny_model(32), 2);
+    let app = StudioApp::new(StudioOptions {
+        model: Some(first.clone()),
+        backend: BackendChoice::Cpu,
+        state_dir: tmp.path().join("state"),
+        render: true,
+        ..StudioOptions::default()
+    });
+    let mut h = harness(app);
+    h.step();
+    wait_until(&mut h, "the first preview model", |a| {
+        a.preview.model_path.as_deref() == Some(first.as_path())
+    });
+    h.get_by_label("Train").click();
+    h.step();
+    h.state_mut().training.latest_checkpoint = Some(newest.clone());
+    h.step();
+    h.get_by_label("Use for preview").click();
+    h.step();
+    // `StudioApp::run` said what it did, and the worker swapped the model.
+    assert_eq!(
+        h.state().notice,
+        Some(format!("preview now uses {}", newest.display()))
+    );
+    wait_until(&mut h, "the swapped model", |a| {
+        a.preview.model_path.as_deref() == Some(newest.as_path())
+    });
+    assert_eq!(h.state().preview.model_name.as_deref(), Some("newest"));
+
+    // The same command without a render worker says so instead.
+    let app = StudioApp::new(StudioOptions {
+        backend: BackendChoice::Cpu,
+        state_dir: tmp.path().join("state2"),
+        render: false,
+        ..StudioOptions::default()
+    });
+    let mut h = harness(app);
+    h.step();
+    h.get_by_label("Train").click();
+    h.step();
+    h.state_mut().training.latest_checkpoint = Some(newest.clone());
+    h.step();
+    h.get_by_label("Use for preview").click();
+    h.step();
+    assert_eq!(
+        h.state().notice.as_deref(),
+        Some("no render worker to load the model into")
+    );
 }

@@ -117,6 +117,7 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
     common::make_dataset(&data, 3, 32);
     let run = tmp.path().join("run");
     let train = TrainConfig {
+        model: common::tiny_model(32),
         data: data.clone(),
         epochs: 100,
         checkpoint_every: 2,
@@ -124,13 +125,12 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
         max_steps: Some(5),
         ..TrainConfig::default()
     };
-    let model = common::tiny_model(32);
     let handle = spawn(TrainJob {
         faults: Faults {
             gpu_failure_at: vec![3],
             ..Faults::default()
         },
-        ..TrainJob::new(run.clone(), model, train, BackendChoice::Wgpu)
+        ..TrainJob::new(run.clone(), train, BackendChoice::Wgpu)
     });
     let events: Vec<TrainEvent> = handle.events.iter().collect();
     handle.join();
@@ -151,7 +151,7 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
     assert_eq!((r.failed_step, r.step), (3, 2));
     assert_eq!(
         r.from,
-        Some(facade_studio::checkpoint::checkpoint_path(&run, 2))
+        Some(facade_studio::train::RunDir::new(&run).checkpoint(2))
     );
     assert_eq!(
         r.lr,
@@ -168,7 +168,7 @@ fn a_gpu_failure_while_training_goes_on_on_the_cpu_from_the_last_checkpoint() {
             .contains("Went back to checkpoint-00000002.fsw (step 2)"),
         "{r}"
     );
-    let log = loss_log::read(&run.join(loss_log::FILE_NAME)).unwrap();
+    let log = loss_log::read(&facade_studio::train::RunDir::new(&run).losses()).unwrap();
     assert_eq!(
         log.iter().map(|r| r.step).collect::<Vec<_>>(),
         vec![0, 1, 2, 3, 4]
@@ -304,8 +304,8 @@ fn moments(adam: &facade_studio::train::adam::Adam) -> Vec<f32> {
 #[test]
 fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     use burn::module::Module;
-    use facade_studio::checkpoint::{self, TrainState};
     use facade_studio::train::gan::{Objective, adam};
+    use facade_studio::train::state::{TrainState, load_checkpoint, save_checkpoint};
     let Some(gpu) = wgpu_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let config = common::tiny_model(64);
@@ -328,9 +328,9 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
         opt_d: t.opt_d.clone(),
         fresh_optimizer: false,
     };
-    checkpoint::save_checkpoint(&path, &state(&start, &meta)).unwrap();
+    save_checkpoint(&path, &state(&start, &meta)).unwrap();
     let on = |device: &burn::prelude::Device| {
-        let s = checkpoint::load_checkpoint(&path, device, adam(0.5), adam(0.5)).unwrap();
+        let s = load_checkpoint(&path, device, adam(0.5), adam(0.5)).unwrap();
         GanTrainer::from_models(
             config.clone(),
             device.clone().autodiff(),
@@ -389,7 +389,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
 
     // A checkpoint written from the GPU resumes on the CPU.
     let after = tmp.path().join("after.fsw");
-    checkpoint::save_checkpoint(&after, &state(&device, &meta)).unwrap();
-    let resumed = checkpoint::load_checkpoint(&after, &cpu.device, adam(0.5), adam(0.5)).unwrap();
+    save_checkpoint(&after, &state(&device, &meta)).unwrap();
+    let resumed = load_checkpoint(&after, &cpu.device, adam(0.5), adam(0.5)).unwrap();
     assert_eq!(moments(&resumed.opt_g), md);
 }

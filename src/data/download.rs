@@ -1,4 +1,4 @@
-//! Getting the dataset: stream an archive (HTTP or file://) with resume after a broken
+//! Getting the dataset: stream an archive (HTTP, HTTPS or file://) with resume after a broken
 //! connection, check its size and SHA-256, and extract only regular files inside the target
 //! folder (entries with `..`, absolute paths, links or devices are refused).
 
@@ -183,7 +183,7 @@ pub fn download(spec: &DownloadSpec, dest: &Path, progress: Progress<'_>) -> Res
     let part = part_path(dest);
     if let Some(local) = spec.url.strip_prefix("file://") {
         copy_local(Path::new(local), &part, progress)?;
-    } else if spec.url.starts_with("http://") {
+    } else if spec.url.starts_with("http://") || spec.url.starts_with("https://") {
         let mut total = spec.size;
         let mut complete = false;
         for _ in 0..spec.attempts.max(1) {
@@ -203,7 +203,7 @@ pub fn download(spec: &DownloadSpec, dest: &Path, progress: Progress<'_>) -> Res
         }
     } else {
         return Err(Error::msg(format!(
-            "{}: only http:// and file:// addresses are supported (this build has no TLS); download the archive yourself and pass file:///path/to/it",
+            "{}: only http://, https:// and file:// addresses are supported; download the archive yourself and pass file:///path/to/it",
             spec.url
         )));
     }

@@ -6,6 +6,8 @@ pub mod project;
 pub mod raster;
 pub mod sample;
 
+use std::path::PathBuf;
+
 use crate::label_map::LabelMap;
 use history::{History, Patch};
 
@@ -193,10 +195,11 @@ impl ClassRef {
     }
 }
 
-/// An edit as a script writes it (classes by name or index), checked against the palette
-/// before anything is painted.
+/// One step of a script as written: an edit (classes by name or index, checked against the
+/// palette before anything runs) or an app command that makes sense without a person at the
+/// window. Paths are relative to the current folder.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub enum ScriptEdit {
+pub enum ScriptStep {
     Stroke {
         points: Vec<Point>,
         radius: u32,
@@ -217,59 +220,116 @@ pub enum ScriptEdit {
         at: Point,
         class: ClassRef,
     },
+    Undo,
+    Redo,
+    ZoomIn,
+    ZoomOut,
+    ZoomFit,
+    Zoom100,
+    /// Another seed for the render (turns test-time dropout on).
+    Vary,
+    RandomSample,
+    /// Opens a project (.ron) or imports a label image, as File → Open does.
+    Open(PathBuf),
+    ImportLabels(PathBuf),
+    /// Saves the project to this path (and makes it the project's path).
+    Save(PathBuf),
+    /// Waits for the render of the painting as it is at this step, then writes it.
+    ExportRender(PathBuf),
+    ExportLabels(PathBuf),
+    ExportSideBySide(PathBuf),
+    /// Closes the window (asking first when there are unsaved changes, as File → Quit does).
+    Quit,
 }
 
-impl ScriptEdit {
-    pub fn resolve(&self, palette: &crate::palette::Palette) -> Result<Edit, String> {
+/// A script step checked against the palette: what the app runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScriptCommand {
+    Edit(Edit),
+    Undo,
+    Redo,
+    ZoomIn,
+    ZoomOut,
+    ZoomFit,
+    Zoom100,
+    Vary,
+    RandomSample,
+    Open(PathBuf),
+    ImportLabels(PathBuf),
+    Save(PathBuf),
+    ExportRender(PathBuf),
+    ExportLabels(PathBuf),
+    ExportSideBySide(PathBuf),
+    Quit,
+}
+
+impl ScriptStep {
+    pub fn resolve(&self, palette: &crate::palette::Palette) -> Result<ScriptCommand, String> {
         Ok(match self {
-            ScriptEdit::Stroke {
+            ScriptStep::Stroke {
                 points,
                 radius,
                 class,
-            } => Edit::Stroke {
+            } => ScriptCommand::Edit(Edit::Stroke {
                 points: points.clone(),
                 radius: *radius,
                 class: class.resolve(palette)?,
-            },
-            ScriptEdit::Rect { a, b, class } => Edit::Rect {
+            }),
+            ScriptStep::Rect { a, b, class } => ScriptCommand::Edit(Edit::Rect {
                 a: *a,
                 b: *b,
                 class: class.resolve(palette)?,
-            },
-            ScriptEdit::Line {
+            }),
+            ScriptStep::Line {
                 a,
                 b,
                 radius,
                 class,
-            } => Edit::Line {
+            } => ScriptCommand::Edit(Edit::Line {
                 a: *a,
                 b: *b,
                 radius: *radius,
                 class: class.resolve(palette)?,
-            },
-            ScriptEdit::Fill { at, class } => Edit::Fill {
+            }),
+            ScriptStep::Fill { at, class } => ScriptCommand::Edit(Edit::Fill {
                 at: *at,
                 class: class.resolve(palette)?,
-            },
+            }),
+            ScriptStep::Undo => ScriptCommand::Undo,
+            ScriptStep::Redo => ScriptCommand::Redo,
+            ScriptStep::ZoomIn => ScriptCommand::ZoomIn,
+            ScriptStep::ZoomOut => ScriptCommand::ZoomOut,
+            ScriptStep::ZoomFit => ScriptCommand::ZoomFit,
+            ScriptStep::Zoom100 => ScriptCommand::Zoom100,
+            ScriptStep::Vary => ScriptCommand::Vary,
+            ScriptStep::RandomSample => ScriptCommand::RandomSample,
+            ScriptStep::Open(p) => ScriptCommand::Open(p.clone()),
+            ScriptStep::ImportLabels(p) => ScriptCommand::ImportLabels(p.clone()),
+            ScriptStep::Save(p) => ScriptCommand::Save(p.clone()),
+            ScriptStep::ExportRender(p) => ScriptCommand::ExportRender(p.clone()),
+            ScriptStep::ExportLabels(p) => ScriptCommand::ExportLabels(p.clone()),
+            ScriptStep::ExportSideBySide(p) => ScriptCommand::ExportSideBySide(p.clone()),
+            ScriptStep::Quit => ScriptCommand::Quit,
         })
     }
 }
 
-/// Reads a script: a RON list of edits, e.g.
-/// `[Rect(a: (10, 10), b: (40, 60), class: "window"), Fill(at: (0, 0), class: 1)]`, every class
-/// checked against `palette` (an unknown one is an error naming the edit; nothing is applied).
+/// Reads a script: a RON list of edits and app commands, e.g.
+/// `[Rect(a: (10, 10), b: (40, 60), class: "window"), Fill(at: (0, 0), class: 1), Undo,
+/// Save("out.ron")]`, every class checked against `palette` (an unknown one is an error naming
+/// the edit; nothing is run).
 pub fn load_script(
     path: &std::path::Path,
     palette: &crate::palette::Palette,
-) -> crate::error::Result<Vec<Edit>> {
+) -> crate::error::Result<Vec<ScriptCommand>> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
-    let edits: Vec<ScriptEdit> = ron::from_str(&text).map_err(|e| {
+    let steps: Vec<ScriptStep> = ron::from_str(&text).map_err(|e| {
         crate::error::Error::bad_file(
             path,
-            format!("is not a list of edits ({e}); see `facade-studio --help`"),
+            format!("is not a list of edits and commands ({e}); see `facade-studio --help`"),
         )
     })?;
-    edits
+    steps
         .iter()
         .enumerate()
         .map(|(i, e)| {
@@ -311,7 +371,7 @@ mod tests {
     use super::*;
     use crate::palette::Palette;
 
-    fn script(text: &str) -> crate::error::Result<Vec<Edit>> {
+    fn script(text: &str) -> crate::error::Result<Vec<ScriptCommand>> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("edits.ron");
         std::fs::write(&path, text).unwrap();
@@ -326,15 +386,15 @@ mod tests {
         assert_eq!(
             edits,
             vec![
-                Edit::Rect {
+                ScriptCommand::Edit(Edit::Rect {
                     a: (1, 1),
                     b: (4, 4),
                     class: 2
-                },
-                Edit::Fill {
+                }),
+                ScriptCommand::Edit(Edit::Fill {
                     at: (0, 0),
                     class: 11
-                }
+                })
             ]
         );
     }
@@ -354,5 +414,56 @@ mod tests {
             .to_string();
         assert!(err.contains("no class \"roof\""), "{err}");
         assert!(err.contains("window"), "{err}");
+    }
+
+    #[test]
+    fn scripts_mix_edits_and_app_commands_in_order() {
+        let steps = script(
+            r#"[Rect(a: (1, 1), b: (9, 9), class: "window"), Undo, Redo, ZoomFit, Zoom100,
+                ZoomIn, ZoomOut, Vary, RandomSample, Save("out.ron"), ExportLabels("l.png"),
+                ExportRender("r.png"), ExportSideBySide("p.png"), Open("in.ron"),
+                ImportLabels("in.png"), Quit]"#,
+        )
+        .unwrap();
+        let expected = vec![
+            ScriptCommand::Edit(Edit::Rect {
+                a: (1, 1),
+                b: (9, 9),
+                class: 2,
+            }),
+            ScriptCommand::Undo,
+            ScriptCommand::Redo,
+            ScriptCommand::ZoomFit,
+            ScriptCommand::Zoom100,
+            ScriptCommand::ZoomIn,
+            ScriptCommand::ZoomOut,
+            ScriptCommand::Vary,
+            ScriptCommand::RandomSample,
+            ScriptCommand::Save("out.ron".into()),
+            ScriptCommand::ExportLabels("l.png".into()),
+            ScriptCommand::ExportRender("r.png".into()),
+            ScriptCommand::ExportSideBySide("p.png".into()),
+            ScriptCommand::Open("in.ron".into()),
+            ScriptCommand::ImportLabels("in.png".into()),
+            ScriptCommand::Quit,
+        ];
+        assert_eq!(steps.len(), expected.len());
+        for (i, (got, want)) in steps.iter().zip(&expected).enumerate() {
+            assert_eq!(got, want, "step {}", i + 1);
+        }
+    }
+
+    #[test]
+    fn an_unknown_command_names_the_file_and_the_step_syntax() {
+        let err = script(r#"[Undo, Rotate(90)]"#).unwrap_err().to_string();
+        assert!(err.contains("edits.ron"), "{err}");
+        assert!(err.contains("is not a list of edits and commands"), "{err}");
+        assert!(err.contains("Rotate"), "{err}");
+        // A bad class after a command still stops the whole script before anything runs.
+        let err = script(r#"[Undo, Save("x.ron"), Fill(at: (0, 0), class: 40)]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("edit 3"), "{err}");
+        assert!(err.contains("class 40 does not exist"), "{err}");
     }
 }

@@ -57,12 +57,17 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
+    /// Both widths at once: the discriminator is as wide as the generator (64 and 64 in the
+    /// paper) unless a run says otherwise. The one rule for `ndf` everywhere.
+    pub fn with_width(self, ngf: usize) -> ModelConfig {
+        self.with_ngf(ngf).with_ndf(ngf)
+    }
+
     /// The published pix2pix model (Isola et al. 2017) at width `ngf`: transposed convolutions,
     /// batch normalisation, one discriminator.
     pub fn paper(ngf: usize) -> ModelConfig {
         ModelConfig::new()
-            .with_ngf(ngf)
-            .with_ndf(ngf)
+            .with_width(ngf)
             .with_norm(NormKind::Batch)
             .with_upsample(Upsample::Transposed)
             .with_num_d(1)

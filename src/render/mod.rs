@@ -50,10 +50,11 @@ pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
         return Ok(path.to_path_buf());
     }
     if path.is_dir() {
-        if let Some((_, p)) = checkpoint::list_checkpoints(path).into_iter().next() {
+        let run = crate::train::RunDir::new(path);
+        if let Some(p) = run.newest_checkpoint() {
             return Ok(p);
         }
-        let model = path.join(format!("model.{}", checkpoint::EXTENSION));
+        let model = run.model();
         if model.is_file() {
             return Ok(model);
         }

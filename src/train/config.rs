@@ -1,78 +1,141 @@
-//! Training hyper-parameters, saved in the run folder and in every checkpoint.
+//! Training hyper-parameters: the one place where every default of a run lives (the CLI's flags
+//! and the training panel's fields are laid over these). Saved as the run folder's `config.json`
+//! and in every checkpoint, and read back into this same type.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+use burn::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::model::ModelConfig;
+
+#[derive(Config, Debug, PartialEq)]
 pub struct TrainConfig {
+    /// The model trained (its shape and architecture options).
+    #[config(default = "ModelConfig::new()")]
+    pub model: ModelConfig,
     /// The dataset folder (pix2pix or CMP base layout).
+    #[config(default = "PathBuf::from(\"facades/train\")")]
     pub data: PathBuf,
     /// The last `holdout` pairs (in natural file order) are not trained on; the fixed sample
-    /// renders come from them (or from the training pairs when it is 0).
+    /// renders and the checkpoint figures come from them (the samples from the training pairs
+    /// when it is 0).
+    #[config(default = 0)]
     pub holdout: usize,
     /// Total epochs of the run (a resumed run trains until this many are done).
+    #[config(default = 200)]
     pub epochs: u64,
     /// The learning rate decays linearly to zero over the last `decay_epochs` epochs.
+    #[config(default = 100)]
     pub decay_epochs: u64,
+    #[config(default = 1)]
     pub batch: usize,
+    #[config(default = 2e-4)]
     pub lr: f64,
+    #[config(default = 0.5)]
     pub beta1: f32,
     /// Weight of the L1 term in the generator loss (100 in the paper).
+    #[config(default = 100.0)]
     pub l1_weight: f32,
     /// Weight of the discriminator feature-matching loss (pix2pixHD's `lambda_feat`, 10; 0 =
-    /// off, as in pix2pix). Runs saved before the option had none.
-    #[serde(default)]
+    /// off, as in pix2pix).
+    #[config(default = 10.0)]
     pub lambda_feat: f32,
     /// Decay of the exponential moving average of the generator's weights that samples and
     /// exports use (0 = off: the trained weights themselves, as in pix2pix).
-    #[serde(default)]
+    #[config(default = 0.999)]
     pub ema_decay: f64,
+    #[config(default = 1)]
     pub seed: u64,
     /// Write a checkpoint every this many steps (and at the end).
+    #[config(default = 1000)]
     pub checkpoint_every: u64,
     /// Render the fixed samples every this many steps.
+    #[config(default = 200)]
     pub sample_every: u64,
     /// Number of fixed sample pairs rendered.
+    #[config(default = 4)]
     pub samples: usize,
     /// Checkpoints kept in the run folder (the newest ones).
+    #[config(default = 3)]
     pub keep_checkpoints: usize,
     /// Stop after this many steps in total, whatever `epochs` says (quick runs, tests).
     pub max_steps: Option<u64>,
     /// Threads decoding the dataset at the start of a run.
+    #[config(default = 2)]
     pub loader_threads: usize,
 }
 
 impl Default for TrainConfig {
+    /// This app's default recipe (see [`TrainConfig::paper`] for the published one).
     fn default() -> Self {
-        TrainConfig {
-            data: PathBuf::from("facades/train"),
-            holdout: 0,
-            epochs: 200,
-            decay_epochs: 100,
-            batch: 1,
-            lr: 2e-4,
-            beta1: 0.5,
-            l1_weight: 100.0,
-            lambda_feat: 10.0,
-            ema_decay: 0.999,
-            seed: 1,
-            checkpoint_every: 1000,
-            sample_every: 200,
-            samples: 4,
-            keep_checkpoints: 3,
-            max_steps: None,
-            loader_threads: 2,
+        TrainConfig::new()
+    }
+}
+
+/// Fills the keys `value` lacks from `defaults` (both JSON objects; nested objects key by key).
+pub(crate) fn fill_missing(value: &mut serde_json::Value, defaults: serde_json::Value) {
+    let (serde_json::Value::Object(fields), serde_json::Value::Object(defaults)) =
+        (value, defaults)
+    else {
+        return;
+    };
+    for (key, default) in defaults {
+        match fields.get_mut(&key) {
+            Some(existing) if existing.is_object() && default.is_object() => {
+                fill_missing(existing, default)
+            }
+            Some(_) => {}
+            None => {
+                fields.insert(key, default);
+            }
         }
     }
 }
 
 impl TrainConfig {
-    /// The published recipe's losses: no feature matching, no weight averaging.
-    pub fn paper() -> TrainConfig {
+    /// The published pix2pix recipe (Isola et al. 2017) at width `ngf`: its model
+    /// ([`ModelConfig::paper`]) and its losses (no feature matching, no weight average).
+    pub fn paper(ngf: usize) -> TrainConfig {
         TrainConfig {
+            model: ModelConfig::paper(ngf),
             lambda_feat: 0.0,
             ema_decay: 0.0,
             ..TrainConfig::default()
         }
+    }
+
+    /// Reads settings written by any version: today's form, the run folders' older
+    /// `{"model": …, "train": …}`, or a checkpoint's training settings saved beside its model.
+    /// A field the text lacks predates its option, so it takes the published recipe's value
+    /// (a run saved before feature matching existed had none).
+    pub fn from_json_value(mut value: serde_json::Value) -> serde_json::Result<TrainConfig> {
+        if let Some(serde_json::Value::Object(mut old)) = value.get_mut("train").map(|t| t.take()) {
+            if let Some(model) = value.get_mut("model") {
+                old.insert("model".into(), model.take());
+            }
+            value = serde_json::Value::Object(old);
+        }
+        if let Some(model) = value.get_mut("model") {
+            let model_config = ModelConfig::from_json_value(model.take())?;
+            *model = serde_json::to_value(model_config)?;
+        }
+        fill_missing(&mut value, serde_json::to_value(TrainConfig::paper(64))?);
+        serde_json::from_value(value)
+    }
+
+    /// Reads a `config.json` (any version; see [`TrainConfig::from_json_value`]).
+    pub fn read(path: &Path) -> Result<TrainConfig> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_slice(&bytes)
+            .and_then(TrainConfig::from_json_value)
+            .map_err(|e| Error::bad_file(path, format!("is not a run's settings ({e})")))
+    }
+
+    /// Writes the settings as JSON, atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_vec_pretty(self).map_err(|e| Error::msg(e.to_string()))?;
+        crate::fsutil::atomic_write(path, &text)
     }
 
     /// The learning rate in `epoch` (0-based): constant, then linear decay to zero over the last
@@ -87,7 +150,8 @@ impl TrainConfig {
         self.lr * (1.0 - into / (decay as f64 + 1.0)).max(0.0)
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        self.model.validate()?;
         if self.batch == 0 {
             return Err("batch size must be at least 1".into());
         }
@@ -139,6 +203,7 @@ mod tests {
     fn bad_settings_are_refused_with_the_reason() {
         let bad = |t: TrainConfig| t.validate().unwrap_err();
         let d = TrainConfig::default;
+        assert!(bad(d().with_model(ModelConfig::new().with_size(100))).contains("power of two"));
         assert!(bad(TrainConfig { batch: 0, ..d() }).contains("batch"));
         assert!(bad(TrainConfig { lr: -1.0, ..d() }).contains("learning rate"));
         assert!(
@@ -155,6 +220,32 @@ mod tests {
             })
             .contains("feature-matching")
         );
-        assert!(d().validate().is_ok() && TrainConfig::paper().validate().is_ok());
+        assert!(d().validate().is_ok() && TrainConfig::paper(64).validate().is_ok());
+    }
+
+    #[test]
+    fn settings_round_trip_and_older_forms_are_read() {
+        let t = TrainConfig::default()
+            .with_epochs(7)
+            .with_max_steps(Some(9));
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(TrainConfig::from_json_value(json).unwrap(), t);
+        // A run folder's config.json before this version: model and train side by side, no
+        // feature matching or weight average, no upsampling or discriminator-scale options.
+        let old = serde_json::json!({
+            "model": {"ngf": 32, "ndf": 32, "dropout": 0.5, "norm": "Batch", "size": 256,
+                      "in_channels": 3, "out_channels": 3},
+            "train": {"data": "d", "holdout": 40, "epochs": 27, "decay_epochs": 14, "batch": 1,
+                      "lr": 0.0002, "beta1": 0.5, "l1_weight": 100.0, "seed": 1,
+                      "checkpoint_every": 1500, "sample_every": 1000, "samples": 4,
+                      "keep_checkpoints": 3, "max_steps": null, "loader_threads": 2}
+        });
+        let read = TrainConfig::from_json_value(old).unwrap();
+        assert_eq!(read.model, ModelConfig::paper(32));
+        assert_eq!(
+            (read.epochs, read.lambda_feat, read.ema_decay),
+            (27, 0.0, 0.0)
+        );
+        assert_eq!(read.data, PathBuf::from("d"));
     }
 }

@@ -1,12 +1,19 @@
-//! Training: the GAN step, the run loop on its own thread, checkpoints and the loss log.
+//! Training: the GAN step, the run loop on its own thread, where a run starts from, its folder,
+//! its checkpoints (training state), the loss log and what it measures along the way.
 
 pub mod adam;
 pub mod config;
 pub mod ema;
 pub mod gan;
 pub mod loss_log;
+pub mod measure;
 pub mod run;
+pub mod run_dir;
+pub mod start;
+pub mod state;
 
 pub use config::TrainConfig;
 pub use gan::GanTrainer;
 pub use run::{Faults, MAX_RESTORES, TrainHandle, TrainJob, spawn};
+pub use run_dir::RunDir;
+pub use start::Start;

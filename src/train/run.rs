@@ -1,45 +1,43 @@
-//! A training run on its own thread: data loading, the step loop, samples, checkpoints, the loss
-//! log, and events for whoever watches (the CLI's progress bars or the app's training panel).
+//! A training run on its own thread: the step loop as a small struct with named steps — start
+//! (fresh, resumed or fine-tuned), poll the owner's commands, train a step, recover from a failed
+//! step, and after a step log, sample and checkpoint — and events for whoever watches (the CLI's
+//! progress bars or the app's training panel).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use burn::module::Module;
 use crossbeam_channel::{Receiver, Sender, TryRecvError, unbounded};
-use image::RgbImage;
 
 use super::TrainConfig;
-use super::gan::{GanTrainer, Objective, adam};
+use super::gan::{GanTrainer, Losses};
 use super::loss_log::LossLog;
-use crate::backend::{self, BackendChoice};
-use crate::checkpoint::{self, Meta, TrainState};
+use super::measure::{self, EVAL_PAIRS};
+use super::run_dir::RunDir;
+use super::start::{self, Start};
+use super::state::{TrainState, save_checkpoint, settings_json};
+use crate::backend::{self, BackendChoice, BackendKind, SelectedDevice};
+use crate::checkpoint::{self, Meta};
 use crate::data::augment::{AugmentConfig, Resized};
 use crate::data::prefetch::{Schedule, preload};
 use crate::data::{Batch, Dataset, Prefetcher};
 use crate::error::{Error, Result};
-use crate::eval::{Figures, Totals};
 use crate::events::{Restore, StepLosses, TrainCommand, TrainEvent};
-use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
-use crate::model::ModelConfig;
 use crate::palette::Palette;
-use crate::render::tensor_to_images;
 use crate::segment::{Segmenter, default_segmenter_path};
 
 /// What to train, where, and how.
 #[derive(Debug, Clone)]
 pub struct TrainJob {
-    pub run_dir: PathBuf,
-    pub model: ModelConfig,
-    pub train: TrainConfig,
+    pub run: RunDir,
+    /// The run's settings, model included (a resumed run keeps its checkpoint's; see
+    /// [`Start::Resume`]).
+    pub config: TrainConfig,
     pub backend: BackendChoice,
-    /// Continue the run in `run_dir` from its newest good checkpoint.
-    pub resume: bool,
-    /// Start the generator from these weights (fine-tuning a model).
-    pub init_from: Option<PathBuf>,
+    pub start: Start,
     /// A learning rate that replaces the run's own when resuming (after a divergence).
     pub lr_override: Option<f64>,
     /// While this flag is set (the app's render worker is rendering), the trainer waits before
@@ -50,21 +48,14 @@ pub struct TrainJob {
 }
 
 impl TrainJob {
-    /// A fresh run of `model` with `train` on `backend` into `run_dir`: no resume, no
-    /// fine-tuning, nothing to yield to, no faults. Set the other fields with struct update syntax.
-    pub fn new(
-        run_dir: PathBuf,
-        model: ModelConfig,
-        train: TrainConfig,
-        backend: BackendChoice,
-    ) -> TrainJob {
+    /// A fresh run of `config` on `backend` into `run`: nothing to yield to, no faults. Set the
+    /// other fields with struct update syntax.
+    pub fn new(run: impl Into<PathBuf>, config: TrainConfig, backend: BackendChoice) -> TrainJob {
         TrainJob {
-            run_dir,
-            model,
-            train,
+            run: RunDir::new(run),
+            config,
             backend,
-            resume: false,
-            init_from: None,
+            start: Start::Fresh,
             lr_override: None,
             yield_to: None,
             faults: Faults::default(),
@@ -79,6 +70,15 @@ impl TrainJob {
 pub struct Faults {
     pub nan_at: Vec<u64>,
     pub gpu_failure_at: Vec<u64>,
+}
+
+impl Faults {
+    /// True (once) when `step` is in `at`.
+    fn fire(at: &mut Vec<u64>, step: u64) -> bool {
+        let before = at.len();
+        at.retain(|&s| s != step);
+        at.len() != before
+    }
 }
 
 /// How many times a run goes back to its last good state before it gives up.
@@ -135,266 +135,155 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
     }
 }
 
-fn load_resume_state(
-    job: &TrainJob,
-    device: &burn::prelude::Device,
-    events: &Sender<TrainEvent>,
-) -> Result<TrainState> {
-    let found = checkpoint::list_checkpoints(&job.run_dir);
-    if found.is_empty() {
-        return Err(Error::bad_file(
-            &job.run_dir,
-            "holds no checkpoint to resume; start the run without --resume",
-        ));
-    }
-    let mut last_error = None;
-    for (_, path) in found {
-        // Loaded without autodiff and switched to training (autodiff) once it is known good:
-        // tracked tensors that never take part in a backward pass are never freed by Burn's
-        // autodiff graph (tracel-ai/burn#4970), so a failed or discarded load must not make any.
-        match checkpoint::load_checkpoint(
-            &path,
-            device,
-            adam(job.train.beta1),
-            adam(job.train.beta1),
-        ) {
-            Ok(state) => {
-                if state.fresh_optimizer {
-                    let _ = events.send(TrainEvent::Warning(format!(
-                        "{}: written by an earlier version; its models are used and Adam starts afresh",
-                        path.display()
-                    )));
-                }
-                return Ok(state);
-            }
-            Err(e) => {
-                let _ = events.send(TrainEvent::Warning(format!(
-                    "{e} — trying the previous checkpoint"
-                )));
-                last_error = Some(e);
-            }
-        }
-    }
-    Err(last_error.unwrap_or_else(|| Error::msg("no readable checkpoint")))
-}
-
-/// The deterministic render of `labels` by `generator` on `device`.
-fn render_labels(
-    generator: &crate::model::Generator,
-    labels: &crate::label_map::LabelMap,
-    palette: &Palette,
-    device: &burn::prelude::Device,
-) -> Result<RgbImage> {
-    let input = crate::render::encode(&[labels], palette, device);
-    let out = generator.forward(input, &mut crate::model::DropoutMasks::off());
-    tensor_to_images(out)?
-        .pop()
-        .ok_or_else(|| Error::msg("empty render"))
-}
-
-fn sample_grid(trainer: &GanTrainer, samples: &[Resized], palette: &Palette) -> Result<RgbImage> {
-    let s = trainer.config.size as u32;
-    let generator = trainer.render_generator().for_rendering();
-    let device = burn::prelude::Device::clone(&trainer.device).inner();
-    let mut grid = RgbImage::new(3 * s, s * samples.len().max(1) as u32);
-    for (row, pair) in samples.iter().enumerate() {
-        let pred = render_labels(&generator, &pair.labels, palette, &device)?;
-        let y = row as i64 * s as i64;
-        image::imageops::replace(&mut grid, &pair.labels.to_rgb(palette), 0, y);
-        image::imageops::replace(&mut grid, &pair.photo, s as i64, y);
-        image::imageops::replace(&mut grid, &pred, 2 * s as i64, y);
-    }
-    Ok(grid)
-}
-
-/// Held-out pairs measured at each checkpoint (at most this many, the first of the split).
-const EVAL_PAIRS: usize = 40;
-
-/// The held-out figures of the generator that renders (label consistency when a segmenter is
-/// given).
-fn held_out_figures(
-    trainer: &GanTrainer,
-    held: &[Resized],
-    segmenter: Option<&Segmenter>,
-    palette: &Palette,
-) -> Result<Figures> {
-    let generator = trainer.render_generator().for_rendering();
-    let device = burn::prelude::Device::clone(&trainer.device).inner();
-    let mut totals = Totals::new(segmenter.map(|s| s.classes()));
-    for pair in held {
-        let render = render_labels(&generator, &pair.labels, palette, &device)?;
-        totals.add(&render, pair, segmenter)?;
-    }
-    Ok(totals.finish(segmenter))
-}
-
-/// Appends one line of JSON (`{"step": …, figures}`) to the run's `evals.jsonl`.
-fn log_figures(run_dir: &Path, step: u64, figures: &Figures) -> Result<()> {
-    use std::io::Write;
-    let path = run_dir.join(EVALS);
-    let mut line = serde_json::json!({ "step": step });
-    if let (Some(obj), Ok(serde_json::Value::Object(f))) =
-        (line.as_object_mut(), serde_json::to_value(figures))
-    {
-        obj.extend(f);
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    writeln!(file, "{line}").map_err(|e| Error::io(&path, e))
-}
-
-const EVALS: &str = "evals.jsonl";
-
-/// Drops the lines of `evals.jsonl` after `step` (a resumed run measures those checkpoints again).
-fn trim_figures(run_dir: &Path, step: u64) -> Result<()> {
-    let path = run_dir.join(EVALS);
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(());
-    };
-    let kept: String = text
-        .lines()
-        .filter(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v.get("step")?.as_u64())
-                .is_some_and(|s| s <= step)
-        })
-        .map(|line| format!("{line}\n"))
-        .collect();
-    atomic_write(&path, kept.as_bytes())
-}
-
-/// The newest checkpoint figures in a run folder's `evals.jsonl`, if any.
-pub fn latest_figures(run_dir: &Path) -> Option<(u64, Figures)> {
-    let text = std::fs::read_to_string(run_dir.join(EVALS)).ok()?;
-    text.lines().rev().find_map(|line| {
-        let value: serde_json::Value = serde_json::from_str(line).ok()?;
-        let step = value.get("step")?.as_u64()?;
-        Some((step, serde_json::from_value(value).ok()?))
-    })
-}
-
-/// What `config.json` in a run folder holds: the run's model and training settings.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct RunConfig {
-    model: ModelConfig,
-    train: TrainConfig,
-}
-
-const RUN_CONFIG: &str = "config.json";
-
 /// The model a run folder trains, from its `config.json` (`None` when there is none to read).
-pub fn run_model(run_dir: &Path) -> Option<ModelConfig> {
-    let text = std::fs::read(run_dir.join(RUN_CONFIG)).ok()?;
-    let mut value: serde_json::Value = serde_json::from_slice(&text).ok()?;
-    ModelConfig::from_json_value(value.get_mut("model")?.take()).ok()
+pub fn run_model(run: &RunDir) -> Option<crate::model::ModelConfig> {
+    TrainConfig::read(&run.config()).ok().map(|c| c.model)
 }
 
-fn save_run_config(run_dir: &Path, model: &ModelConfig, train: &TrainConfig) -> Result<()> {
-    let config = RunConfig {
-        model: model.clone(),
-        train: train.clone(),
-    };
-    let text = serde_json::to_vec_pretty(&config).map_err(|e| Error::msg(e.to_string()))?;
-    atomic_write(&run_dir.join(RUN_CONFIG), &text)
+/// The pairs a run trains on, shows and measures.
+struct Data {
+    pairs: Arc<Vec<Resized>>,
+    /// The fixed sample pairs (held out when there are any).
+    samples: Vec<Resized>,
+    /// The held-out pairs measured at each checkpoint.
+    held: Vec<Resized>,
+    skipped: usize,
+    palette: Palette,
+    augment: AugmentConfig,
+    schedule: Schedule,
 }
 
-/// A trainer holding a checkpoint's state (loaded without autodiff), switched to training.
-/// Built directly: a freshly initialised model that is replaced unused would never be freed.
-fn trainer_from_state(
-    state: TrainState,
-    device: &burn::prelude::Device,
-    train: &TrainConfig,
-) -> GanTrainer {
-    let mut trainer = GanTrainer::from_models(
-        state.meta.model.clone(),
-        device.clone().autodiff(),
-        state.generator.train(),
-        state.discriminator.train(),
-        train.seed,
-        Objective::from(train),
-    );
-    trainer.opt_g = state.opt_g;
-    trainer.opt_d = state.opt_d;
-    // A checkpoint written before the run kept an average starts it at the trained weights.
-    if let Some(ema) = &mut trainer.ema {
-        ema.updates = state.meta.step;
-        if let Some(saved) = state.generator_ema {
-            ema.generator = saved;
+impl Data {
+    /// Decodes everything once, in parallel; skips (and reports) what cannot be read.
+    fn load(config: &TrainConfig, events: &Sender<TrainEvent>) -> Result<Data> {
+        let palette = Palette::cmp_facades();
+        let size = config.model.size as u32;
+        let dataset = Dataset::open(&config.data)?;
+        let (train_set, val_set) = dataset.split_last(config.holdout);
+        if train_set.is_empty() {
+            return Err(Error::bad_file(
+                &config.data,
+                format!(
+                    "has {} pairs and all are held out (--holdout {}); lower --holdout",
+                    dataset.len(),
+                    config.holdout
+                ),
+            ));
         }
-    }
-    trainer
-}
-
-/// The run's starting weights: seeded from `train.seed`, with the generator of `job.init_from`
-/// when fine-tuning. Deterministic, so a run can always go back to them.
-///
-/// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
-/// upsampling and discriminator scales: a generator with transposed convolutions fine-tuned into
-/// a nearest + 3×3 model starts from their least-squares projection.
-fn starting_trainer(
-    job: &TrainJob,
-    model: &ModelConfig,
-    train: &TrainConfig,
-    device: &burn::prelude::Device,
-) -> Result<GanTrainer> {
-    let mut model = model.clone();
-    let mut init = None;
-    if let Some(from) = &job.init_from {
-        let loaded = checkpoint::load_generator(from, device)?;
-        let mut generator = loaded.generator;
-        if loaded.meta.model.upsample != model.upsample {
-            if model.upsample != crate::model::Upsample::NearestConv {
-                return Err(Error::bad_file(
-                    from,
-                    "uses nearest + 3×3 upsampling, which cannot be turned back into transposed convolutions; fine-tune it with --upsample nearest-conv",
-                ));
-            }
-            generator = generator.into_resize_upsampling();
-        }
-        model = ModelConfig {
-            upsample: model.upsample,
-            num_d: model.num_d,
-            ..loaded.meta.model.clone()
+        let augment = AugmentConfig::for_size(size);
+        let progress = |done, total| {
+            let _ = events.send(TrainEvent::Loading { done, total });
         };
-        init = Some(generator);
-    }
-    let mut trainer = GanTrainer::new(model, device, train.seed, Objective::from(train));
-    if let Some(g) = init {
-        trainer.generator = g.train();
-        if let Some(ema) = &mut trainer.ema {
-            *ema = super::ema::Ema::new(ema.decay, &trainer.generator);
+        let threads = config.loader_threads;
+        let (pairs, bad) = preload(&train_set, &palette, augment.load_size, threads, &progress);
+        for b in &bad {
+            let _ = events.send(TrainEvent::Warning(format!("skipped: {}", b.error)));
         }
+        if pairs.is_empty() {
+            return Err(Error::bad_file(
+                &config.data,
+                format!(
+                    "none of its {} pairs could be read (first problem: {}). Check the dataset or download it again.",
+                    train_set.len(),
+                    bad.first().map(|b| b.error.to_string()).unwrap_or_default()
+                ),
+            ));
+        }
+        let source = if val_set.is_empty() {
+            &train_set
+        } else {
+            &val_set
+        };
+        let first = |n: usize| source.split_last(source.len().saturating_sub(n)).0;
+        let samples = preload(&first(config.samples), &palette, size, 1, &|_, _| {}).0;
+        let held = match val_set.is_empty() {
+            true => Vec::new(),
+            false => preload(&first(EVAL_PAIRS), &palette, size, 1, &|_, _| {}).0,
+        };
+        let schedule = Schedule {
+            pairs: pairs.len(),
+            batch: config.batch,
+            seed: config.seed,
+        };
+        Ok(Data {
+            pairs: Arc::new(pairs),
+            samples,
+            held,
+            skipped: bad.len(),
+            palette,
+            augment,
+            schedule,
+        })
     }
-    Ok(trainer)
+
+    fn prefetch(&self, from_step: u64) -> Prefetcher {
+        Prefetcher::start(
+            self.pairs.clone(),
+            self.palette.clone(),
+            self.augment,
+            self.schedule,
+            from_step,
+            4,
+        )
+    }
 }
 
-/// The run's last good state on `device`: its newest readable checkpoint, or its starting
-/// weights when none is written yet. Returns the trainer, its step, and the checkpoint (if any).
-fn last_good_state(
-    job: &TrainJob,
-    model: &ModelConfig,
-    train: &TrainConfig,
-    device: &burn::prelude::Device,
-    events: &Sender<TrainEvent>,
-) -> Result<(GanTrainer, u64, Option<PathBuf>)> {
-    if checkpoint::list_checkpoints(&job.run_dir).is_empty() {
-        return Ok((starting_trainer(job, model, train, device)?, 0, None));
+/// The shipped segmenter (on the CPU), for label consistency at checkpoints; none without
+/// held-out pairs or the file.
+fn checkpoint_segmenter(held: &[Resized], events: &Sender<TrainEvent>) -> Option<Segmenter> {
+    let path = default_segmenter_path();
+    if held.is_empty() || !path.is_file() {
+        return None;
     }
-    let state = load_resume_state(job, device, events)?;
-    let step = state.meta.step;
-    let source = checkpoint::checkpoint_path(&job.run_dir, step);
-    Ok((trainer_from_state(state, device, train), step, Some(source)))
+    Segmenter::load(&path, backend::cpu_device())
+        .map_err(|e| {
+            let _ = events.send(TrainEvent::Warning(format!(
+                "no label consistency at checkpoints: {e}"
+            )));
+        })
+        .ok()
 }
 
-/// True (once) when `step` is in `at`.
-fn fire(at: &mut Vec<u64>, step: u64) -> bool {
-    let before = at.len();
-    at.retain(|&s| s != step);
-    at.len() != before
+/// Why a step failed.
+enum Failure {
+    /// A NaN or infinite loss or weight: go back, at half the learning rate.
+    Diverged(String),
+    /// The GPU failed (out of memory, a lost device): go back, on the CPU.
+    Gpu(String),
+    /// Anything else ends the run (the checkpoints on disk are intact).
+    Fatal(String),
+}
+
+/// A run in progress: everything the loop's steps share.
+struct Run<'a> {
+    job: &'a TrainJob,
+    events: &'a Sender<TrainEvent>,
+    config: TrainConfig,
+    device: SelectedDevice,
+    trainer: GanTrainer,
+    data: Data,
+    segmenter: Option<Segmenter>,
+    meta: Meta,
+    /// The next step to train, and the step the run ends at.
+    step: u64,
+    total: u64,
+    start_step: u64,
+    started: Instant,
+    base_seconds: f64,
+    prefetch: Prefetcher,
+    log: LossLog,
+    /// Mean G_L1 of the epoch so far (sum, count).
+    epoch_l1: (f64, u64),
+    faults: Faults,
+    /// Times the run went back to its last good state since it last wrote a checkpoint.
+    restores: usize,
+}
+
+/// What the owner asked for between steps.
+#[derive(PartialEq)]
+enum Flow {
+    Train,
+    Stop,
 }
 
 fn run(
@@ -402,336 +291,220 @@ fn run(
     events: &Sender<TrainEvent>,
     commands: &Receiver<TrainCommand>,
 ) -> Result<()> {
-    let send = |e: TrainEvent| {
-        let _ = events.send(e);
-    };
-    job.train.validate().map_err(Error::msg)?;
-    job.model.validate().map_err(Error::msg)?;
-    let selected = backend::select(job.backend, &mut |m| send(TrainEvent::Warning(m)))?;
-    std::fs::create_dir_all(&job.run_dir).map_err(|e| Error::io(&job.run_dir, e))?;
-
-    // Models: a resumed run, a fine-tune, or a fresh start.
-    let (trainer, train, start_step, base_seconds) = if job.resume {
-        let state = load_resume_state(job, &selected.device, events)?;
-        let mut train = state
-            .meta
-            .train
-            .clone()
-            .unwrap_or_else(|| job.train.clone());
-        train.epochs = job.train.epochs;
-        train.decay_epochs = job.train.decay_epochs.min(job.train.epochs);
-        train.max_steps = job.train.max_steps;
-        train.data = job.train.data.clone();
-        if let Some(lr) = job.lr_override {
-            train.lr = lr;
+    let mut run = Run::start(job, events)?;
+    while run.step < run.total {
+        if run.poll(commands) == Flow::Stop {
+            return run.stop();
         }
-        if state.meta.model != job.model {
-            send(TrainEvent::Warning(format!(
-                "the run folder's model (ngf {}, size {}) is used; model options given now are ignored",
-                state.meta.model.ngf, state.meta.model.size
-            )));
+        run.wait_for_preview();
+        match run.train_step() {
+            Ok(losses) => run.after_step(losses)?,
+            Err(failure) => run.recover(failure)?,
         }
-        let (step, seconds) = (state.meta.step, state.meta.seconds);
-        (
-            trainer_from_state(state, &selected.device, &train),
-            train,
-            step,
-            seconds,
-        )
-    } else {
-        if !checkpoint::list_checkpoints(&job.run_dir).is_empty() {
-            return Err(Error::bad_file(
-                &job.run_dir,
-                "already holds checkpoints of a run: pass --resume to continue it, or choose another --out",
-            ));
-        }
-        let trainer = starting_trainer(job, &job.model, &job.train, &selected.device)?;
-        (trainer, job.train.clone(), 0, 0.0)
-    };
-    let mut trainer = trainer;
-    let mut train = train;
-    let model = trainer.config.clone();
-    let size = model.size as u32;
-    let palette = Palette::cmp_facades();
+    }
+    run.finish()
+}
 
-    // Data: decode everything once, in parallel; skip (and report) what cannot be read.
-    let dataset = Dataset::open(&train.data)?;
-    let (train_set, val_set) = dataset.split_last(train.holdout);
-    if train_set.is_empty() {
-        return Err(Error::bad_file(
-            &train.data,
-            format!(
-                "has {} pairs and all are held out (--holdout {}); lower --holdout",
-                dataset.len(),
-                train.holdout
-            ),
-        ));
-    }
-    let augment = AugmentConfig::for_size(size);
-    let progress = |done, total| {
-        let _ = events.send(TrainEvent::Loading { done, total });
-    };
-    let (pairs, bad) = preload(
-        &train_set,
-        &palette,
-        augment.load_size,
-        train.loader_threads,
-        &progress,
-    );
-    for b in &bad {
-        send(TrainEvent::Warning(format!("skipped: {}", b.error)));
-    }
-    if pairs.is_empty() {
-        return Err(Error::bad_file(
-            &train.data,
-            format!(
-                "none of its {} pairs could be read (first problem: {}). Check the dataset or download it again.",
-                train_set.len(),
-                bad.first().map(|b| b.error.to_string()).unwrap_or_default()
-            ),
-        ));
-    }
-    let sample_source = if val_set.is_empty() {
-        &train_set
-    } else {
-        &val_set
-    };
-    let (first, _) = sample_source.split_last(sample_source.len().saturating_sub(train.samples));
-    let (samples, _) = preload(&first, &palette, size, 1, &|_, _| {});
-    // Checkpoints measure the held-out pairs; label consistency when the segmenter is there.
-    let held = match val_set.is_empty() {
-        true => Vec::new(),
-        false => {
-            let (kept, _) = val_set.split_last(val_set.len().saturating_sub(EVAL_PAIRS));
-            preload(&kept, &palette, size, 1, &|_, _| {}).0
-        }
-    };
-    let segment_path = default_segmenter_path();
-    let segmenter = match segment_path.is_file() && !held.is_empty() {
-        true => match Segmenter::load(&segment_path, backend::cpu_device()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                send(TrainEvent::Warning(format!(
-                    "no label consistency at checkpoints: {e}"
-                )));
-                None
-            }
-        },
-        false => None,
-    };
-
-    let schedule = Schedule {
-        pairs: pairs.len(),
-        batch: train.batch,
-        seed: train.seed,
-    };
-    let spe = schedule.steps_per_epoch();
-    let mut total = train.epochs * spe;
-    if let Some(max) = train.max_steps {
-        total = total.min(max);
-    }
-    save_run_config(&job.run_dir, &model, &train)?;
-    send(TrainEvent::Started {
-        start_step,
-        total_steps: total,
-        steps_per_epoch: spe,
-        train_pairs: pairs.len(),
-        skipped: bad.len(),
-        backend: selected.description.clone(),
-    });
-
-    let mut meta = Meta {
-        kind: "checkpoint".into(),
-        name: job
-            .run_dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into()),
-        step: start_step,
-        model: model.clone(),
-        train: Some(train.clone()),
-        seconds: base_seconds,
-    };
-    let keep_checkpoints = train.keep_checkpoints.max(1);
-    let checkpoint_now = |trainer: &GanTrainer, meta: &Meta| -> Result<PathBuf> {
-        let path = checkpoint::checkpoint_path(&job.run_dir, meta.step);
-        let state = TrainState {
-            meta: meta.clone(),
-            generator: trainer.generator.clone(),
-            discriminator: trainer.discriminator.clone(),
-            generator_ema: trainer.ema.as_ref().map(|e| e.generator.clone()),
-            opt_g: trainer.opt_g.clone(),
-            opt_d: trainer.opt_d.clone(),
-            fresh_optimizer: false,
+impl<'a> Run<'a> {
+    /// Device, models, data and logs; sends `Started`.
+    fn start(job: &'a TrainJob, events: &'a Sender<TrainEvent>) -> Result<Run<'a>> {
+        job.config.validate().map_err(Error::msg)?;
+        let notice = &mut |m| {
+            let _ = events.send(TrainEvent::Warning(m));
         };
-        checkpoint::save_checkpoint(&path, &state)?;
-        for (_, old) in checkpoint::list_checkpoints(&job.run_dir)
-            .into_iter()
-            .skip(keep_checkpoints)
-        {
-            let _ = std::fs::remove_file(old);
-        }
-        Ok(path)
-    };
-
-    if start_step >= total {
-        let path = checkpoint::list_checkpoints(&job.run_dir)
-            .first()
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| checkpoint::checkpoint_path(&job.run_dir, start_step));
-        send(TrainEvent::Finished {
-            step: start_step,
-            checkpoint: path,
+        let device = backend::select(job.backend, notice)?;
+        let dir = job.run.path();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let begun = start::begin(
+            &job.run,
+            &job.start,
+            &job.config,
+            job.lr_override,
+            &device.device,
+            events,
+        )?;
+        let config = begun.config;
+        let data = Data::load(&config, events)?;
+        let segmenter = checkpoint_segmenter(&data.held, events);
+        let spe = data.schedule.steps_per_epoch();
+        let total = config
+            .max_steps
+            .map_or(config.epochs * spe, |m| m.min(config.epochs * spe));
+        config.write(&job.run.config())?;
+        let _ = events.send(TrainEvent::Started {
+            start_step: begun.step,
+            total_steps: total,
+            steps_per_epoch: spe,
+            train_pairs: data.pairs.len(),
+            skipped: data.skipped,
+            backend: device.description.clone(),
         });
-        return Ok(());
+        let meta = Meta {
+            kind: "checkpoint".into(),
+            name: job.run.name(),
+            step: begun.step,
+            model: config.model.clone(),
+            train: settings_json(&config),
+            seconds: begun.seconds,
+        };
+        let log = LossLog::open(&job.run.losses(), begun.step)?;
+        measure::trim_figures(&job.run, begun.step)?;
+        Ok(Run {
+            job,
+            events,
+            prefetch: data.prefetch(begun.step),
+            config,
+            device,
+            trainer: begun.trainer,
+            data,
+            segmenter,
+            meta,
+            step: begun.step,
+            total,
+            start_step: begun.step,
+            started: Instant::now(),
+            base_seconds: begun.seconds,
+            log,
+            epoch_l1: (0.0, 0),
+            faults: job.faults.clone(),
+            restores: 0,
+        })
     }
 
-    let pairs = Arc::new(pairs);
-    let mut prefetch = Prefetcher::start(
-        pairs.clone(),
-        palette.clone(),
-        augment,
-        schedule,
-        start_step,
-        4,
-    );
-    let mut log = LossLog::open(&job.run_dir, start_step)?;
-    trim_figures(&job.run_dir, start_step)?;
-    let started = Instant::now();
-    let mut epoch_l1 = (0.0f64, 0u64);
-    let mut device = selected;
-    let mut faults = job.faults.clone();
-    // Times the run went back to its last good state since it last wrote a checkpoint.
-    let mut restores = 0usize;
-    let mut step = start_step;
-    while step < total {
-        // Commands between steps: pausing waits here; stopping checkpoints what is done.
-        let mut stop = false;
+    fn send(&self, event: TrainEvent) {
+        let _ = self.events.send(event);
+    }
+
+    fn seconds(&self) -> f64 {
+        self.base_seconds + self.started.elapsed().as_secs_f64()
+    }
+
+    /// Commands between steps: pausing waits here until resumed or stopped.
+    fn poll(&mut self, commands: &Receiver<TrainCommand>) -> Flow {
         match commands.try_recv() {
             Ok(TrainCommand::Pause) => {
-                send(TrainEvent::Paused { step });
+                self.send(TrainEvent::Paused { step: self.step });
                 loop {
                     match commands.recv() {
                         Ok(TrainCommand::Resume) => {
-                            send(TrainEvent::Resumed { step });
-                            break;
+                            self.send(TrainEvent::Resumed { step: self.step });
+                            return Flow::Train;
                         }
-                        Ok(TrainCommand::Stop) | Err(_) => {
-                            stop = true;
-                            break;
-                        }
+                        Ok(TrainCommand::Stop) | Err(_) => return Flow::Stop,
                         Ok(TrainCommand::Pause) => {}
                     }
                 }
             }
-            Ok(TrainCommand::Stop) | Err(TryRecvError::Disconnected) => stop = true,
-            Ok(TrainCommand::Resume) | Err(TryRecvError::Empty) => {}
+            Ok(TrainCommand::Stop) | Err(TryRecvError::Disconnected) => Flow::Stop,
+            Ok(TrainCommand::Resume) | Err(TryRecvError::Empty) => Flow::Train,
         }
-        if stop {
-            meta.seconds = base_seconds + started.elapsed().as_secs_f64();
-            let path = if meta.step > start_step
-                || checkpoint::list_checkpoints(&job.run_dir).is_empty()
-            {
-                Some(checkpoint_now(&trainer, &meta)?)
-            } else {
-                checkpoint::list_checkpoints(&job.run_dir)
-                    .first()
-                    .map(|(_, p)| p.clone())
-            };
-            send(TrainEvent::Stopped {
-                step,
-                checkpoint: path,
-            });
-            return Ok(());
-        }
+    }
 
-        if let Some(flag) = &job.yield_to {
+    /// While the app's preview renders, wait (at most 5 s) so painting stays responsive.
+    fn wait_for_preview(&self) {
+        if let Some(flag) = &self.job.yield_to {
             let waited = Instant::now();
             while flag.load(Ordering::Acquire) && waited.elapsed().as_secs() < 5 {
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
         }
-        let mut batch: Batch = prefetch
+    }
+
+    /// One D + G step; a failure (a NaN or infinite loss or weight, a GPU that fails) changes
+    /// nothing that lasts and is returned for [`Run::recover`].
+    fn train_step(&mut self) -> std::result::Result<Losses, Failure> {
+        let step = self.step;
+        let mut batch: Batch = self
+            .prefetch
             .next()
-            .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
-        let epoch = schedule.epoch_of(step);
-        let lr = train.lr_at(epoch);
-        if fire(&mut faults.nan_at, step) {
+            .ok_or_else(|| Failure::Fatal("the data loader stopped unexpectedly".into()))?;
+        let lr = self.config.lr_at(self.data.schedule.epoch_of(step));
+        if Faults::fire(&mut self.faults.nan_at, step) {
             batch.input[0] = f32::NAN;
         }
-        let gpu_fault =
-            device.backend == backend::BackendKind::Wgpu && fire(&mut faults.gpu_failure_at, step);
+        let on_gpu = self.device.backend == BackendKind::Wgpu;
+        let gpu_fault = on_gpu && Faults::fire(&mut self.faults.gpu_failure_at, step);
         // A GPU that runs out of memory or goes away makes Burn panic inside the step.
+        let trainer = &mut self.trainer;
         let outcome = backend::guarded(|| {
             if gpu_fault {
                 panic!("injected fault: can't allocate buffer of size: 268435456");
             }
             trainer.step(&batch, step, lr)
         });
-        let failure = match &outcome {
-            Ok(l) if l.is_finite() && trainer.weights_finite() => None,
-            Ok(l) => Some((
-                format!(
-                    "a loss or a weight is not finite (G_GAN {}, G_L1 {}, G_feat {}, D_real {}, D_fake {})",
-                    l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
-                ),
-                false,
-            )),
-            Err(e) if device.backend == backend::BackendKind::Wgpu => {
-                Some((format!("the GPU failed ({e})"), true))
-            }
-            Err(e) => {
-                return Err(Error::msg(format!(
-                    "step {step}: the trainer failed ({e}); the last checkpoint in the run folder is intact"
-                )));
-            }
-        };
-        // A failed step changes nothing that lasts: go back to the last good state (newest
-        // checkpoint, or the starting weights), on the CPU after a GPU failure, at half the
-        // learning rate after a divergence, and train on from there.
-        if let Some((reason, gpu_failed)) = failure {
-            restores += 1;
-            if restores > MAX_RESTORES {
-                let last = checkpoint::list_checkpoints(&job.run_dir)
-                    .first()
-                    .map(|(_, p)| p.display().to_string())
-                    .unwrap_or_else(|| "none yet".into());
-                return Err(Error::msg(format!(
-                    "step {step}: {reason}, again after going back to the last good state {MAX_RESTORES} times; training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr."
-                )));
-            }
-            if gpu_failed {
-                device = backend::cpu_device();
-            } else {
-                train.lr *= 0.5;
-            }
-            let (restored, at, source) =
-                last_good_state(job, &model, &train, &device.device, events)?;
-            trainer = restored;
-            meta.step = at;
-            meta.train = Some(train.clone());
-            prefetch = Prefetcher::start(pairs.clone(), palette.clone(), augment, schedule, at, 4);
-            drop(log);
-            log = LossLog::open(&job.run_dir, at)?;
-            trim_figures(&job.run_dir, at)?;
-            epoch_l1 = (0.0, 0);
-            send(TrainEvent::Restored(Restore {
-                failed_step: step,
-                step: at,
-                from: source,
-                lr: train.lr,
-                backend: device.description.clone(),
-                reason,
-            }));
-            step = at;
-            continue;
+        match outcome {
+            Ok(l) if l.is_finite() && self.trainer.weights_finite() => Ok(l),
+            Ok(l) => Err(Failure::Diverged(format!(
+                "a loss or a weight is not finite (G_GAN {}, G_L1 {}, G_feat {}, D_real {}, D_fake {})",
+                l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
+            ))),
+            Err(e) if on_gpu => Err(Failure::Gpu(format!("the GPU failed ({e})"))),
+            Err(e) => Err(Failure::Fatal(e)),
         }
-        let Ok(losses) = outcome else {
-            unreachable!("failures are handled above")
+    }
+
+    /// Goes back to the last good state (newest checkpoint, or the starting weights) — on the
+    /// CPU after a GPU failure, at half the learning rate after a divergence — and trains on;
+    /// gives up after [`MAX_RESTORES`] failures with no checkpoint in between.
+    fn recover(&mut self, failure: Failure) -> Result<()> {
+        let failed = self.step;
+        let (reason, gpu) = match failure {
+            Failure::Diverged(reason) => (reason, false),
+            Failure::Gpu(reason) => (reason, true),
+            Failure::Fatal(e) => {
+                return Err(Error::msg(format!(
+                    "step {failed}: the trainer failed ({e}); the last checkpoint in the run folder is intact"
+                )));
+            }
         };
-        let done = step + 1;
-        meta.step = done;
-        meta.seconds = base_seconds + started.elapsed().as_secs_f64();
+        self.restores += 1;
+        if self.restores > MAX_RESTORES {
+            let last = self
+                .job
+                .run
+                .newest_checkpoint()
+                .map_or_else(|| "none yet".into(), |p| p.display().to_string());
+            return Err(Error::msg(format!(
+                "step {failed}: {reason}, again after going back to the last good state {MAX_RESTORES} times; training stopped. The last good checkpoint ({last}) is kept: resume from it with a lower --lr."
+            )));
+        }
+        if gpu {
+            self.device = backend::cpu_device();
+        } else {
+            self.config.lr *= 0.5;
+        }
+        let (trainer, at, from) = start::last_good_state(
+            &self.job.run,
+            &self.job.start,
+            &self.config,
+            &self.device.device,
+            self.events,
+        )?;
+        self.trainer = trainer;
+        self.meta.step = at;
+        self.meta.train = settings_json(&self.config);
+        self.prefetch = self.data.prefetch(at);
+        self.log = LossLog::open(&self.job.run.losses(), at)?;
+        measure::trim_figures(&self.job.run, at)?;
+        self.epoch_l1 = (0.0, 0);
+        self.send(TrainEvent::Restored(Restore {
+            failed_step: failed,
+            step: at,
+            from,
+            lr: self.config.lr,
+            backend: self.device.description.clone(),
+            reason,
+        }));
+        self.step = at;
+        Ok(())
+    }
+
+    /// Log the losses; sample, close the epoch and checkpoint when it is time.
+    fn after_step(&mut self, losses: Losses) -> Result<()> {
+        let (step, done) = (self.step, self.step + 1);
+        let epoch = self.data.schedule.epoch_of(step);
+        self.meta.step = done;
+        self.meta.seconds = self.seconds();
         let row = StepLosses {
             step,
             epoch,
@@ -740,81 +513,142 @@ fn run(
             g_feat: losses.g_feat,
             d_real: losses.d_real,
             d_fake: losses.d_fake,
-            lr,
-            seconds: meta.seconds,
+            lr: self.config.lr_at(epoch),
+            seconds: self.meta.seconds,
         };
-        log.append(&row)?;
-        send(TrainEvent::Losses(row));
-        epoch_l1.0 += losses.g_l1 as f64;
-        epoch_l1.1 += 1;
-
-        if done % train.sample_every == 0 || done == total {
-            // A sample is a view, not state: if it cannot be rendered (a GPU failing between
-            // steps), say so and train on; a failing GPU shows up in the next step, which recovers.
-            let rendered = backend::guarded(|| sample_grid(&trainer, &samples, &palette))
-                .and_then(|r| r.map_err(|e| e.to_string()));
-            match rendered {
-                Ok(grid) => {
-                    let path = job
-                        .run_dir
-                        .join("samples")
-                        .join(format!("step-{done:08}.png"));
-                    if let Err(e) = save_png(&grid, &path) {
-                        send(TrainEvent::Warning(e.to_string()));
-                    }
-                    send(TrainEvent::Sample {
-                        step: done,
-                        image: grid,
-                    });
-                }
-                Err(e) => send(TrainEvent::Warning(format!(
-                    "the sample at step {done} could not be rendered: {e}"
-                ))),
-            }
+        self.log.append(&row)?;
+        self.send(TrainEvent::Losses(row));
+        self.epoch_l1 = (self.epoch_l1.0 + losses.g_l1 as f64, self.epoch_l1.1 + 1);
+        if done % self.config.sample_every == 0 || done == self.total {
+            self.sample(done);
         }
-        if done % spe == 0 {
-            send(TrainEvent::Epoch {
+        if done % self.data.schedule.steps_per_epoch() == 0 {
+            self.send(TrainEvent::Epoch {
                 epoch,
-                mean_l1: (epoch_l1.0 / epoch_l1.1.max(1) as f64) as f32,
-                seconds: meta.seconds,
+                mean_l1: (self.epoch_l1.0 / self.epoch_l1.1.max(1) as f64) as f32,
+                seconds: self.meta.seconds,
             });
-            epoch_l1 = (0.0, 0);
+            self.epoch_l1 = (0.0, 0);
         }
-        if done % train.checkpoint_every == 0 || done == total {
-            let path = checkpoint_now(&trainer, &meta)?;
-            send(TrainEvent::Checkpoint { step: done, path });
-            restores = 0;
-            if !held.is_empty() {
-                let measured = backend::guarded(|| {
-                    held_out_figures(&trainer, &held, segmenter.as_ref(), &palette)
-                })
-                .and_then(|r| r.map_err(|e| e.to_string()))
-                .and_then(|f| {
-                    log_figures(&job.run_dir, done, &f).map_err(|e| e.to_string())?;
-                    Ok(f)
-                });
-                match measured {
-                    Ok(figures) => send(TrainEvent::Evaluated {
-                        step: done,
-                        figures: Box::new(figures),
-                    }),
-                    Err(e) => send(TrainEvent::Warning(format!(
-                        "the held-out pairs could not be measured at step {done}: {e}"
-                    ))),
-                }
-            }
+        if done % self.config.checkpoint_every == 0 || done == self.total {
+            let path = self.checkpoint()?;
+            self.send(TrainEvent::Checkpoint { step: done, path });
+            self.restores = 0;
+            self.measure(done);
         }
-        step = done;
+        self.step = done;
+        Ok(())
     }
-    let final_checkpoint = checkpoint::checkpoint_path(&job.run_dir, total);
-    checkpoint::save_model(
-        &job.run_dir.join(format!("model.{}", checkpoint::EXTENSION)),
-        &meta,
-        &trainer.render_generator(),
-    )?;
-    send(TrainEvent::Finished {
-        step: total,
-        checkpoint: final_checkpoint,
-    });
-    Ok(())
+
+    /// A sample is a view, not state: if it cannot be rendered (a GPU failing between steps),
+    /// say so and train on; a failing GPU shows up in the next step, which recovers.
+    fn sample(&self, step: u64) {
+        let rendered = backend::guarded(|| {
+            measure::sample_grid(&self.trainer, &self.data.samples, &self.data.palette)
+        })
+        .and_then(|r| r.map_err(|e| e.to_string()));
+        match rendered {
+            Ok(grid) => {
+                if let Err(e) = save_png(&grid, &self.job.run.sample(step)) {
+                    self.send(TrainEvent::Warning(e.to_string()));
+                }
+                self.send(TrainEvent::Sample { step, image: grid });
+            }
+            Err(e) => self.send(TrainEvent::Warning(format!(
+                "the sample at step {step} could not be rendered: {e}"
+            ))),
+        }
+    }
+
+    /// The held-out figures at a checkpoint (a view too: a failure is a warning).
+    fn measure(&self, step: u64) {
+        if self.data.held.is_empty() {
+            return;
+        }
+        let measured = backend::guarded(|| {
+            measure::held_out_figures(
+                &self.trainer,
+                &self.data.held,
+                self.segmenter.as_ref(),
+                &self.data.palette,
+            )
+        })
+        .and_then(|r| r.map_err(|e| e.to_string()))
+        .and_then(|f| {
+            measure::log_figures(&self.job.run, step, &f).map_err(|e| e.to_string())?;
+            Ok(f)
+        });
+        match measured {
+            Ok(figures) => self.send(TrainEvent::Evaluated {
+                step,
+                figures: Box::new(figures),
+            }),
+            Err(e) => self.send(TrainEvent::Warning(format!(
+                "the held-out pairs could not be measured at step {step}: {e}"
+            ))),
+        }
+    }
+
+    /// Writes the state at `self.meta.step` and keeps the newest `keep_checkpoints`.
+    fn checkpoint(&self) -> Result<PathBuf> {
+        let path = self.job.run.checkpoint(self.meta.step);
+        let t = &self.trainer;
+        let state = TrainState {
+            meta: self.meta.clone(),
+            generator: t.generator.clone(),
+            discriminator: t.discriminator.clone(),
+            generator_ema: t.ema.as_ref().map(|e| e.generator.clone()),
+            opt_g: t.opt_g.clone(),
+            opt_d: t.opt_d.clone(),
+            fresh_optimizer: false,
+        };
+        save_checkpoint(&path, &state)?;
+        let keep = self.config.keep_checkpoints.max(1);
+        for (_, old) in self.job.run.checkpoints().into_iter().skip(keep) {
+            let _ = std::fs::remove_file(old);
+        }
+        Ok(path)
+    }
+
+    /// Stopped by the owner: checkpoint what was trained since the start (or the start itself
+    /// when the folder has no checkpoint yet).
+    fn stop(mut self) -> Result<()> {
+        self.meta.seconds = self.seconds();
+        let path = if self.meta.step > self.start_step || self.job.run.checkpoints().is_empty() {
+            Some(self.checkpoint()?)
+        } else {
+            self.job.run.newest_checkpoint()
+        };
+        self.send(TrainEvent::Stopped {
+            step: self.step,
+            checkpoint: path,
+        });
+        Ok(())
+    }
+
+    /// The end: the rendering generator as `model.fsw` (unless the run was already complete).
+    fn finish(self) -> Result<()> {
+        if self.start_step >= self.total {
+            let checkpoint = self
+                .job
+                .run
+                .newest_checkpoint()
+                .unwrap_or_else(|| self.job.run.checkpoint(self.start_step));
+            self.send(TrainEvent::Finished {
+                step: self.start_step,
+                checkpoint,
+            });
+            return Ok(());
+        }
+        checkpoint::save_model(
+            &self.job.run.model(),
+            &self.meta,
+            &self.trainer.render_generator(),
+        )?;
+        self.send(TrainEvent::Finished {
+            step: self.total,
+            checkpoint: self.job.run.checkpoint(self.total),
+        });
+        Ok(())
+    }
 }

@@ -62,6 +62,14 @@ impl Canvas {
         self.fit = false;
     }
 
+    /// Zooms by `factor` about the centre of the canvas area.
+    pub fn zoom_by(&mut self, factor: f32) {
+        let zoom = (self.zoom * factor).clamp(0.1, 64.0);
+        self.pan *= zoom / self.zoom;
+        self.zoom = zoom;
+        self.fit = false;
+    }
+
     fn refresh_texture(&mut self, ui: &Ui, doc: &Document, palette: &Palette) {
         if self.texture_revision == Some(doc.revision) && self.texture.is_some() {
             return;

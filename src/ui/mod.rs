@@ -3,12 +3,22 @@
 
 pub mod app;
 pub mod canvas;
+pub mod command;
+pub mod dev_tools;
+pub mod dialogs;
+pub mod file_actions;
 pub mod files;
+pub mod menu;
+pub mod options;
 pub mod preview;
+pub mod script;
+pub mod status_bar;
 pub mod tools;
 pub mod training_panel;
 
-pub use app::{StudioApp, StudioOptions};
+pub use app::StudioApp;
+pub use command::Command;
+pub use options::StudioOptions;
 
 /// An RGB image as egui texture data.
 pub fn color_image(image: &image::RgbImage) -> egui::ColorImage {

@@ -4,6 +4,7 @@
 use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use image::RgbImage;
 
+use super::command::Command;
 use crate::document::Document;
 use crate::events::{RenderEvent, RenderRequest};
 use crate::render::worker::RenderWorker;
@@ -98,11 +99,26 @@ impl Preview {
         changed
     }
 
+    /// Another seed: another plausible facade for the same layout.
+    pub fn vary(&mut self) {
+        self.seed = (self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+            >> 33)
+            .max(1);
+    }
+
+    /// Whether the image shown is the render of `doc` as it is now, with the current seed.
+    pub fn is_current(&self, doc: &Document) -> bool {
+        self.shown == Some((doc.revision, self.seed))
+    }
+
     pub fn is_rendering(&self) -> bool {
         self.requested.is_some() && self.requested != self.shown && self.error.is_none()
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, aspect: f32) {
+    pub fn ui(&mut self, ui: &mut Ui, aspect: f32, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             ui.heading("Render");
             if self.is_rendering() {
@@ -124,18 +140,7 @@ impl Preview {
             let label = ui.label("Seed");
             ui.add(egui::DragValue::new(&mut self.seed).range(0..=u32::MAX as u64))
                 .labelled_by(label.id);
-            if ui
-                .button("Vary")
-                .on_hover_text("Another plausible facade for the same layout")
-                .clicked()
-            {
-                self.seed = (self
-                    .seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407)
-                    >> 33)
-                    .max(1);
-            }
+            super::command::button(ui, Command::Vary, true, commands);
         });
         if let Some(e) = &self.error {
             ui.colored_label(Color32::from_rgb(255, 120, 100), e);

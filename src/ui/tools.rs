@@ -1,7 +1,8 @@
 //! Tools and the class palette: what the left panel shows and what the keys select.
 
-use egui::{Color32, Key, Modifiers, Ui};
+use egui::{Color32, Key, Ui};
 
+use super::command::Command;
 use crate::palette::Palette;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -32,17 +33,6 @@ impl Tool {
             Tool::Fill => "Fill",
             Tool::Eraser => "Eraser",
             Tool::Picker => "Picker",
-        }
-    }
-
-    pub fn key(self) -> Key {
-        match self {
-            Tool::Brush => Key::B,
-            Tool::Rect => Key::R,
-            Tool::Line => Key::L,
-            Tool::Fill => Key::F,
-            Tool::Eraser => Key::E,
-            Tool::Picker => Key::I,
         }
     }
 
@@ -82,40 +72,31 @@ impl ToolState {
         }
     }
 
-    /// Single-key shortcuts (when no text field has focus): tools, classes, brush size.
-    pub fn handle_keys(&mut self, ui: &Ui, palette: &Palette) {
-        if ui.ctx().egui_wants_keyboard_input() {
-            return;
+    pub fn select_class(&mut self, index: u8, palette: &Palette) {
+        if (index as usize) < palette.len() {
+            self.class = index;
         }
-        ui.input_mut(|i| {
-            for tool in Tool::ALL {
-                if i.consume_key(Modifiers::NONE, tool.key()) {
-                    self.tool = tool;
-                }
-            }
-            for index in 0..palette.len() as u8 {
-                if let Some(key) = class_key(palette, index)
-                    && i.consume_key(Modifiers::NONE, key)
-                {
-                    self.class = index;
-                }
-            }
-            if i.consume_key(Modifiers::NONE, Key::OpenBracket) {
-                self.radius = self.radius.saturating_sub(1 + self.radius / 8);
-            }
-            if i.consume_key(Modifiers::NONE, Key::CloseBracket) {
-                self.radius = (self.radius + 1 + self.radius / 8).min(64);
-            }
-        });
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, palette: &Palette) {
+    pub fn bigger(&mut self) {
+        self.radius = (self.radius + 1 + self.radius / 8).min(64);
+    }
+
+    pub fn smaller(&mut self) {
+        self.radius = self.radius.saturating_sub(1 + self.radius / 8);
+    }
+
+    /// The left panel. Choosing a tool or a class queues its command (the keys queue the same).
+    pub fn ui(&mut self, ui: &mut Ui, palette: &Palette, commands: &mut Vec<Command>) {
+        let ctx = ui.ctx().clone();
+        let key = |c: &Command| c.shortcut_text(&ctx, palette).unwrap_or_default();
         ui.heading("Tools");
         ui.horizontal_wrapped(|ui| {
             for tool in Tool::ALL {
-                let text = format!("{} ({})", tool.name(), tool.key().name());
+                let command = Command::SelectTool(tool);
+                let text = format!("{} ({})", command.label(), key(&command));
                 if ui.selectable_label(self.tool == tool, text).clicked() {
-                    self.tool = tool;
+                    commands.push(command);
                 }
             }
         });
@@ -123,12 +104,17 @@ impl ToolState {
             self.tool.sized(),
             egui::Slider::new(&mut self.radius, 0..=64).text("Brush size"),
         )
-        .on_hover_text("Radius in map pixels; [ and ] change it");
+        .on_hover_text(format!(
+            "Radius in map pixels; {} and {} change it",
+            key(&Command::BrushSmaller),
+            key(&Command::BrushBigger)
+        ));
         ui.label("Alt-click picks a class from the canvas.");
         ui.separator();
         ui.heading("Classes");
         for (index, class) in palette.classes.iter().enumerate() {
             let index = index as u8;
+            let command = Command::SelectClass(index);
             let selected = self.class == index;
             let response = ui
                 .horizontal(|ui| {
@@ -148,13 +134,15 @@ impl ToolState {
                     swatch.widget_info(|| {
                         egui::WidgetInfo::selected(egui::Role::Button, true, selected, &name)
                     });
-                    let label =
-                        ui.selectable_label(selected, format!("{}  [{}]", class.name, class.key));
+                    let shortcut = command.shortcut_text(&ctx, palette);
+                    let shortcut = shortcut.as_deref().unwrap_or(&class.key);
+                    let text = format!("{}  [{shortcut}]", class.name);
+                    let label = ui.selectable_label(selected, text);
                     swatch.clicked() || label.clicked()
                 })
                 .inner;
             if response {
-                self.class = index;
+                commands.push(command);
             }
         }
         ui.label(format!(

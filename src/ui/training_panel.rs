@@ -10,12 +10,12 @@ use std::time::Instant;
 use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
+use super::command::Command;
 use crate::backend::BackendChoice;
-use crate::checkpoint;
 use crate::data::Dataset;
 use crate::events::{StepLosses, TrainCommand, TrainEvent};
 use crate::model::ModelConfig;
-use crate::train::{TrainConfig, TrainHandle, TrainJob, loss_log, spawn};
+use crate::train::{RunDir, Start, TrainConfig, TrainHandle, TrainJob, loss_log, spawn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
@@ -43,17 +43,9 @@ pub struct TrainingPanel {
     pub preset: Preset,
     /// Train the published pix2pix recipe instead of the default one (see `--preset paper`).
     pub paper_recipe: bool,
-    /// Training resolution (256 as published; smaller for quick experiments).
-    pub size: usize,
-    /// Overrides the preset's width when set (tests use tiny models).
-    pub ngf_override: Option<usize>,
-    pub epochs: u64,
-    pub batch: usize,
-    pub lr: f64,
-    pub l1_weight: f32,
-    pub holdout: usize,
-    /// Linear-decay epochs at the end (None: half of `epochs`).
-    pub decay_epochs: Option<u64>,
+    /// The settings a run starts with: the preset and recipe buttons set its model, the fields
+    /// below them edit it directly (the data folder comes from `data_dir` when a run starts).
+    pub config: TrainConfig,
     pub backend: BackendChoice,
     pub auto_swap: bool,
     pub log_scale: bool,
@@ -69,8 +61,6 @@ pub struct TrainingPanel {
     pub latest_checkpoint: Option<PathBuf>,
     pub total_steps: u64,
     started: Option<(Instant, u64)>,
-    /// A checkpoint the app should load into the preview (taken by the app each frame).
-    pub swap_request: Option<PathBuf>,
     /// Samples read from a run folder, waiting to be uploaded as textures.
     pending_samples: Vec<(u64, image::RgbImage)>,
     /// Fold the settings away when a run starts (more room for curves and samples).
@@ -88,14 +78,13 @@ impl Default for TrainingPanel {
             run_dir: "runs/studio".into(),
             preset: Preset::FastCpu,
             paper_recipe: false,
-            size: 256,
-            ngf_override: None,
-            epochs: 200,
-            batch: 1,
-            lr: 2e-4,
-            l1_weight: 100.0,
-            holdout: 40,
-            decay_epochs: None,
+            config: TrainConfig {
+                holdout: 40,
+                checkpoint_every: 500,
+                sample_every: 100,
+                samples: 3,
+                ..TrainConfig::default().with_model(ModelConfig::new().with_width(32))
+            },
             backend: BackendChoice::Auto,
             auto_swap: false,
             log_scale: true,
@@ -110,7 +99,6 @@ impl Default for TrainingPanel {
             latest_checkpoint: None,
             total_steps: 0,
             started: None,
-            swap_request: None,
             pending_samples: Vec::new(),
             fold_settings: None,
             figures: None,
@@ -153,16 +141,20 @@ impl TrainingPanel {
         )
     }
 
-    pub fn model_config(&self) -> ModelConfig {
-        let ngf = self.ngf_override.unwrap_or(match self.preset {
+    /// Sets the model and losses from the width preset and the recipe buttons (keeping the
+    /// resolution and every other field).
+    fn apply_preset(&mut self) {
+        let ngf = match self.preset {
             Preset::FastCpu => 32,
             Preset::Full => 64,
-        });
-        let base = match self.paper_recipe {
-            true => ModelConfig::paper(ngf),
-            false => ModelConfig::new().with_ngf(ngf),
         };
-        base.with_ngf(ngf).with_ndf(ngf.max(8)).with_size(self.size)
+        let recipe = match self.paper_recipe {
+            true => TrainConfig::paper(ngf),
+            false => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
+        };
+        self.config.model = recipe.model.with_size(self.config.model.size);
+        self.config.lambda_feat = recipe.lambda_feat;
+        self.config.ema_decay = recipe.ema_decay;
     }
 
     pub fn scan_dataset(&mut self) {
@@ -180,32 +172,12 @@ impl TrainingPanel {
     /// Loads a run folder's loss history (a resumed or finished run shows its curve) and its
     /// settings, so "Resume run" continues with them.
     pub fn load_history(&mut self, run_dir: &Path) {
-        if let Ok(text) = std::fs::read(run_dir.join("config.json"))
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text)
-        {
-            let t = &v["train"];
-            if let Some(e) = t["epochs"].as_u64() {
-                self.epochs = e;
-            }
-            if let Some(b) = t["batch"].as_u64() {
-                self.batch = b as usize;
-            }
-            if let Some(lr) = t["lr"].as_f64() {
-                self.lr = lr;
-            }
-            self.decay_epochs = t["decay_epochs"].as_u64();
-            if let Some(h) = t["holdout"].as_u64() {
-                self.holdout = h as usize;
-            }
-            if let Some(ngf) = v["model"]["ngf"].as_u64() {
-                self.ngf_override = Some(ngf as usize);
-            }
-            if let Some(size) = v["model"]["size"].as_u64() {
-                self.size = size as usize;
-            }
+        let run = RunDir::new(run_dir);
+        if let Ok(config) = TrainConfig::read(&run.config()) {
+            self.config = config;
         }
-        self.figures = crate::train::run::latest_figures(run_dir);
-        match loss_log::read(&run_dir.join(loss_log::FILE_NAME)) {
+        self.figures = crate::train::measure::latest_figures(&run);
+        match loss_log::read(&run.losses()) {
             Ok(rows) => {
                 self.epoch_marks.clear();
                 let mut last_epoch = None;
@@ -219,25 +191,9 @@ impl TrainingPanel {
             }
             Err(e) => self.messages.push(e.to_string()),
         }
-        self.latest_checkpoint = checkpoint::list_checkpoints(run_dir)
-            .first()
-            .map(|(_, p)| p.clone());
-        // Earlier samples (samples/step-NNNNNNNN.png), the last 30.
-        let mut found: Vec<(u64, PathBuf)> = std::fs::read_dir(run_dir.join("samples"))
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter_map(|p| {
-                let step = p
-                    .file_stem()?
-                    .to_str()?
-                    .strip_prefix("step-")?
-                    .parse()
-                    .ok()?;
-                Some((step, p))
-            })
-            .collect();
-        found.sort();
+        self.latest_checkpoint = run.newest_checkpoint();
+        // Earlier samples, the last 30.
+        let found = run.samples();
         let skip = found.len().saturating_sub(30);
         self.samples.clear();
         self.pending_samples = found
@@ -266,35 +222,20 @@ impl TrainingPanel {
         if resume {
             self.load_history(&run_dir);
         }
-        let train = TrainConfig {
+        let config = TrainConfig {
             data: PathBuf::from(&self.data_dir),
-            holdout: self.holdout,
-            epochs: self.epochs,
-            decay_epochs: self
-                .decay_epochs
-                .unwrap_or(self.epochs / 2)
-                .min(self.epochs),
-            batch: self.batch,
-            lr: self.lr,
-            l1_weight: self.l1_weight,
-            checkpoint_every: 500,
-            sample_every: 100,
-            samples: 3,
-            ..match self.paper_recipe {
-                true => TrainConfig::paper(),
-                false => TrainConfig::default(),
-            }
+            decay_epochs: self.config.decay_epochs.min(self.config.epochs),
+            ..self.config.clone()
+        };
+        let start = match (resume, init_from) {
+            (true, _) => Start::Resume,
+            (false, Some(model)) => Start::FineTune(model),
+            (false, None) => Start::Fresh,
         };
         self.handle = Some(spawn(TrainJob {
-            run_dir,
-            model: self.model_config(),
-            train,
-            backend: self.backend,
-            resume,
-            init_from,
+            start,
             yield_to,
-            lr_override: None,
-            faults: Default::default(),
+            ..TrainJob::new(run_dir, config, self.backend)
         }));
         self.state = RunState::Loading;
         self.started = None;
@@ -307,8 +248,9 @@ impl TrainingPanel {
         }
     }
 
-    /// Takes the trainer's events; uploads sample images. Returns true while a run is active.
-    pub fn poll(&mut self, ctx: &egui::Context) -> bool {
+    /// Takes the trainer's events; uploads sample images; queues `UsePreviewCheckpoint` for a
+    /// new checkpoint when "at every checkpoint" is on. Returns true while a run is active.
+    pub fn poll(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) -> bool {
         for (step, image) in std::mem::take(&mut self.pending_samples) {
             let tex = ctx.load_texture(
                 format!("train-sample-{step}"),
@@ -365,7 +307,7 @@ impl TrainingPanel {
                 TrainEvent::Evaluated { step, figures } => self.figures = Some((step, *figures)),
                 TrainEvent::Checkpoint { path, .. } => {
                     if self.auto_swap {
-                        self.swap_request = Some(path.clone());
+                        commands.push(Command::UsePreviewCheckpoint(path.clone()));
                     }
                     self.latest_checkpoint = Some(path);
                 }
@@ -414,6 +356,7 @@ impl TrainingPanel {
         ui: &mut Ui,
         current_model: Option<&Path>,
         yield_to: Option<Arc<AtomicBool>>,
+        commands: &mut Vec<Command>,
     ) {
         ui.heading("Training");
         let open = self.fold_settings.take().map(|fold| !fold);
@@ -451,49 +394,8 @@ impl TrainingPanel {
                             }
                         });
                         ui.end_row();
-                        ui.label("Model");
-                        ui.horizontal(|ui| {
-                            ui.selectable_value(
-                                &mut self.preset,
-                                Preset::FastCpu,
-                                "fast CPU (ngf 32)",
-                            );
-                            ui.selectable_value(
-                                &mut self.preset,
-                                Preset::Full,
-                                "full (ngf 64)",
-                            );
-                        });
-                        ui.end_row();
-                        ui.label("Recipe");
-                        ui.horizontal(|ui| {
-                            ui.selectable_value(&mut self.paper_recipe, false, "photographic")
-                                .on_hover_text("nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)");
-                            ui.selectable_value(&mut self.paper_recipe, true, "as published")
-                                .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
-                        });
-                        ui.end_row();
-                        let l = ui.label("Epochs");
-                        ui.add(egui::DragValue::new(&mut self.epochs).range(1..=1000))
-                            .labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("Batch size");
-                        ui.add(egui::DragValue::new(&mut self.batch).range(1..=64))
-                            .labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("Learning rate");
-                        ui.add(
-                            egui::DragValue::new(&mut self.lr)
-                                .range(1e-6..=1e-2)
-                                .speed(1e-5)
-                                .max_decimals(6),
-                        )
-                        .labelled_by(l.id);
-                        ui.end_row();
-                        let l = ui.label("L1 weight");
-                        ui.add(egui::DragValue::new(&mut self.l1_weight).range(0.0..=1000.0))
-                            .labelled_by(l.id);
-                        ui.end_row();
+                        self.recipe_rows(ui);
+                        self.number_rows(ui);
                         ui.label("Backend");
                         ui.horizontal(|ui| {
                             ui.selectable_value(&mut self.backend, BackendChoice::Auto, "auto");
@@ -551,16 +453,10 @@ impl TrainingPanel {
             }
         });
         ui.horizontal(|ui| {
-            if ui
-                .add_enabled(
-                    self.latest_checkpoint.is_some(),
-                    egui::Button::new("Use for preview"),
-                )
-                .on_hover_text("Load the newest checkpoint into the live preview")
-                .clicked()
-            {
-                self.swap_request = self.latest_checkpoint.clone();
-            }
+            let checkpoint = self.latest_checkpoint.clone().unwrap_or_default();
+            let command = Command::UsePreviewCheckpoint(checkpoint);
+            let enabled = self.latest_checkpoint.is_some();
+            super::command::button(ui, command, enabled, commands);
             ui.checkbox(&mut self.auto_swap, "at every checkpoint");
         });
         self.status_line(ui);
@@ -668,6 +564,57 @@ impl TrainingPanel {
                     .collect();
                 p.line(Line::new("lr", pts));
             });
+    }
+
+    /// Width preset and recipe: they set the model (and the recipe's losses).
+    fn recipe_rows(&mut self, ui: &mut Ui) {
+        let before = (self.preset, self.paper_recipe);
+        ui.label("Model");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
+            ui.selectable_value(&mut self.preset, Preset::Full, "full (ngf 64)");
+        });
+        ui.end_row();
+        ui.label("Recipe");
+        ui.horizontal(|ui| {
+            ui.selectable_value(&mut self.paper_recipe, false, "photographic")
+                .on_hover_text("nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)");
+            ui.selectable_value(&mut self.paper_recipe, true, "as published")
+                .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
+        });
+        ui.end_row();
+        if (self.preset, self.paper_recipe) != before {
+            self.apply_preset();
+        }
+    }
+
+    /// Epochs, batch, learning rate and L1 weight, edited in the run's settings.
+    fn number_rows(&mut self, ui: &mut Ui) {
+        let c = &mut self.config;
+        let l = ui.label("Epochs");
+        if ui
+            .add(egui::DragValue::new(&mut c.epochs).range(1..=1000))
+            .labelled_by(l.id)
+            .changed()
+        {
+            c.decay_epochs = c.epochs / 2;
+        }
+        ui.end_row();
+        let l = ui.label("Batch size");
+        ui.add(egui::DragValue::new(&mut c.batch).range(1..=64))
+            .labelled_by(l.id);
+        ui.end_row();
+        let l = ui.label("Learning rate");
+        let lr = egui::DragValue::new(&mut c.lr)
+            .range(1e-6..=1e-2)
+            .speed(1e-5)
+            .max_decimals(6);
+        ui.add(lr).labelled_by(l.id);
+        ui.end_row();
+        let l = ui.label("L1 weight");
+        ui.add(egui::DragValue::new(&mut c.l1_weight).range(0.0..=1000.0))
+            .labelled_by(l.id);
+        ui.end_row();
     }
 
     /// The newest checkpoint's held-out figures, each next to what real photos score.

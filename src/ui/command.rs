@@ -1,0 +1,495 @@
+//! Every action of the app as one command enum (after rerun's `re_ui` command.rs and
+//! egui_demo_app's wrap_app.rs). Each command knows its label, its hover hint and its keyboard
+//! shortcuts, here and nowhere else; menus, the toolbar, the tool panel, keys, drag-and-drop, the
+//! dialogs, the training panel and `--script` only produce commands, and `StudioApp::run` is the
+//! one place they run.
+
+use std::path::PathBuf;
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+use super::app::Mode;
+use super::tools::{Tool, class_key};
+use crate::document::{Document, Edit, ScriptCommand};
+use crate::palette::Palette;
+
+/// Canvas sizes that File → New offers.
+pub const NEW_SIZES: [(u32, u32); 5] = [(256, 256), (512, 256), (256, 512), (512, 512), (768, 256)];
+
+/// One thing the user (or a script) asks the app to do. A path of `None` means "ask with a file
+/// dialog"; scripts, recent files and drag-and-drop give the path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    // ---- files ----
+    New {
+        width: u32,
+        height: u32,
+    },
+    /// A project (.ron) or a label image (imported), by extension.
+    Open(Option<PathBuf>),
+    /// To the project's file, or ask where when it has none.
+    Save,
+    SaveAs(Option<PathBuf>),
+    ImportLabels(Option<PathBuf>),
+    ExportRender(Option<PathBuf>),
+    ExportLabels(Option<PathBuf>),
+    ExportSideBySide(Option<PathBuf>),
+    RandomSample,
+    LoadModel(Option<PathBuf>),
+    /// Load a checkpoint into the live preview (the training panel's "Use for preview").
+    UsePreviewCheckpoint(PathBuf),
+    /// Close the window (asking first when there are unsaved changes).
+    Quit,
+    // ---- the dialogs ----
+    RestoreRecovery,
+    DiscardRecovery,
+    SaveAndClose,
+    CloseWithoutSaving,
+    // ---- editing ----
+    /// One undo step of painting (scripts; the canvas paints through the same `Edit`s).
+    Edit(Edit),
+    Undo,
+    Redo,
+    // ---- view ----
+    Show(Mode),
+    ZoomIn,
+    ZoomOut,
+    ZoomFit,
+    Zoom100,
+    // ---- tools ----
+    SelectTool(Tool),
+    SelectClass(u8),
+    BrushBigger,
+    BrushSmaller,
+    // ---- render ----
+    Vary,
+}
+
+const fn key(key: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(Modifiers::NONE, key)
+}
+
+const fn command(key: Key) -> KeyboardShortcut {
+    KeyboardShortcut::new(Modifiers::COMMAND, key)
+}
+
+impl Command {
+    /// The label of the command's menu entry or button (a path-taking command's label ends in
+    /// "…": it asks for the path). The class list shows the palette's names instead.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Command::New { .. } => "New",
+            Command::Open(_) => "Open…",
+            Command::Save => "Save",
+            Command::SaveAs(_) => "Save as…",
+            Command::ImportLabels(_) => "Import label image…",
+            Command::ExportRender(_) => "Export render…",
+            Command::ExportLabels(_) => "Export labels…",
+            Command::ExportSideBySide(_) => "Export side by side…",
+            Command::RandomSample => "Random sample",
+            Command::LoadModel(_) => "Load model…",
+            Command::UsePreviewCheckpoint(_) => "Use for preview",
+            Command::Quit => "Quit",
+            Command::RestoreRecovery => "Restore",
+            Command::DiscardRecovery => "Discard",
+            Command::SaveAndClose => "Save",
+            Command::CloseWithoutSaving => "Close without saving",
+            Command::Edit(Edit::Stroke { .. }) => "Stroke",
+            Command::Edit(Edit::Rect { .. }) => "Rectangle",
+            Command::Edit(Edit::Line { .. }) => "Line",
+            Command::Edit(Edit::Fill { .. }) => "Fill",
+            Command::Edit(Edit::Replace(_)) => "Replace the painting",
+            Command::Undo => "Undo",
+            Command::Redo => "Redo",
+            Command::Show(Mode::Paint) => "Paint",
+            Command::Show(Mode::Train) => "Train",
+            Command::ZoomIn => "Zoom in",
+            Command::ZoomOut => "Zoom out",
+            Command::ZoomFit => "Fit",
+            Command::Zoom100 => "100 %",
+            Command::SelectTool(tool) => tool.name(),
+            Command::SelectClass(_) => "Select class",
+            Command::BrushBigger => "Bigger brush",
+            Command::BrushSmaller => "Smaller brush",
+            Command::Vary => "Vary",
+        }
+    }
+
+    /// What the command does, for a tooltip.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Command::UsePreviewCheckpoint(_) => {
+                Some("Load the newest checkpoint into the live preview")
+            }
+            Command::Vary => Some("Another plausible facade for the same layout"),
+            _ => None,
+        }
+    }
+
+    /// The keyboard shortcuts, the one menus show first.
+    pub fn shortcuts(&self, palette: &Palette) -> Vec<KeyboardShortcut> {
+        match self {
+            Command::Open(None) => vec![command(Key::O)],
+            Command::Save => vec![command(Key::S)],
+            Command::Undo => vec![command(Key::Z)],
+            Command::Redo => vec![
+                KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z),
+                command(Key::Y),
+            ],
+            Command::SelectTool(tool) => vec![key(match tool {
+                Tool::Brush => Key::B,
+                Tool::Rect => Key::R,
+                Tool::Line => Key::L,
+                Tool::Fill => Key::F,
+                Tool::Eraser => Key::E,
+                Tool::Picker => Key::I,
+            })],
+            Command::SelectClass(index) => {
+                class_key(palette, *index).map(key).into_iter().collect()
+            }
+            Command::BrushSmaller => vec![key(Key::OpenBracket)],
+            Command::BrushBigger => vec![key(Key::CloseBracket)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The first shortcut as the user reads it ("Ctrl+Z", "B", "-").
+    pub fn shortcut_text(&self, ctx: &egui::Context, palette: &Palette) -> Option<String> {
+        let shortcut = *self.shortcuts(palette).first()?;
+        Some(if shortcut.modifiers.is_none() {
+            // The palette's own spelling: "-", not egui's typographic minus.
+            match shortcut.logical_key {
+                Key::Minus => "-".to_owned(),
+                k => k.symbol_or_name().to_owned(),
+            }
+        } else {
+            ctx.format_shortcut(&shortcut)
+        })
+    }
+
+    /// Whether the command can run now (menus and buttons are greyed out otherwise).
+    pub fn is_enabled(&self, doc: &Document) -> bool {
+        match self {
+            Command::Undo => doc.can_undo(),
+            Command::Redo => doc.can_redo(),
+            _ => true,
+        }
+    }
+
+    /// Whether the command needs the render of the painting as it is (a script waits for it).
+    pub fn needs_render(&self) -> bool {
+        matches!(
+            self,
+            Command::ExportRender(_) | Command::ExportSideBySide(_)
+        )
+    }
+
+    /// One of every command: each tool and class, each New size, the dialog form of the
+    /// path-taking ones (and a stand-in path or edit where one is needed).
+    pub fn all(palette: &Palette) -> Vec<Command> {
+        let mut all: Vec<Command> = NEW_SIZES
+            .iter()
+            .map(|&(width, height)| Command::New { width, height })
+            .collect();
+        all.extend([
+            Command::Open(None),
+            Command::Save,
+            Command::SaveAs(None),
+            Command::ImportLabels(None),
+            Command::ExportRender(None),
+            Command::ExportLabels(None),
+            Command::ExportSideBySide(None),
+            Command::RandomSample,
+            Command::LoadModel(None),
+            Command::UsePreviewCheckpoint(PathBuf::from("checkpoint.fsw")),
+            Command::Quit,
+            Command::RestoreRecovery,
+            Command::DiscardRecovery,
+            Command::SaveAndClose,
+            Command::CloseWithoutSaving,
+            Command::Edit(Edit::Fill {
+                at: (0, 0),
+                class: palette.background,
+            }),
+            Command::Undo,
+            Command::Redo,
+            Command::Show(Mode::Paint),
+            Command::Show(Mode::Train),
+            Command::ZoomIn,
+            Command::ZoomOut,
+            Command::ZoomFit,
+            Command::Zoom100,
+        ]);
+        all.extend(Tool::ALL.map(Command::SelectTool));
+        all.extend((0..palette.len() as u8).map(Command::SelectClass));
+        all.extend([Command::BrushBigger, Command::BrushSmaller, Command::Vary]);
+        all
+    }
+
+    /// The commands whose shortcuts were pressed this frame (none while a text field has the
+    /// keyboard).
+    pub fn from_keys(ctx: &egui::Context, palette: &Palette) -> Vec<Command> {
+        if ctx.egui_wants_keyboard_input() {
+            return Vec::new();
+        }
+        let mut bindings: Vec<(KeyboardShortcut, Command)> = Command::all(palette)
+            .into_iter()
+            .flat_map(|c| {
+                c.shortcuts(palette)
+                    .into_iter()
+                    .map(move |s| (s, c.clone()))
+            })
+            .collect();
+        // egui ignores extra Shift and Alt when matching, so the shortcut with more modifiers
+        // goes first (Ctrl+Shift+Z is Redo, not Undo).
+        bindings.sort_by_key(|(s, _)| std::cmp::Reverse(modifier_count(s.modifiers)));
+        ctx.input_mut(|i| {
+            bindings
+                .into_iter()
+                .filter(|(s, _)| i.consume_shortcut(s))
+                .map(|(_, c)| c)
+                .collect()
+        })
+    }
+}
+
+fn modifier_count(m: Modifiers) -> u32 {
+    [m.alt, m.ctrl || m.command || m.mac_cmd, m.shift]
+        .into_iter()
+        .map(u32::from)
+        .sum()
+}
+
+impl From<ScriptCommand> for Command {
+    fn from(step: ScriptCommand) -> Command {
+        match step {
+            ScriptCommand::Edit(edit) => Command::Edit(edit),
+            ScriptCommand::Undo => Command::Undo,
+            ScriptCommand::Redo => Command::Redo,
+            ScriptCommand::ZoomIn => Command::ZoomIn,
+            ScriptCommand::ZoomOut => Command::ZoomOut,
+            ScriptCommand::ZoomFit => Command::ZoomFit,
+            ScriptCommand::Zoom100 => Command::Zoom100,
+            ScriptCommand::Vary => Command::Vary,
+            ScriptCommand::RandomSample => Command::RandomSample,
+            ScriptCommand::Open(p) => Command::Open(Some(p)),
+            ScriptCommand::ImportLabels(p) => Command::ImportLabels(Some(p)),
+            ScriptCommand::Save(p) => Command::SaveAs(Some(p)),
+            ScriptCommand::ExportRender(p) => Command::ExportRender(Some(p)),
+            ScriptCommand::ExportLabels(p) => Command::ExportLabels(Some(p)),
+            ScriptCommand::ExportSideBySide(p) => Command::ExportSideBySide(Some(p)),
+            ScriptCommand::Quit => Command::Quit,
+        }
+    }
+}
+
+/// A menu entry: the label and the first shortcut from the table; queues the command when
+/// clicked.
+pub fn menu_item(
+    ui: &mut egui::Ui,
+    command: Command,
+    palette: &Palette,
+    doc: &Document,
+    commands: &mut Vec<Command>,
+) {
+    let mut text = command.label().to_owned();
+    if let Some(shortcut) = command.shortcut_text(ui.ctx(), palette) {
+        text = format!("{text} ({shortcut})");
+    }
+    if ui
+        .add_enabled(command.is_enabled(doc), egui::Button::new(text))
+        .clicked()
+    {
+        ui.close();
+        commands.push(command);
+    }
+}
+
+/// A toolbar button: the label from the table (and its hint); queues the command when clicked.
+pub fn button(ui: &mut egui::Ui, command: Command, enabled: bool, commands: &mut Vec<Command>) {
+    let mut response = ui.add_enabled(enabled, egui::Button::new(command.label()));
+    if let Some(hint) = command.hint() {
+        response = response.on_hover_text(hint);
+    }
+    if response.clicked() {
+        commands.push(command);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Adding a variant fails to compile here until it gets a number, and then fails
+    /// `every_variant_is_in_the_table` until `Command::all` lists it.
+    fn ordinal(c: &Command) -> usize {
+        match c {
+            Command::New { .. } => 0,
+            Command::Open(_) => 1,
+            Command::Save => 2,
+            Command::SaveAs(_) => 3,
+            Command::ImportLabels(_) => 4,
+            Command::ExportRender(_) => 5,
+            Command::ExportLabels(_) => 6,
+            Command::ExportSideBySide(_) => 7,
+            Command::RandomSample => 8,
+            Command::LoadModel(_) => 9,
+            Command::UsePreviewCheckpoint(_) => 10,
+            Command::Quit => 11,
+            Command::RestoreRecovery => 12,
+            Command::DiscardRecovery => 13,
+            Command::SaveAndClose => 14,
+            Command::CloseWithoutSaving => 15,
+            Command::Edit(_) => 16,
+            Command::Undo => 17,
+            Command::Redo => 18,
+            Command::Show(_) => 19,
+            Command::ZoomIn => 20,
+            Command::ZoomOut => 21,
+            Command::ZoomFit => 22,
+            Command::Zoom100 => 23,
+            Command::SelectTool(_) => 24,
+            Command::SelectClass(_) => 25,
+            Command::BrushBigger => 26,
+            Command::BrushSmaller => 27,
+            Command::Vary => 28,
+        }
+    }
+    const VARIANTS: usize = 29;
+
+    #[test]
+    fn every_variant_is_in_the_table() {
+        let palette = Palette::cmp_facades();
+        let mut seen = [false; VARIANTS];
+        for c in Command::all(&palette) {
+            seen[ordinal(&c)] = true;
+        }
+        let missing: Vec<usize> = (0..VARIANTS).filter(|&i| !seen[i]).collect();
+        assert!(
+            missing.is_empty(),
+            "variants missing from Command::all: {missing:?}"
+        );
+        assert_eq!(
+            Command::all(&palette)
+                .iter()
+                .filter(|c| matches!(c, Command::SelectClass(_)))
+                .count(),
+            palette.len(),
+            "every class can be selected"
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_label() {
+        let palette = Palette::cmp_facades();
+        for c in Command::all(&palette) {
+            let label = c.label();
+            assert!(!label.trim().is_empty(), "{c:?} has no label");
+            assert_eq!(label, label.trim(), "{c:?}");
+        }
+        assert_eq!(Command::SelectTool(Tool::Rect).label(), "Rectangle");
+        assert_eq!(
+            Command::ExportSideBySide(None).label(),
+            "Export side by side…"
+        );
+    }
+
+    #[test]
+    fn every_shortcut_is_unique() {
+        let palette = Palette::cmp_facades();
+        let mut owners: Vec<(KeyboardShortcut, Command)> = Vec::new();
+        for c in Command::all(&palette) {
+            for s in c.shortcuts(&palette) {
+                if let Some((_, other)) = owners.iter().find(|(o, _)| *o == s) {
+                    panic!("{s:?} belongs to both {other:?} and {c:?}");
+                }
+                owners.push((s, c.clone()));
+            }
+        }
+        // Tools, classes, brush size, open, save, undo, redo (two).
+        assert_eq!(
+            owners.len(),
+            Tool::ALL.len() + palette.len() + 2 + 2 + 1 + 2
+        );
+    }
+
+    #[test]
+    fn the_shortcuts_are_those_the_app_has_always_had() {
+        let palette = Palette::cmp_facades();
+        let ctx = egui::Context::default();
+        let text = |c: Command| c.shortcut_text(&ctx, &palette);
+        assert_eq!(text(Command::Undo).as_deref(), Some("Ctrl+Z"));
+        assert_eq!(text(Command::Redo).as_deref(), Some("Ctrl+Shift+Z"));
+        assert_eq!(text(Command::Save).as_deref(), Some("Ctrl+S"));
+        assert_eq!(text(Command::Open(None)).as_deref(), Some("Ctrl+O"));
+        assert_eq!(
+            text(Command::SelectTool(Tool::Picker)).as_deref(),
+            Some("I")
+        );
+        assert_eq!(text(Command::BrushBigger).as_deref(), Some("]"));
+        let classes: Vec<String> = (0..palette.len() as u8)
+            .filter_map(|i| text(Command::SelectClass(i)))
+            .collect();
+        let keys: Vec<&str> = palette.classes.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(classes.len(), keys.len());
+        for (shown, key) in classes.iter().zip(&keys) {
+            assert_eq!(shown, key);
+        }
+        assert_eq!(text(Command::ZoomFit), None);
+        assert_eq!(
+            text(Command::Open(Some("a.ron".into()))),
+            None,
+            "only the dialog form"
+        );
+    }
+
+    #[test]
+    fn the_more_specific_shortcut_wins() {
+        let palette = Palette::cmp_facades();
+        let ctx = egui::Context::default();
+        let press = |modifiers: Modifiers, key: Key| {
+            let mut input = egui::RawInput::default();
+            input.events.push(egui::Event::ModifiersChanged(modifiers));
+            input.events.push(egui::Event::Key {
+                key,
+                physical_key: None,
+                pressed: true,
+                repeat: false,
+                modifiers,
+            });
+            let mut got = Vec::new();
+            let _ = ctx.run_ui(input, |ui| got = Command::from_keys(ui.ctx(), &palette));
+            got
+        };
+        assert_eq!(
+            press(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z),
+            vec![Command::Redo]
+        );
+        assert_eq!(press(Modifiers::COMMAND, Key::Z), vec![Command::Undo]);
+        assert_eq!(press(Modifiers::COMMAND, Key::Y), vec![Command::Redo]);
+        assert_eq!(
+            press(Modifiers::NONE, Key::R),
+            vec![Command::SelectTool(Tool::Rect)]
+        );
+        assert_eq!(
+            press(Modifiers::COMMAND, Key::R),
+            vec![],
+            "Ctrl+R is nothing"
+        );
+        assert_eq!(
+            press(Modifiers::NONE, Key::Equals),
+            vec![Command::SelectClass(11)]
+        );
+    }
+
+    #[test]
+    fn script_commands_become_the_app_commands_of_the_menus() {
+        assert_eq!(
+            Command::from(ScriptCommand::Save("a.ron".into())),
+            Command::SaveAs(Some("a.ron".into()))
+        );
+        assert_eq!(Command::from(ScriptCommand::Undo), Command::Undo);
+        assert!(Command::from(ScriptCommand::ExportRender("r.png".into())).needs_render());
+        assert!(!Command::from(ScriptCommand::ExportLabels("l.png".into())).needs_render());
+    }
+}

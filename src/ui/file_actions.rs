@@ -1,0 +1,229 @@
+//! The app's file work: projects (open, save), label images (import, export), renders (export),
+//! recent files, the crash-recovery offer, and the file dialogs that ask for paths. Every action
+//! leaves the painting untouched when it fails.
+
+use std::path::{Path, PathBuf};
+
+use super::app::StudioApp;
+use super::tools::ToolState;
+use crate::document::Edit;
+use crate::document::project::Project;
+use crate::document::sample::facade_layout;
+use crate::error::{Error, Result};
+use crate::image_io::save_png;
+use crate::label_map::LabelMap;
+
+/// What the app keeps between sessions (eframe's storage).
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+pub struct Persisted {
+    pub recent: Vec<PathBuf>,
+    pub tools: Option<ToolState>,
+}
+
+/// The file dialogs (each returns None when the user cancels).
+pub mod ask {
+    use std::path::PathBuf;
+
+    use crate::image_io::IMAGE_EXTENSIONS;
+
+    pub fn open() -> Option<PathBuf> {
+        let mut kinds = vec!["ron"];
+        kinds.extend(IMAGE_EXTENSIONS);
+        rfd::FileDialog::new()
+            .add_filter("Facade project or label image", &kinds)
+            .pick_file()
+    }
+
+    pub fn save_project() -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .add_filter("Facade project", &["ron"])
+            .set_file_name("facade.ron")
+            .save_file()
+    }
+
+    pub fn image(save_as: Option<&str>) -> Option<PathBuf> {
+        let dialog = rfd::FileDialog::new()
+            .add_filter("Images", &IMAGE_EXTENSIONS)
+            .set_file_name(save_as.unwrap_or(""));
+        match save_as {
+            Some(_) => dialog.save_file(),
+            None => dialog.pick_file(),
+        }
+    }
+
+    pub fn model() -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .add_filter("Facade model", &["fsw"])
+            .pick_file()
+    }
+}
+
+impl StudioApp {
+    pub(super) fn fail(&mut self, e: Error) {
+        self.errors.push(e.to_string());
+    }
+
+    /// Runs `action` on `path`, or on the path the dialog `ask` gives (nothing if cancelled);
+    /// a failure goes to the error dialog.
+    pub(super) fn with_path(
+        &mut self,
+        path: Option<PathBuf>,
+        ask: impl FnOnce() -> Option<PathBuf>,
+        action: impl FnOnce(&mut Self, &Path) -> Result<()>,
+    ) {
+        if let Some(path) = path.or_else(ask)
+            && let Err(e) = action(self, &path)
+        {
+            self.fail(e);
+        }
+    }
+
+    /// Runs an export to `path`, or to where the user says (suggesting `name`).
+    pub(super) fn export(
+        &mut self,
+        path: Option<PathBuf>,
+        name: &str,
+        export: fn(&Self, &Path) -> Result<()>,
+    ) {
+        self.with_path(path, || ask::image(Some(name)), |app, p| export(app, p));
+    }
+
+    fn remember(&mut self, path: &Path) {
+        let path = path.to_path_buf();
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(8);
+    }
+
+    pub fn new_canvas(&mut self, width: u32, height: u32) {
+        let map = LabelMap::filled(width, height, self.palette.background);
+        self.doc.apply(Edit::Replace(map));
+        self.project_path = None;
+        self.canvas.fit = true;
+    }
+
+    pub fn random_sample(&mut self) {
+        self.sample_seed += 1;
+        let map = facade_layout(
+            self.doc.map.width,
+            self.doc.map.height,
+            self.sample_seed,
+            &self.palette,
+        );
+        self.doc.apply(Edit::Replace(map));
+    }
+
+    /// Opens a project (.ron) or imports a label image, by extension.
+    pub fn open_any(&mut self, path: &Path) {
+        let is_project = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("ron"));
+        let result = if is_project {
+            self.open_project(path)
+        } else {
+            self.import_labels(path)
+        };
+        if let Err(e) = result {
+            self.fail(e);
+        }
+    }
+
+    pub fn open_project(&mut self, path: &Path) -> Result<()> {
+        let project = Project::load(path)?;
+        let map = project.to_map(self.palette.len(), path)?;
+        self.doc = crate::document::Document::new(map);
+        self.preview.seed = project.seed;
+        self.project_path = Some(path.to_path_buf());
+        self.canvas.fit = true;
+        self.remember(path);
+        Ok(())
+    }
+
+    pub fn save_project(&mut self, path: &Path) -> Result<()> {
+        let model = self.preview.model_name.clone().unwrap_or_default();
+        Project::from_map(&self.doc.map, &self.palette.name, self.preview.seed, &model)
+            .save(path)?;
+        self.doc.mark_saved();
+        self.project_path = Some(path.to_path_buf());
+        self.recovery.clear();
+        self.remember(path);
+        self.notice = Some(format!("saved {}", path.display()));
+        Ok(())
+    }
+
+    /// Saves to the project's file, or asks where when it has none.
+    pub(super) fn save(&mut self) {
+        self.with_path(
+            self.project_path.clone(),
+            ask::save_project,
+            Self::save_project,
+        );
+    }
+
+    /// Imports a colour label image: colours snapped to the palette, resized (nearest) to the
+    /// canvas. One undo step.
+    pub fn import_labels(&mut self, path: &Path) -> Result<()> {
+        let (map, report) = LabelMap::load_image(path, &self.palette)?;
+        let map = map.resized(self.doc.map.width, self.doc.map.height);
+        if report.is_suspicious() {
+            self.notice = Some(format!(
+                "{}: {:.0}% of pixels were far from every class colour and were snapped to the nearest",
+                path.display(),
+                report.unknown_fraction() * 100.0
+            ));
+        }
+        self.doc.apply(Edit::Replace(map));
+        Ok(())
+    }
+
+    pub fn export_labels(&self, path: &Path) -> Result<()> {
+        save_png(&self.doc.map.to_rgb(&self.palette), path)
+    }
+
+    pub fn export_render(&self, path: &Path) -> Result<()> {
+        save_png(self.render()?, path)
+    }
+
+    /// Labels and render side by side (the pix2pix pair layout, labels right).
+    pub fn export_side_by_side(&self, path: &Path) -> Result<()> {
+        let render = self.render()?;
+        let labels = self.doc.map.to_rgb(&self.palette);
+        let labels = image::imageops::resize(
+            &labels,
+            render.width(),
+            render.height(),
+            image::imageops::FilterType::Nearest,
+        );
+        let mut out = image::RgbImage::new(render.width() * 2, render.height());
+        image::imageops::replace(&mut out, render, 0, 0);
+        image::imageops::replace(&mut out, &labels, render.width() as i64, 0);
+        save_png(&out, path)
+    }
+
+    fn render(&self) -> Result<&image::RgbImage> {
+        self.preview
+            .image
+            .as_ref()
+            .ok_or_else(|| Error::msg("there is no render yet; wait for the preview to appear"))
+    }
+
+    /// Puts the painting of the recovery file offered at start back (one undo step).
+    pub(super) fn restore_recovery(&mut self) {
+        let Some(project) = self.offer_recovery.take() else {
+            return;
+        };
+        let path = self.recovery.path.clone();
+        match project.to_map(self.palette.len(), &path) {
+            Ok(map) => {
+                self.doc.apply(Edit::Replace(map));
+                self.preview.seed = project.seed;
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    pub(super) fn discard_recovery(&mut self) {
+        self.recovery.clear();
+        self.offer_recovery = None;
+    }
+}

@@ -1,0 +1,93 @@
+//! The menu bar (mode tabs, File, Edit, View) and the toolbar above the canvas. Both only queue
+//! commands, and both take their labels and shortcuts from the command table.
+
+use egui::Ui;
+
+use super::app::{Mode, StudioApp};
+use super::command::{Command, NEW_SIZES, button, menu_item};
+use crate::document::Document;
+
+pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
+    let (palette, doc) = (&app.palette, &app.doc);
+    egui::MenuBar::new().ui(ui, |ui| {
+        for mode in [Mode::Paint, Mode::Train] {
+            let command = Command::Show(mode);
+            let mut text = command.label().to_owned();
+            if mode == Mode::Train && app.training.is_active() {
+                text.push_str(" (running)");
+            }
+            if ui.selectable_label(app.mode == mode, text).clicked() {
+                commands.push(command);
+            }
+        }
+        ui.separator();
+        ui.menu_button("File", |ui| {
+            let new = Command::New {
+                width: 0,
+                height: 0,
+            };
+            ui.menu_button(new.label(), |ui| {
+                for (width, height) in NEW_SIZES {
+                    if ui.button(format!("{width} × {height}")).clicked() {
+                        commands.push(Command::New { width, height });
+                        ui.close();
+                    }
+                }
+            });
+            menu_item(ui, Command::Open(None), palette, doc, commands);
+            ui.menu_button("Open recent", |ui| {
+                for p in &app.recent {
+                    if ui.button(p.display().to_string()).clicked() {
+                        commands.push(Command::Open(Some(p.clone())));
+                        ui.close();
+                    }
+                }
+            });
+            for command in [Command::Save, Command::SaveAs(None)] {
+                menu_item(ui, command, palette, doc, commands);
+            }
+            ui.separator();
+            for command in [
+                Command::ImportLabels(None),
+                Command::ExportRender(None),
+                Command::ExportLabels(None),
+                Command::ExportSideBySide(None),
+            ] {
+                menu_item(ui, command, palette, doc, commands);
+            }
+            ui.separator();
+            for command in [
+                Command::RandomSample,
+                Command::LoadModel(None),
+                Command::Quit,
+            ] {
+                menu_item(ui, command, palette, doc, commands);
+            }
+        });
+        ui.menu_button("Edit", |ui| {
+            for command in [Command::Undo, Command::Redo] {
+                menu_item(ui, command, palette, doc, commands);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            for command in [Command::ZoomFit, Command::Zoom100] {
+                menu_item(ui, command, palette, doc, commands);
+            }
+        });
+    });
+}
+
+/// Zoom, undo/redo and a random layout, above the canvas.
+pub fn canvas_toolbar(ui: &mut Ui, doc: &Document, zoom: f32, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        for command in [Command::ZoomFit, Command::Zoom100] {
+            button(ui, command, true, commands);
+        }
+        ui.weak(format!("{:.0} %", zoom * 100.0));
+        ui.separator();
+        for command in [Command::Undo, Command::Redo, Command::RandomSample] {
+            let enabled = command.is_enabled(doc);
+            button(ui, command, enabled, commands);
+        }
+    });
+}
