@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use egui::Ui;
 
 use super::canvas::Canvas;
-use super::command::Command;
+use super::command::{Command, TrainStart};
 use super::dev_tools::DevTools;
 use super::dialogs::Dialogs;
 use super::file_actions::{Persisted, ask};
@@ -125,6 +125,9 @@ impl StudioApp {
             if let Some(t) = p.tools {
                 app.tools = t;
             }
+            if let Some(s) = p.training {
+                app.training.restore(s);
+            }
         }
         app.ensure_worker(&cc.egui_ctx);
         app
@@ -146,8 +149,21 @@ impl StudioApp {
         }
         if let Some(resume) = self.options.start_training.take() {
             self.training.backend = self.options.backend;
-            let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
-            self.training.start(resume, None, yield_to);
+            self.start_training(match resume {
+                true => TrainStart::ResumeRun,
+                false => TrainStart::Fresh,
+            });
+        }
+    }
+
+    /// Starts a run in the Train tab; the trainer waits while the preview renders.
+    fn start_training(&mut self, how: TrainStart) {
+        let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
+        let current = self.preview.model_path.clone();
+        match how {
+            TrainStart::Fresh => self.training.start(false, None, yield_to),
+            TrainStart::ResumeRun => self.training.start(true, None, yield_to),
+            TrainStart::FineTuneCurrentModel => self.training.start(false, current, yield_to),
         }
     }
 
@@ -185,6 +201,8 @@ impl StudioApp {
                 }
                 None => self.notice = Some("no render worker to load the model into".into()),
             },
+            Command::StartTraining(how) => self.start_training(how),
+            Command::ControlTraining(c) => self.training.send(c),
             Command::Quit => self.close_window = true,
             Command::RestoreRecovery => self.restore_recovery(),
             Command::DiscardRecovery => self.discard_recovery(),
@@ -306,10 +324,8 @@ impl eframe::App for StudioApp {
         egui::CentralPanel::default().show(ui, |ui| match self.mode {
             Mode::Train => {
                 let current = self.preview.model_path.clone();
-                let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.training
-                        .ui(ui, current.as_deref(), yield_to, &mut commands)
+                    self.training.ui(ui, current.as_deref(), &mut commands)
                 });
             }
             Mode::Paint => {
@@ -335,6 +351,7 @@ impl eframe::App for StudioApp {
         let p = Persisted {
             recent: self.recent.clone(),
             tools: Some(self.tools.clone()),
+            training: Some(self.training.settings()),
         };
         eframe::set_value(storage, eframe::APP_KEY, &p);
     }

@@ -11,6 +11,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use super::app::Mode;
 use super::tools::{Tool, class_key};
 use crate::document::{Document, Edit, ScriptCommand};
+use crate::events::TrainCommand;
 use crate::palette::Palette;
 
 /// Canvas sizes that File → New offers.
@@ -63,6 +64,19 @@ pub enum Command {
     BrushSmaller,
     // ---- render ----
     Vary,
+    // ---- training (the Train tab) ----
+    /// Start a run in the tab's run folder: fresh, resumed, or fine-tuning the preview's model.
+    StartTraining(TrainStart),
+    /// Pause, resume or stop the running training.
+    ControlTraining(TrainCommand),
+}
+
+/// How the Train tab starts a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrainStart {
+    Fresh,
+    ResumeRun,
+    FineTuneCurrentModel,
 }
 
 const fn key(key: Key) -> KeyboardShortcut {
@@ -112,6 +126,14 @@ impl Command {
             Command::BrushBigger => "Bigger brush",
             Command::BrushSmaller => "Smaller brush",
             Command::Vary => "Vary",
+            Command::StartTraining(TrainStart::Fresh) => "Start",
+            Command::StartTraining(TrainStart::ResumeRun) => "Resume run",
+            Command::StartTraining(TrainStart::FineTuneCurrentModel) => {
+                "Fine-tune the current model"
+            }
+            Command::ControlTraining(TrainCommand::Pause) => "Pause",
+            Command::ControlTraining(TrainCommand::Resume) => "Resume",
+            Command::ControlTraining(TrainCommand::Stop) => "Stop",
         }
     }
 
@@ -122,6 +144,15 @@ impl Command {
                 Some("Load the newest checkpoint into the live preview")
             }
             Command::Vary => Some("Another plausible facade for the same layout"),
+            Command::StartTraining(TrainStart::ResumeRun) => {
+                Some("Continue the run folder's newest checkpoint with its own settings")
+            }
+            Command::StartTraining(TrainStart::FineTuneCurrentModel) => {
+                Some("A new run whose generator starts from the model in the preview")
+            }
+            Command::ControlTraining(TrainCommand::Stop) => {
+                Some("Stop after this step; a checkpoint keeps what was trained")
+            }
             _ => None,
         }
     }
@@ -223,6 +254,22 @@ impl Command {
         all.extend(Tool::ALL.map(Command::SelectTool));
         all.extend((0..palette.len() as u8).map(Command::SelectClass));
         all.extend([Command::BrushBigger, Command::BrushSmaller, Command::Vary]);
+        all.extend(
+            [
+                TrainStart::Fresh,
+                TrainStart::ResumeRun,
+                TrainStart::FineTuneCurrentModel,
+            ]
+            .map(Command::StartTraining),
+        );
+        all.extend(
+            [
+                TrainCommand::Pause,
+                TrainCommand::Resume,
+                TrainCommand::Stop,
+            ]
+            .map(Command::ControlTraining),
+        );
         all
     }
 
@@ -353,9 +400,11 @@ mod tests {
             Command::BrushBigger => 26,
             Command::BrushSmaller => 27,
             Command::Vary => 28,
+            Command::StartTraining(_) => 29,
+            Command::ControlTraining(_) => 30,
         }
     }
-    const VARIANTS: usize = 29;
+    const VARIANTS: usize = 31;
 
     #[test]
     fn every_variant_is_in_the_table() {

@@ -13,11 +13,15 @@ use crate::error::{Error, Result};
 use crate::image_io::save_png;
 use crate::label_map::LabelMap;
 
-/// What the app keeps between sessions (eframe's storage).
+/// What the app keeps between sessions (eframe's storage). Fields added later default, so an
+/// older storage still reads.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 pub struct Persisted {
     pub recent: Vec<PathBuf>,
     pub tools: Option<ToolState>,
+    /// The training tab's settings.
+    #[serde(default)]
+    pub training: Option<crate::ui::training_panel::TrainingSettings>,
 }
 
 /// The file dialogs (each returns None when the user cancels).

@@ -7,21 +7,17 @@ use crate::document::Document;
 use crate::document::project::Project;
 use crate::error::Result;
 
-/// The app's state folder: `FACADE_STATE_DIR`, else `$XDG_STATE_HOME/facade-studio`, else
-/// `~/.local/state/facade-studio` (the temp folder when there is no home).
+/// The app's id: eframe keeps its storage (window layout, settings) under this name.
+pub const APP_ID: &str = "facade-studio";
+
+/// The app's state folder (the recovery file lives here): `FACADE_STATE_DIR`, else the folder
+/// where eframe keeps this app's storage (`~/.local/share/facade-studio` on Linux, the
+/// platform's data folder elsewhere), else the temp folder.
 pub fn state_dir() -> PathBuf {
     if let Ok(d) = std::env::var("FACADE_STATE_DIR") {
         return PathBuf::from(d);
     }
-    if let Ok(d) = std::env::var("XDG_STATE_HOME")
-        && !d.is_empty()
-    {
-        return PathBuf::from(d).join("facade-studio");
-    }
-    match std::env::var("HOME") {
-        Ok(h) if !h.is_empty() => PathBuf::from(h).join(".local/state/facade-studio"),
-        _ => std::env::temp_dir().join("facade-studio"),
-    }
+    eframe::storage_dir(APP_ID).unwrap_or_else(|| std::env::temp_dir().join(APP_ID))
 }
 
 /// How often unsaved work is written to the recovery file.

@@ -39,7 +39,7 @@ pub fn run(options: StudioOptions) -> eframe::Result {
         ..Default::default()
     };
     eframe::run_native(
-        "facade-studio",
+        files::APP_ID,
         native,
         Box::new(move |cc| Ok(Box::new(StudioApp::from_creation_context(cc, options)))),
     )

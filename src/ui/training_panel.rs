@@ -10,19 +10,29 @@ use std::time::Instant;
 use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
-use super::command::Command;
+use super::command::{Command, TrainStart};
 use crate::backend::BackendChoice;
 use crate::data::Dataset;
 use crate::events::{StepLosses, TrainCommand, TrainEvent};
 use crate::model::ModelConfig;
 use crate::train::{RunDir, Start, TrainConfig, TrainHandle, TrainJob, loss_log, spawn};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Preset {
     /// ngf 32: trains on a CPU, renders in ~50 ms.
     FastCpu,
     /// ngf 64: the paper's model, for a GPU.
     Full,
+}
+
+/// The panel's settings as the app keeps them between sessions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainingSettings {
+    pub data_dir: String,
+    pub run_dir: String,
+    pub preset: Preset,
+    pub paper_recipe: bool,
+    pub config: TrainConfig,
 }
 
 /// Where a run stands, as the panel shows it.
@@ -139,6 +149,26 @@ impl TrainingPanel {
             self.state,
             RunState::Loading | RunState::Running | RunState::Paused
         )
+    }
+
+    /// The settings to keep between sessions.
+    pub fn settings(&self) -> TrainingSettings {
+        TrainingSettings {
+            data_dir: self.data_dir.clone(),
+            run_dir: self.run_dir.clone(),
+            preset: self.preset,
+            paper_recipe: self.paper_recipe,
+            config: self.config.clone(),
+        }
+    }
+
+    /// Takes settings kept from an earlier session.
+    pub fn restore(&mut self, s: TrainingSettings) {
+        self.data_dir = s.data_dir;
+        self.run_dir = s.run_dir;
+        self.preset = s.preset;
+        self.paper_recipe = s.paper_recipe;
+        self.config = s.config;
     }
 
     /// Sets the model and losses from the width preset and the recipe buttons (keeping the
@@ -351,13 +381,7 @@ impl TrainingPanel {
         Some((rate, self.total_steps.saturating_sub(done) as f64 / rate))
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut Ui,
-        current_model: Option<&Path>,
-        yield_to: Option<Arc<AtomicBool>>,
-        commands: &mut Vec<Command>,
-    ) {
+    pub fn ui(&mut self, ui: &mut Ui, current_model: Option<&Path>, commands: &mut Vec<Command>) {
         ui.heading("Training");
         let open = self.fold_settings.take().map(|fold| !fold);
         egui::CollapsingHeader::new("Settings")
@@ -411,46 +435,20 @@ impl TrainingPanel {
             });
         ui.horizontal(|ui| {
             let active = self.is_active();
-            if ui
-                .add_enabled(!active, egui::Button::new("Start"))
-                .clicked()
-            {
-                self.start(false, None, yield_to.clone());
-            }
-            if ui
-                .add_enabled(!active, egui::Button::new("Resume run"))
-                .clicked()
-            {
-                self.start(true, None, yield_to.clone());
-            }
-            if ui
-                .add_enabled(
-                    !active && current_model.is_some(),
-                    egui::Button::new("Fine-tune the current model"),
-                )
-                .clicked()
-            {
-                self.start(
-                    false,
-                    current_model.map(Path::to_path_buf),
-                    yield_to.clone(),
-                );
-            }
-            match self.state {
-                RunState::Paused => {
-                    if ui.button("Resume").clicked() {
-                        self.send(TrainCommand::Resume);
-                    }
-                }
-                _ => {
-                    if ui.add_enabled(active, egui::Button::new("Pause")).clicked() {
-                        self.send(TrainCommand::Pause);
-                    }
-                }
-            }
-            if ui.add_enabled(active, egui::Button::new("Stop")).clicked() {
-                self.send(TrainCommand::Stop);
-            }
+            let start = |s| Command::StartTraining(s);
+            super::command::button(ui, start(TrainStart::Fresh), !active, commands);
+            super::command::button(ui, start(TrainStart::ResumeRun), !active, commands);
+            let can_fine_tune = !active && current_model.is_some();
+            let fine_tune = start(TrainStart::FineTuneCurrentModel);
+            super::command::button(ui, fine_tune, can_fine_tune, commands);
+            let pause_or_resume = match self.state {
+                RunState::Paused => TrainCommand::Resume,
+                _ => TrainCommand::Pause,
+            };
+            let paused = self.state == RunState::Paused;
+            let control = |c| Command::ControlTraining(c);
+            super::command::button(ui, control(pause_or_resume), active || paused, commands);
+            super::command::button(ui, control(TrainCommand::Stop), active, commands);
         });
         ui.horizontal(|ui| {
             let checkpoint = self.latest_checkpoint.clone().unwrap_or_default();
@@ -658,5 +656,26 @@ impl TrainingPanel {
         let size = tex.size_vec2();
         let scale = (ui.available_width() / size.x).min(1.5);
         ui.add(egui::Image::from_texture(tex).fit_to_exact_size(size * scale));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_session() {
+        let mut panel = TrainingPanel::default();
+        panel.preset = Preset::Full;
+        panel.paper_recipe = true;
+        panel.apply_preset();
+        panel.config.epochs = 33;
+        panel.data_dir = "d".into();
+        let kept = serde_json::to_string(&panel.settings()).unwrap();
+        let mut next = TrainingPanel::default();
+        next.restore(serde_json::from_str(&kept).unwrap());
+        assert_eq!(next.settings(), panel.settings());
+        assert_eq!(next.config.model, crate::model::ModelConfig::paper(64));
+        assert_eq!((next.config.epochs, next.config.ema_decay), (33, 0.0));
     }
 }
