@@ -665,12 +665,14 @@ mod tests {
 
     #[test]
     fn settings_survive_a_session() {
-        let mut panel = TrainingPanel::default();
-        panel.preset = Preset::Full;
-        panel.paper_recipe = true;
+        let mut panel = TrainingPanel {
+            preset: Preset::Full,
+            paper_recipe: true,
+            data_dir: "d".into(),
+            ..TrainingPanel::default()
+        };
         panel.apply_preset();
         panel.config.epochs = 33;
-        panel.data_dir = "d".into();
         let kept = serde_json::to_string(&panel.settings()).unwrap();
         let mut next = TrainingPanel::default();
         next.restore(serde_json::from_str(&kept).unwrap());
