@@ -25,7 +25,8 @@ class ResizeConv(nn.Module):
 
     def kernel(self):
         ci, co = self.weight.shape[:2]
-        return (self.weight.reshape(ci * co, 9) @ KRON).reshape(ci, co, 4, 4)
+        kron = KRON.to(self.weight.device)
+        return (self.weight.reshape(ci * co, 9) @ kron).reshape(ci, co, 4, 4)
 
     def forward(self, x):
         if self.plain:  # the literal form: 2.25× the multiply-adds
@@ -153,6 +154,14 @@ def percentile(xs, p):
     return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] if s else float("nan")
 
 
+DEV = torch.device("cpu")
+
+
+def sync():  # GPU work is asynchronous: wait for it before reading the clock
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def peak_rss_mb():
     with open("/proc/self/status") as f:
         for line in f:
@@ -168,7 +177,7 @@ def count(m):
 def bench_width(a, ngf, threads):
     torch.manual_seed(7)
     paper, size, ndf = a.paper, a.size, max(ngf, 16)
-    G = Generator(ngf, size, paper, a.plain_upsample).eval()
+    G = Generator(ngf, size, paper, a.plain_upsample).eval().to(DEV)
     ids = synthetic_layout(size)
     with torch.no_grad():
         for m in G.modules():  # like Generator::for_rendering: tied kernels computed once
@@ -177,7 +186,8 @@ def bench_width(a, ngf, threads):
 
         def render():
             t = time.perf_counter()
-            to_rgb8(G(encode(ids)))
+            to_rgb8(G(encode(ids).to(DEV))).cpu()
+            sync()
             return (time.perf_counter() - t) * 1000
 
         for _ in range(3):
@@ -185,16 +195,16 @@ def bench_width(a, ngf, threads):
         renders = [render() for _ in range(a.renders)]
     del G
 
-    G = Generator(ngf, size, paper, a.plain_upsample).train()
-    D = Discriminator(ndf, size, paper).train()
+    G = Generator(ngf, size, paper, a.plain_upsample).train().to(DEV)
+    D = Discriminator(ndf, size, paper).train().to(DEV)
     if a.params:
         print(json.dumps({"ngf": ngf, "recipe": "paper" if paper else "default",
                           "g_params": count(G), "d_params": count(D)}))
     adam = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-8, fused=True if a.fused_adam else None)
     opt_g, opt_d = torch.optim.Adam(G.parameters(), **adam), torch.optim.Adam(D.parameters(), **adam)
     ema = None if paper else [p.detach().clone() for p in G.parameters()]
-    x = encode(ids).repeat(a.batch, 1, 1, 1)
-    y = torch.rand(a.batch, 3, size, size, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    x = encode(ids).repeat(a.batch, 1, 1, 1).to(DEV)
+    y = (torch.rand(a.batch, 3, size, size, generator=torch.Generator().manual_seed(3)) * 2 - 1).to(DEV)
     updates = 0
 
     def step():
@@ -229,11 +239,13 @@ def bench_width(a, ngf, threads):
     for i in range(a.steps + 2):
         t = time.perf_counter()
         step()
+        sync()
         if i >= 2:
             steps.append((time.perf_counter() - t) * 1000)
     p50 = percentile(steps, 50)
-    return {"ngf": ngf, "size": size, "backend": "pytorch-cpu",
-            "device": f"torch {torch.__version__}, {threads} threads" + (
+    gpu = f", {torch.cuda.get_device_name()}" if DEV.type == "cuda" else ""
+    return {"ngf": ngf, "size": size, "backend": f"pytorch-{DEV.type}",
+            "device": f"torch {torch.__version__}, {threads} threads{gpu}" + (
                 f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}" if "OMP_WAIT_POLICY" in os.environ else ""),
             "render_ms_p50": percentile(renders, 50), "render_ms_p95": percentile(renders, 95),
             "render_runs": a.renders, "train_step_ms_p50": p50, "train_steps": a.steps,
@@ -255,8 +267,11 @@ def main():
     p.add_argument("--params", action="store_true", help="also print parameter counts")
     p.add_argument("--plain-upsample", action="store_true",
                    help="default recipe: literal nearest ×2 + 3×3 conv instead of the tied 4×4 kernel")
+    p.add_argument("--cuda", action="store_true", help="run on the GPU (the peer of --backend wgpu)")
     p.add_argument("--fused-adam", action="store_true", help="Adam(fused=True) instead of torch's default")
     a = p.parse_args()
+    global DEV
+    DEV = torch.device("cuda" if a.cuda else "cpu")
     threads = a.threads or os.cpu_count()
     torch.set_num_threads(threads)
     a.batch = max(a.batch, 1)
