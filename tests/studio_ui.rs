@@ -741,3 +741,39 @@ fn a_dropped_project_opens_like_file_open() {
     assert_eq!(h.state().project_path.as_deref(), Some(file.as_path()));
     assert_eq!(h.state().preview.seed, 9);
 }
+
+#[test]
+fn command_line_folders_win_over_the_remembered_training_settings() {
+    use facade_studio::ui::file_actions::Persisted;
+    let state = tempfile::tempdir().unwrap();
+    let mut remembered = StudioApp::new(options(state.path())).training.settings();
+    remembered.data_dir = "remembered/facades".into();
+    remembered.run_dir = "remembered/run".into();
+    remembered.config.epochs = 7;
+    let persisted = || Persisted {
+        recent: vec![],
+        tools: None,
+        training: Some(remembered.clone()),
+    };
+
+    // Without folders on the command line, the last session's settings come back.
+    let app = StudioApp::restored(options(state.path()), Some(persisted()));
+    assert_eq!(app.training.data_dir, "remembered/facades");
+    assert_eq!(app.training.run_dir, "remembered/run");
+    assert_eq!(app.training.settings().config.epochs, 7);
+
+    // `--train-data` and `--run` replace them (a run folder with no run in it yet).
+    let (data, run) = (state.path().join("data"), state.path().join("run"));
+    std::fs::create_dir_all(&data).unwrap();
+    let app = StudioApp::restored(
+        StudioOptions {
+            train_data: Some(data.clone()),
+            run_dir: Some(run.clone()),
+            ..options(state.path())
+        },
+        Some(persisted()),
+    );
+    assert_eq!(app.training.data_dir, data.display().to_string());
+    assert_eq!(app.training.run_dir, run.display().to_string());
+    assert_eq!(app.mode, facade_studio::ui::app::Mode::Train);
+}

@@ -100,35 +100,50 @@ impl StudioApp {
             }
             app.advance_script();
         }
-        if let Some(data) = &options.train_data {
-            app.mode = Mode::Train;
-            app.training.data_dir = data.display().to_string();
-            app.training.scan_dataset();
-        }
-        if let Some(run) = &options.run_dir {
-            app.mode = Mode::Train;
-            app.training.run_dir = run.display().to_string();
-            app.training.load_history(run);
-        }
+        app.open_training_folders(&options);
         app
     }
 
-    pub fn from_creation_context(
-        cc: &eframe::CreationContext<'_>,
-        options: StudioOptions,
-    ) -> StudioApp {
+    /// The app as the last session left it (recent files, tools, the Train tab's settings), with
+    /// the command line's folders over the remembered ones.
+    pub fn restored(options: StudioOptions, persisted: Option<Persisted>) -> StudioApp {
+        let folders = options.clone();
         let mut app = StudioApp::new(options);
-        if let Some(storage) = cc.storage
-            && let Some(p) = eframe::get_value::<Persisted>(storage, eframe::APP_KEY)
-        {
+        if let Some(p) = persisted {
             app.recent = p.recent;
             if let Some(t) = p.tools {
                 app.tools = t;
             }
             if let Some(s) = p.training {
                 app.training.restore(s);
+                app.open_training_folders(&folders);
             }
         }
+        app
+    }
+
+    /// `--train-data` and `--run`: the Train tab on these folders (over any remembered settings).
+    fn open_training_folders(&mut self, options: &StudioOptions) {
+        if let Some(data) = &options.train_data {
+            self.mode = Mode::Train;
+            self.training.data_dir = data.display().to_string();
+            self.training.scan_dataset();
+        }
+        if let Some(run) = &options.run_dir {
+            self.mode = Mode::Train;
+            self.training.run_dir = run.display().to_string();
+            self.training.load_history(run);
+        }
+    }
+
+    pub fn from_creation_context(
+        cc: &eframe::CreationContext<'_>,
+        options: StudioOptions,
+    ) -> StudioApp {
+        let persisted = cc
+            .storage
+            .and_then(|storage| eframe::get_value::<Persisted>(storage, eframe::APP_KEY));
+        let mut app = StudioApp::restored(options, persisted);
         app.ensure_worker(&cc.egui_ctx);
         app
     }

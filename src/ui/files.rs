@@ -10,9 +10,10 @@ use crate::error::Result;
 /// The app's id: eframe keeps its storage (window layout, settings) under this name.
 pub const APP_ID: &str = "facade-studio";
 
-/// The app's state folder (the recovery file lives here): `FACADE_STATE_DIR`, else the folder
-/// where eframe keeps this app's storage (`~/.local/share/facade-studio` on Linux, the
-/// platform's data folder elsewhere), else the temp folder.
+/// The app's state folder (the recovery file and eframe's `app.ron` live here):
+/// `FACADE_STATE_DIR`, else the folder where eframe keeps this app's storage
+/// (`~/.local/share/facade-studio` on Linux, the platform's data folder elsewhere), else the temp
+/// folder.
 pub fn state_dir() -> PathBuf {
     if let Ok(d) = std::env::var("FACADE_STATE_DIR") {
         return PathBuf::from(d);

@@ -36,6 +36,8 @@ pub fn run(options: StudioOptions) -> eframe::Result {
             .with_inner_size([1280.0, 760.0])
             .with_min_inner_size([800.0, 480.0])
             .with_drag_and_drop(true),
+        // eframe's own settings file lives with the rest of the app's state (FACADE_STATE_DIR).
+        persistence_path: Some(files::state_dir().join("app.ron")),
         ..Default::default()
     };
     eframe::run_native(
