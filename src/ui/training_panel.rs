@@ -529,7 +529,7 @@ impl TrainingPanel {
             .legend(Legend::default())
             .x_axis_label("step");
         if log {
-            plot = plot.y_axis_formatter(|mark, _| format!("{:.3}", 10f64.powf(mark.value)));
+            plot = plot.y_axis_formatter(|mark, _| log_tick(mark.value));
         }
         plot.show(ui, |p| {
             for (name, get, colour) in series {
@@ -659,8 +659,31 @@ impl TrainingPanel {
     }
 }
 
+/// The label of a log-scale tick at `exponent` (10^exponent): plain decimals from 0.01 to 999,
+/// powers of ten outside (never "0.000" for a small loss).
+fn log_tick(exponent: f64) -> String {
+    let v = 10f64.powf(exponent);
+    if (0.01..1000.0).contains(&v) {
+        let s = format!("{v:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{v:.0e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn log_ticks_read_as_numbers_at_every_scale() {
+        assert_eq!(super::log_tick(0.0), "1");
+        assert_eq!(super::log_tick(-1.0), "0.1");
+        assert_eq!(super::log_tick(-2.0), "0.01");
+        assert_eq!(super::log_tick(0.5f64.log10()), "0.5");
+        assert_eq!(super::log_tick(-3.0), "1e-3");
+        assert_eq!(super::log_tick(-4.0), "1e-4");
+        assert_eq!(super::log_tick(3.0), "1e3");
+    }
     use super::*;
 
     #[test]
