@@ -10,6 +10,7 @@ pub mod error;
 pub mod eval;
 pub mod events;
 pub mod fsutil;
+pub mod generate;
 pub mod image_io;
 pub mod label_map;
 pub mod model;

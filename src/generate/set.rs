@@ -1,0 +1,75 @@
+//! A set of facades: `count` bundles from consecutive seeds, each rendered by the model when one is
+//! given, and an `index.json` listing them.
+
+use std::path::Path;
+
+use image::imageops::{FilterType, resize};
+use serde::Serialize;
+
+use super::{FacadeParams, describe, labels, layout, write_bundle};
+use crate::error::{Error, Result};
+use crate::palette::Palette;
+use crate::render::Renderer;
+
+#[derive(Serialize)]
+struct Entry {
+    folder: String,
+    seed: u64,
+    width_px: u32,
+    height_px: u32,
+    floors: u32,
+    bays: u32,
+}
+
+/// Writes `out/facade-NNN/` for seeds `params.seed .. params.seed + count`, then `out/index.json`.
+/// `done` is called after each facade. The parameters are checked before anything is written.
+pub fn generate_set(
+    params: &FacadeParams,
+    count: u32,
+    out: &Path,
+    palette: &Palette,
+    renderer: Option<&Renderer>,
+    mut done: impl FnMut(u32),
+) -> Result<()> {
+    params.check().map_err(Error::msg)?;
+    if count == 0 {
+        return Err(Error::msg("--count 0: nothing to generate"));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let model = renderer.map(|r| r.meta.name.clone());
+    let mut index = Vec::new();
+    for k in 0..count {
+        let p = FacadeParams {
+            seed: params.seed + k as u64,
+            ..params.clone()
+        };
+        let l = layout(&p);
+        let map = labels(&l, palette)?;
+        let albedo = match renderer {
+            Some(r) => {
+                let photo = r.render(&map, None)?;
+                Some(resize(&photo, l.width, l.height, FilterType::Triangle))
+            }
+            None => None,
+        };
+        let folder = format!("facade-{:03}", k + 1);
+        let json = describe(&p, &l, model.as_deref());
+        write_bundle(
+            &out.join(&folder),
+            &map.to_rgb(palette),
+            &json,
+            albedo.as_ref(),
+        )?;
+        index.push(Entry {
+            folder,
+            seed: p.seed,
+            width_px: l.width,
+            height_px: l.height,
+            floors: l.floors,
+            bays: l.bays,
+        });
+        done(k + 1);
+    }
+    let text = serde_json::to_string_pretty(&index).expect("plain data serialises");
+    crate::fsutil::atomic_write(&out.join("index.json"), text.as_bytes())
+}

@@ -1,0 +1,181 @@
+//! `facade-studio generate`: parametric facades as bundles (labels.png, albedo.png, facade.json)
+//! whose description reproduces the labels exactly, from seeds, with bad parameters refused by
+//! name and nothing half-written.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use facade_studio::generate::{FacadeParams, GroundFloor, labels, layout};
+use facade_studio::label_map::LabelMap;
+use facade_studio::palette::Palette;
+
+fn facade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running facade-studio")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Draws facade.json's regions in order, as its description promises.
+fn draw_regions(desc: &serde_json::Value, palette: &Palette) -> LabelMap {
+    let (w, h) = (
+        desc["width_px"].as_u64().unwrap(),
+        desc["height_px"].as_u64().unwrap(),
+    );
+    let mut map = LabelMap::filled(w as u32, h as u32, 0);
+    for r in desc["regions"].as_array().unwrap() {
+        let id = palette.index_of(r["class"].as_str().unwrap()).unwrap();
+        let px: Vec<u32> = r["px"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(px.len(), 4);
+        for y in px[1]..=px[3] {
+            for x in px[0]..=px[2] {
+                map.set(x, y, id);
+            }
+        }
+    }
+    map
+}
+
+#[test]
+fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("street");
+    let palette = Palette::cmp_facades();
+    let shown = text(&facade(&[
+        "generate",
+        "--out",
+        s(&out),
+        "--count",
+        "3",
+        "--seed",
+        "7",
+        "--width-m",
+        "20",
+        "--height-m",
+        "12",
+        "--px-per-m",
+        "12",
+        "--backend",
+        "cpu",
+    ]));
+    assert!(shown.contains("wrote 3 facades of 240×144 px"), "{shown}");
+    let index = json(&out.join("index.json"));
+    let entries = index.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    for (k, e) in entries.iter().enumerate() {
+        let dir = out.join(e["folder"].as_str().unwrap());
+        assert_eq!(e["seed"].as_u64(), Some(7 + k as u64));
+        let desc = json(&dir.join("facade.json"));
+        let (on_disk, report) = LabelMap::load_image(&dir.join("labels.png"), &palette).unwrap();
+        assert_eq!((on_disk.width, on_disk.height), (240, 144));
+        assert_eq!(report.unknown_fraction(), 0.0);
+        assert_eq!(
+            draw_regions(&desc, &palette).ids,
+            on_disk.ids,
+            "{}",
+            dir.display()
+        );
+        let floors = desc["floors"].as_u64().unwrap();
+        assert!((3..=5).contains(&floors));
+        assert_eq!(
+            desc["floor_tops_px"].as_array().unwrap().len() as u64,
+            floors + 1
+        );
+        let albedo = image::open(dir.join("albedo.png")).unwrap().to_rgb8();
+        assert_eq!(albedo.dimensions(), (240, 144));
+        assert!(desc["model"].as_str().unwrap().contains("CMP facades"));
+    }
+    // Metres: the right edge of the facade is at its width.
+    let desc = json(&out.join("facade-001/facade.json"));
+    let wall = &desc["regions"][0];
+    assert_eq!(wall["class"], "facade");
+    assert_eq!(wall["m"][2].as_f64(), Some(20.0));
+}
+
+#[test]
+fn seeds_repeat_and_differ_and_parameters_shape_the_facade() {
+    let palette = Palette::cmp_facades();
+    let p = FacadeParams {
+        floors: (4, 4),
+        bays: (5, 5),
+        ground: GroundFloor::Doors,
+        balcony: 0.0,
+        ..FacadeParams::default()
+    };
+    let a = labels(&layout(&p), &palette).unwrap();
+    assert_eq!(a.ids, labels(&layout(&p), &palette).unwrap().ids);
+    let other = FacadeParams {
+        seed: 2,
+        ..p.clone()
+    };
+    assert_ne!(a.ids, labels(&layout(&other), &palette).unwrap().ids);
+
+    let l = layout(&p);
+    assert_eq!((l.floors, l.bays), (4, 5));
+    let count = |class: &str| l.regions.iter().filter(|r| r.class == class).count();
+    // 4 floors × 5 bays of windows, plus the ground floor's windows between its doors (bays 1, 3).
+    assert_eq!(count("window"), 4 * 5 + 2);
+    assert_eq!(count("door"), 3);
+    assert_eq!(count("balcony"), 0);
+    assert_eq!(count("shop"), 0);
+    let all_balconies = FacadeParams { balcony: 1.0, ..p };
+    assert_eq!(
+        layout(&all_balconies)
+            .regions
+            .iter()
+            .filter(|r| r.class == "balcony")
+            .count(),
+        20
+    );
+}
+
+#[test]
+fn bad_parameters_are_refused_by_name_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("set");
+    let cases: [(&[&str], &str); 4] = [
+        (&["--floors", "0"], "--floors 0-0: give at least 1"),
+        (
+            &["--window-width", "5"],
+            "--window-width 5 m does not fit a bay",
+        ),
+        (&["--px-per-m", "900"], "above the limit of 8192 a side"),
+        (
+            &["--bays", "three"],
+            "give a whole number or a range like 3-5",
+        ),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["generate", "--out", s(&out), "--no-render"];
+        args.extend_from_slice(extra);
+        let result = facade(&args);
+        let shown = text(&result);
+        assert!(!result.status.success(), "{extra:?} was accepted");
+        assert!(shown.contains(message), "{extra:?}: {shown}");
+        assert!(!out.exists(), "{extra:?} left {}", out.display());
+    }
+}
