@@ -4,7 +4,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use image::{ImageReader, RgbImage};
+use image::{ImageBuffer, ImageReader, Pixel, PixelWithColorType, RgbImage};
 
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
@@ -112,7 +112,10 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage> {
 }
 
 /// Writes an image as PNG, atomically (a crash never leaves a half-written file).
-pub fn save_png(image: &RgbImage, path: &Path) -> Result<()> {
+pub fn save_png<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<()>
+where
+    P: Pixel<Subpixel = u8> + PixelWithColorType,
+{
     let mut bytes = Vec::new();
     image
         .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)

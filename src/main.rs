@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use facade_studio::backend::{self, BackendChoice};
 use facade_studio::data::Dataset;
 use facade_studio::events::TrainEvent;
-use facade_studio::generate::{FacadeParams, GroundFloor, generate_set};
+use facade_studio::generate::{FacadeParams, GroundFloor, NormalY, generate_set};
 use facade_studio::image_io::save_png;
 use facade_studio::label_map::LabelMap;
 use facade_studio::model::{ModelConfig, NormKind, Upsample};
@@ -148,9 +148,12 @@ struct GenerateArgs {
     /// Do not mirror bays about the middle.
     #[arg(long)]
     asymmetric: bool,
-    /// Labels and description only, no render.
+    /// Labels, maps and description only, no render.
     #[arg(long)]
     no_render: bool,
+    /// Normal map convention: up = OpenGL, glTF, Godot, Blender; down = DirectX, Unreal.
+    #[arg(long, value_enum, default_value_t = NormalY::Up)]
+    normal_y: NormalY,
     /// Model file or run folder [default: the shipped model].
     #[arg(long)]
     model: Option<PathBuf>,
@@ -205,9 +208,15 @@ fn cmd_generate(a: GenerateArgs) -> Result<()> {
         .as_ref()
         .map_or_else(Palette::cmp_facades, |r| r.palette.clone());
     let pb = bar(a.count as u64, "generating [{bar:30}] {pos}/{len} ({eta})");
-    generate_set(&params, a.count, &a.out, &palette, renderer.as_ref(), |k| {
-        pb.set_position(k as u64)
-    })?;
+    generate_set(
+        &params,
+        a.count,
+        &a.out,
+        &palette,
+        renderer.as_ref(),
+        a.normal_y,
+        |k| pb.set_position(k as u64),
+    )?;
     pb.finish_and_clear();
     let (w, h) = params.size_px();
     eprintln!(

@@ -107,6 +107,20 @@ fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
         );
         let albedo = image::open(dir.join("albedo.png")).unwrap().to_rgb8();
         assert_eq!(albedo.dimensions(), (240, 144));
+        for name in ["height.png", "normal.png", "orm.png"] {
+            let map = image::open(dir.join(name)).unwrap();
+            assert_eq!((map.width(), map.height()), (240, 144), "{name}");
+        }
+        // Lit at night: exactly the windows, doors and shop fronts.
+        let emission = image::open(dir.join("emission.png")).unwrap().to_luma8();
+        let lit: Vec<u8> = ["window", "door", "shop"]
+            .iter()
+            .map(|c| palette.index_of(c).unwrap())
+            .collect();
+        assert_eq!(emission.as_raw().len(), on_disk.ids.len());
+        for (e, id) in emission.as_raw().iter().zip(&on_disk.ids) {
+            assert_eq!(*e == 255, lit.contains(id));
+        }
         assert!(desc["model"].as_str().unwrap().contains("CMP facades"));
     }
     // Metres: the right edge of the facade is at its width.

@@ -3,19 +3,22 @@
 //! written as a bundle per facade (`facade-studio generate`).
 
 pub mod layout;
+pub mod maps;
 pub mod params;
 pub mod set;
 
 use std::path::{Path, PathBuf};
 
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use serde::Serialize;
 
 pub use layout::{Layout, Region, layout};
+pub use maps::NormalY;
 pub use params::{FacadeParams, GroundFloor};
 pub use set::generate_set;
 
 use crate::error::{Error, Result};
+use crate::image_io::save_png;
 use crate::label_map::LabelMap;
 use crate::palette::Palette;
 
@@ -94,22 +97,55 @@ pub fn describe(p: &FacadeParams, layout: &Layout, model: Option<&str>) -> Strin
     serde_json::to_string_pretty(&d).expect("plain data serialises")
 }
 
-/// Writes `dir` = labels.png, facade.json and (when given) albedo.png, all or nothing: the files
-/// go to a temporary folder beside it that is renamed into place at the end.
-pub fn write_bundle(
-    dir: &Path,
-    labels_rgb: &RgbImage,
-    json: &str,
-    albedo: Option<&RgbImage>,
-) -> Result<()> {
+/// The files of one facade.
+pub struct Bundle {
+    pub labels: RgbImage,
+    pub albedo: Option<RgbImage>,
+    pub emission: GrayImage,
+    pub height: GrayImage,
+    pub normal: RgbImage,
+    pub orm: RgbImage,
+    pub json: String,
+}
+
+impl Bundle {
+    /// The maps of `map` (and of the render's luminance detail, when there is a render).
+    pub fn new(
+        map: &LabelMap,
+        palette: &Palette,
+        albedo: Option<RgbImage>,
+        px_per_m: f32,
+        normal_y: NormalY,
+        json: String,
+    ) -> Bundle {
+        let h = maps::height_m(map, palette, albedo.as_ref());
+        Bundle {
+            labels: map.to_rgb(palette),
+            emission: maps::emission(map, palette),
+            height: maps::height_image(&h, map.width, map.height),
+            normal: maps::normal_map(&h, map.width, map.height, px_per_m, normal_y),
+            orm: maps::orm(map, palette, &h),
+            albedo,
+            json,
+        }
+    }
+}
+
+/// Writes the bundle into `dir`, all or nothing: the files go to a temporary folder beside it that
+/// is renamed into place at the end.
+pub fn write_bundle(dir: &Path, b: &Bundle) -> Result<()> {
     let tmp: PathBuf = dir.with_extension(format!("partial-{}", std::process::id()));
     let result = (|| -> Result<()> {
         std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        crate::image_io::save_png(labels_rgb, &tmp.join("labels.png"))?;
-        if let Some(a) = albedo {
-            crate::image_io::save_png(a, &tmp.join("albedo.png"))?;
+        save_png(&b.labels, &tmp.join("labels.png"))?;
+        if let Some(a) = &b.albedo {
+            save_png(a, &tmp.join("albedo.png"))?;
         }
-        std::fs::write(tmp.join("facade.json"), json).map_err(|e| Error::io(&tmp, e))?;
+        save_png(&b.emission, &tmp.join("emission.png"))?;
+        save_png(&b.height, &tmp.join("height.png"))?;
+        save_png(&b.normal, &tmp.join("normal.png"))?;
+        save_png(&b.orm, &tmp.join("orm.png"))?;
+        std::fs::write(tmp.join("facade.json"), &b.json).map_err(|e| Error::io(&tmp, e))?;
         if dir.exists() {
             std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use image::imageops::{FilterType, resize};
 use serde::Serialize;
 
-use super::{FacadeParams, describe, labels, layout, write_bundle};
+use super::{Bundle, FacadeParams, NormalY, describe, labels, layout, write_bundle};
 use crate::error::{Error, Result};
 use crate::palette::Palette;
 use crate::render::Renderer;
@@ -22,13 +22,14 @@ struct Entry {
 }
 
 /// Writes `out/facade-NNN/` for seeds `params.seed .. params.seed + count`, then `out/index.json`.
-/// `done` is called after each facade. The parameters are checked before anything is written.
+/// Normal maps point green `normal_y`; `done` is called after each facade. The parameters are checked before anything is written.
 pub fn generate_set(
     params: &FacadeParams,
     count: u32,
     out: &Path,
     palette: &Palette,
     renderer: Option<&Renderer>,
+    normal_y: NormalY,
     mut done: impl FnMut(u32),
 ) -> Result<()> {
     params.check().map_err(Error::msg)?;
@@ -54,12 +55,8 @@ pub fn generate_set(
         };
         let folder = format!("facade-{:03}", k + 1);
         let json = describe(&p, &l, model.as_deref());
-        write_bundle(
-            &out.join(&folder),
-            &map.to_rgb(palette),
-            &json,
-            albedo.as_ref(),
-        )?;
+        let bundle = Bundle::new(&map, palette, albedo, p.px_per_m, normal_y, json);
+        write_bundle(&out.join(&folder), &bundle)?;
         index.push(Entry {
             folder,
             seed: p.seed,
