@@ -18,6 +18,15 @@ pub struct LabelMap {
 }
 
 impl LabelMap {
+    /// A map whose class at (x, y) is `f(x, y)`.
+    pub fn from_fn(width: u32, height: u32, f: impl Fn(u32, u32) -> u8) -> LabelMap {
+        let ids = (0..height)
+            .flat_map(|y| (0..width).map(move |x| (x, y)))
+            .map(|(x, y)| f(x, y))
+            .collect();
+        LabelMap { width, height, ids }
+    }
+
     pub fn filled(width: u32, height: u32, id: u8) -> LabelMap {
         LabelMap {
             width,

@@ -15,6 +15,7 @@ use facade_studio::image_io::save_png;
 use facade_studio::label_map::LabelMap;
 use facade_studio::model::{ModelConfig, NormKind, Upsample};
 use facade_studio::palette::Palette;
+use facade_studio::render::tiled::Tiling;
 use facade_studio::render::{Renderer, default_model_path};
 use facade_studio::segment::{Segmenter, default_segmenter_path};
 use facade_studio::train::{self, Start, TrainConfig, TrainJob};
@@ -148,6 +149,9 @@ struct GenerateArgs {
     /// Do not mirror bays about the middle.
     #[arg(long)]
     asymmetric: bool,
+    /// Render so that the left and right edges continue into each other (repeat along a street).
+    #[arg(long)]
+    tileable: bool,
     /// Labels, maps and description only, no render.
     #[arg(long)]
     no_render: bool,
@@ -192,6 +196,7 @@ impl GenerateArgs {
             molding: self.molding,
             pillar: self.pillar,
             symmetric: !self.asymmetric,
+            tileable: self.tileable,
             seed: self.seed,
         }
     }
@@ -414,8 +419,24 @@ struct RenderArgs {
     /// Render N variations of each input (seeds --seed+1 … --seed+N), written as STEM-vK.png.
     #[arg(long, default_value_t = 1)]
     variations: u64,
+    /// Render at exactly the input's size, tile by tile with blended overlaps (any size).
+    #[arg(long)]
+    tiles: bool,
+    /// Like --tiles, and the left and right edges continue into each other (a repeating texture).
+    #[arg(long)]
+    tileable: bool,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+}
+
+impl RenderArgs {
+    fn tiling(&self) -> Tiling {
+        match (self.tileable, self.tiles) {
+            (true, _) => Tiling::Wrapped,
+            (false, true) => Tiling::Tiles,
+            (false, false) => Tiling::Whole,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -739,9 +760,9 @@ fn render_file(
     palette: &Palette,
     input: &Path,
     output: &Path,
-    seed: u64,
-    variations: u64,
+    a: &RenderArgs,
 ) -> Result<()> {
+    let (seed, variations, tiling) = (a.seed, a.variations, a.tiling());
     let (map, report) = LabelMap::load_image(input, palette)?;
     if report.is_suspicious() {
         eprintln!(
@@ -751,7 +772,7 @@ fn render_file(
         );
     }
     if variations <= 1 {
-        let photo = renderer.render(&map, Some(seed))?;
+        let photo = renderer.render_as(&map, Some(seed), tiling)?;
         save_png(&photo, output)?;
         return Ok(());
     }
@@ -760,14 +781,14 @@ fn render_file(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     for k in 1..=variations {
-        let photo = renderer.render(&map, Some(seed + k))?;
+        let photo = renderer.render_as(&map, Some(seed + k), tiling)?;
         save_png(&photo, &output.with_file_name(format!("{stem}-v{k}.png")))?;
     }
     Ok(())
 }
 
 fn cmd_render(a: RenderArgs) -> Result<()> {
-    let renderer = load_renderer(a.model, a.backend)?;
+    let renderer = load_renderer(a.model.clone(), a.backend)?;
     let palette = renderer.palette.clone();
     if a.input.is_dir() {
         let mut inputs: Vec<PathBuf> = std::fs::read_dir(&a.input)
@@ -795,7 +816,7 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
-            if let Err(e) = render_file(&renderer, &palette, input, &out, a.seed, a.variations) {
+            if let Err(e) = render_file(&renderer, &palette, input, &out, &a) {
                 say(Some(&pb), format!("skipped: {e:#}"));
                 failed += 1;
             }
@@ -813,14 +834,7 @@ fn cmd_render(a: RenderArgs) -> Result<()> {
         }
         Ok(())
     } else {
-        render_file(
-            &renderer,
-            &palette,
-            &a.input,
-            &a.output,
-            a.seed,
-            a.variations,
-        )
+        render_file(&renderer, &palette, &a.input, &a.output, &a)
     }
 }
 

@@ -40,6 +40,8 @@ pub struct FacadeParams {
     pub pillar: f32,
     /// Mirror the bays about the middle (balconies, blinds, doors).
     pub symmetric: bool,
+    /// Render so that the left and right edges continue into each other.
+    pub tileable: bool,
     pub seed: u64,
 }
 
@@ -61,6 +63,7 @@ impl Default for FacadeParams {
             molding: 0.5,
             pillar: 0.4,
             symmetric: true,
+            tileable: false,
             seed: 1,
         }
     }

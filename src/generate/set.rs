@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use image::imageops::{FilterType, resize};
 use serde::Serialize;
 
 use super::{Bundle, FacadeParams, NormalY, describe, labels, layout, write_bundle};
 use crate::error::{Error, Result};
 use crate::palette::Palette;
 use crate::render::Renderer;
+use crate::render::tiled::Tiling;
 
 #[derive(Serialize)]
 struct Entry {
@@ -48,8 +48,12 @@ pub fn generate_set(
         let map = labels(&l, palette)?;
         let albedo = match renderer {
             Some(r) => {
-                let photo = r.render(&map, None)?;
-                Some(resize(&photo, l.width, l.height, FilterType::Triangle))
+                let tiling = if p.tileable {
+                    Tiling::Wrapped
+                } else {
+                    Tiling::Tiles
+                };
+                Some(r.render_as(&map, None, tiling)?)
             }
             None => None,
         };

@@ -1,6 +1,7 @@
 //! Rendering label maps into photos with a generator: encoding, decoding, the model that ships in
 //! assets/, and a `Renderer` that owns a generator on a device.
 
+pub mod tiled;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
