@@ -777,3 +777,58 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
     assert_eq!(app.training.run_dir, run.display().to_string());
     assert_eq!(app.mode, facade_studio::ui::app::Mode::Train);
 }
+
+#[test]
+fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
+    use facade_studio::generate::{FacadeParams, labels, layout};
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    let blank = h.state().doc.map.clone();
+    let palette = h.state().palette.clone();
+    let facade = |p: &FacadeParams| labels(&layout(p), &palette).unwrap();
+
+    h.get_by_label("Generate facade").click();
+    settle(&mut h);
+    h.get_by_label("Generate").click();
+    settle(&mut h);
+    let first = FacadeParams::default();
+    assert!(
+        same_map(&h.state().doc.map, &facade(&first)),
+        "not the generated facade"
+    );
+    h.get_by_label("New seed").click();
+    settle(&mut h);
+    let second = FacadeParams {
+        seed: 2,
+        ..first.clone()
+    };
+    assert!(
+        same_map(&h.state().doc.map, &facade(&second)),
+        "not the next seed's facade"
+    );
+    assert!(!same_map(&facade(&first), &facade(&second)));
+
+    // Both generations are one undo step back to the painting before them.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert!(
+        same_map(&h.state().doc.map, &blank),
+        "one undo did not restore the painting"
+    );
+
+    // Parameters that cannot be built are explained, and the canvas stays.
+    h.state_mut().generate.params.window_width_m = 5.0;
+    settle(&mut h);
+    h.get_by_label_contains("--window-width 5 m does not fit a bay");
+    h.get_by_label("Generate").click();
+    settle(&mut h);
+    assert!(
+        same_map(&h.state().doc.map, &blank),
+        "an impossible facade replaced the painting"
+    );
+}
+
+/// Equal maps (compared without printing 65 536 ids on failure).
+fn same_map(a: &LabelMap, b: &LabelMap) -> bool {
+    (a.width, a.height) == (b.width, b.height) && a.ids == b.ids
+}

@@ -38,6 +38,14 @@ pub enum Edit {
     Replace(LabelMap),
 }
 
+/// A freehand stroke being painted.
+#[derive(Debug, Clone)]
+struct LiveStroke {
+    points: Vec<Point>,
+    radius: u32,
+    class: u8,
+}
+
 /// The document a painter edits: the map, its history, and whether it changed since saving.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -48,7 +56,9 @@ pub struct Document {
     /// Revision of the last save.
     pub saved_revision: u64,
     /// A stroke being drawn: the map before it started and the points so far.
-    live_stroke: Option<(LabelMap, Vec<Point>, u32, u8)>,
+    /// A change in progress that becomes one undo step when finished: the map before it, and
+    /// the stroke being painted (None while a generated facade is being adjusted).
+    live: Option<(LabelMap, Option<LiveStroke>)>,
 }
 
 impl Document {
@@ -58,7 +68,7 @@ impl Document {
             history: History::default(),
             revision: 0,
             saved_revision: 0,
-            live_stroke: None,
+            live: None,
         }
     }
 
@@ -98,37 +108,55 @@ impl Document {
         self.finish_stroke();
         let before = self.map.clone();
         raster::stamp_segment(&mut self.map, at, at, radius, class);
-        self.live_stroke = Some((before, vec![at], radius, class));
+        let stroke = LiveStroke {
+            points: vec![at],
+            radius,
+            class,
+        };
+        self.live = Some((before, Some(stroke)));
         self.revision += 1;
     }
 
     /// Extends the stroke in progress to `to`.
     pub fn extend_stroke(&mut self, to: Point) {
-        if let Some((_, points, radius, class)) = &mut self.live_stroke {
-            let from = *points.last().unwrap_or(&to);
+        if let Some((_, Some(s))) = &mut self.live {
+            let from = *s.points.last().unwrap_or(&to);
             if from == to {
                 return;
             }
-            points.push(to);
-            raster::stamp_segment(&mut self.map, from, to, *radius, *class);
+            s.points.push(to);
+            raster::stamp_segment(&mut self.map, from, to, s.radius, s.class);
             self.revision += 1;
         }
     }
 
-    /// Ends the stroke in progress (if any) as one undo step. The map does not change here, so
+    /// Replaces the whole map, again and again while a generated facade is being adjusted: all
+    /// the replacements until the next other change are one undo step.
+    pub fn replace_live(&mut self, map: LabelMap) {
+        if !matches!(self.live, Some((_, None))) {
+            self.finish_stroke();
+            self.live = Some((self.map.clone(), None));
+        }
+        if self.map != map {
+            self.map = map;
+            self.revision += 1;
+        }
+    }
+
+    /// Ends the change in progress (if any) as one undo step. The map does not change here, so
     /// the revision (already bumped while painting) stays: no extra render.
     pub fn finish_stroke(&mut self) {
-        if let Some((before, _, _, _)) = self.live_stroke.take() {
+        if let Some((before, _)) = self.live.take() {
             self.record(before);
         }
     }
 
     pub fn is_stroking(&self) -> bool {
-        self.live_stroke.is_some()
+        matches!(self.live, Some((_, Some(_))))
     }
 
     pub fn can_undo(&self) -> bool {
-        self.history.can_undo() || self.live_stroke.is_some()
+        self.history.can_undo() || self.live.is_some()
     }
 
     pub fn can_redo(&self) -> bool {

@@ -12,6 +12,7 @@ use super::dev_tools::DevTools;
 use super::dialogs::Dialogs;
 use super::file_actions::{Persisted, ask};
 use super::files::Recovery;
+use super::generate_panel::GeneratePanel;
 use super::options::StudioOptions;
 use super::preview::Preview;
 use super::script::Script;
@@ -37,6 +38,7 @@ pub struct StudioApp {
     pub palette: Palette,
     pub doc: Document,
     pub tools: ToolState,
+    pub generate: GeneratePanel,
     pub canvas: Canvas,
     pub preview: Preview,
     pub worker: Option<RenderWorker>,
@@ -71,6 +73,7 @@ impl StudioApp {
             mode: Mode::Paint,
             training: TrainingPanel::default(),
             tools: ToolState::new(&palette),
+            generate: GeneratePanel::default(),
             doc: Document::new(map),
             palette,
             canvas: Canvas::default(),
@@ -202,6 +205,7 @@ impl StudioApp {
                 self.export(path, "pair.png", Self::export_side_by_side)
             }
             Command::RandomSample => self.random_sample(),
+            Command::Generate(params) => self.generate_facade(&params),
             Command::LoadModel(path) => {
                 if let Some(p) = path.or_else(ask::model)
                     && let Some(w) = &self.worker
@@ -325,8 +329,12 @@ impl eframe::App for StudioApp {
             .resizable(true)
             .default_size(230.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .show(ui, |ui| self.tools.ui(ui, &self.palette, &mut commands));
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.tools.ui(ui, &self.palette, &mut commands);
+                    ui.separator();
+                    egui::CollapsingHeader::new("Generate facade")
+                        .show(ui, |ui| self.generate.ui(ui, &mut commands));
+                });
             });
         self.run_all(&ctx, &mut commands);
         let aspect = self.doc.map.width as f32 / self.doc.map.height as f32;

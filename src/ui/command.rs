@@ -12,6 +12,7 @@ use super::app::Mode;
 use super::tools::{Tool, class_key};
 use crate::document::{Document, Edit, ScriptCommand};
 use crate::events::TrainCommand;
+use crate::generate::FacadeParams;
 use crate::palette::Palette;
 
 /// Canvas sizes that File → New offers.
@@ -36,6 +37,9 @@ pub enum Command {
     ExportLabels(Option<PathBuf>),
     ExportSideBySide(Option<PathBuf>),
     RandomSample,
+    /// Replace the canvas with a facade built from these parameters (repeated changes while the
+    /// Generate panel is adjusted are one undo step).
+    Generate(Box<FacadeParams>),
     LoadModel(Option<PathBuf>),
     /// Load a checkpoint into the live preview (the training panel's "Use for preview").
     UsePreviewCheckpoint(PathBuf),
@@ -101,6 +105,7 @@ impl Command {
             Command::ExportLabels(_) => "Export labels…",
             Command::ExportSideBySide(_) => "Export side by side…",
             Command::RandomSample => "Random sample",
+            Command::Generate(_) => "Generate",
             Command::LoadModel(_) => "Load model…",
             Command::UsePreviewCheckpoint(_) => "Use for preview",
             Command::Quit => "Quit",
@@ -231,6 +236,7 @@ impl Command {
             Command::ExportLabels(None),
             Command::ExportSideBySide(None),
             Command::RandomSample,
+            Command::Generate(Box::default()),
             Command::LoadModel(None),
             Command::UsePreviewCheckpoint(PathBuf::from("checkpoint.fsw")),
             Command::Quit,
@@ -402,9 +408,10 @@ mod tests {
             Command::Vary => 28,
             Command::StartTraining(_) => 29,
             Command::ControlTraining(_) => 30,
+            Command::Generate(_) => 31,
         }
     }
-    const VARIANTS: usize = 31;
+    const VARIANTS: usize = 32;
 
     #[test]
     fn every_variant_is_in_the_table() {

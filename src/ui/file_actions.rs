@@ -117,6 +117,20 @@ impl StudioApp {
         self.doc.apply(Edit::Replace(map));
     }
 
+    /// Replaces the canvas with the facade of `params` (see `Document::replace_live`); parameters
+    /// that cannot be built are shown as the error.
+    pub fn generate_facade(&mut self, params: &crate::generate::FacadeParams) {
+        use crate::generate::{labels, layout};
+        if let Err(e) = params.check() {
+            self.fail(Error::msg(format!("cannot generate this facade: {e}")));
+            return;
+        }
+        match labels(&layout(params), &self.palette) {
+            Ok(map) => self.doc.replace_live(map),
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// Opens a project (.ron) or imports a label image, by extension.
     pub fn open_any(&mut self, path: &Path) {
         let is_project = path
