@@ -123,6 +123,39 @@ fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
         }
         assert!(desc["model"].as_str().unwrap().contains("CMP facades"));
     }
+    // The atlases hold every facade's maps exactly where atlas.json says, edges repeated around.
+    let atlas = json(&out.join("atlas.json"));
+    let pad = atlas["padding"].as_u64().unwrap() as u32;
+    let labels_atlas = image::open(out.join("atlas-labels.png")).unwrap().to_rgb8();
+    let facades = atlas["facades"].as_array().unwrap();
+    assert_eq!(facades.len(), 3);
+    for f in facades {
+        let own = image::open(out.join(f["folder"].as_str().unwrap()).join("labels.png"))
+            .unwrap()
+            .to_rgb8();
+        let (x, y) = (
+            f["x"].as_u64().unwrap() as u32,
+            f["y"].as_u64().unwrap() as u32,
+        );
+        let uv = f["uv"].as_array().unwrap();
+        assert_eq!(uv[0].as_f64(), Some(x as f64 / labels_atlas.width() as f64));
+        for (px, py, p) in own.enumerate_pixels() {
+            assert_eq!(labels_atlas.get_pixel(x + px, y + py), p);
+        }
+        assert_eq!(
+            labels_atlas.get_pixel(x - pad, y - pad),
+            own.get_pixel(0, 0)
+        );
+        assert_eq!(
+            labels_atlas.get_pixel(x + 239 + pad, y + 143 + pad),
+            own.get_pixel(239, 143)
+        );
+    }
+    for map in ["albedo", "emission", "height", "normal", "orm"] {
+        let a = image::open(out.join(format!("atlas-{map}.png"))).unwrap();
+        assert_eq!((a.width(), a.height()), labels_atlas.dimensions(), "{map}");
+    }
+
     // Metres: the right edge of the facade is at its width.
     let desc = json(&out.join("facade-001/facade.json"));
     let wall = &desc["regions"][0];

@@ -2,6 +2,7 @@
 //! ornament probabilities → a label map (drawn from class rectangles) that the model renders,
 //! written as a bundle per facade (`facade-studio generate`).
 
+pub mod atlas;
 pub mod layout;
 pub mod maps;
 pub mod params;

@@ -11,6 +11,9 @@ use crate::palette::Palette;
 use crate::render::Renderer;
 use crate::render::tiled::Tiling;
 
+/// Pixels of repeated edge around each facade in the atlases (against mipmap bleeding).
+pub const ATLAS_PADDING: u32 = 8;
+
 #[derive(Serialize)]
 struct Entry {
     folder: String,
@@ -21,7 +24,8 @@ struct Entry {
     bays: u32,
 }
 
-/// Writes `out/facade-NNN/` for seeds `params.seed .. params.seed + count`, then `out/index.json`.
+/// Writes `out/facade-NNN/` for seeds `params.seed .. params.seed + count`, then the atlases
+/// (`atlas-<map>.png`, `atlas.json`) and `out/index.json`.
 /// Normal maps point green `normal_y`; `done` is called after each facade. The parameters are checked before anything is written.
 pub fn generate_set(
     params: &FacadeParams,
@@ -71,6 +75,8 @@ pub fn generate_set(
         });
         done(k + 1);
     }
+    let folders: Vec<String> = index.iter().map(|e| e.folder.clone()).collect();
+    super::atlas::write_atlases(out, &folders, ATLAS_PADDING)?;
     let text = serde_json::to_string_pretty(&index).expect("plain data serialises");
     crate::fsutil::atomic_write(&out.join("index.json"), text.as_bytes())
 }
