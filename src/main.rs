@@ -65,8 +65,9 @@ struct AppArgs {
     /// Line(a, b, radius, class), Fill(at, class); a class is a palette name (any case) or its
     /// 0-based position in the palette, checked before anything runs. Commands: Undo, Redo,
     /// ZoomIn, ZoomOut, ZoomFit, Zoom100, Vary, RandomSample, Open(path), ImportLabels(path),
-    /// Save(path), ExportLabels(path), ExportRender(path) and ExportSideBySide(path) (these two
-    /// wait for the render of the painting as it is at that step), Quit. Paths are relative to the
+    /// Save(path), ExportLabels(path), ExportRender(path), ExportSideBySide(path) and
+    /// ExportBundle(folder) (these three wait for the render of the painting as it is at that
+    /// step), Quit. Paths are relative to the
     /// current folder; the first step that fails stops the script and says which it was.
     #[arg(long)]
     script: Option<PathBuf>,

@@ -675,12 +675,14 @@ fn a_scripted_render_export_waits_for_the_render() {
     let model = dir.path().join("tiny.fsw");
     common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
     let (render, pair) = (dir.path().join("r.png"), dir.path().join("pair.png"));
+    let bundle = dir.path().join("bundle");
     let script = dir.path().join("steps.ron");
     std::fs::write(
         &script,
         format!(
             r#"[Rect(a: (0, 0), b: (255, 127), class: "window"), ExportRender({render:?}),
-                Fill(at: (0, 255), class: "shop"), Vary, ExportSideBySide({pair:?})]"#
+                Fill(at: (0, 255), class: "shop"), Vary, ExportSideBySide({pair:?}),
+                ExportBundle({bundle:?})]"#
         ),
     )
     .unwrap();
@@ -694,7 +696,7 @@ fn a_scripted_render_export_waits_for_the_render() {
     assert_eq!(app.doc.map.get(0, 0), 2, "the steps before it ran");
     let mut h = harness(app);
     let deadline = Instant::now() + Duration::from_secs(90);
-    while !pair.exists() && Instant::now() < deadline {
+    while !bundle.join("facade.json").exists() && Instant::now() < deadline {
         h.step();
         assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
         std::thread::sleep(Duration::from_millis(20));
@@ -709,6 +711,51 @@ fn a_scripted_render_export_waits_for_the_render() {
         "the labels half shows the fill that came before the export"
     );
     assert_ne!(h.state().preview.seed, 0, "Vary ran");
+
+    // The game-engine bundle: the canvas's labels and maps, and rectangles that redraw it.
+    for name in [
+        "labels.png",
+        "albedo.png",
+        "emission.png",
+        "height.png",
+        "normal.png",
+        "orm.png",
+    ] {
+        let img = image::open(bundle.join(name)).unwrap();
+        assert_eq!((img.width(), img.height()), (256, 256), "{name}");
+    }
+    let desc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(bundle.join("facade.json")).unwrap())
+            .unwrap();
+    let regions = desc["regions"].as_array().unwrap();
+    let top =
+        serde_json::json!({"class": "window", "px": [0, 0, 255, 127], "m": [0.0, 0.0, 16.0, 8.0]});
+    assert!(
+        regions.contains(&top),
+        "the painted rectangle is one region"
+    );
+    let (labels, _) = LabelMap::load_image(&bundle.join("labels.png"), &palette).unwrap();
+    let mut drawn = LabelMap::filled(256, 256, 0);
+    for r in regions {
+        let id = palette.index_of(r["class"].as_str().unwrap()).unwrap();
+        let px: Vec<u32> = r["px"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(px.len(), 4);
+        for y in px[1]..=px[3] {
+            for x in px[0]..=px[2] {
+                drawn.set(x, y, id);
+            }
+        }
+    }
+    assert!(
+        same_map(&drawn, &labels),
+        "facade.json's rectangles redraw labels.png"
+    );
+    assert_eq!(desc["seed"].as_u64(), Some(h.state().preview.seed));
 }
 
 #[test]

@@ -266,6 +266,9 @@ pub enum ScriptStep {
     ExportRender(PathBuf),
     ExportLabels(PathBuf),
     ExportSideBySide(PathBuf),
+    /// Labels, render, material maps and facade.json into this folder (File → Export for game
+    /// engine); waits for the render like `ExportRender`.
+    ExportBundle(PathBuf),
     /// Closes the window (asking first when there are unsaved changes, as File → Quit does).
     Quit,
 }
@@ -288,6 +291,7 @@ pub enum ScriptCommand {
     ExportRender(PathBuf),
     ExportLabels(PathBuf),
     ExportSideBySide(PathBuf),
+    ExportBundle(PathBuf),
     Quit,
 }
 
@@ -337,6 +341,7 @@ impl ScriptStep {
             ScriptStep::ExportRender(p) => ScriptCommand::ExportRender(p.clone()),
             ScriptStep::ExportLabels(p) => ScriptCommand::ExportLabels(p.clone()),
             ScriptStep::ExportSideBySide(p) => ScriptCommand::ExportSideBySide(p.clone()),
+            ScriptStep::ExportBundle(p) => ScriptCommand::ExportBundle(p.clone()),
             ScriptStep::Quit => ScriptCommand::Quit,
         })
     }

@@ -98,6 +98,77 @@ pub fn describe(p: &FacadeParams, layout: &Layout, model: Option<&str>) -> Strin
     serde_json::to_string_pretty(&d).expect("plain data serialises")
 }
 
+/// Rectangles that cover `map` exactly, one class each, without overlapping: runs of equal class
+/// along a row, merged down the rows while the same run continues. (class id, [x0, y0, x1, y1]).
+pub fn rectangles(map: &LabelMap) -> Vec<(u8, [u32; 4])> {
+    let mut done = Vec::new();
+    // Rectangles still growing: keyed by (x0, x1, class), holding y0.
+    let mut open: Vec<((u32, u32, u8), u32)> = Vec::new();
+    for y in 0..map.height {
+        let mut runs = Vec::new();
+        let mut x0 = 0;
+        for x in 1..=map.width {
+            if x == map.width || map.get(x, y) != map.get(x0, y) {
+                runs.push((x0, x - 1, map.get(x0, y)));
+                x0 = x;
+            }
+        }
+        let mut next = Vec::with_capacity(runs.len());
+        for run in runs {
+            let y0 = match open.iter().position(|(k, _)| *k == run) {
+                Some(i) => open.swap_remove(i).1,
+                None => y,
+            };
+            next.push((run, y0));
+        }
+        for ((x0, x1, class), y0) in open.drain(..) {
+            done.push((class, [x0, y0, x1, y - 1]));
+        }
+        open = next;
+    }
+    for ((x0, x1, class), y0) in open {
+        done.push((class, [x0, y0, x1, map.height - 1]));
+    }
+    done
+}
+
+/// `facade.json` of a painted canvas: its size (pixels, and metres at `px_per_m`), model, seed and
+/// the rectangles that reproduce it.
+pub fn describe_painted(
+    map: &LabelMap,
+    palette: &Palette,
+    px_per_m: f32,
+    model: Option<&str>,
+    seed: u64,
+) -> String {
+    let m = |v: u32| (v as f32 / px_per_m * 1000.0).round() / 1000.0;
+    let regions: Vec<serde_json::Value> = rectangles(map)
+        .into_iter()
+        .map(|(class, [x0, y0, x1, y1])| {
+            let name = palette
+                .classes
+                .get(class as usize)
+                .map_or("?", |c| c.name.as_str());
+            serde_json::json!({
+                "class": name,
+                "px": [x0, y0, x1, y1],
+                "m": [m(x0), m(y0), m(x1 + 1), m(y1 + 1)],
+            })
+        })
+        .collect();
+    let d = serde_json::json!({
+        "width_px": map.width,
+        "height_px": map.height,
+        "width_m": m(map.width),
+        "height_m": m(map.height),
+        "px_per_m": px_per_m,
+        "seed": seed,
+        "model": model,
+        "regions": regions,
+    });
+    serde_json::to_string_pretty(&d).expect("plain data serialises")
+}
+
 /// The files of one facade.
 pub struct Bundle {
     pub labels: RgbImage,
@@ -132,28 +203,62 @@ impl Bundle {
     }
 }
 
-/// Writes the bundle into `dir`, all or nothing: the files go to a temporary folder beside it that
-/// is renamed into place at the end.
+/// Writes the bundle into `dir`. A new folder appears whole or not at all (the files go to a
+/// temporary folder beside it that is renamed into place); into an existing folder each file is
+/// written atomically and nothing else there is touched.
 pub fn write_bundle(dir: &Path, b: &Bundle) -> Result<()> {
+    if dir.is_dir() {
+        return write_files(dir, b);
+    }
     let tmp: PathBuf = dir.with_extension(format!("partial-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        save_png(&b.labels, &tmp.join("labels.png"))?;
-        if let Some(a) = &b.albedo {
-            save_png(a, &tmp.join("albedo.png"))?;
-        }
-        save_png(&b.emission, &tmp.join("emission.png"))?;
-        save_png(&b.height, &tmp.join("height.png"))?;
-        save_png(&b.normal, &tmp.join("normal.png"))?;
-        save_png(&b.orm, &tmp.join("orm.png"))?;
-        std::fs::write(tmp.join("facade.json"), &b.json).map_err(|e| Error::io(&tmp, e))?;
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e))
-    })();
+    let result = write_files(&tmp, b)
+        .and_then(|()| std::fs::rename(&tmp, dir).map_err(|e| Error::io(dir, e)));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
+}
+
+fn write_files(dir: &Path, b: &Bundle) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    save_png(&b.labels, &dir.join("labels.png"))?;
+    if let Some(a) = &b.albedo {
+        save_png(a, &dir.join("albedo.png"))?;
+    }
+    save_png(&b.emission, &dir.join("emission.png"))?;
+    save_png(&b.height, &dir.join("height.png"))?;
+    save_png(&b.normal, &dir.join("normal.png"))?;
+    save_png(&b.orm, &dir.join("orm.png"))?;
+    crate::fsutil::atomic_write(&dir.join("facade.json"), b.json.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rectangles_reproduce_any_map_exactly() {
+        let palette = Palette::cmp_facades();
+        let mut map = labels(&layout(&FacadeParams::default()), &palette).unwrap();
+        // Some freehand noise too.
+        for i in 0..300u32 {
+            map.set((i * 37) % map.width, (i * 91) % map.height, (i % 12) as u8);
+        }
+        let rects = rectangles(&map);
+        let mut drawn = LabelMap::filled(map.width, map.height, 255);
+        for (class, [x0, y0, x1, y1]) in &rects {
+            for y in *y0..=*y1 {
+                for x in *x0..=*x1 {
+                    assert_eq!(drawn.get(x, y), 255, "rectangles overlap at ({x}, {y})");
+                    drawn.set(x, y, *class);
+                }
+            }
+        }
+        assert!(
+            drawn.ids == map.ids,
+            "the rectangles do not reproduce the map"
+        );
+        // Merging down the rows keeps it compact: far fewer rectangles than row runs.
+        assert!(rects.len() < 2000, "{} rectangles", rects.len());
+    }
 }

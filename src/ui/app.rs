@@ -204,6 +204,9 @@ impl StudioApp {
             Command::ExportSideBySide(path) => {
                 self.export(path, "pair.png", Self::export_side_by_side)
             }
+            Command::ExportBundle(path) => {
+                self.with_path(path, ask::folder, |app, p| app.export_bundle(p))
+            }
             Command::RandomSample => self.random_sample(),
             Command::Generate(params) => self.generate_facade(&params),
             Command::LoadModel(path) => {

@@ -36,6 +36,8 @@ pub enum Command {
     ExportRender(Option<PathBuf>),
     ExportLabels(Option<PathBuf>),
     ExportSideBySide(Option<PathBuf>),
+    /// Labels, render and material maps of the canvas into a folder (see `generate::Bundle`).
+    ExportBundle(Option<PathBuf>),
     RandomSample,
     /// Replace the canvas with a facade built from these parameters (repeated changes while the
     /// Generate panel is adjusted are one undo step).
@@ -104,6 +106,7 @@ impl Command {
             Command::ExportRender(_) => "Export render…",
             Command::ExportLabels(_) => "Export labels…",
             Command::ExportSideBySide(_) => "Export side by side…",
+            Command::ExportBundle(_) => "Export for game engine…",
             Command::RandomSample => "Random sample",
             Command::Generate(_) => "Generate",
             Command::LoadModel(_) => "Load model…",
@@ -216,7 +219,7 @@ impl Command {
     pub fn needs_render(&self) -> bool {
         matches!(
             self,
-            Command::ExportRender(_) | Command::ExportSideBySide(_)
+            Command::ExportRender(_) | Command::ExportSideBySide(_) | Command::ExportBundle(_)
         )
     }
 
@@ -235,6 +238,7 @@ impl Command {
             Command::ExportRender(None),
             Command::ExportLabels(None),
             Command::ExportSideBySide(None),
+            Command::ExportBundle(None),
             Command::RandomSample,
             Command::Generate(Box::default()),
             Command::LoadModel(None),
@@ -331,6 +335,7 @@ impl From<ScriptCommand> for Command {
             ScriptCommand::ExportRender(p) => Command::ExportRender(Some(p)),
             ScriptCommand::ExportLabels(p) => Command::ExportLabels(Some(p)),
             ScriptCommand::ExportSideBySide(p) => Command::ExportSideBySide(Some(p)),
+            ScriptCommand::ExportBundle(p) => Command::ExportBundle(Some(p)),
             ScriptCommand::Quit => Command::Quit,
         }
     }
@@ -409,9 +414,10 @@ mod tests {
             Command::StartTraining(_) => 29,
             Command::ControlTraining(_) => 30,
             Command::Generate(_) => 31,
+            Command::ExportBundle(_) => 32,
         }
     }
-    const VARIANTS: usize = 32;
+    const VARIANTS: usize = 33;
 
     #[test]
     fn every_variant_is_in_the_table() {

@@ -55,6 +55,13 @@ pub mod ask {
         }
     }
 
+    /// A folder for an export bundle.
+    pub fn folder() -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Export for game engine")
+            .pick_folder()
+    }
+
     pub fn model() -> Option<PathBuf> {
         rfd::FileDialog::new()
             .add_filter("Facade model", &["fsw"])
@@ -216,6 +223,32 @@ impl StudioApp {
         image::imageops::replace(&mut out, render, 0, 0);
         image::imageops::replace(&mut out, &labels, render.width() as i64, 0);
         save_png(&out, path)
+    }
+
+    /// The canvas as a game-engine bundle in `dir`: labels, the render at the canvas's size,
+    /// material maps and facade.json (metres at the Generate panel's pixels per metre).
+    pub fn export_bundle(&self, dir: &Path) -> Result<()> {
+        use crate::generate::{Bundle, NormalY, describe_painted, write_bundle};
+        let map = &self.doc.map;
+        let render = self.render()?;
+        let albedo = image::imageops::resize(
+            render,
+            map.width,
+            map.height,
+            image::imageops::FilterType::Triangle,
+        );
+        let px_per_m = self.generate.params.px_per_m;
+        let model = self.preview.model_name.as_deref();
+        let json = describe_painted(map, &self.palette, px_per_m, model, self.preview.seed);
+        let bundle = Bundle::new(
+            map,
+            &self.palette,
+            Some(albedo),
+            px_per_m,
+            NormalY::Up,
+            json,
+        );
+        write_bundle(dir, &bundle)
     }
 
     fn render(&self) -> Result<&image::RgbImage> {

@@ -52,6 +52,7 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
                 Command::ExportRender(None),
                 Command::ExportLabels(None),
                 Command::ExportSideBySide(None),
+                Command::ExportBundle(None),
             ] {
                 menu_item(ui, command, palette, doc, commands);
             }
