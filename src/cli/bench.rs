@@ -1,0 +1,106 @@
+//! `bench`: render and training-step timings.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::bench;
+use facade_studio::render::default_model_path;
+
+use super::select_device;
+
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// One width to measure (default: 16, 32 and 64).
+    #[arg(long)]
+    ngf: Option<usize>,
+    #[arg(long, default_value_t = 256)]
+    size: usize,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+    /// Timed renders (after 3 warm-up renders).
+    #[arg(long, default_value_t = 20)]
+    renders: usize,
+    /// Timed training steps (after 2 warm-up steps).
+    #[arg(long, default_value_t = 10)]
+    steps: usize,
+    /// Images per training step.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
+    /// Time the published recipe (transposed convolutions, one discriminator, no feature
+    /// matching or weight average) instead of the default one.
+    #[arg(long)]
+    paper: bool,
+    /// One JSON object per line instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Measure stroke-to-preview latency through the app's render worker instead (50 strokes).
+    #[arg(long)]
+    preview: bool,
+    /// Model for --preview (default: the shipped model).
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
+    if a.preview {
+        let model = a.model.clone().unwrap_or_else(default_model_path);
+        let r = bench::preview_latency(&model, a.backend, 50, 8)?;
+        if a.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!(
+                "stroke-to-preview latency, {} strokes, ngf {} on {}: p50 {:.1} ms, p95 {:.1} ms",
+                r.strokes, r.ngf, r.backend, r.p50_ms, r.p95_ms
+            );
+        }
+        return Ok(());
+    }
+    let device = select_device(a.backend)?;
+    let widths = a.ngf.map(|n| vec![n]).unwrap_or_else(|| vec![16, 32, 64]);
+    if !a.json {
+        println!("device: {}", device.description);
+        println!(
+            "{:>4} {:>5} {:>7} {:>14} {:>14} {:>18} {:>5} {:>9} {:>12}",
+            "ngf",
+            "size",
+            "backend",
+            "render p50 ms",
+            "render p95 ms",
+            "train step p50 ms",
+            "batch",
+            "images/s",
+            "peak RSS MB"
+        );
+    }
+    for ngf in widths {
+        let spec = bench::BenchSpec {
+            ngf,
+            size: a.size,
+            batch: a.batch,
+            render_runs: a.renders.max(1),
+            train_steps: a.steps.max(1),
+            paper: a.paper,
+        };
+        let row = bench::bench_width(&device, &spec);
+        if a.json {
+            println!("{}", serde_json::to_string(&row)?);
+        } else {
+            println!(
+                "{:>4} {:>5} {:>7} {:>14.1} {:>14.1} {:>18.1} {:>5} {:>9.2} {:>12.0}",
+                row.ngf,
+                row.size,
+                row.backend,
+                row.render_ms_p50,
+                row.render_ms_p95,
+                row.train_step_ms_p50,
+                row.batch,
+                row.train_images_per_s,
+                row.peak_rss_mb
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! `eval`: a model on a held-out split.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::data::Dataset;
+use facade_studio::eval;
+use facade_studio::segment::{Segmenter, default_segmenter_path};
+
+use super::{bar, load_renderer};
+
+#[derive(Args)]
+pub(crate) struct EvalArgs {
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Dataset folder to evaluate on.
+    #[arg(long)]
+    data: PathBuf,
+    /// Evaluate only the last N pairs of --data (a held-out split).
+    #[arg(long)]
+    last: Option<usize>,
+    /// Report folder: metrics.json and grid.png.
+    #[arg(long)]
+    out: PathBuf,
+    /// Print the metrics as one JSON object.
+    #[arg(long)]
+    json: bool,
+    /// The photo → labels segmenter for label consistency [default: the shipped one,
+    /// assets/segmenter.fsw].
+    #[arg(long)]
+    segmenter: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
+    let renderer = load_renderer(a.model, a.backend)?;
+    // An explicit --segmenter must load; the shipped one is used when it is there.
+    let segmenter = match a.segmenter {
+        Some(path) => Some(Segmenter::load(&path, renderer.device.clone())?),
+        None => {
+            let path = default_segmenter_path();
+            match path.is_file() {
+                true => Some(Segmenter::load(&path, renderer.device.clone())?),
+                false => None,
+            }
+        }
+    };
+    let mut dataset = Dataset::open(&a.data)?;
+    if let Some(n) = a.last {
+        dataset = dataset.split_last(n).1;
+    }
+    let pb = bar(
+        dataset.len() as u64,
+        "evaluating [{bar:30}] {pos}/{len} ({eta})",
+    );
+    let (report, grid) = eval::evaluate(
+        &renderer,
+        segmenter.as_ref(),
+        &dataset,
+        8,
+        &mut |done, _| pb.set_position(done as u64),
+    )?;
+    pb.finish_and_clear();
+    eval::write_report(&a.out, &report, &grid)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.figures.to_text(&renderer.palette));
+        println!("(report in {})", a.out.display());
+    }
+    Ok(())
+}

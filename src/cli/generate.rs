@@ -1,0 +1,150 @@
+//! `generate`: parametric facades as game-engine bundles.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::generate::{FacadeParams, GroundFloor, NormalY, generate_set};
+use facade_studio::palette::Palette;
+
+use super::{bar, load_renderer};
+
+#[derive(Args)]
+pub(crate) struct GenerateArgs {
+    /// Output folder (facade-001/, facade-002/, …, index.json).
+    #[arg(long)]
+    out: PathBuf,
+    /// How many facades (seeds --seed, --seed + 1, …).
+    #[arg(long, default_value_t = 1)]
+    count: u32,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Building width in metres.
+    #[arg(long, default_value_t = 16.0)]
+    width_m: f32,
+    /// Building height in metres.
+    #[arg(long, default_value_t = 16.0)]
+    height_m: f32,
+    /// Pixels per metre.
+    #[arg(long, default_value_t = 16.0)]
+    px_per_m: f32,
+    /// Upper floors: N or MIN-MAX.
+    #[arg(long, default_value = "3-5", value_parser = parse_range)]
+    floors: (u32, u32),
+    /// Window bays per floor: N or MIN-MAX.
+    #[arg(long, default_value = "4-6", value_parser = parse_range)]
+    bays: (u32, u32),
+    /// Window width in metres.
+    #[arg(long, default_value_t = 1.2)]
+    window_width: f32,
+    /// Window height in metres.
+    #[arg(long, default_value_t = 1.6)]
+    window_height: f32,
+    #[arg(long, value_enum, default_value_t = GroundFloor::Shops)]
+    ground: GroundFloor,
+    /// Probability of balconies on a floor.
+    #[arg(long, default_value_t = 0.3)]
+    balcony: f32,
+    /// Probability of blinds (shutters) beside the windows.
+    #[arg(long, default_value_t = 0.35)]
+    blind: f32,
+    /// Probability of window sills.
+    #[arg(long, default_value_t = 0.8)]
+    sill: f32,
+    /// Probability of a cornice under the roof line.
+    #[arg(long, default_value_t = 0.9)]
+    cornice: f32,
+    /// Probability of molding bands between floors.
+    #[arg(long, default_value_t = 0.5)]
+    molding: f32,
+    /// Probability of pillars at the corners.
+    #[arg(long, default_value_t = 0.4)]
+    pillar: f32,
+    /// Do not mirror bays about the middle.
+    #[arg(long)]
+    asymmetric: bool,
+    /// Render so that the left and right edges continue into each other (repeat along a street).
+    #[arg(long)]
+    tileable: bool,
+    /// Labels, maps and description only, no render.
+    #[arg(long)]
+    no_render: bool,
+    /// Normal map convention: up = OpenGL, glTF, Godot, Blender; down = DirectX, Unreal.
+    #[arg(long, value_enum, default_value_t = NormalY::Up)]
+    normal_y: NormalY,
+    /// Model file or run folder [default: the shipped model].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+/// "N" or "MIN-MAX".
+pub(crate) fn parse_range(s: &str) -> std::result::Result<(u32, u32), String> {
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("\"{s}\": give a whole number or a range like 3-5"))
+    };
+    match s.split_once('-') {
+        Some((a, b)) => Ok((num(a)?, num(b)?)),
+        None => num(s).map(|n| (n, n)),
+    }
+}
+
+impl GenerateArgs {
+    fn params(&self) -> FacadeParams {
+        FacadeParams {
+            width_m: self.width_m,
+            height_m: self.height_m,
+            px_per_m: self.px_per_m,
+            floors: self.floors,
+            bays: self.bays,
+            window_width_m: self.window_width,
+            window_height_m: self.window_height,
+            ground: self.ground,
+            balcony: self.balcony,
+            blind: self.blind,
+            sill: self.sill,
+            cornice: self.cornice,
+            molding: self.molding,
+            pillar: self.pillar,
+            symmetric: !self.asymmetric,
+            tileable: self.tileable,
+            seed: self.seed,
+        }
+    }
+}
+
+pub(crate) fn cmd_generate(a: GenerateArgs) -> Result<()> {
+    let params = a.params();
+    params.check().map_err(|e| anyhow::anyhow!(e))?;
+    let renderer = match a.no_render {
+        true => None,
+        false => Some(load_renderer(a.model.clone(), a.backend)?),
+    };
+    let palette = renderer
+        .as_ref()
+        .map_or_else(Palette::cmp_facades, |r| r.palette.clone());
+    let pb = bar(a.count as u64, "generating [{bar:30}] {pos}/{len} ({eta})");
+    generate_set(
+        &params,
+        a.count,
+        &a.out,
+        &palette,
+        renderer.as_ref(),
+        a.normal_y,
+        |k| pb.set_position(k as u64),
+    )?;
+    pb.finish_and_clear();
+    let (w, h) = params.size_px();
+    eprintln!(
+        "wrote {} facade{} of {w}×{h} px into {}",
+        a.count,
+        if a.count == 1 { "" } else { "s" },
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! The subcommands of the command line, one module each, and what they share.
+
+pub(crate) mod bench;
+pub(crate) mod dataset;
+pub(crate) mod eval;
+pub(crate) mod export;
+pub(crate) mod generate;
+pub(crate) mod render;
+pub(crate) mod segmenter;
+pub(crate) mod train;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use facade_studio::backend::{self, BackendChoice};
+use facade_studio::render::{Renderer, default_model_path};
+
+pub(crate) fn select_device(choice: BackendChoice) -> Result<backend::SelectedDevice> {
+    let device = backend::select(choice, &mut |m| eprintln!("note: {m}"))?;
+    Ok(device)
+}
+
+/// Prints a line above `pb`, or on stderr when there is no bar or it is hidden (stderr is not a
+/// terminal: indicatif then drops `println`, and a log would lose the line).
+pub(crate) fn say(pb: Option<&ProgressBar>, line: impl AsRef<str>) {
+    match pb {
+        Some(pb) if !pb.is_hidden() => pb.println(line),
+        _ => eprintln!("{}", line.as_ref()),
+    }
+}
+
+pub(crate) fn bar(len: u64, template: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb.enable_steady_tick(Duration::from_millis(250));
+    pb
+}
+
+pub(crate) fn load_renderer(model: Option<PathBuf>, choice: BackendChoice) -> Result<Renderer> {
+    let path = model.unwrap_or_else(default_model_path);
+    let device = select_device(choice)?;
+    let renderer = Renderer::load(&path, device)?;
+    Ok(renderer)
+}

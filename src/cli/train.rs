@@ -1,0 +1,282 @@
+//! `train`: options laid over a preset, the run, and its progress on the terminal.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+use indicatif::ProgressBar;
+
+use facade_studio::backend::BackendChoice;
+use facade_studio::eval;
+use facade_studio::events::TrainEvent;
+use facade_studio::model::{ModelConfig, NormKind, Upsample};
+use facade_studio::train::{self, Start, TrainConfig, TrainJob};
+
+use super::{bar, say};
+
+/// Options left out take the preset's value (`TrainConfig` and `ModelConfig` hold the defaults).
+#[derive(Args)]
+pub(crate) struct TrainArgs {
+    /// Dataset folder (pix2pix layout N.jpg, or CMP base cmp_bNNNN.jpg + .png).
+    #[arg(long)]
+    data: PathBuf,
+    /// Run folder: config, checkpoints, samples, losses.csv.
+    #[arg(long)]
+    out: PathBuf,
+    /// Where unset options come from: `default` (nearest + 3×3 upsampling, two discriminators,
+    /// feature matching, weight average) or `paper` (pix2pix exactly as published).
+    #[arg(long, value_enum, default_value_t = Preset::Default)]
+    preset: Preset,
+    /// Total epochs (with --resume, training continues until this many are done) [default: 200].
+    #[arg(long)]
+    epochs: Option<u64>,
+    /// Epochs of linear learning-rate decay at the end (default: half of --epochs).
+    #[arg(long)]
+    decay_epochs: Option<u64>,
+    /// Generator width [default: 64, the paper's model; with --resume: the run's own].
+    #[arg(long)]
+    ngf: Option<usize>,
+    /// Discriminator width (default: same as --ngf).
+    #[arg(long)]
+    ndf: Option<usize>,
+    /// Training resolution, a power of two [default: 256, as published; with --resume: the run's].
+    #[arg(long)]
+    size: Option<usize>,
+    /// Images per step [default: 1].
+    #[arg(long)]
+    batch: Option<usize>,
+    /// Learning rate (2e-4 as published); with --resume it replaces the run's own.
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Weight of the L1 term [default: 100].
+    #[arg(long)]
+    l1_weight: Option<f32>,
+    /// Weight of the discriminator feature-matching loss (0 = off) [default: 10; paper: 0].
+    #[arg(long)]
+    lambda_feat: Option<f32>,
+    /// Decay of the generator's weight average used for samples and exports (0 = off)
+    /// [default: 0.999; paper: 0].
+    #[arg(long)]
+    ema_decay: Option<f64>,
+    /// Decoder upsampling [default: nearest-conv; paper: transposed; with --resume: the run's].
+    #[arg(long, value_enum)]
+    upsample: Option<UpsampleArg>,
+    /// Discriminators at full, half, … resolution [default: 2; paper: 1; with --resume: the run's].
+    #[arg(long)]
+    num_d: Option<usize>,
+    /// Hold out the last N pairs (not trained on; the sample renders come from them) [default: 0].
+    #[arg(long)]
+    holdout: Option<usize>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Checkpoint every N steps (and at the end) [default: 1000].
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+    /// Render the fixed samples every N steps [default: 200].
+    #[arg(long)]
+    sample_every: Option<u64>,
+    /// Stop after N steps in total.
+    #[arg(long)]
+    max_steps: Option<u64>,
+    /// Continue the run in --out from its newest good checkpoint.
+    #[arg(long)]
+    resume: bool,
+    /// Start the generator from this model (fine-tuning). A transposed-convolution model
+    /// fine-tuned with nearest-conv upsampling starts from its least-squares projection.
+    #[arg(long)]
+    init_from: Option<PathBuf>,
+    /// Normalisation layers [default: instance; paper: batch; with --resume: the run's].
+    #[arg(long, value_enum)]
+    norm: Option<NormArg>,
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    backend: BackendChoice,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Preset {
+    Default,
+    Paper,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum UpsampleArg {
+    Transposed,
+    NearestConv,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub(crate) enum NormArg {
+    Batch,
+    Instance,
+    None,
+}
+
+/// The run's settings: the preset's (`TrainConfig` holds every default), with every option
+/// given laid over them.
+pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
+    let ngf = a.ngf.unwrap_or(64);
+    let base = match a.preset {
+        Preset::Paper => TrainConfig::paper(ngf),
+        Preset::Default => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
+    };
+    let mut model = base.model.clone();
+    model.ndf = a.ndf.unwrap_or(model.ndf);
+    model.size = a.size.unwrap_or(model.size);
+    model.num_d = a.num_d.unwrap_or(model.num_d);
+    if let Some(norm) = a.norm {
+        model.norm = match norm {
+            NormArg::Batch => NormKind::Batch,
+            NormArg::Instance => NormKind::Instance,
+            NormArg::None => NormKind::None,
+        };
+    }
+    if let Some(up) = a.upsample {
+        model.upsample = match up {
+            UpsampleArg::Transposed => Upsample::Transposed,
+            UpsampleArg::NearestConv => Upsample::NearestConv,
+        };
+    }
+    // Resuming without model options keeps the run's model (and says nothing about it).
+    let no_model_options = a.ngf.is_none()
+        && a.ndf.is_none()
+        && a.size.is_none()
+        && a.norm.is_none()
+        && a.upsample.is_none()
+        && a.num_d.is_none();
+    if a.resume && no_model_options {
+        model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
+    }
+    let epochs = a.epochs.unwrap_or(base.epochs);
+    TrainConfig {
+        model,
+        data: a.data.clone(),
+        holdout: a.holdout.unwrap_or(base.holdout),
+        epochs,
+        decay_epochs: a.decay_epochs.unwrap_or(epochs / 2).min(epochs),
+        batch: a.batch.unwrap_or(base.batch),
+        lr: a.lr.unwrap_or(base.lr),
+        l1_weight: a.l1_weight.unwrap_or(base.l1_weight),
+        lambda_feat: a.lambda_feat.unwrap_or(base.lambda_feat),
+        ema_decay: a.ema_decay.unwrap_or(base.ema_decay),
+        seed: a.seed.unwrap_or(base.seed),
+        checkpoint_every: a.checkpoint_every.unwrap_or(base.checkpoint_every),
+        sample_every: a.sample_every.unwrap_or(base.sample_every),
+        max_steps: a.max_steps,
+        ..base
+    }
+}
+
+pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
+    let start = match (&a.init_from, a.resume) {
+        (_, true) => Start::Resume,
+        (Some(model), false) => Start::FineTune(model.clone()),
+        (None, false) => Start::Fresh,
+    };
+    let handle = train::spawn(TrainJob {
+        start,
+        lr_override: a.lr.filter(|_| a.resume),
+        ..TrainJob::new(&a.out, train_config(&a), a.backend)
+    });
+    report_training(handle)
+}
+
+/// One line for the held-out figures at a checkpoint.
+pub(crate) fn figures_line(step: u64, f: &eval::Figures) -> String {
+    let r = &f.realism;
+    let miou = f.consistency.as_ref().map_or(String::new(), |c| {
+        format!(
+            ", mIoU {:.3} (real {:.3})",
+            c.renders.mean_iou, c.real.mean_iou
+        )
+    });
+    format!(
+        "step {step}: held-out L1 {:.4}, sharpness {:.2}, HF {:.2}, grid {:.2}, colour spread {:.2}, saturation {:.2}{miou}",
+        f.l1, r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
+    )
+}
+
+/// Shows a run's events as progress bars and lines; the run's outcome.
+pub(crate) fn report_training(handle: train::TrainHandle) -> Result<()> {
+    let loading = bar(0, "loading data {bar:30} {pos}/{len}");
+    let mut steps: Option<ProgressBar> = None;
+    let mut outcome = Ok(());
+    for event in handle.events.iter() {
+        match event {
+            TrainEvent::Loading { done, total } => {
+                loading.set_length(total as u64);
+                loading.set_position(done as u64);
+            }
+            TrainEvent::Started {
+                start_step,
+                total_steps,
+                steps_per_epoch,
+                train_pairs,
+                skipped,
+                backend,
+            } => {
+                loading.finish_and_clear();
+                eprintln!(
+                    "training on {backend}: {train_pairs} pairs ({skipped} skipped), {steps_per_epoch} steps/epoch, steps {start_step}..{total_steps}"
+                );
+                let pb = bar(
+                    total_steps,
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} steps ({per_sec}, ETA {eta}) {msg}",
+                );
+                pb.set_position(start_step);
+                pb.reset_eta();
+                steps = Some(pb);
+            }
+            TrainEvent::Losses(l) => {
+                if let Some(pb) = &steps {
+                    pb.set_position(l.step + 1);
+                    pb.set_message(format!(
+                        "ep {} G_GAN {:.3} G_L1 {:.3} G_feat {:.3} D_real {:.3} D_fake {:.3}",
+                        l.epoch, l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
+                    ));
+                }
+            }
+            TrainEvent::Epoch {
+                epoch,
+                mean_l1,
+                seconds,
+            } => {
+                let line = format!("epoch {epoch}: mean G_L1 {mean_l1:.4} ({seconds:.0} s)");
+                say(steps.as_ref(), line);
+            }
+            TrainEvent::Warning(w) => say(
+                Some(steps.as_ref().unwrap_or(&loading)),
+                format!("warning: {w}"),
+            ),
+            TrainEvent::Restored(r) => {
+                say(steps.as_ref(), format!("warning: {r}"));
+                if let Some(pb) = &steps {
+                    pb.set_position(r.step);
+                }
+            }
+            TrainEvent::Evaluated { step, figures } => {
+                say(steps.as_ref(), figures_line(step, &figures))
+            }
+            TrainEvent::Checkpoint { .. } | TrainEvent::Sample { .. } => {}
+            TrainEvent::Paused { .. } | TrainEvent::Resumed { .. } => {}
+            TrainEvent::Finished { step, checkpoint } => {
+                if let Some(pb) = &steps {
+                    pb.finish();
+                }
+                eprintln!(
+                    "finished at step {step}; checkpoint {}",
+                    checkpoint.display()
+                );
+            }
+            TrainEvent::Stopped { step, .. } => eprintln!("stopped at step {step}"),
+            TrainEvent::Failed(e) => {
+                if let Some(pb) = &steps {
+                    pb.abandon();
+                }
+                loading.finish_and_clear();
+                outcome = Err(anyhow::anyhow!(e));
+            }
+        }
+    }
+    handle.join();
+    outcome
+}
