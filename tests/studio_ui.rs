@@ -879,3 +879,25 @@ fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
 fn same_map(a: &LabelMap, b: &LabelMap) -> bool {
     (a.width, a.height) == (b.width, b.height) && a.ids == b.ids
 }
+
+#[test]
+fn the_preview_has_the_canvas_size_even_off_the_training_grid() {
+    let state = tempfile::tempdir().unwrap();
+    let model = state.path().join("tiny.fsw");
+    // Trained at 32 px: a 40×24 canvas is no multiple of it, so it renders by blended tiles.
+    common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
+    let mut app = StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        ..options(state.path())
+    });
+    app.doc = facade_studio::document::Document::new(LabelMap::filled(40, 24, 1));
+    let mut h = harness(app);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while h.state().preview.renders == 0 && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let img = h.state().preview.image.as_ref().expect("a render arrived");
+    assert_eq!(img.dimensions(), (40, 24));
+}

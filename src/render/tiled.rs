@@ -92,6 +92,16 @@ pub enum Tiling {
 }
 
 impl Renderer {
+    /// Renders `map` at exactly its size: in one pass when its sides are multiples of the
+    /// training size, by blended tiles otherwise (the preview and its exports).
+    pub fn render_exact(&self, map: &LabelMap, seed: Option<u64>) -> Result<RgbImage> {
+        let unit = self.unit();
+        match map.width % unit == 0 && map.height % unit == 0 {
+            true => self.render(map, seed),
+            false => self.render_tiled(map, seed, false),
+        }
+    }
+
     /// Renders `map` the way `tiling` says.
     pub fn render_as(&self, map: &LabelMap, seed: Option<u64>, tiling: Tiling) -> Result<RgbImage> {
         match tiling {

@@ -181,7 +181,7 @@ fn worker_loop(
                 if let Some(message) = fault {
                     panic!("{message}");
                 }
-                r.render(&request.map, Some(request.seed))
+                r.render_exact(&request.map, Some(request.seed))
             })
             .unwrap_or_else(|e| Err(crate::error::Error::msg(e)));
             busy.store(false, Ordering::Release);
