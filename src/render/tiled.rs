@@ -96,7 +96,7 @@ impl Renderer {
     /// training size, by blended tiles otherwise (the preview and its exports).
     pub fn render_exact(&self, map: &LabelMap, seed: Option<u64>) -> Result<RgbImage> {
         let unit = self.unit();
-        match map.width % unit == 0 && map.height % unit == 0 {
+        match map.width.is_multiple_of(unit) && map.height.is_multiple_of(unit) {
             true => self.render(map, seed),
             false => self.render_tiled(map, seed, false),
         }
