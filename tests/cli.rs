@@ -7,11 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn facade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facade-studio"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("running facade-studio")
+    common::facade_cli(args)
 }
 
 fn ok(out: &Output) -> String {

@@ -5,19 +5,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use facade_studio::generate::{FacadeParams, GroundFloor, labels, layout};
 use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
-
-fn facade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facade-studio"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("running facade-studio")
-}
 
 fn text(out: &Output) -> String {
     format!(
@@ -35,37 +27,12 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Draws facade.json's regions in order, as its description promises.
-fn draw_regions(desc: &serde_json::Value, palette: &Palette) -> LabelMap {
-    let (w, h) = (
-        desc["width_px"].as_u64().unwrap(),
-        desc["height_px"].as_u64().unwrap(),
-    );
-    let mut map = LabelMap::filled(w as u32, h as u32, 0);
-    for r in desc["regions"].as_array().unwrap() {
-        let id = palette.index_of(r["class"].as_str().unwrap()).unwrap();
-        let px: Vec<u32> = r["px"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
-        assert_eq!(px.len(), 4);
-        for y in px[1]..=px[3] {
-            for x in px[0]..=px[2] {
-                map.set(x, y, id);
-            }
-        }
-    }
-    map
-}
-
 #[test]
 fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("street");
     let palette = Palette::cmp_facades();
-    let shown = text(&facade(&[
+    let shown = text(&common::facade_cli(&[
         "generate",
         "--out",
         s(&out),
@@ -94,7 +61,7 @@ fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
         assert_eq!((on_disk.width, on_disk.height), (240, 144));
         assert_eq!(report.unknown_fraction(), 0.0);
         assert_eq!(
-            draw_regions(&desc, &palette).ids,
+            common::draw_regions(&desc, &palette).ids,
             on_disk.ids,
             "{}",
             dir.display()
@@ -219,7 +186,7 @@ fn bad_parameters_are_refused_by_name_and_nothing_is_written() {
     for (extra, message) in cases {
         let mut args = vec!["generate", "--out", s(&out), "--no-render"];
         args.extend_from_slice(extra);
-        let result = facade(&args);
+        let result = common::facade_cli(&args);
         let shown = text(&result);
         assert!(!result.status.success(), "{extra:?} was accepted");
         assert!(shown.contains(message), "{extra:?}: {shown}");

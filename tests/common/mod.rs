@@ -109,3 +109,37 @@ pub fn is_required(value: Option<&str>) -> bool {
 pub fn required(name: &str) -> bool {
     is_required(std::env::var(name).ok().as_deref())
 }
+
+/// Runs the facade-studio binary with `args` (no colours), as a user would.
+pub fn facade_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("running facade-studio")
+}
+
+/// Draws facade.json's regions in order, as its description promises.
+pub fn draw_regions(desc: &serde_json::Value, palette: &Palette) -> LabelMap {
+    let (w, h) = (
+        desc["width_px"].as_u64().unwrap(),
+        desc["height_px"].as_u64().unwrap(),
+    );
+    let mut map = LabelMap::filled(w as u32, h as u32, 0);
+    for r in desc["regions"].as_array().unwrap() {
+        let id = palette.index_of(r["class"].as_str().unwrap()).unwrap();
+        let px: Vec<u32> = r["px"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(px.len(), 4);
+        for y in px[1]..=px[3] {
+            for x in px[0]..=px[2] {
+                map.set(x, y, id);
+            }
+        }
+    }
+    map
+}
