@@ -735,22 +735,7 @@ fn a_scripted_render_export_waits_for_the_render() {
         "the painted rectangle is one region"
     );
     let (labels, _) = LabelMap::load_image(&bundle.join("labels.png"), &palette).unwrap();
-    let mut drawn = LabelMap::filled(256, 256, 0);
-    for r in regions {
-        let id = palette.index_of(r["class"].as_str().unwrap()).unwrap();
-        let px: Vec<u32> = r["px"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
-        assert_eq!(px.len(), 4);
-        for y in px[1]..=px[3] {
-            for x in px[0]..=px[2] {
-                drawn.set(x, y, id);
-            }
-        }
-    }
+    let drawn = common::draw_regions(&desc, &palette);
     assert!(
         same_map(&drawn, &labels),
         "facade.json's rectangles redraw labels.png"
