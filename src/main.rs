@@ -83,7 +83,8 @@ enum Command {
     /// Write the generator of a run or checkpoint as a model file (optionally half precision).
     Export(ExportArgs),
     /// Generate facades from parameters (metres, floors, bays, ornament) and render them: one
-    /// folder per facade (labels.png, albedo.png, facade.json) and an index.json.
+    /// folder per facade (labels, render, emission/height/normal/ORM maps, facade.json), atlases
+    /// of each map and an index.json.
     Generate(GenerateArgs),
     /// Get the facades dataset.
     #[command(subcommand)]

@@ -13,12 +13,13 @@ use super::{bar, load_renderer};
 
 #[derive(Args)]
 pub(crate) struct GenerateArgs {
-    /// Output folder (facade-001/, facade-002/, …, index.json).
+    /// Output folder (facade-001/, facade-002/, …, atlas-*.png, atlas.json, index.json).
     #[arg(long)]
     out: PathBuf,
     /// How many facades (seeds --seed, --seed + 1, …).
     #[arg(long, default_value_t = 1)]
     count: u32,
+    /// Seed of the first facade (the layout's random choices; renders are deterministic).
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Building width in metres.
