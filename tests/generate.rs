@@ -156,6 +156,28 @@ fn seeds_repeat_and_differ_and_parameters_shape_the_facade() {
     assert_eq!(count("door"), 3);
     assert_eq!(count("balcony"), 0);
     assert_eq!(count("shop"), 0);
+    // A plain ground floor leaves the door's bay free: no window overlaps the door.
+    for bays in [5, 6, 7] {
+        let plain = FacadeParams {
+            ground: GroundFloor::Plain,
+            bays: (bays, bays),
+            ..p.clone()
+        };
+        let l = layout(&plain);
+        let door = l.regions.iter().find(|r| r.class == "door").unwrap();
+        let ground_top = *l.floor_tops.last().unwrap();
+        for w in l
+            .regions
+            .iter()
+            .filter(|r| r.class == "window" && r.y0 >= ground_top)
+        {
+            let apart = w.x1 < door.x0 || w.x0 > door.x1 || w.y1 < door.y0 || w.y0 > door.y1;
+            assert!(
+                apart,
+                "{bays} bays: window {w:?} overlaps the door {door:?}"
+            );
+        }
+    }
     let all_balconies = FacadeParams { balcony: 1.0, ..p };
     assert_eq!(
         layout(&all_balconies)

@@ -209,6 +209,9 @@ fn ground(
         GroundFloor::Plain => {
             for b in 0..c.bays {
                 let x = bay_centre(b);
+                if (x - mid).abs() < (win_w + door_w) / 2 + 4 {
+                    continue; // the door's bay
+                }
                 let y0 = top + (h - top - win_h) / 2;
                 window(
                     out,
