@@ -782,10 +782,15 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
     remembered.data_dir = "remembered/facades".into();
     remembered.run_dir = "remembered/run".into();
     remembered.config.epochs = 7;
+    let generated = facade_studio::generate::FacadeParams {
+        seed: 9,
+        ..Default::default()
+    };
     let persisted = || Persisted {
         recent: vec![],
         tools: None,
         training: Some(remembered.clone()),
+        generate: Some(generated.clone()),
     };
 
     // Without folders on the command line, the last session's settings come back.
@@ -793,6 +798,10 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
     assert_eq!(app.training.data_dir, "remembered/facades");
     assert_eq!(app.training.run_dir, "remembered/run");
     assert_eq!(app.training.settings().config.epochs, 7);
+    assert_eq!(
+        app.generate.params, generated,
+        "the Generate panel's parameters come back"
+    );
 
     // `--train-data` and `--run` replace them (a run folder with no run in it yet).
     let (data, run) = (state.path().join("data"), state.path().join("run"));

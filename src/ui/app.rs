@@ -107,7 +107,8 @@ impl StudioApp {
         app
     }
 
-    /// The app as the last session left it (recent files, tools, the Train tab's settings), with
+    /// The app as the last session left it (recent files, tools, the Train tab's settings, the
+    /// Generate panel's parameters), with
     /// the command line's folders over the remembered ones.
     pub fn restored(options: StudioOptions, persisted: Option<Persisted>) -> StudioApp {
         let folders = options.clone();
@@ -120,6 +121,9 @@ impl StudioApp {
             if let Some(s) = p.training {
                 app.training.restore(s);
                 app.open_training_folders(&folders);
+            }
+            if let Some(g) = p.generate {
+                app.generate.params = g;
             }
         }
         app
@@ -378,6 +382,7 @@ impl eframe::App for StudioApp {
             recent: self.recent.clone(),
             tools: Some(self.tools.clone()),
             training: Some(self.training.settings()),
+            generate: Some(self.generate.params.clone()),
         };
         eframe::set_value(storage, eframe::APP_KEY, &p);
     }

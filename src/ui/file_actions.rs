@@ -22,6 +22,9 @@ pub struct Persisted {
     /// The training tab's settings.
     #[serde(default)]
     pub training: Option<crate::ui::training_panel::TrainingSettings>,
+    /// The Generate panel's parameters.
+    #[serde(default)]
+    pub generate: Option<crate::generate::FacadeParams>,
 }
 
 /// The file dialogs (each returns None when the user cancels).
