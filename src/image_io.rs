@@ -111,6 +111,11 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage> {
     decode_rgb(&bytes, path)
 }
 
+/// Luma of an 8-bit RGB pixel (ITU-R BT.601 weights), 0–255.
+pub fn luma([r, g, b]: [u8; 3]) -> f64 {
+    0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64
+}
+
 /// Writes an image as PNG, atomically (a crash never leaves a half-written file).
 pub fn save_png<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<()>
 where

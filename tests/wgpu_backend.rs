@@ -319,16 +319,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
         kind: "checkpoint".into(),
         ..common::model_meta("start", &config)
     };
-    let state = |t: &GanTrainer, meta: &facade_studio::checkpoint::Meta| TrainState {
-        meta: meta.clone(),
-        generator: t.generator.clone(),
-        discriminator: t.discriminator.clone(),
-        generator_ema: t.ema.as_ref().map(|e| e.generator.clone()),
-        opt_g: t.opt_g.clone(),
-        opt_d: t.opt_d.clone(),
-        fresh_optimizer: false,
-    };
-    save_checkpoint(&path, &state(&start, &meta)).unwrap();
+    save_checkpoint(&path, &TrainState::of(&start, meta.clone())).unwrap();
     let on = |device: &burn::prelude::Device| {
         let s = load_checkpoint(&path, device, adam(0.5), adam(0.5)).unwrap();
         GanTrainer::from_models(
@@ -389,7 +380,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
 
     // A checkpoint written from the GPU resumes on the CPU.
     let after = tmp.path().join("after.fsw");
-    save_checkpoint(&after, &state(&device, &meta)).unwrap();
+    save_checkpoint(&after, &TrainState::of(&device, meta.clone())).unwrap();
     let resumed = load_checkpoint(&after, &cpu.device, adam(0.5), adam(0.5)).unwrap();
     assert_eq!(moments(&resumed.opt_g), md);
 }

@@ -40,10 +40,7 @@ pub struct Realism {
 
 fn luminance(img: &RgbImage) -> Vec<f64> {
     img.pixels()
-        .map(|p| {
-            let [r, g, b] = p.0.map(|v| v as f64 / 255.0);
-            0.299 * r + 0.587 * g + 0.114 * b
-        })
+        .map(|p| crate::image_io::luma(p.0) / 255.0)
         .collect()
 }
 

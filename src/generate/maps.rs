@@ -78,10 +78,8 @@ pub fn height_m(map: &LabelMap, palette: &Palette, render: Option<&RgbImage>) ->
     (0..map.ids.len())
         .map(|i| {
             let detail = render.map_or(0.0, |r| {
-                let p = r.as_raw();
-                let l = 0.299 * p[3 * i] as f32
-                    + 0.587 * p[3 * i + 1] as f32
-                    + 0.114 * p[3 * i + 2] as f32;
+                let p = &r.as_raw()[3 * i..3 * i + 3];
+                let l = crate::image_io::luma([p[0], p[1], p[2]]) as f32;
                 (l / 255.0 - 0.5) * 0.02
             });
             mats[i].depth_m + detail

@@ -18,6 +18,7 @@ pub use maps::NormalY;
 pub use params::{FacadeParams, GroundFloor};
 pub use set::generate_set;
 
+use crate::document::raster::fill_rect;
 use crate::error::{Error, Result};
 use crate::image_io::save_png;
 use crate::label_map::LabelMap;
@@ -33,11 +34,8 @@ pub fn labels(layout: &Layout, palette: &Palette) -> Result<LabelMap> {
                 r.class
             ))
         })?;
-        for y in r.y0..=r.y1 {
-            for x in r.x0..=r.x1 {
-                map.set(x, y, id);
-            }
-        }
+        let corner = |x: u32, y: u32| (x as i32, y as i32);
+        fill_rect(&mut map, corner(r.x0, r.y0), corner(r.x1, r.y1), id);
     }
     Ok(map)
 }

@@ -592,17 +592,7 @@ impl<'a> Run<'a> {
     /// Writes the state at `self.meta.step` and keeps the newest `keep_checkpoints`.
     fn checkpoint(&self) -> Result<PathBuf> {
         let path = self.job.run.checkpoint(self.meta.step);
-        let t = &self.trainer;
-        let state = TrainState {
-            meta: self.meta.clone(),
-            generator: t.generator.clone(),
-            discriminator: t.discriminator.clone(),
-            generator_ema: t.ema.as_ref().map(|e| e.generator.clone()),
-            opt_g: t.opt_g.clone(),
-            opt_d: t.opt_d.clone(),
-            fresh_optimizer: false,
-        };
-        save_checkpoint(&path, &state)?;
+        save_checkpoint(&path, &TrainState::of(&self.trainer, self.meta.clone()))?;
         let keep = self.config.keep_checkpoints.max(1);
         for (_, old) in self.job.run.checkpoints().into_iter().skip(keep) {
             let _ = std::fs::remove_file(old);

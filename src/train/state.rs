@@ -7,6 +7,7 @@ use burn::prelude::*;
 
 use super::TrainConfig;
 use super::adam::Adam;
+use super::gan::GanTrainer;
 use crate::checkpoint::{Container, Meta, load_module, meta_of, module_bytes};
 use crate::error::{Error, Result};
 use crate::model::{Discriminator, Generator};
@@ -26,6 +27,19 @@ pub struct TrainState {
 }
 
 impl TrainState {
+    /// The state of `trainer` now, described by `meta` (what a checkpoint saves).
+    pub fn of(trainer: &GanTrainer, meta: Meta) -> TrainState {
+        TrainState {
+            meta,
+            generator: trainer.generator.clone(),
+            discriminator: trainer.discriminator.clone(),
+            generator_ema: trainer.ema.as_ref().map(|e| e.generator.clone()),
+            opt_g: trainer.opt_g.clone(),
+            opt_d: trainer.opt_d.clone(),
+            fresh_optimizer: false,
+        }
+    }
+
     /// The run's settings stored in the checkpoint (its model is the checkpoint's), if any.
     pub fn config(&self) -> Option<TrainConfig> {
         let mut value = self.meta.train.clone()?;
