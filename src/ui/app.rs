@@ -2,7 +2,7 @@
 //! and runs every command in one place (`run`). File work is in `file_actions`, the modal
 //! dialogs in `dialogs`, `--script` in `script`, the environment-switched tooling in `dev_tools`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use egui::Ui;
 
@@ -103,15 +103,15 @@ impl StudioApp {
             }
             app.advance_script();
         }
-        app.open_training_folders(&options);
+        app.open_training_folders(options.train_data.as_deref(), options.run_dir.as_deref());
         app
     }
 
     /// The app as the last session left it (recent files, tools, the Train tab's settings, the
-    /// Generate panel's parameters), with
-    /// the command line's folders over the remembered ones.
-    pub fn restored(options: StudioOptions, persisted: Option<Persisted>) -> StudioApp {
-        let folders = options.clone();
+    /// Generate panel's parameters), with the command line's folders over the remembered ones.
+    pub fn restored(mut options: StudioOptions, persisted: Option<Persisted>) -> StudioApp {
+        // The folders are opened once, after the remembered settings are in place.
+        let (train_data, run_dir) = (options.train_data.take(), options.run_dir.take());
         let mut app = StudioApp::new(options);
         if let Some(p) = persisted {
             app.recent = p.recent;
@@ -120,23 +120,23 @@ impl StudioApp {
             }
             if let Some(s) = p.training {
                 app.training.restore(s);
-                app.open_training_folders(&folders);
             }
             if let Some(g) = p.generate {
                 app.generate.params = g;
             }
         }
+        app.open_training_folders(train_data.as_deref(), run_dir.as_deref());
         app
     }
 
     /// `--train-data` and `--run`: the Train tab on these folders (over any remembered settings).
-    fn open_training_folders(&mut self, options: &StudioOptions) {
-        if let Some(data) = &options.train_data {
+    fn open_training_folders(&mut self, train_data: Option<&Path>, run_dir: Option<&Path>) {
+        if let Some(data) = train_data {
             self.mode = Mode::Train;
             self.training.data_dir = data.display().to_string();
             self.training.scan_dataset();
         }
-        if let Some(run) = &options.run_dir {
+        if let Some(run) = run_dir {
             self.mode = Mode::Train;
             self.training.run_dir = run.display().to_string();
             self.training.load_history(run);
