@@ -40,6 +40,11 @@ pub fn labels(layout: &Layout, palette: &Palette) -> Result<LabelMap> {
     Ok(map)
 }
 
+/// `px` pixels in metres at `px_per_m`, to the millimetre (facade.json's metre coordinates).
+fn metres(px: u32, px_per_m: f32) -> f32 {
+    (px as f32 / px_per_m * 1000.0).round() / 1000.0
+}
+
 /// `facade.json`: what was generated, from what, in pixels and metres.
 #[derive(Serialize)]
 struct Description<'a> {
@@ -69,7 +74,7 @@ struct RegionOut<'a> {
 
 /// The JSON description of a facade (see [`Description`]).
 pub fn describe(p: &FacadeParams, layout: &Layout, model: Option<&str>) -> String {
-    let m = |v: u32| (v as f32 / p.px_per_m * 1000.0).round() / 1000.0;
+    let m = |v: u32| metres(v, p.px_per_m);
     let regions = layout
         .regions
         .iter()
@@ -139,7 +144,7 @@ pub fn describe_painted(
     model: Option<&str>,
     seed: u64,
 ) -> String {
-    let m = |v: u32| (v as f32 / px_per_m * 1000.0).round() / 1000.0;
+    let m = |v: u32| metres(v, px_per_m);
     let regions: Vec<serde_json::Value> = rectangles(map)
         .into_iter()
         .map(|(class, [x0, y0, x1, y1])| {
