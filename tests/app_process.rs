@@ -6,6 +6,7 @@
 mod common;
 
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -57,24 +58,7 @@ fn a_killed_app_offers_its_painting_at_the_next_start() {
     let script = tmp.path().join("strokes.ron");
     std::fs::write(&script, ron::to_string(&edits).unwrap()).unwrap();
 
-    let runtime = tmp.path().join("xdg");
-    std::fs::create_dir_all(&runtime).unwrap();
-    let mut child = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            env!("CARGO_BIN_EXE_facade-studio"),
-        ])
-        .args(["--backend", "cpu", "--script", script.to_str().unwrap()])
-        .env("FACADE_STATE_DIR", &state)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("HOME", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
+    let mut child = launch_app(tmp.path(), &state, &script);
     let recovery = state.join("recovery.ron");
     let deadline = Instant::now() + Duration::from_secs(90);
     while !recovery.is_file() {
@@ -143,24 +127,7 @@ fn a_script_paints_undoes_saves_exports_and_quits_the_real_app() {
         ),
     )
     .unwrap();
-    let runtime = tmp.path().join("xdg");
-    std::fs::create_dir_all(&runtime).unwrap();
-    let mut child = Command::new("xvfb-run")
-        .args([
-            "-a",
-            "-s",
-            "-screen 0 1280x800x24",
-            env!("CARGO_BIN_EXE_facade-studio"),
-        ])
-        .args(["--backend", "cpu", "--script", script.to_str().unwrap()])
-        .env("FACADE_STATE_DIR", &state)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("HOME", tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
+    let mut child = launch_app(tmp.path(), &state, &script);
     // Quit closes the window by itself: the work was saved, so nothing asks first.
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
@@ -198,4 +165,27 @@ fn a_script_paints_undoes_saves_exports_and_quits_the_real_app() {
         !state.join("recovery.ron").exists(),
         "a clean exit leaves no recovery file"
     );
+}
+
+/// The real app under Xvfb on the CPU, running `script`, its state in `state` and everything else
+/// it writes under `home` (its own process group, so a kill reaches the whole tree).
+fn launch_app(home: &Path, state: &Path, script: &Path) -> std::process::Child {
+    let runtime = home.join("xdg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    Command::new("xvfb-run")
+        .args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            env!("CARGO_BIN_EXE_facade-studio"),
+        ])
+        .args(["--backend", "cpu", "--script", script.to_str().unwrap()])
+        .env("FACADE_STATE_DIR", state)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("HOME", home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap()
 }
