@@ -11,6 +11,7 @@ use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, ModelConfig};
 use crate::palette::Palette;
 use crate::render::{encode, tensor_to_images};
+use crate::style::Style;
 use crate::train::gan::Objective;
 use crate::train::{GanTrainer, TrainConfig};
 
@@ -115,7 +116,7 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     let map = synthetic_layout(size as u32, 1);
     let render_once = || {
         let t = Instant::now();
-        let input = encode(&[&map], &palette, dev);
+        let input = encode(&[&map], &Style::none(), generator.inputs(), &palette, dev);
         let out = generator.forward(input, &mut DropoutMasks::off());
         let _ = tensor_to_images(out);
         t.elapsed().as_secs_f64() * 1000.0
@@ -127,11 +128,18 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     drop(generator);
 
     let mut trainer = GanTrainer::new(config.clone(), dev, 7, Objective::from(&train));
-    let mut batch = Batch::new(size);
+    let styled = config.style_channels > 0;
+    let mut batch = match styled {
+        true => Batch::styled(size),
+        false => Batch::new(size),
+    };
     let mut rng = StdRng::seed_from_u64(3);
     let plane = 3 * size * size;
     let mut encoded = Vec::new();
     palette.encode_planar(&map.ids, &mut encoded);
+    if styled {
+        Style::none().encode_planar(&map.ids, map.width, &mut encoded);
+    }
     batch.input = encoded.repeat(batch_size);
     batch.target = (0..plane * batch_size)
         .map(|_| rng.random_range(-1.0..1.0f32))
@@ -205,6 +213,7 @@ pub fn preview_latency(
         worker.request(RenderRequest {
             revision: doc.revision,
             map: doc.map.clone(),
+            style: Style::none(),
             seed: 0,
         })
     };

@@ -17,6 +17,7 @@ use burn::tensor::Bytes;
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::model::{Generator, ModelConfig};
+use crate::style::StyleBank;
 
 const MAGIC: &[u8; 8] = b"FACADEWT";
 const VERSION: u32 = 1;
@@ -36,6 +37,9 @@ pub struct Meta {
     pub train: Option<serde_json::Value>,
     /// Seconds of training so far (across resumes).
     pub seconds: f64,
+    /// The training photos' styles (style-capable models; empty otherwise and in older files).
+    #[serde(default)]
+    pub styles: StyleBank,
 }
 
 /// Sections of a weights file, in memory.

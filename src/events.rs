@@ -126,8 +126,21 @@ pub struct RenderRequest {
     /// The document revision it shows; results carry it back.
     pub revision: u64,
     pub map: crate::label_map::LabelMap,
+    /// The per-class colours asked for (none: the model's choice).
+    pub style: crate::style::Style,
     /// 0 = deterministic; otherwise the test-time dropout seed.
     pub seed: u64,
+}
+
+/// A gallery thumbnail the UI wants: the layout in one style, rendered when no preview render
+/// is waiting. A new set replaces the thumbnails not yet rendered.
+#[derive(Debug, Clone)]
+pub struct ThumbnailRequest {
+    pub revision: u64,
+    /// Its place in the gallery strip.
+    pub index: usize,
+    pub map: crate::label_map::LabelMap,
+    pub style: crate::style::Style,
 }
 
 /// What the render worker reports.
@@ -139,6 +152,8 @@ pub enum RenderEvent {
         device: String,
         ngf: usize,
         path: PathBuf,
+        /// The training styles of a model that takes a style; None for one that does not.
+        styles: Option<crate::style::StyleBank>,
     },
     /// Loading a model failed; the previous one (if any) stays in use.
     ModelFailed(String),
@@ -151,5 +166,11 @@ pub enum RenderEvent {
     RenderFailed {
         revision: u64,
         error: String,
+    },
+    /// A gallery thumbnail (failures are not reported: the slot stays empty).
+    Thumbnail {
+        revision: u64,
+        index: usize,
+        image: RgbImage,
     },
 }

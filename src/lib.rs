@@ -17,6 +17,7 @@ pub mod model;
 pub mod palette;
 pub mod render;
 pub mod segment;
+pub mod style;
 pub mod train;
 #[cfg(feature = "studio")]
 pub mod ui;

@@ -57,6 +57,18 @@ fn train_render_and_eval_from_the_command_line() {
         "{text}"
     );
     assert!(text.contains("epoch 1: mean G_L1"), "{text}");
+    // Resuming without --epochs keeps the run's plan (2 epochs: nothing left to train).
+    let text = ok(&facade(&[
+        "train",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--resume",
+        "--backend",
+        "cpu",
+    ]));
+    assert!(text.contains("steps 8..8"), "{text}");
     // --epochs is the total: asking for 3 with --resume trains one more epoch.
     let text = ok(&facade(&[
         "train",

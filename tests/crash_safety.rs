@@ -274,7 +274,7 @@ fn exploding_losses_stop_the_run_and_keep_the_last_checkpoint() {
     let map = facade_studio::bench::synthetic_layout(32, 1);
     let render = facade_studio::render::Renderer::load(&path, facade_studio::backend::cpu_device())
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     assert!(
         render.pixels().any(|p| p.0 != render.get_pixel(0, 0).0),

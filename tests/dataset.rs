@@ -93,6 +93,7 @@ fn augmentation_crops_and_flips_both_halves_alike() {
     let resized = resize_pair(&pair, config.load_size);
     // Nearest-neighbour on both, so the photo still equals the labels' colours.
     let resized = facade_studio::data::augment::Resized {
+        style: Default::default(),
         photo: resized.labels.to_rgb(&palette),
         labels: resized.labels,
     };
@@ -137,10 +138,18 @@ fn prefetched_batches_are_reproducible_and_resumable() {
         seed: 4,
     };
     assert_eq!(schedule().steps_per_epoch(), 2);
-    let a = Prefetcher::start(pairs.clone(), palette.clone(), config, schedule(), 0, 2);
+    let a = Prefetcher::start(
+        pairs.clone(),
+        palette.clone(),
+        config,
+        schedule(),
+        0,
+        2,
+        false,
+    );
     let first: Vec<_> = (0..6).map(|_| a.next().unwrap()).collect();
     drop(a);
-    let b = Prefetcher::start(pairs, palette, config, schedule(), 3, 2);
+    let b = Prefetcher::start(pairs, palette, config, schedule(), 3, 2, false);
     let resumed: Vec<_> = (0..3).map(|_| b.next().unwrap()).collect();
     assert_eq!(
         first[3..],

@@ -31,7 +31,9 @@ fn region_lumas(renderer: &Renderer) -> (f64, f64, f64) {
     let (mut win, mut wall, mut sky) = (0.0, 0.0, 0.0);
     for seed in 1..=4 {
         let map = facade_layout(256, 256, seed, &palette);
-        let img = renderer.render(&map, None).unwrap();
+        let img = renderer
+            .render(&map, &facade_studio::style::Style::none(), None)
+            .unwrap();
         win += mean_luma(&img, &map, palette.index_of("window").unwrap()) / 4.0;
         wall += mean_luma(&img, &map, palette.index_of("facade").unwrap()) / 4.0;
         sky += mean_luma(&img, &map, palette.index_of("background").unwrap()) / 4.0;
@@ -90,11 +92,11 @@ fn half_precision_weights_render_like_full_precision() {
     let map = facade_layout(64, 64, 2, &Palette::cmp_facades());
     let a = Renderer::load(&full, cpu_device())
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     let b = Renderer::load(&half, cpu_device())
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     assert_eq!(a.dimensions(), b.dimensions());
     let max = a

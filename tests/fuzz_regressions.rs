@@ -201,6 +201,7 @@ fn write_fuzz_seeds() {
     let mut batch = facade_studio::data::Batch::new(16);
     let small = map.resized(16, 16);
     let pair = facade_studio::data::augment::Resized {
+        style: Default::default(),
         photo: common::photo_for(&small),
         labels: small,
     };

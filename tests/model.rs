@@ -50,7 +50,10 @@ fn paper_sized_models_have_the_published_parameter_counts() {
 #[test]
 fn output_shapes_match_the_paper() {
     let device = Device::flex();
-    let config = ModelConfig::new().with_ngf(4).with_ndf(4);
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_style_channels(0);
     let g = config.init_generator(&device);
     let d = config.init_discriminator(&device);
     let x = Tensor::<4>::zeros([1, 3, 256, 256], &device);
@@ -120,7 +123,11 @@ fn weights_start_normal_with_std_0_02() {
 fn dropout_seeds_give_variations_and_seed_off_is_deterministic() {
     let device = Device::flex();
     // 64 px has 6 levels: level 4 is a dropout block.
-    let config = ModelConfig::new().with_ngf(4).with_ndf(4).with_size(64);
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_size(64)
+        .with_style_channels(0);
     assert!(config.has_dropout(4));
     device.seed(3);
     let g = config.init_generator(&device);
@@ -149,7 +156,11 @@ fn dropout_seeds_give_variations_and_seed_off_is_deterministic() {
 fn with_instance_norm_a_render_alone_equals_it_within_a_batch() {
     // Batch > 1 trains with per-sample statistics, so one render sees what training saw.
     let device = Device::flex();
-    let config = ModelConfig::new().with_ngf(4).with_ndf(4).with_size(64);
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_size(64)
+        .with_style_channels(0);
     assert_eq!(config.norm, facade_studio::model::NormKind::Instance);
     device.seed(4);
     let g = config.init_generator(&device);

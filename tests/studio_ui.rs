@@ -895,3 +895,109 @@ fn the_preview_has_the_canvas_size_even_off_the_training_grid() {
     let img = h.state().preview.image.as_ref().expect("a render arrived");
     assert_eq!(img.dimensions(), (40, 24));
 }
+
+/// Steps the app until `done` holds (or a minute passes), with the worker running.
+fn step_until(h: &mut Harness<'static, StudioApp>, done: impl Fn(&StudioApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(h.state()) && Instant::now() < deadline {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follows() {
+    let state = tempfile::tempdir().unwrap();
+    let model = state.path().join("styled.fsw");
+    common::save_styled_model(&model, 32);
+    let app = StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        ..options(state.path())
+    });
+    let mut h = harness(app);
+    let bank = common::style_bank();
+    // The gallery shows the model's three styles, rendered.
+    step_until(&mut h, |a| {
+        a.preview.gallery.received >= 3 && a.preview.renders > 0
+    });
+    assert_eq!(h.state().preview.gallery.styles.len(), 3);
+    assert!(
+        h.state().preview.gallery.received >= 3,
+        "thumbnails rendered"
+    );
+    for style in &h.state().preview.gallery.styles {
+        assert!(
+            bank.styles.contains(style),
+            "gallery styles come from the model"
+        );
+    }
+
+    // A click on a thumbnail applies its style, and the render follows.
+    let before = h.state().preview.image.clone().unwrap();
+    h.get_by_label("style 2").click();
+    settle(&mut h);
+    let chosen = h.state().preview.gallery.styles[1].clone();
+    assert_eq!(h.state().doc.style, chosen);
+    let revision = h.state().doc.revision;
+    step_until(&mut h, |a| a.preview.shown.map(|s| s.0) == Some(revision));
+    let after = h.state().preview.image.clone().unwrap();
+    assert_ne!(
+        before.as_raw(),
+        after.as_raw(),
+        "the render shows the style"
+    );
+
+    // The swatches: free a set class, set a free one to the gallery's typical colour.
+    let palette = h.state().palette.clone();
+    let facade = palette.index_of("facade").unwrap();
+    let door = palette.index_of("door").unwrap();
+    h.get_by_label("free facade").click();
+    settle(&mut h);
+    assert_eq!(h.state().doc.style.get(facade), None);
+    h.get_by_label("colour door").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().doc.style.get(door),
+        Some([128, 128, 128]),
+        "no style sets doors"
+    );
+    h.get_by_label("colour facade").click();
+    settle(&mut h);
+    let typical = h.state().preview.gallery.typical[facade as usize];
+    assert_eq!(h.state().doc.style.get(facade), Some(typical));
+    assert_eq!(typical, [155, 116, 106], "the mean of the three walls");
+
+    // "No style" frees every class; "More" draws again from the same three.
+    h.get_by_label("No style").click();
+    settle(&mut h);
+    assert!(h.state().doc.style.is_empty());
+
+    // Style from photo: a pix2pix pair gives its own labels' colours.
+    let map = facade_studio::bench::synthetic_layout(32, 5);
+    let pair = state.path().join("pair.png");
+    common::pair_image(&map, &palette).save(&pair).unwrap();
+    h.state_mut()
+        .run(facade_studio::ui::Command::StyleFromPhoto(Some(
+            pair.clone(),
+        )));
+    settle(&mut h);
+    let expected = facade_studio::style::Style::of_photo(&common::photo_for(&map), &map);
+    assert_eq!(h.state().doc.style, expected);
+    let notice = h.state().notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("pair.png") && notice.contains("pair's labels"),
+        "{notice}"
+    );
+
+    // The style is saved with the project and comes back with it.
+    let project = state.path().join("styled.ron");
+    h.state_mut()
+        .run(facade_studio::ui::Command::SaveAs(Some(project.clone())));
+    h.state_mut()
+        .run(facade_studio::ui::Command::SetStyle(Box::default()));
+    h.state_mut()
+        .run(facade_studio::ui::Command::Open(Some(project)));
+    settle(&mut h);
+    assert_eq!(h.state().doc.style, expected);
+}

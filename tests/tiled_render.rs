@@ -65,7 +65,8 @@ fn blended_tiles_show_no_seam_where_hard_tiles_do() {
         let tile = LabelMap::from_fn(256, 256, |x, y| map.get(k * 256 + x, y));
         image::imageops::replace(
             &mut hard,
-            &r.render(&tile, None).unwrap(),
+            &r.render(&tile, &facade_studio::style::Style::none(), None)
+                .unwrap(),
             (k * 256) as i64,
             0,
         );
@@ -77,7 +78,9 @@ fn blended_tiles_show_no_seam_where_hard_tiles_do() {
         "the measure should see hard seams ({seam:.1} vs {inside:.1})"
     );
 
-    let blended = r.render_tiled(&map, None, false).unwrap();
+    let blended = r
+        .render_tiled(&map, &facade_studio::style::Style::none(), None, false)
+        .unwrap();
     assert_eq!(blended.dimensions(), (1024, 256));
     let xs = origins(1024, 256, 64, false);
     let borders: Vec<u32> = xs
@@ -97,11 +100,15 @@ fn blended_tiles_show_no_seam_where_hard_tiles_do() {
 fn any_size_renders_at_exactly_that_size_and_wraps_round() {
     let r = shipped();
     let map = banded(600, 300);
-    let img = r.render_tiled(&map, None, false).unwrap();
+    let img = r
+        .render_tiled(&map, &facade_studio::style::Style::none(), None, false)
+        .unwrap();
     assert_eq!(img.dimensions(), (600, 300));
 
     // Wrapped: the last column continues into the first as smoothly as columns inside do.
-    let wrapped = r.render_tiled(&map, None, true).unwrap();
+    let wrapped = r
+        .render_tiled(&map, &facade_studio::style::Style::none(), None, true)
+        .unwrap();
     assert_eq!(wrapped.dimensions(), (600, 300));
     let mut ring = RgbImage::new(601, 300);
     image::imageops::replace(&mut ring, &wrapped, 1, 0);

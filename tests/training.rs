@@ -22,8 +22,9 @@ fn fixed_batch(size: u32) -> Batch {
     let palette = Palette::cmp_facades();
     let ds = Dataset::open(dir.path()).unwrap();
     let pair = resize_pair(&load_pair(&ds.pairs[0], &palette).unwrap(), size);
-    let mut batch = Batch::new(size as usize);
-    batch.push(&pair, 0, 0, false, &palette);
+    let mut batch = Batch::styled(size as usize);
+    let style = facade_studio::style::Style::of_photo(&pair.photo, &pair.labels);
+    batch.push_styled(&pair, (0, 0, false), &palette, &style);
     batch
 }
 
@@ -185,20 +186,31 @@ fn a_saved_checkpoint_renders_bit_identically() {
     let cpu = || facade_studio::backend::cpu_device();
     let from_ckpt = Renderer::load(run.path(), cpu()).unwrap();
     let from_model = Renderer::load(&run.path().join("model.fsw"), cpu()).unwrap();
-    let a = from_ckpt.render(&map, None).unwrap();
-    let b = from_model.render(&map, None).unwrap();
+    let a = from_ckpt
+        .render(&map, &facade_studio::style::Style::none(), None)
+        .unwrap();
+    let b = from_model
+        .render(&map, &facade_studio::style::Style::none(), None)
+        .unwrap();
     assert_eq!(a, b, "checkpoint and exported model render the same pixels");
     // Re-save the loaded generator and load again: still identical.
     let resaved = run.path().join("resaved.fsw");
     checkpoint::save_model(&resaved, &from_model.meta, &from_model.generator).unwrap();
     let c = Renderer::load(&resaved, cpu())
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     assert_eq!(a, c);
     assert_eq!(a.dimensions(), (32, 32));
-    let varied = from_model.render(&map, Some(5)).unwrap();
-    assert_eq!(varied, from_model.render(&map, Some(5)).unwrap());
+    let varied = from_model
+        .render(&map, &facade_studio::style::Style::none(), Some(5))
+        .unwrap();
+    assert_eq!(
+        varied,
+        from_model
+            .render(&map, &facade_studio::style::Style::none(), Some(5))
+            .unwrap()
+    );
 }
 
 #[test]

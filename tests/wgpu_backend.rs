@@ -54,11 +54,11 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
     let map = facade_studio::bench::synthetic_layout(64, 2);
     let on_cpu = Renderer::load(&path, cpu)
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     let on_gpu = Renderer::load(&path, gpu.clone())
         .unwrap()
-        .render(&map, None)
+        .render(&map, &facade_studio::style::Style::none(), None)
         .unwrap();
     assert_eq!(on_cpu.dimensions(), on_gpu.dimensions());
     let diffs: Vec<i32> = on_cpu
@@ -81,13 +81,15 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
         1,
         facade_studio::train::gan::Objective::from(&facade_studio::train::TrainConfig::default()),
     );
-    let mut batch = facade_studio::data::Batch::new(64);
+    let mut batch = facade_studio::data::Batch::styled(64);
     let palette = facade_studio::palette::Palette::cmp_facades();
     let pair = facade_studio::data::augment::Resized {
+        style: Default::default(),
         photo: common::photo_for(&map),
         labels: map,
     };
-    batch.push(&pair, 0, 0, false, &palette);
+    let style = facade_studio::style::Style::of_photo(&pair.photo, &pair.labels);
+    batch.push_styled(&pair, (0, 0, false), &palette, &style);
     for step in 0..3 {
         let l = trainer.step(&batch, step, 2e-4);
         assert!(l.is_finite(), "{l:?}");
@@ -203,6 +205,7 @@ fn render_after_gpu_failure(
     worker.request(RenderRequest {
         revision: 1,
         map,
+        style: Default::default(),
         seed: 0,
     });
     let RenderEvent::ModelFailed(message) = next() else {
@@ -308,7 +311,8 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     use facade_studio::train::state::{TrainState, load_checkpoint, save_checkpoint};
     let Some(gpu) = wgpu_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    let config = common::tiny_model(64);
+    // Adam's placement, not styles: a model without style inputs.
+    let config = common::tiny_model(64).with_style_channels(0);
     let objective = Objective::from(&facade_studio::train::TrainConfig::default());
     let cpu = backend::cpu_device();
 
@@ -316,6 +320,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     let start = GanTrainer::new(config.clone(), &cpu.device, 3, objective);
     let path = tmp.path().join("start.fsw");
     let meta = facade_studio::checkpoint::Meta {
+        styles: Default::default(),
         kind: "checkpoint".into(),
         ..common::model_meta("start", &config)
     };
@@ -337,6 +342,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     let palette = facade_studio::palette::Palette::cmp_facades();
     let mut batch = facade_studio::data::Batch::new(64);
     let pair = facade_studio::data::augment::Resized {
+        style: Default::default(),
         photo: common::photo_for(&map),
         labels: map,
     };

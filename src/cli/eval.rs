@@ -32,12 +32,27 @@ pub(crate) struct EvalArgs {
     /// assets/segmenter.fsw].
     #[arg(long)]
     segmenter: Option<PathBuf>,
+    /// Render each layout with no style, its own photo's style, or another pair's (a model
+    /// that takes styles; see MODEL.md).
+    #[arg(long, value_enum, default_value_t = eval::StyleMode::None)]
+    style: eval::StyleMode,
+    /// With --style: measure the generator's colours alone, without shifting each class to
+    /// exactly its style colour afterwards (what render and the app do).
+    #[arg(long)]
+    raw_colours: bool,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
 
 pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
-    let renderer = load_renderer(a.model, a.backend)?;
+    let mut renderer = load_renderer(a.model, a.backend)?;
+    renderer.exact_colours = !a.raw_colours;
+    if a.style != eval::StyleMode::None && !renderer.takes_style() {
+        anyhow::bail!(
+            "{}: this model takes no style; evaluate it without --style",
+            renderer.source.display()
+        );
+    }
     // An explicit --segmenter must load; the shipped one is used when it is there.
     let segmenter = match a.segmenter {
         Some(path) => Some(Segmenter::load(&path, renderer.device.clone())?),
@@ -60,12 +75,17 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     let (report, grid) = eval::evaluate(
         &renderer,
         segmenter.as_ref(),
+        a.style,
         &dataset,
         8,
         &mut |done, _| pb.set_position(done as u64),
     )?;
     pb.finish_and_clear();
     eval::write_report(&a.out, &report, &grid)?;
+    if renderer.takes_style() {
+        let styles = eval::style_grid::style_grid(&renderer, &dataset, 8)?;
+        facade_studio::image_io::save_png(&styles, &a.out.join("grid-styles.png"))?;
+    }
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {

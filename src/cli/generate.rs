@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use facade_studio::backend::BackendChoice;
+use facade_studio::generate::set::SetRender;
 use facade_studio::generate::{FacadeParams, GroundFloor, NormalY, generate_set};
 use facade_studio::palette::Palette;
 
@@ -75,6 +76,12 @@ pub(crate) struct GenerateArgs {
     /// Normal map convention: up = OpenGL, glTF, Godot, Blender; down = DirectX, Unreal.
     #[arg(long, value_enum, default_value_t = NormalY::Up)]
     normal_y: NormalY,
+    /// Facade k takes the gallery style drawn by seed N + k (a street whose facades differ) [default: --seed].
+    #[arg(long, conflicts_with = "no_style")]
+    style_seed: Option<u64>,
+    /// Render without styles (the model's own colours, alike for every facade).
+    #[arg(long)]
+    no_style: bool,
     /// Model file or run folder [default: the shipped model].
     #[arg(long)]
     model: Option<PathBuf>,
@@ -135,7 +142,13 @@ pub(crate) fn cmd_generate(a: GenerateArgs) -> Result<()> {
         a.count,
         &a.out,
         &palette,
-        renderer.as_ref(),
+        renderer.as_ref().map(|renderer| SetRender {
+            renderer,
+            style_seed: match a.no_style {
+                true => None,
+                false => Some(a.style_seed.unwrap_or(a.seed)),
+            },
+        }),
         a.normal_y,
         |k| pb.set_position(k as u64),
     )?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
 use facade_studio::backend::BackendChoice;
@@ -11,6 +11,9 @@ use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
 use facade_studio::render::tiled::Tiling;
+use facade_studio::segment::{Segmenter, default_segmenter_path};
+use facade_studio::style::Style;
+use facade_studio::style::photo::style_of_file;
 
 use super::{bar, load_renderer, say};
 
@@ -37,6 +40,17 @@ pub(crate) struct RenderArgs {
     /// Like --tiles, and the left and right edges continue into each other (a repeating texture).
     #[arg(long)]
     tileable: bool,
+    /// Render in the look of this facade photo: each class takes the photo's mean colour over
+    /// it (the photo's labels come from the segmenter, or from the pair if it is a pix2pix pair).
+    #[arg(long, conflicts_with = "style_seed")]
+    style: Option<PathBuf>,
+    /// Render in a style drawn from the model's training photos (the app's gallery).
+    #[arg(long)]
+    style_seed: Option<u64>,
+    /// Set one class's colour, CLASS=#RRGGBB (a name or the app's 1-based number; repeat for
+    /// more; over --style or --style-seed).
+    #[arg(long = "colour", value_name = "CLASS=#RRGGBB")]
+    colours: Vec<String>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -56,6 +70,7 @@ pub(crate) fn render_file(
     palette: &Palette,
     input: &Path,
     output: &Path,
+    style: &Style,
     a: &RenderArgs,
 ) -> Result<()> {
     let (seed, variations, tiling) = (a.seed, a.variations, a.tiling());
@@ -68,7 +83,7 @@ pub(crate) fn render_file(
         );
     }
     if variations <= 1 {
-        let photo = renderer.render_as(&map, Some(seed), tiling)?;
+        let photo = renderer.render_as(&map, style, Some(seed), tiling)?;
         save_png(&photo, output)?;
         return Ok(());
     }
@@ -77,15 +92,55 @@ pub(crate) fn render_file(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     for k in 1..=variations {
-        let photo = renderer.render_as(&map, Some(seed + k), tiling)?;
+        let photo = renderer.render_as(&map, style, Some(seed + k), tiling)?;
         save_png(&photo, &output.with_file_name(format!("{stem}-v{k}.png")))?;
     }
     Ok(())
 }
 
+/// The style `--style`, `--style-seed` and `--colour` ask for (none: the model's choice).
+fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
+    let asked = a.style.is_some() || a.style_seed.is_some() || !a.colours.is_empty();
+    if asked && !renderer.takes_style() {
+        bail!(
+            "{}: this model takes no style (it was trained before styles, or with --style off); render without --style/--style-seed/--colour, or use the shipped model",
+            renderer.source.display()
+        );
+    }
+    let palette = &renderer.palette;
+    let mut style = match (&a.style, a.style_seed) {
+        (Some(photo), _) => {
+            let (style, _) = style_of_file(photo, palette, load_segmenter)?;
+            style
+        }
+        (None, Some(seed)) => renderer.style_bank().draw(seed).cloned().with_context(|| {
+            format!(
+                "{}: this model holds no gallery of training styles; use --style PHOTO or --colour",
+                renderer.source.display()
+            )
+        })?,
+        (None, None) => Style::none(),
+    };
+    for c in &a.colours {
+        style
+            .set_from_arg(c, palette)
+            .map_err(|e| anyhow!("--colour {e}"))?;
+    }
+    Ok(style)
+}
+
+/// The shipped segmenter, on the CPU (labels a style photo).
+fn load_segmenter() -> facade_studio::Result<Segmenter> {
+    Segmenter::load(
+        &default_segmenter_path(),
+        facade_studio::backend::cpu_device(),
+    )
+}
+
 pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
     let renderer = load_renderer(a.model.clone(), a.backend)?;
     let palette = renderer.palette.clone();
+    let style = style_of_args(&a, &renderer)?;
     if a.input.is_dir() {
         let mut inputs: Vec<PathBuf> = std::fs::read_dir(&a.input)
             .with_context(|| format!("reading {}", a.input.display()))?
@@ -112,7 +167,7 @@ pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
-            if let Err(e) = render_file(&renderer, &palette, input, &out, &a) {
+            if let Err(e) = render_file(&renderer, &palette, input, &out, &style, &a) {
                 say(Some(&pb), format!("skipped: {e:#}"));
                 failed += 1;
             }
@@ -130,6 +185,6 @@ pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
         }
         Ok(())
     } else {
-        render_file(&renderer, &palette, &a.input, &a.output, &a)
+        render_file(&renderer, &palette, &a.input, &a.output, &style, &a)
     }
 }

@@ -64,6 +64,10 @@ pub(crate) struct TrainArgs {
     /// Discriminators at full, half, … resolution [default: 2; paper: 1; with --resume: the run's].
     #[arg(long)]
     num_d: Option<usize>,
+    /// Teach the generator to take a style (per-class colours of the target photo, dropped at
+    /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
+    #[arg(long, value_enum)]
+    style: Option<OnOff>,
     /// Hold out the last N pairs (not trained on; the sample renders come from them) [default: 0].
     #[arg(long)]
     holdout: Option<usize>,
@@ -104,6 +108,12 @@ pub(crate) enum UpsampleArg {
     NearestConv,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum OnOff {
+    On,
+    Off,
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub(crate) enum NormArg {
     Batch,
@@ -136,23 +146,43 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             UpsampleArg::NearestConv => Upsample::NearestConv,
         };
     }
+    if let Some(style) = a.style {
+        model.style_channels = match style {
+            OnOff::On => facade_studio::style::CHANNELS,
+            OnOff::Off => 0,
+        };
+    }
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
         && a.ndf.is_none()
         && a.size.is_none()
         && a.norm.is_none()
         && a.upsample.is_none()
-        && a.num_d.is_none();
+        && a.num_d.is_none()
+        && a.style.is_none();
     if a.resume && no_model_options {
         model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
     }
-    let epochs = a.epochs.unwrap_or(base.epochs);
+    // Resuming keeps the run's plan unless --epochs/--decay-epochs change it.
+    let saved = match a.resume {
+        true => TrainConfig::read(&train::RunDir::new(&a.out).config()).ok(),
+        false => None,
+    };
+    let epochs = a
+        .epochs
+        .or(saved.as_ref().map(|c| c.epochs))
+        .unwrap_or(base.epochs);
+    let decay_epochs = match (a.decay_epochs, a.epochs, &saved) {
+        (Some(d), _, _) => d,
+        (None, None, Some(s)) => s.decay_epochs,
+        _ => epochs / 2,
+    };
     TrainConfig {
         model,
         data: a.data.clone(),
         holdout: a.holdout.unwrap_or(base.holdout),
         epochs,
-        decay_epochs: a.decay_epochs.unwrap_or(epochs / 2).min(epochs),
+        decay_epochs: decay_epochs.min(epochs),
         batch: a.batch.unwrap_or(base.batch),
         lr: a.lr.unwrap_or(base.lr),
         l1_weight: a.l1_weight.unwrap_or(base.l1_weight),

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use super::Pair;
 use crate::label_map::LabelMap;
 use crate::palette::Palette;
+use crate::style::{self, Style};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AugmentConfig {
@@ -44,6 +45,8 @@ impl AugmentConfig {
 pub struct Resized {
     pub photo: RgbImage,
     pub labels: LabelMap,
+    /// The photo's style (what a style-capable model is shown, in part, while it learns).
+    pub style: Style,
 }
 
 pub fn resize_pair(pair: &Pair, load_size: u32) -> Resized {
@@ -52,17 +55,22 @@ pub fn resize_pair(pair: &Pair, load_size: u32) -> Resized {
     } else {
         image::imageops::resize(&pair.photo, load_size, load_size, FilterType::CatmullRom)
     };
+    let labels = pair.labels.resized(load_size, load_size);
     Resized {
+        style: Style::of_photo(&photo, &labels),
         photo,
-        labels: pair.labels.resized(load_size, load_size),
+        labels,
     }
 }
 
-/// A batch in the generator's layout: `[n, 3, size, size]` planar, values in [-1, 1].
+/// A batch in the generator's layout: `[n, channels, size, size]` planar, values in [-1, 1]
+/// (the label image's 3 planes, then a style's when the batch is styled); targets `[n, 3, …]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     pub n: usize,
     pub size: usize,
+    /// Whether every sample's input carries style planes (see [`Batch::push_styled`]).
+    pub styled: bool,
     pub input: Vec<f32>,
     pub target: Vec<f32>,
     /// The class ids behind `input`, `[n, size, size]` (the segmenter's targets).
@@ -74,10 +82,45 @@ impl Batch {
         Batch {
             n: 0,
             size,
+            styled: false,
             input: Vec::new(),
             target: Vec::new(),
             labels: Vec::new(),
         }
+    }
+
+    /// An empty batch for a style-capable generator.
+    pub fn styled(size: usize) -> Batch {
+        Batch {
+            styled: true,
+            ..Batch::new(size)
+        }
+    }
+
+    /// Input planes per sample.
+    pub fn channels(&self) -> usize {
+        3 + if self.styled { style::CHANNELS } else { 0 }
+    }
+
+    /// Appends one sample with `style`'s planes after its label image (a styled batch).
+    pub fn push_styled(
+        &mut self,
+        pair: &Resized,
+        (x, y, flip): (u32, u32, bool),
+        palette: &Palette,
+        style: &Style,
+    ) {
+        self.push(pair, x, y, flip, palette);
+        let s = self.size as u32;
+        let ids = &self.labels[self.labels.len() - (s * s) as usize..];
+        // A grid style's cells are in the resized pair's frame: each crop pixel's source there.
+        let at = |k: usize| {
+            let (row, col) = (k as u32 / s, k as u32 % s);
+            let sx = if flip { x + s - 1 - col } else { x + col };
+            (sx, y + row)
+        };
+        let size = (pair.labels.width, pair.labels.height);
+        style.encode_planar_at(ids, at, size, &mut self.input);
     }
 
     /// Appends one sample: crops (at `x`, `y`) and optionally flips the resized pair.

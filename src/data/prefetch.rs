@@ -112,6 +112,7 @@ impl Prefetcher {
         schedule: Schedule,
         start_step: u64,
         depth: usize,
+        styled: bool,
     ) -> Prefetcher {
         let (tx, rx) = bounded(depth.max(1));
         let handle = std::thread::Builder::new()
@@ -127,14 +128,22 @@ impl Prefetcher {
                         order = schedule.order(e);
                     }
                     let k = (step % schedule.steps_per_epoch()) as usize;
-                    let mut batch = Batch::new(augment.crop_size as usize);
+                    let size = augment.crop_size as usize;
+                    let mut batch = match styled {
+                        true => Batch::styled(size),
+                        false => Batch::new(size),
+                    };
                     for j in 0..schedule.batch {
                         let idx = order[(k * schedule.batch + j) % schedule.pairs];
-                        let (x, y, flip) = draw_augmentation(
-                            &augment,
-                            mix_seed(schedule.seed, step, j as u64 + 1),
-                        );
-                        batch.push(&pairs[idx], x, y, flip, &palette);
+                        let sample_seed = mix_seed(schedule.seed, step, j as u64 + 1);
+                        let (x, y, flip) = draw_augmentation(&augment, sample_seed);
+                        if styled {
+                            let mut rng = StdRng::seed_from_u64(mix_seed(sample_seed, 0x57, 1));
+                            let style = pairs[idx].style.dropped(&mut rng);
+                            batch.push_styled(&pairs[idx], (x, y, flip), &palette, &style);
+                        } else {
+                            batch.push(&pairs[idx], x, y, flip, &palette);
+                        }
                     }
                     if tx.send(batch).is_err() {
                         return; // the trainer is gone

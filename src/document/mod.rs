@@ -9,6 +9,7 @@ pub mod sample;
 use std::path::PathBuf;
 
 use crate::label_map::LabelMap;
+use crate::style::Style;
 use history::{History, Patch};
 
 /// A point on the canvas in map pixels (may lie outside the map while dragging).
@@ -50,6 +51,8 @@ struct LiveStroke {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub map: LabelMap,
+    /// The colours the render should take per class (saved with the project).
+    pub style: Style,
     history: History,
     /// Bumped on every change (including undo/redo): the render worker's request id.
     pub revision: u64,
@@ -65,10 +68,19 @@ impl Document {
     pub fn new(map: LabelMap) -> Document {
         Document {
             map,
+            style: Style::none(),
             history: History::default(),
             revision: 0,
             saved_revision: 0,
             live: None,
+        }
+    }
+
+    /// Changes the style; the render follows like after a stroke.
+    pub fn set_style(&mut self, style: Style) {
+        if style != self.style {
+            self.style = style;
+            self.revision += 1;
         }
     }
 

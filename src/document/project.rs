@@ -1,13 +1,15 @@
 //! The project file (.ron): canvas size, palette name, the label map run-length encoded, the
-//! render seed and the model name. Versioned; written atomically.
+//! render seed, the model name and (from version 2) the style. Versioned; written atomically;
+//! version 1 files open unchanged (no style).
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::label_map::LabelMap;
+use crate::style::Style;
 
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Largest canvas side a project may declare.
 pub const MAX_SIDE: u32 = 8192;
 
@@ -21,6 +23,9 @@ pub struct Project {
     pub runs: Vec<(u8, u32)>,
     pub seed: u64,
     pub model: String,
+    /// The per-class colours the render takes (absent in version 1 files: none).
+    #[serde(default)]
+    pub style: Style,
 }
 
 impl Project {
@@ -40,15 +45,24 @@ impl Project {
             runs,
             seed,
             model: model.to_string(),
+            style: Style::none(),
+        }
+    }
+
+    /// The project with `style` saved in it.
+    pub fn with_style(self, style: &Style) -> Project {
+        Project {
+            style: style.clone(),
+            ..self
         }
     }
 
     /// The label map; `classes` is the palette size (ids beyond it are refused).
     pub fn to_map(&self, classes: usize, path: &Path) -> Result<LabelMap> {
         let bad = |m: String| Error::bad_file(path, m);
-        if self.version != VERSION {
+        if self.version == 0 || self.version > VERSION {
             return Err(bad(format!(
-                "project version {} is not supported (this build reads {VERSION}); update Facade Studio",
+                "project version {} is not supported (this build reads 1 to {VERSION}); update Facade Studio",
                 self.version
             )));
         }

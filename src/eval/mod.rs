@@ -6,6 +6,7 @@
 pub mod consistency;
 pub mod metrics;
 pub mod realism;
+pub mod style_grid;
 
 use std::path::Path;
 
@@ -16,8 +17,10 @@ use crate::data::dataset::{Dataset, load_pair};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
+use crate::palette::Palette;
 use crate::render::Renderer;
 use crate::segment::Segmenter;
+use crate::style::Style;
 use consistency::{Confusion, Consistency};
 use realism::Realism;
 
@@ -28,8 +31,49 @@ pub struct EvalReport {
     pub skipped: usize,
     pub ngf: usize,
     pub backend: String,
+    /// The style each layout was rendered in.
+    pub style: StyleMode,
     #[serde(flatten)]
     pub figures: Figures,
+}
+
+/// The style each held-out layout is rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum StyleMode {
+    /// No style: the model's own choice of colours.
+    #[default]
+    None,
+    /// The style of the layout's own true photo (how far a style brings a render to the truth).
+    Own,
+    /// The style of another pair of the split (halfway round it).
+    Other,
+}
+
+impl StyleMode {
+    /// The style pair `i` of `dataset` is rendered in (`own` is that pair's photo's).
+    fn style_for(
+        self,
+        i: usize,
+        own: &Style,
+        dataset: &Dataset,
+        palette: &Palette,
+        size: u32,
+    ) -> Result<Style> {
+        Ok(match self {
+            StyleMode::None => Style::none(),
+            StyleMode::Own => own.clone(),
+            StyleMode::Other => {
+                let n = dataset.len();
+                (0..n)
+                    .map(|k| (i + n / 2 + k) % n)
+                    .filter(|&j| j != i)
+                    .find_map(|j| load_pair(&dataset.pairs[j], palette).ok())
+                    .map(|p| resize_pair(&p, size).style)
+                    .unwrap_or_default()
+            }
+        })
+    }
 }
 
 /// What a set of renders scores against the real photos of the same pairs.
@@ -137,6 +181,7 @@ impl Totals {
 pub fn evaluate(
     renderer: &Renderer,
     segmenter: Option<&Segmenter>,
+    style: StyleMode,
     dataset: &Dataset,
     grid_rows: usize,
     progress: &mut dyn FnMut(usize, usize),
@@ -156,7 +201,14 @@ pub fn evaluate(
                 continue;
             }
         };
-        let render = renderer.render(&pair.labels, None)?;
+        let style = style.style_for(
+            i,
+            &pair.style,
+            dataset,
+            &renderer.palette,
+            augment.load_size,
+        )?;
+        let render = renderer.render(&pair.labels, &style, None)?;
         totals.add(&render, &pair, segmenter)?;
         if (n as u32) < rows {
             let y = n as i64 * size as i64;
@@ -185,6 +237,7 @@ pub fn evaluate(
             skipped,
             ngf: renderer.meta.model.ngf,
             backend: renderer.device.backend.to_string(),
+            style,
             figures: totals.finish(segmenter),
         },
         grid,

@@ -58,6 +58,8 @@ struct Description<'a> {
     floor_tops_px: &'a [u32],
     seed: u64,
     model: Option<String>,
+    /// Class colours the render was asked for (class name → #rrggbb; empty: none).
+    style: serde_json::Value,
     params: &'a FacadeParams,
     /// Drawn in this order (later over earlier) they give labels.png exactly.
     regions: Vec<RegionOut<'a>>,
@@ -73,7 +75,12 @@ struct RegionOut<'a> {
 }
 
 /// The JSON description of a facade (see [`Description`]).
-pub fn describe(p: &FacadeParams, layout: &Layout, model: Option<&str>) -> String {
+pub fn describe(
+    p: &FacadeParams,
+    layout: &Layout,
+    model: Option<&str>,
+    style: serde_json::Value,
+) -> String {
     let m = |v: u32| metres(v, p.px_per_m);
     let regions = layout
         .regions
@@ -95,6 +102,7 @@ pub fn describe(p: &FacadeParams, layout: &Layout, model: Option<&str>) -> Strin
         floor_tops_px: &layout.floor_tops,
         seed: p.seed,
         model: model.map(str::to_string),
+        style,
         params: p,
         regions,
     };
@@ -143,6 +151,7 @@ pub fn describe_painted(
     px_per_m: f32,
     model: Option<&str>,
     seed: u64,
+    style: serde_json::Value,
 ) -> String {
     let m = |v: u32| metres(v, px_per_m);
     let regions: Vec<serde_json::Value> = rectangles(map)
@@ -167,6 +176,7 @@ pub fn describe_painted(
         "px_per_m": px_per_m,
         "seed": seed,
         "model": model,
+        "style": style,
         "regions": regions,
     });
     serde_json::to_string_pretty(&d).expect("plain data serialises")

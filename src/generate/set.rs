@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::palette::Palette;
 use crate::render::Renderer;
 use crate::render::tiled::Tiling;
+use crate::style::Style;
 
 /// Pixels of repeated edge around each facade in the atlases (against mipmap bleeding).
 pub const ATLAS_PADDING: u32 = 8;
@@ -24,6 +25,24 @@ struct Entry {
     bays: u32,
 }
 
+/// How a set is rendered: by this model, each facade in a style drawn from the model's training
+/// photos (seeds `style_seed`, `style_seed + 1` …) when a seed is given and the model takes one.
+pub struct SetRender<'a> {
+    pub renderer: &'a Renderer,
+    pub style_seed: Option<u64>,
+}
+
+impl SetRender<'_> {
+    /// The style facade `k` of the set is rendered in.
+    fn style(&self, k: u32) -> Style {
+        let drawn = match (self.style_seed, self.renderer.takes_style()) {
+            (Some(seed), true) => self.renderer.style_bank().draw(seed + k as u64),
+            _ => None,
+        };
+        drawn.cloned().unwrap_or_default()
+    }
+}
+
 /// Writes `out/facade-NNN/` for seeds `params.seed .. params.seed + count`, then the atlases
 /// (`atlas-<map>.png`, `atlas.json`) and `out/index.json`.
 /// Normal maps point green `normal_y`; `done` is called after each facade. The parameters are checked before anything is written.
@@ -32,7 +51,7 @@ pub fn generate_set(
     count: u32,
     out: &Path,
     palette: &Palette,
-    renderer: Option<&Renderer>,
+    render: Option<SetRender<'_>>,
     normal_y: NormalY,
     mut done: impl FnMut(u32),
 ) -> Result<()> {
@@ -41,7 +60,7 @@ pub fn generate_set(
         return Err(Error::msg("--count 0: nothing to generate"));
     }
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-    let model = renderer.map(|r| r.meta.name.clone());
+    let model = render.as_ref().map(|r| r.renderer.meta.name.clone());
     let mut index = Vec::new();
     for k in 0..count {
         let p = FacadeParams {
@@ -50,19 +69,20 @@ pub fn generate_set(
         };
         let l = layout(&p);
         let map = labels(&l, palette)?;
-        let albedo = match renderer {
+        let style = render.as_ref().map(|r| r.style(k)).unwrap_or_default();
+        let albedo = match &render {
             Some(r) => {
                 let tiling = if p.tileable {
                     Tiling::Wrapped
                 } else {
                     Tiling::Tiles
                 };
-                Some(r.render_as(&map, None, tiling)?)
+                Some(r.renderer.render_as(&map, &style, None, tiling)?)
             }
             None => None,
         };
         let folder = format!("facade-{:03}", k + 1);
-        let json = describe(&p, &l, model.as_deref());
+        let json = describe(&p, &l, model.as_deref(), style.to_json(palette));
         let bundle = Bundle::new(&map, palette, albedo, p.px_per_m, normal_y, json);
         write_bundle(&out.join(&folder), &bundle)?;
         index.push(Entry {

@@ -54,6 +54,10 @@ pub struct ModelConfig {
     pub in_channels: usize,
     #[config(default = 3)]
     pub out_channels: usize,
+    /// Extra generator input planes for a style (see [`crate::style`]); 0 for a model that
+    /// takes none (every model before styles). The discriminator never sees them.
+    #[config(default = 4)]
+    pub style_channels: usize,
 }
 
 impl ModelConfig {
@@ -71,6 +75,7 @@ impl ModelConfig {
             .with_norm(NormKind::Batch)
             .with_upsample(Upsample::Transposed)
             .with_num_d(1)
+            .with_style_channels(0)
     }
 
     /// Reads a model description saved by any version: a field the file lacks predates its
@@ -119,10 +124,22 @@ impl ModelConfig {
         if self.num_d == 0 || self.num_d > 4 {
             return Err(format!("num_d {} must be between 1 and 4", self.num_d));
         }
+        if self.style_channels != 0 && self.style_channels != crate::style::CHANNELS {
+            return Err(format!(
+                "style_channels {} must be 0 (no style) or {}",
+                self.style_channels,
+                crate::style::CHANNELS
+            ));
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} must be in [0, 1)", self.dropout));
         }
         Ok(())
+    }
+
+    /// Channels of the generator's input: the label image's and the style's.
+    pub fn generator_inputs(&self) -> usize {
+        self.in_channels + self.style_channels
     }
 
     pub fn init_generator(&self, device: &Device) -> Generator {

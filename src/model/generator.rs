@@ -100,7 +100,7 @@ impl Generator {
         let mut ups = Vec::with_capacity(n);
         for level in 0..n {
             let c_in = if level == 0 {
-                config.in_channels
+                config.generator_inputs()
             } else {
                 config.width(level - 1)
             };
@@ -171,6 +171,26 @@ impl Generator {
             ups: self.ups.into_iter().map(UpBlock::into_resize).collect(),
             ..self
         }
+    }
+
+    /// The same generator taking `extra` more input planes, with zero weights on them: it renders
+    /// exactly as before whatever they hold (a model without style inputs as the start of a
+    /// style-capable fine-tune).
+    pub fn with_extra_inputs(mut self, extra: usize) -> Generator {
+        if extra == 0 {
+            return self;
+        }
+        let first = &mut self.downs[0].conv;
+        let weight = first.weight.val();
+        let [co, _, kh, kw] = weight.dims();
+        let zeros = Tensor::zeros([co, extra, kh, kw], &weight.device());
+        first.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
+        self
+    }
+
+    /// Input planes the generator takes.
+    pub fn inputs(&self) -> usize {
+        self.downs[0].conv.weight.dims()[1]
     }
 
     /// The same function, faster to evaluate: each nearest + 3×3 layer's equivalent 4×4 kernel is

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, Generator};
 use crate::palette::Palette;
+use crate::style::{self, Style, StyleBank};
 
 /// The model shipped with the app, relative to the crate root (or next to the executable).
 pub const DEFAULT_MODEL: &str = "assets/default-model.fsw";
@@ -70,16 +71,27 @@ pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
     ))
 }
 
-/// Encodes label maps as a `[n, 3, h, w]` batch on `device`.
-pub fn encode(maps: &[&LabelMap], palette: &Palette, device: &Device) -> Tensor<4> {
+/// Encodes label maps as a generator's input, `[n, inputs, h, w]` on `device`: the label image,
+/// then `style`'s planes when the generator takes them (`inputs` > 3).
+pub fn encode(
+    maps: &[&LabelMap],
+    style: &Style,
+    inputs: usize,
+    palette: &Palette,
+    device: &Device,
+) -> Tensor<4> {
     let (w, h) = (maps[0].width as usize, maps[0].height as usize);
-    let mut all = Vec::with_capacity(maps.len() * 3 * w * h);
+    let channels = if inputs > 3 { 3 + style::CHANNELS } else { 3 };
+    let mut all = Vec::with_capacity(maps.len() * channels * w * h);
     let mut one = Vec::new();
     for m in maps {
         palette.encode_planar(&m.ids, &mut one);
+        if channels > 3 {
+            style.encode_planar(&m.ids, m.width, &mut one);
+        }
         all.extend_from_slice(&one);
     }
-    Tensor::from_data(TensorData::new(all, [maps.len(), 3, h, w]), device)
+    Tensor::from_data(TensorData::new(all, [maps.len(), channels, h, w]), device)
 }
 
 /// Converts planar [-1, 1] values of one image to RGB.
@@ -119,6 +131,9 @@ pub struct Renderer {
     pub palette: Palette,
     pub device: SelectedDevice,
     pub source: PathBuf,
+    /// Shift each styled class to exactly its style colour after the generator
+    /// ([`style::match_means`]); on unless turned off (eval measures both).
+    pub exact_colours: bool,
 }
 
 impl Renderer {
@@ -148,7 +163,29 @@ impl Renderer {
             palette: Palette::cmp_facades(),
             device,
             source,
+            exact_colours: true,
         }
+    }
+
+    /// Whether the model takes a style (a model trained before styles, or with `--style off`,
+    /// renders every style alike).
+    pub fn takes_style(&self) -> bool {
+        self.generator.inputs() > 3
+    }
+
+    /// The training photos' styles saved with the model (empty for a model without styles).
+    pub fn style_bank(&self) -> &StyleBank {
+        &self.meta.styles
+    }
+
+    /// A small render of `map` in `style` for the gallery: one pass at the training height, the
+    /// width the nearest multiple of it that keeps the aspect.
+    pub fn render_thumbnail(&self, map: &LabelMap, style: &Style) -> Result<RgbImage> {
+        let unit = self.unit();
+        let tiles = (map.width as f32 / map.height.max(1) as f32)
+            .round()
+            .clamp(1.0, 4.0) as u32;
+        self.render(&map.resized(tiles * unit, unit), style, None)
     }
 
     /// Sides of a render must be multiples of this (2^levels: 256 for the published model).
@@ -159,17 +196,22 @@ impl Renderer {
     /// Renders a label map. Its size is rounded to multiples of [`Renderer::unit`] (nearest-
     /// neighbour) and the photo has that size. `seed` = None gives the deterministic output;
     /// Some(seed) applies the paper's test-time dropout with masks drawn from `seed`.
-    pub fn render(&self, map: &LabelMap, seed: Option<u64>) -> Result<RgbImage> {
+    pub fn render(&self, map: &LabelMap, style: &Style, seed: Option<u64>) -> Result<RgbImage> {
         let (w, h) = map.renderable_size(self.unit());
         let map = map.resized(w, h);
-        let input = encode(&[&map], &self.palette, &self.device.device);
+        let inputs = self.generator.inputs();
+        let input = encode(&[&map], style, inputs, &self.palette, &self.device.device);
         let mut masks = match seed {
             Some(s) if s != 0 => DropoutMasks::seeded(s, self.meta.model.dropout),
             _ => DropoutMasks::off(),
         };
         let out = self.prepared.forward(input, &mut masks);
-        tensor_to_images(out)?
+        let mut image = tensor_to_images(out)?
             .pop()
-            .ok_or_else(|| Error::msg("the generator returned no image"))
+            .ok_or_else(|| Error::msg("the generator returned no image"))?;
+        if inputs > 3 && self.exact_colours {
+            style::match_means(&mut image, &map, style);
+        }
+        Ok(image)
     }
 }

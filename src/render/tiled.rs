@@ -8,6 +8,7 @@ use image::{Rgb, RgbImage};
 use super::Renderer;
 use crate::error::Result;
 use crate::label_map::LabelMap;
+use crate::style::Style;
 
 /// Tile origins along a side of `len` pixels: tiles of `tile` pixels at most `tile - overlap`
 /// apart, the first at 0 and (without wrapping) the last ending at `len`. Wrapping, the origins
@@ -42,6 +43,7 @@ impl Renderer {
     pub fn render_tiled(
         &self,
         map: &LabelMap,
+        style: &Style,
         seed: Option<u64>,
         wrap_x: bool,
     ) -> Result<RgbImage> {
@@ -59,7 +61,7 @@ impl Renderer {
                     };
                     map.get(x, (oy + v).min(h - 1))
                 });
-                let photo = self.render(&window, seed)?;
+                let photo = self.render(&window, style, seed)?;
                 accumulate(
                     &photo,
                     (ox, oy),
@@ -94,20 +96,31 @@ pub enum Tiling {
 impl Renderer {
     /// Renders `map` at exactly its size: in one pass when its sides are multiples of the
     /// training size, by blended tiles otherwise (the preview and its exports).
-    pub fn render_exact(&self, map: &LabelMap, seed: Option<u64>) -> Result<RgbImage> {
+    pub fn render_exact(
+        &self,
+        map: &LabelMap,
+        style: &Style,
+        seed: Option<u64>,
+    ) -> Result<RgbImage> {
         let unit = self.unit();
         match map.width.is_multiple_of(unit) && map.height.is_multiple_of(unit) {
-            true => self.render(map, seed),
-            false => self.render_tiled(map, seed, false),
+            true => self.render(map, style, seed),
+            false => self.render_tiled(map, style, seed, false),
         }
     }
 
-    /// Renders `map` the way `tiling` says.
-    pub fn render_as(&self, map: &LabelMap, seed: Option<u64>, tiling: Tiling) -> Result<RgbImage> {
+    /// Renders `map` in `style` the way `tiling` says.
+    pub fn render_as(
+        &self,
+        map: &LabelMap,
+        style: &Style,
+        seed: Option<u64>,
+        tiling: Tiling,
+    ) -> Result<RgbImage> {
         match tiling {
-            Tiling::Whole => self.render(map, seed),
-            Tiling::Tiles => self.render_tiled(map, seed, false),
-            Tiling::Wrapped => self.render_tiled(map, seed, true),
+            Tiling::Whole => self.render(map, style, seed),
+            Tiling::Tiles => self.render_tiled(map, style, seed, false),
+            Tiling::Wrapped => self.render_tiled(map, style, seed, true),
         }
     }
 }

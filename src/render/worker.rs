@@ -11,11 +11,13 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::Renderer;
 use crate::backend::{self, BackendChoice};
-use crate::events::{RenderEvent, RenderRequest};
+use crate::events::{RenderEvent, RenderRequest, ThumbnailRequest};
 
 #[derive(Default)]
 struct Pending {
     render: Option<RenderRequest>,
+    /// Gallery thumbnails still to render, the next last (after any `render`).
+    thumbnails: Vec<ThumbnailRequest>,
     load: Option<PathBuf>,
     shutdown: bool,
 }
@@ -91,6 +93,13 @@ impl RenderWorker {
         self.with_pending(|p| p.render = Some(request));
     }
 
+    /// Asks for gallery thumbnails (rendered while no preview render waits); replaces the ones
+    /// still pending.
+    pub fn request_thumbnails(&self, mut thumbnails: Vec<ThumbnailRequest>) {
+        thumbnails.reverse();
+        self.with_pending(|p| p.thumbnails = thumbnails);
+    }
+
     /// Swaps in another model (a checkpoint or model file) without restarting.
     pub fn load_model(&self, path: PathBuf) {
         self.with_pending(|p| p.load = Some(path));
@@ -139,6 +148,7 @@ fn worker_loop(
                         device: r.device.description.clone(),
                         ngf: r.meta.model.ngf,
                         path: r.source.clone(),
+                        styles: r.takes_style().then(|| r.style_bank().clone()),
                     });
                     *renderer = Some(r);
                 }
@@ -151,10 +161,10 @@ fn worker_loop(
         };
     load(&model, &device, &mut renderer);
     loop {
-        let (request, new_model) = {
+        let (request, new_model, thumbnail) = {
             let (lock, cvar) = &*slot;
             let Ok(mut p) = lock.lock() else { return };
-            while p.render.is_none() && p.load.is_none() && !p.shutdown {
+            while p.render.is_none() && p.load.is_none() && p.thumbnails.is_empty() && !p.shutdown {
                 p = match cvar.wait(p) {
                     Ok(p) => p,
                     Err(_) => return,
@@ -163,10 +173,27 @@ fn worker_loop(
             if p.shutdown {
                 return;
             }
-            (p.render.take(), p.load.take())
+            let render = p.render.take();
+            let thumbnail = match render {
+                None => p.thumbnails.pop(),
+                Some(_) => None,
+            };
+            (render, p.load.take(), thumbnail)
         };
         if let Some(path) = new_model {
             load(&path, &device, &mut renderer);
+        }
+        if let (Some(t), Some(r)) = (thumbnail, renderer.as_ref()) {
+            busy.store(true, Ordering::Release);
+            let result = backend::guarded(|| r.render_thumbnail(&t.map, &t.style));
+            busy.store(false, Ordering::Release);
+            if let Ok(Ok(image)) = result {
+                send(RenderEvent::Thumbnail {
+                    revision: t.revision,
+                    index: t.index,
+                    image,
+                });
+            }
         }
         let Some(request) = request else { continue };
         let mut attempt = 0;
@@ -181,7 +208,7 @@ fn worker_loop(
                 if let Some(message) = fault {
                     panic!("{message}");
                 }
-                r.render_exact(&request.map, Some(request.seed))
+                r.render_exact(&request.map, &request.style, Some(request.seed))
             })
             .unwrap_or_else(|e| Err(crate::error::Error::msg(e)));
             busy.store(false, Ordering::Release);

@@ -50,6 +50,7 @@ pub struct EpochReport {
 /// The segmenter's network: the generator's U-Net with one output per class and no dropout.
 pub fn segmenter_config(ngf: usize, classes: usize) -> ModelConfig {
     ModelConfig::new()
+        .with_style_channels(0)
         .with_ngf(ngf)
         .with_ndf(ngf)
         .with_out_channels(classes)
@@ -128,7 +129,7 @@ pub fn train_segmenter(
     };
     let spe = schedule.steps_per_epoch();
     let pairs = Arc::new(pairs);
-    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4);
+    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4, false);
     let started = std::time::Instant::now();
     for epoch in 0..job.epochs {
         // Constant, then linear decay over the second half.
@@ -169,6 +170,7 @@ pub fn train_segmenter(
             model: config.clone(),
             train: None,
             seconds: started.elapsed().as_secs_f64(),
+            styles: Default::default(),
         };
         checkpoint::save_generator(&job.out, &meta, &net.valid(), true)?;
         let held_out = match held.is_empty() {

@@ -157,7 +157,11 @@ impl GanTrainer {
 
     pub fn tensors(&self, batch: &Batch) -> (Tensor<4>, Tensor<4>) {
         let shape = [batch.n, 3, batch.size, batch.size];
-        let input = Tensor::from_data(TensorData::new(batch.input.clone(), shape), &self.device);
+        let input_shape = [batch.n, batch.channels(), batch.size, batch.size];
+        let input = Tensor::from_data(
+            TensorData::new(batch.input.clone(), input_shape),
+            &self.device,
+        );
         let target = Tensor::from_data(TensorData::new(batch.target.clone(), shape), &self.device);
         (input, target)
     }
@@ -167,6 +171,8 @@ impl GanTrainer {
         let (input, target) = self.tensors(batch);
         let mut masks = DropoutMasks::seeded(mix_seed(self.seed, step, 0xD20), self.config.dropout);
         let fake = self.generator.forward(input.clone(), &mut masks);
+        // The discriminator judges photos against the labels only, never the style.
+        let input = input.narrow(1, 0, 3);
 
         // Discriminator: real pairs → 1, fake pairs (no gradient into G) → 0.
         let real_pair = Tensor::cat(vec![input.clone(), target.clone()], 1);

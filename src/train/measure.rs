@@ -14,6 +14,7 @@ use crate::model::{DropoutMasks, Generator};
 use crate::palette::Palette;
 use crate::render::{encode, tensor_to_images};
 use crate::segment::Segmenter;
+use crate::style::Style;
 
 /// Held-out pairs measured at each checkpoint (at most this many, the first of the split).
 pub const EVAL_PAIRS: usize = 40;
@@ -31,7 +32,13 @@ fn render_labels(
     palette: &Palette,
     device: &burn::prelude::Device,
 ) -> Result<RgbImage> {
-    let input = encode(&[labels], palette, device);
+    let input = encode(
+        &[labels],
+        &Style::none(),
+        generator.inputs(),
+        palette,
+        device,
+    );
     let out = generator.forward(input, &mut DropoutMasks::off());
     tensor_to_images(out)?
         .pop()

@@ -28,6 +28,7 @@ use crate::events::{Restore, StepLosses, TrainCommand, TrainEvent};
 use crate::image_io::save_png;
 use crate::palette::Palette;
 use crate::segment::{Segmenter, default_segmenter_path};
+use crate::style::StyleBank;
 
 /// What to train, where, and how.
 #[derive(Debug, Clone)]
@@ -216,7 +217,18 @@ impl Data {
         })
     }
 
-    fn prefetch(&self, from_step: u64) -> Prefetcher {
+    /// The training photos' styles, for the gallery of a style-capable model.
+    fn style_bank(&self, model: &crate::model::ModelConfig) -> StyleBank {
+        if model.style_channels == 0 {
+            return StyleBank::default();
+        }
+        StyleBank {
+            styles: self.pairs.iter().map(|p| p.style.uniform()).collect(),
+        }
+    }
+
+    /// Batches from `from_step` on, with style planes for a style-capable model.
+    fn prefetch(&self, from_step: u64, styled: bool) -> Prefetcher {
         Prefetcher::start(
             self.pairs.clone(),
             self.palette.clone(),
@@ -224,6 +236,7 @@ impl Data {
             self.schedule,
             from_step,
             4,
+            styled,
         )
     }
 }
@@ -346,13 +359,14 @@ impl<'a> Run<'a> {
             model: config.model.clone(),
             train: settings_json(&config),
             seconds: begun.seconds,
+            styles: data.style_bank(&config.model),
         };
         let log = LossLog::open(&job.run.losses(), begun.step)?;
         measure::trim_figures(&job.run, begun.step)?;
         Ok(Run {
             job,
             events,
-            prefetch: data.prefetch(begun.step),
+            prefetch: data.prefetch(begun.step, config.model.style_channels > 0),
             config,
             device,
             trainer: begun.trainer,
@@ -483,7 +497,7 @@ impl<'a> Run<'a> {
         self.trainer = trainer;
         self.meta.step = at;
         self.meta.train = settings_json(&self.config);
-        self.prefetch = self.data.prefetch(at);
+        self.prefetch = self.data.prefetch(at, self.config.model.style_channels > 0);
         self.log = LossLog::open(&self.job.run.losses(), at)?;
         measure::trim_figures(&self.job.run, at)?;
         self.epoch_l1 = (0.0, 0);

@@ -202,14 +202,32 @@ pub fn starting_trainer(
             }
             generator = generator.into_resize_upsampling();
         }
+        let extra = model
+            .style_channels
+            .saturating_sub(loaded.meta.model.style_channels);
+        if model.style_channels < loaded.meta.model.style_channels {
+            return Err(Error::bad_file(
+                from,
+                "takes a style, which a fine-tune cannot remove; fine-tune it with the default --style",
+            ));
+        }
+        generator = generator.with_extra_inputs(extra);
         model = ModelConfig {
             upsample: model.upsample,
             num_d: model.num_d,
+            style_channels: model.style_channels,
             ..loaded.meta.model.clone()
         };
         init = Some(generator);
     }
+    let critic = match init_from {
+        Some(from) => super::state::matching_discriminator(from, &model, device)?,
+        None => None,
+    };
     let mut trainer = GanTrainer::new(model, device, config.seed, Objective::from(config));
+    if let Some(d) = critic {
+        trainer.discriminator = d.train();
+    }
     if let Some(g) = init {
         trainer.generator = g.train();
         if let Some(ema) = &mut trainer.ema {

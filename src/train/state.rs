@@ -10,7 +10,7 @@ use super::adam::Adam;
 use super::gan::GanTrainer;
 use crate::checkpoint::{Container, Meta, load_module, meta_of, module_bytes};
 use crate::error::{Error, Result};
-use crate::model::{Discriminator, Generator};
+use crate::model::{Discriminator, Generator, ModelConfig};
 
 /// Everything a training run needs to continue exactly where it stopped.
 pub struct TrainState {
@@ -76,6 +76,44 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     c.push("adam_g", state.opt_g.to_bytes());
     c.push("adam_d", state.opt_d.to_bytes());
     c.write(path)
+}
+
+/// The discriminator of the checkpoint at `path` when it judges like one of `model` would (same
+/// width, scales, normalisation, size and channels); None for a model file or another shape.
+/// A fine-tune from a checkpoint keeps its trained critic instead of starting one from noise.
+pub fn matching_discriminator(
+    path: &Path,
+    model: &ModelConfig,
+    device: &Device,
+) -> Result<Option<Discriminator>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let c = Container::from_bytes(&bytes, path)?;
+    let meta = meta_of(&c, path)?;
+    let m = &meta.model;
+    let same = (
+        m.ndf,
+        m.num_d,
+        m.norm,
+        m.size,
+        m.in_channels,
+        m.out_channels,
+    ) == (
+        model.ndf,
+        model.num_d,
+        model.norm,
+        model.size,
+        model.in_channels,
+        model.out_channels,
+    );
+    match (c.get("discriminator"), same) {
+        (Some(data), true) => Ok(Some(load_module(
+            model.init_discriminator(device),
+            data,
+            path,
+            "discriminator",
+        )?)),
+        _ => Ok(None),
+    }
 }
 
 /// Loads a checkpoint onto `device`; `opt_g`/`opt_d` are fresh optimizers to fill.

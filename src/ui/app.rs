@@ -263,6 +263,16 @@ impl StudioApp {
             Command::BrushBigger => self.tools.bigger(),
             Command::BrushSmaller => self.tools.smaller(),
             Command::Vary => self.preview.vary(),
+            Command::SetStyle(style) => self.doc.set_style(*style),
+            Command::SetClassColour(class, colour) => {
+                let mut style = self.doc.style.clone();
+                style.set(class, colour);
+                self.doc.set_style(style);
+            }
+            Command::StyleFromPhoto(path) => {
+                self.with_path(path, || ask::image(None), Self::style_from_photo)
+            }
+            Command::MoreStyles => self.preview.gallery.more(),
         }
     }
 
@@ -337,7 +347,12 @@ impl eframe::App for StudioApp {
             .default_size(230.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    self.tools.ui(ui, &self.palette, &mut commands);
+                    let gallery = &self.preview.gallery;
+                    let style = gallery
+                        .bank
+                        .as_ref()
+                        .map(|_| (&self.doc.style, &gallery.typical[..]));
+                    self.tools.ui(ui, &self.palette, style, &mut commands);
                     ui.separator();
                     egui::CollapsingHeader::new("Generate facade")
                         .show(ui, |ui| self.generate.ui(ui, &mut commands));
@@ -349,7 +364,12 @@ impl eframe::App for StudioApp {
         egui::Panel::right("preview")
             .resizable(true)
             .default_size(right)
-            .show(ui, |ui| self.preview.ui(ui, aspect, &mut commands));
+            .show(ui, |ui| {
+                let gallery = self.preview.gallery.height(ui.available_width());
+                self.preview.ui(ui, aspect, gallery, &mut commands);
+                ui.separator();
+                self.preview.gallery.ui(ui, &self.doc.style, &mut commands);
+            });
         self.run_all(&ctx, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| match self.mode {
             Mode::Train => {
@@ -373,6 +393,7 @@ impl eframe::App for StudioApp {
         // the worker.
         if let Some(worker) = &self.worker {
             self.preview.request_if_stale(worker, &self.doc);
+            self.preview.gallery.request_if_stale(worker, &self.doc);
         }
         self.dev.end_frame();
     }

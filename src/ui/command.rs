@@ -14,6 +14,7 @@ use crate::document::{Document, Edit, ScriptCommand};
 use crate::events::TrainCommand;
 use crate::generate::FacadeParams;
 use crate::palette::Palette;
+use crate::style::Style;
 
 /// Canvas sizes that File → New offers.
 pub const NEW_SIZES: [(u32, u32); 5] = [(256, 256), (512, 256), (256, 512), (512, 512), (768, 256)];
@@ -70,6 +71,15 @@ pub enum Command {
     BrushSmaller,
     // ---- render ----
     Vary,
+    // ---- style ----
+    /// Render in this style (the gallery; an empty one frees every class).
+    SetStyle(Box<Style>),
+    /// Set or free (None) one class's colour (the swatches beside the class list).
+    SetClassColour(u8, Option<[u8; 3]>),
+    /// The style of a facade photo (its labels from the segmenter, or from the pair).
+    StyleFromPhoto(Option<PathBuf>),
+    /// Another set of gallery styles.
+    MoreStyles,
     // ---- training (the Train tab) ----
     /// Start a run in the tab's run folder: fresh, resumed, or fine-tuning the preview's model.
     StartTraining(TrainStart),
@@ -134,6 +144,12 @@ impl Command {
             Command::BrushBigger => "Bigger brush",
             Command::BrushSmaller => "Smaller brush",
             Command::Vary => "Vary",
+            Command::SetStyle(style) if style.is_empty() => "No style",
+            Command::SetStyle(_) => "Apply style",
+            Command::SetClassColour(_, Some(_)) => "Set class colour",
+            Command::SetClassColour(_, None) => "Free class colour",
+            Command::StyleFromPhoto(_) => "Style from photo…",
+            Command::MoreStyles => "More",
             Command::StartTraining(TrainStart::Fresh) => "Start",
             Command::StartTraining(TrainStart::ResumeRun) => "Resume run",
             Command::StartTraining(TrainStart::FineTuneCurrentModel) => {
@@ -152,6 +168,13 @@ impl Command {
                 Some("Load the newest checkpoint into the live preview")
             }
             Command::Vary => Some("Another plausible facade for the same layout"),
+            Command::SetStyle(style) if style.is_empty() => {
+                Some("Free every class: the model chooses the colours")
+            }
+            Command::StyleFromPhoto(_) => {
+                Some("Take each class's colour from a facade photo (any photo, or a pix2pix pair)")
+            }
+            Command::MoreStyles => Some("Draw other styles from the model's training photos"),
             Command::StartTraining(TrainStart::ResumeRun) => {
                 Some("Continue the run folder's newest checkpoint with its own settings")
             }
@@ -264,6 +287,12 @@ impl Command {
         all.extend(Tool::ALL.map(Command::SelectTool));
         all.extend((0..palette.len() as u8).map(Command::SelectClass));
         all.extend([Command::BrushBigger, Command::BrushSmaller, Command::Vary]);
+        all.extend([
+            Command::SetStyle(Box::default()),
+            Command::SetClassColour(0, None),
+            Command::StyleFromPhoto(None),
+            Command::MoreStyles,
+        ]);
         all.extend(
             [
                 TrainStart::Fresh,
@@ -415,9 +444,13 @@ mod tests {
             Command::ControlTraining(_) => 30,
             Command::Generate(_) => 31,
             Command::ExportBundle(_) => 32,
+            Command::SetStyle(_) => 33,
+            Command::SetClassColour(..) => 34,
+            Command::StyleFromPhoto(_) => 35,
+            Command::MoreStyles => 36,
         }
     }
-    const VARIANTS: usize = 33;
+    const VARIANTS: usize = 37;
 
     #[test]
     fn every_variant_is_in_the_table() {

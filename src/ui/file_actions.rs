@@ -160,6 +160,7 @@ impl StudioApp {
         let project = Project::load(path)?;
         let map = project.to_map(self.palette.len(), path)?;
         self.doc = crate::document::Document::new(map);
+        self.doc.style = project.style;
         self.preview.seed = project.seed;
         self.project_path = Some(path.to_path_buf());
         self.canvas.fit = true;
@@ -170,6 +171,7 @@ impl StudioApp {
     pub fn save_project(&mut self, path: &Path) -> Result<()> {
         let model = self.preview.model_name.clone().unwrap_or_default();
         Project::from_map(&self.doc.map, &self.palette.name, self.preview.seed, &model)
+            .with_style(&self.doc.style)
             .save(path)?;
         self.doc.mark_saved();
         self.project_path = Some(path.to_path_buf());
@@ -242,7 +244,15 @@ impl StudioApp {
         );
         let px_per_m = self.generate.params.px_per_m;
         let model = self.preview.model_name.as_deref();
-        let json = describe_painted(map, &self.palette, px_per_m, model, self.preview.seed);
+        let style = self.doc.style.to_json(&self.palette);
+        let json = describe_painted(
+            map,
+            &self.palette,
+            px_per_m,
+            model,
+            self.preview.seed,
+            style,
+        );
         let bundle = Bundle::new(
             map,
             &self.palette,
@@ -270,10 +280,33 @@ impl StudioApp {
         match project.to_map(self.palette.len(), &path) {
             Ok(map) => {
                 self.doc.apply(Edit::Replace(map));
+                self.doc.set_style(project.style);
                 self.preview.seed = project.seed;
             }
             Err(e) => self.fail(e),
         }
+    }
+
+    /// Takes the style of the facade photo at `path` (labels from the pair or the segmenter).
+    pub fn style_from_photo(&mut self, path: &Path) -> Result<()> {
+        let segmenter = || {
+            crate::segment::Segmenter::load(
+                &crate::segment::default_segmenter_path(),
+                crate::backend::cpu_device(),
+            )
+        };
+        let (style, source) = crate::style::photo::style_of_file(path, &self.palette, segmenter)?;
+        let how = match source {
+            crate::style::photo::LabelSource::Pair => "the pair's labels",
+            crate::style::photo::LabelSource::Segmenter => "labels from the segmenter",
+        };
+        self.notice = Some(format!(
+            "style of {} ({} classes, {how})",
+            path.display(),
+            style.count()
+        ));
+        self.doc.set_style(style);
+        Ok(())
     }
 
     pub(super) fn discard_recovery(&mut self) {

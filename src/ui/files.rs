@@ -69,7 +69,9 @@ impl Recovery {
         {
             return Ok(false);
         }
-        Project::from_map(&doc.map, "cmp_facades", seed, model).save(&self.path)?;
+        Project::from_map(&doc.map, "cmp_facades", seed, model)
+            .with_style(&doc.style)
+            .save(&self.path)?;
         self.last_write = Some(Instant::now());
         self.written_revision = Some(doc.revision);
         Ok(true)

@@ -49,6 +49,7 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
             ui.separator();
             for command in [
                 Command::ImportLabels(None),
+                Command::StyleFromPhoto(None),
                 Command::ExportRender(None),
                 Command::ExportLabels(None),
                 Command::ExportSideBySide(None),

@@ -8,6 +8,7 @@ pub mod dev_tools;
 pub mod dialogs;
 pub mod file_actions;
 pub mod files;
+pub mod gallery;
 pub mod generate_panel;
 pub mod menu;
 pub mod options;

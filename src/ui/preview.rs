@@ -5,6 +5,7 @@ use egui::{Color32, TextureHandle, TextureOptions, Ui};
 use image::RgbImage;
 
 use super::command::Command;
+use super::gallery::Gallery;
 use crate::document::Document;
 use crate::events::{RenderEvent, RenderRequest};
 use crate::render::worker::RenderWorker;
@@ -23,6 +24,8 @@ pub struct Preview {
     pub model_name: Option<String>,
     pub model_ngf: Option<usize>,
     pub model_path: Option<std::path::PathBuf>,
+    /// The style gallery drawn under the render.
+    pub gallery: Gallery,
     pub device: Option<String>,
     pub error: Option<String>,
     /// Renders received (tests and the status bar).
@@ -39,6 +42,7 @@ impl Preview {
         worker.request(RenderRequest {
             revision: doc.revision,
             map: doc.map.clone(),
+            style: doc.style.clone(),
             seed: self.seed,
         });
         self.requested = Some(key);
@@ -60,7 +64,9 @@ impl Preview {
                     device,
                     ngf,
                     path,
+                    styles,
                 } => {
+                    self.gallery.set_bank(styles);
                     self.model_name = Some(name);
                     self.model_ngf = Some(ngf);
                     self.model_path = Some(path);
@@ -94,6 +100,9 @@ impl Preview {
                 RenderEvent::RenderFailed { error, .. } => {
                     self.error = Some(error);
                 }
+                RenderEvent::Thumbnail { index, image, .. } => {
+                    self.gallery.receive(ctx, index, &image);
+                }
             }
         }
         changed
@@ -118,7 +127,8 @@ impl Preview {
         self.requested.is_some() && self.requested != self.shown && self.error.is_none()
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, aspect: f32, commands: &mut Vec<Command>) {
+    /// The render and its controls, leaving `below` points of height for what follows.
+    pub fn ui(&mut self, ui: &mut Ui, aspect: f32, below: f32, commands: &mut Vec<Command>) {
         ui.horizontal(|ui| {
             ui.heading("Render");
             if self.is_rendering() {
@@ -146,7 +156,9 @@ impl Preview {
             ui.colored_label(Color32::from_rgb(255, 120, 100), e);
         }
         let width = ui.available_width();
-        let height = (width / aspect).min(ui.available_height() - 8.0).max(32.0);
+        let height = (width / aspect)
+            .min(ui.available_height() - below - 8.0)
+            .max(32.0);
         let size = egui::vec2(height * aspect, height);
         match &self.texture {
             Some(t) => {

@@ -4,6 +4,7 @@ use egui::{Color32, Key, Ui};
 
 use super::command::Command;
 use crate::palette::Palette;
+use crate::style::Style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tool {
@@ -87,7 +88,15 @@ impl ToolState {
     }
 
     /// The left panel. Choosing a tool or a class queues its command (the keys queue the same).
-    pub fn ui(&mut self, ui: &mut Ui, palette: &Palette, commands: &mut Vec<Command>) {
+    /// `style` (the document's, and each class's typical colour) adds a colour swatch per class
+    /// for a model that takes a style.
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        palette: &Palette,
+        style: Option<(&Style, &[[u8; 3]])>,
+        commands: &mut Vec<Command>,
+    ) {
         let ctx = ui.ctx().clone();
         let key = |c: &Command| c.shortcut_text(&ctx, palette).unwrap_or_default();
         ui.heading("Tools");
@@ -138,6 +147,9 @@ impl ToolState {
                     let shortcut = shortcut.as_deref().unwrap_or(&class.key);
                     let text = format!("{}  [{shortcut}]", class.name);
                     let label = ui.selectable_label(selected, text);
+                    if let Some((style, typical)) = style {
+                        style_swatch(ui, index, &class.name, style, typical, commands);
+                    }
                     swatch.clicked() || label.clicked()
                 })
                 .inner;
@@ -145,9 +157,62 @@ impl ToolState {
                 commands.push(command);
             }
         }
+        if style.is_some() {
+            ui.weak("Right: the colour a class renders in (empty: the model's choice).");
+        }
         ui.label(format!(
             "Eraser paints: {}",
             palette.classes[palette.background as usize].name
         ));
     }
+}
+
+/// A class's style colour: a colour button and "×" to free it when set, an empty box that sets
+/// the class's typical colour when free.
+fn style_swatch(
+    ui: &mut Ui,
+    class: u8,
+    name: &str,
+    style: &Style,
+    typical: &[[u8; 3]],
+    commands: &mut Vec<Command>,
+) {
+    ui.with_layout(
+        egui::Layout::right_to_left(egui::Align::Center),
+        |ui| match style.get(class) {
+            Some(mut rgb) => {
+                let free = ui
+                    .small_button("×")
+                    .on_hover_text("Free: the model chooses");
+                free.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, true, format!("free {name}"))
+                });
+                if free.clicked() {
+                    commands.push(Command::SetClassColour(class, None));
+                }
+                let pick = egui::color_picker::color_edit_button_srgb(ui, &mut rgb);
+                if pick.changed() {
+                    commands.push(Command::SetClassColour(class, Some(rgb)));
+                }
+            }
+            None => {
+                let (rect, empty) =
+                    ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::click());
+                ui.painter().rect_stroke(
+                    rect,
+                    3.0,
+                    egui::Stroke::new(1.0, ui.visuals().weak_text_color()),
+                    egui::StrokeKind::Inside,
+                );
+                empty.widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Button, true, format!("colour {name}"))
+                });
+                let empty = empty.on_hover_text("Free (the model chooses); click to set a colour");
+                if empty.clicked() {
+                    let rgb = typical.get(class as usize).copied().unwrap_or([128; 3]);
+                    commands.push(Command::SetClassColour(class, Some(rgb)));
+                }
+            }
+        },
+    );
 }

@@ -74,6 +74,7 @@ pub fn tiny_model(size: usize) -> ModelConfig {
 /// The description stored with a test model.
 pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint::Meta {
     facade_studio::checkpoint::Meta {
+        styles: Default::default(),
         kind: "model".into(),
         name: name.into(),
         step: 0,
@@ -85,13 +86,42 @@ pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint
 
 /// Saves a freshly initialised (seeded) generator of `config` as a model file at `path`.
 pub fn save_untrained_model(path: &Path, name: &str, config: &ModelConfig, seed: u64) {
+    save_untrained_model_as(path, &model_meta(name, config), seed);
+}
+
+/// As [`save_untrained_model`], described by `meta` (e.g. with a style bank).
+pub fn save_untrained_model_as(path: &Path, meta: &facade_studio::checkpoint::Meta, seed: u64) {
     let device = facade_studio::backend::cpu_device().device;
     let generator = facade_studio::model::seeded_init(&device, seed, || {
-        let g = config.init_generator(&device);
+        let g = meta.model.init_generator(&device);
         facade_studio::model::materialize(&g);
         g
     });
-    facade_studio::checkpoint::save_model(path, &model_meta(name, config), &generator).unwrap();
+    facade_studio::checkpoint::save_model(path, meta, &generator).unwrap();
+}
+
+/// Three distinct styles (red, white, dark walls) as a model's gallery.
+pub fn style_bank() -> facade_studio::style::StyleBank {
+    let palette = Palette::cmp_facades();
+    let wall = palette.index_of("facade").unwrap();
+    let window = palette.index_of("window").unwrap();
+    let styles = [[170, 60, 40], [235, 235, 228], [60, 55, 50]]
+        .into_iter()
+        .map(|rgb| {
+            let mut s = facade_studio::style::Style::none();
+            s.set(wall, Some(rgb));
+            s.set(window, Some([30, 40, 50]));
+            s
+        })
+        .collect();
+    facade_studio::style::StyleBank { styles }
+}
+
+/// Saves an untrained style-capable model with [`style_bank`] as its gallery.
+pub fn save_styled_model(path: &Path, size: usize) {
+    let mut meta = model_meta("tiny styled model", &tiny_model(size));
+    meta.styles = style_bank();
+    save_untrained_model_as(path, &meta, 3);
 }
 
 /// Whether a `FACADE_REQUIRE_*` value asks for the test to run: set to anything but empty, `0`,
