@@ -389,6 +389,16 @@ fn a_photo_style_keeps_its_light_and_shade_per_grid_cell_until_a_colour_is_picke
     );
     assert_eq!(style.colour_at(1, (5, 5), (64, 64)), Some([200; 3]));
     assert_eq!(style.colour_at(1, (60, 60), (64, 64)), Some([40; 3]));
+    // Between the halves the colour changes smoothly, with no step at the cell border.
+    let column: Vec<u8> = (0..64)
+        .map(|y| style.colour_at(1, (5, y), (64, 64)).unwrap()[0])
+        .collect();
+    assert!(
+        column.windows(2).all(|p| p[1] <= p[0] && p[0] - p[1] <= 40),
+        "{column:?}"
+    );
+    let mid = column[32];
+    assert!(mid > 40 && mid < 200, "{column:?}");
     // On a canvas of another size the cells scale with it.
     assert_eq!(style.colour_at(1, (500, 900), (512, 1024)), Some([40; 3]));
     assert_eq!(

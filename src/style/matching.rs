@@ -1,6 +1,6 @@
 //! Exact colours: after the generator, each class the style sets is shifted so that its mean
-//! colour in the render is the style's (per grid cell for a photo's style), the shift feathered
-//! over a few pixels at class and cell borders.
+//! colour in the render is the style's mean over that class's pixels, the shift feathered over a
+//! few pixels at class borders (a photo style's light and shade is the generator's to follow).
 //! The generator gets the colours close; this makes a picked colour the colour you get.
 
 use image::RgbImage;
@@ -17,18 +17,10 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
     if style.is_empty() || (labels.width as usize, labels.height as usize) != (w, h) {
         return;
     }
-    // Per group (grid cell × class): the render's colour sum, the style's, and the count.
+    // Per class: the render's colour sum, the style's, and the count.
     let size = (w as u32, h as u32);
-    let group = |k: usize, id: u8| {
-        let (x, y) = ((k % w) as u32, (k / w) as u32);
-        let cell = if style.cells.is_empty() {
-            0
-        } else {
-            super::cell_of(x, y, size.0, size.1)
-        };
-        (cell * 256 + id as usize, (x, y))
-    };
-    let mut sums = vec![([0f64; 3], [0f64; 3], 0usize); 256 * super::GRID * super::GRID];
+    let group = |k: usize, id: u8| (id as usize, ((k % w) as u32, (k / w) as u32));
+    let mut sums = vec![([0f64; 3], [0f64; 3], 0usize); 256];
     for (k, (p, &id)) in image.pixels().zip(&labels.ids).enumerate() {
         let (g, at) = group(k, id);
         let Some(target) = style.colour_at(id, at, size) else {

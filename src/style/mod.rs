@@ -123,19 +123,27 @@ impl Style {
         self.colours.iter().filter(|c| c.is_some()).count()
     }
 
-    /// The colour of `class` at (x, y) of a `w`×`h` picture: its cell's, else the class's.
+    /// The colour of `class` at (x, y) of a `w`×`h` picture: the cells' colours interpolated
+    /// bilinearly between cell centres (a cell without the class counts as the class's colour),
+    /// so a photo's light and shade varies smoothly, with no steps at cell borders.
     pub fn colour_at(&self, class: u8, (x, y): (u32, u32), (w, h): (u32, u32)) -> Option<[u8; 3]> {
         let global = self.get(class)?;
         if self.cells.is_empty() {
             return Some(global);
         }
-        let cell = cell_of(x, y, w, h);
-        let local = self
-            .cells
-            .get(cell)
-            .and_then(|c| c.get(class as usize))
-            .copied();
-        Some(local.flatten().unwrap_or(global))
+        let cell = |row: usize, col: usize| {
+            let local = self
+                .cells
+                .get(row * GRID + col)
+                .and_then(|c| c.get(class as usize));
+            local.copied().flatten().unwrap_or(global).map(f32::from)
+        };
+        let (c0, c1, tx) = between(x, w);
+        let (r0, r1, ty) = between(y, h);
+        let mix = |a: [f32; 3], b: [f32; 3], t: f32| [0, 1, 2].map(|c| a[c] + (b[c] - a[c]) * t);
+        let top = mix(cell(r0, c0), cell(r0, c1), tx);
+        let bottom = mix(cell(r1, c0), cell(r1, c1), tx);
+        Some(mix(top, bottom, ty).map(|v| v.round().clamp(0.0, 255.0) as u8))
     }
 
     /// The style without its grid: one colour per class (what a picker or the gallery holds).
@@ -232,8 +240,17 @@ impl Style {
     }
 }
 
+/// The two cells whose centres bracket position `v` of `len` along one side, and the weight of
+/// the second.
+fn between(v: u32, len: u32) -> (usize, usize, f32) {
+    let last = (GRID - 1) as f32;
+    let f = ((v as f32 + 0.5) * GRID as f32 / len.max(1) as f32 - 0.5).clamp(0.0, last);
+    let i0 = f.floor() as usize;
+    (i0, (i0 + 1).min(GRID - 1), f - i0 as f32)
+}
+
 /// The grid cell (row-major) of (x, y) in a `w`×`h` picture.
-pub fn cell_of(x: u32, y: u32, w: u32, h: u32) -> usize {
+fn cell_of(x: u32, y: u32, w: u32, h: u32) -> usize {
     let col = (x as usize * GRID) / w.max(1) as usize;
     let row = (y as usize * GRID) / h.max(1) as usize;
     row.min(GRID - 1) * GRID + col.min(GRID - 1)
