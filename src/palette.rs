@@ -98,6 +98,12 @@ impl Palette {
     }
 
     /// Index of the class called `name`.
+    /// The class names in palette order, as a list for messages ("background, facade, …").
+    pub fn class_names(&self) -> String {
+        let names: Vec<&str> = self.classes.iter().map(|c| c.name.as_str()).collect();
+        names.join(", ")
+    }
+
     pub fn index_of(&self, name: &str) -> Option<u8> {
         self.classes
             .iter()

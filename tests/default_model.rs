@@ -108,3 +108,40 @@ fn half_precision_weights_render_like_full_precision() {
         .unwrap();
     assert!(max <= 3, "half precision changes pixels by up to {max}");
 }
+
+#[test]
+fn the_shipped_model_takes_a_style_and_its_gallery_holds_the_training_photos_styles() {
+    let mut renderer = Renderer::load(&default_model_path(), cpu_device()).unwrap();
+    assert!(renderer.takes_style());
+    assert_eq!(
+        renderer.style_bank().len(),
+        360,
+        "one style per training pair"
+    );
+    // The generator alone (no exact-colour step) paints a wall red or white when asked.
+    renderer.exact_colours = false;
+    let palette = Palette::cmp_facades();
+    let wall = palette.index_of("facade").unwrap();
+    let map = facade_layout(256, 256, 2, &palette);
+    let wall_colour = |rgb: [u8; 3]| {
+        let mut style = facade_studio::style::Style::none();
+        style.set(wall, Some(rgb));
+        let img = renderer.render(&map, &style, None).unwrap();
+        let px: Vec<[u8; 3]> = img
+            .pixels()
+            .zip(&map.ids)
+            .filter(|(_, c)| **c == wall)
+            .map(|(p, _)| p.0)
+            .collect();
+        let mean = |c: usize| px.iter().map(|p| p[c] as f64).sum::<f64>() / px.len() as f64;
+        [mean(0), mean(1), mean(2)]
+    };
+    let red = wall_colour([170, 60, 45]);
+    let white = wall_colour([235, 232, 225]);
+    eprintln!("red wall asked: {red:?}; white wall asked: {white:?}");
+    assert!(red[0] - red[2] > 40.0, "a red wall comes out red: {red:?}");
+    assert!(
+        white[2] - red[2] > 60.0,
+        "a white wall is lighter in blue than a red one"
+    );
+}

@@ -53,6 +53,7 @@ fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
     let index = json(&out.join("index.json"));
     let entries = index.as_array().unwrap();
     assert_eq!(entries.len(), 3);
+    let mut styles = Vec::new();
     for (k, e) in entries.iter().enumerate() {
         let dir = out.join(e["folder"].as_str().unwrap());
         assert_eq!(e["seed"].as_u64(), Some(7 + k as u64));
@@ -89,7 +90,18 @@ fn a_set_of_bundles_whose_descriptions_reproduce_their_labels() {
             assert_eq!(*e == 255, lit.contains(id));
         }
         assert!(desc["model"].as_str().unwrap().contains("CMP facades"));
+        // Each facade is rendered in a gallery style, recorded as class → #rrggbb.
+        let style = desc["style"].as_object().unwrap();
+        assert!(
+            style["facade"].as_str().unwrap().starts_with('#'),
+            "{style:?}"
+        );
+        styles.push(style.clone());
     }
+    assert!(
+        styles[0] != styles[1] && styles[1] != styles[2],
+        "a street's facades differ"
+    );
     // The atlases hold every facade's maps exactly where atlas.json says, edges repeated around.
     let atlas = json(&out.join("atlas.json"));
     let pad = atlas["padding"].as_u64().unwrap() as u32;

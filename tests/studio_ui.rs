@@ -947,6 +947,13 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
         after.as_raw(),
         "the render shows the style"
     );
+    // A style change is one undo step, like a stroke.
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    settle(&mut h);
+    assert!(h.state().doc.style.is_empty(), "undo restores no style");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+    settle(&mut h);
+    assert_eq!(h.state().doc.style, chosen, "redo applies it again");
 
     // The swatches: free a set class, set a free one to the gallery's typical colour.
     let palette = h.state().palette.clone();

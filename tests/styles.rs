@@ -444,3 +444,28 @@ fn exact_colours_shift_each_styled_class_to_its_style_mean_and_leave_free_ones_a
     let windows_after: Vec<Rgb<u8>> = (40..64).map(|x| *render.get_pixel(x, 10)).collect();
     assert_eq!(windows_before, windows_after);
 }
+
+#[test]
+fn style_changes_undo_like_strokes_and_a_picker_drag_is_one_step() {
+    let mut doc = facade_studio::document::Document::new(two_class_map());
+    let mut red = Style::none();
+    red.set(1, Some([200, 0, 0]));
+    doc.set_style(red.clone(), None);
+    // Dragging the facade picker: three changes with the same key.
+    for r in [180, 160, 140] {
+        let mut s = doc.style.clone();
+        s.set(1, Some([r, 0, 0]));
+        doc.set_style(s, Some(1));
+    }
+    assert_eq!(doc.style.get(1), Some([140, 0, 0]));
+    assert!(doc.undo());
+    assert_eq!(doc.style, red, "the whole drag is one step");
+    assert!(doc.undo());
+    assert!(doc.style.is_empty());
+    assert!(doc.redo() && doc.redo());
+    assert_eq!(doc.style.get(1), Some([140, 0, 0]));
+    // Setting the same style again is no step at all.
+    let revision = doc.revision;
+    doc.set_style(doc.style.clone(), None);
+    assert_eq!(doc.revision, revision);
+}

@@ -2,6 +2,7 @@
 //! small strokes costs little memory.
 
 use crate::label_map::LabelMap;
+use crate::style::Style;
 
 #[derive(Debug, Clone)]
 pub enum Patch {
@@ -15,6 +16,13 @@ pub enum Patch {
     },
     /// The map changed size (new canvas, import).
     Whole { before: LabelMap, after: LabelMap },
+    /// The style changed. `key` is the class a colour picker is adjusting: consecutive changes
+    /// with the same key are one step.
+    Style {
+        before: Box<Style>,
+        after: Box<Style>,
+        key: Option<u8>,
+    },
 }
 
 fn read_region(map: &LabelMap, x: u32, y: u32, w: u32, h: u32) -> Vec<u8> {
@@ -66,8 +74,11 @@ impl Patch {
         })
     }
 
-    fn apply(&self, map: &mut LabelMap, forward: bool) {
+    fn apply(&self, map: &mut LabelMap, style: &mut Style, forward: bool) {
         match self {
+            Patch::Style { before, after, .. } => {
+                *style = if forward { after } else { before }.as_ref().clone()
+            }
             Patch::Region {
                 x,
                 y,
@@ -95,8 +106,26 @@ pub struct History {
 
 impl History {
     pub fn push(&mut self, patch: Patch) {
-        self.done.push(patch);
         self.undone.clear();
+        // A colour picker's drag: the newest style change with the same key replaces it.
+        if let (
+            Patch::Style {
+                after,
+                key: Some(k),
+                ..
+            },
+            Some(Patch::Style {
+                after: last,
+                key: Some(lk),
+                ..
+            }),
+        ) = (&patch, self.done.last_mut())
+            && k == lk
+        {
+            *last = after.clone();
+            return;
+        }
+        self.done.push(patch);
     }
 
     pub fn can_undo(&self) -> bool {
@@ -107,20 +136,20 @@ impl History {
         !self.undone.is_empty()
     }
 
-    pub fn undo(&mut self, map: &mut LabelMap) -> bool {
+    pub fn undo(&mut self, map: &mut LabelMap, style: &mut Style) -> bool {
         let Some(p) = self.done.pop() else {
             return false;
         };
-        p.apply(map, false);
+        p.apply(map, style, false);
         self.undone.push(p);
         true
     }
 
-    pub fn redo(&mut self, map: &mut LabelMap) -> bool {
+    pub fn redo(&mut self, map: &mut LabelMap, style: &mut Style) -> bool {
         let Some(p) = self.undone.pop() else {
             return false;
         };
-        p.apply(map, true);
+        p.apply(map, style, true);
         self.done.push(p);
         true
     }
@@ -145,10 +174,11 @@ mod tests {
         let mut history = History::default();
         history.push(Patch::diff(&before, &after).unwrap());
         let mut map = after.clone();
-        assert!(history.undo(&mut map));
+        let mut style = Style::none();
+        assert!(history.undo(&mut map, &mut style));
         assert_eq!(map, before);
-        assert!(!history.undo(&mut map), "nothing more to undo");
-        assert!(history.redo(&mut map));
+        assert!(!history.undo(&mut map, &mut style), "nothing more to undo");
+        assert!(history.redo(&mut map, &mut style));
         assert_eq!(map, after);
     }
 
@@ -159,7 +189,7 @@ mod tests {
         let mut history = History::default();
         history.push(Patch::diff(&before, &after).unwrap());
         let mut map = after.clone();
-        history.undo(&mut map);
+        history.undo(&mut map, &mut Style::none());
         assert_eq!((map.width, map.height), (4, 4));
     }
 }

@@ -76,12 +76,19 @@ impl Document {
         }
     }
 
-    /// Changes the style; the render follows like after a stroke.
-    pub fn set_style(&mut self, style: Style) {
-        if style != self.style {
-            self.style = style;
-            self.revision += 1;
+    /// Changes the style, one undo step; the render follows like after a stroke. Changes with
+    /// the same `key` in a row (a colour picker dragged over one class) are one step.
+    pub fn set_style(&mut self, style: Style, key: Option<u8>) {
+        if style == self.style {
+            return;
         }
+        self.finish_stroke();
+        self.history.push(history::Patch::Style {
+            before: Box::new(std::mem::replace(&mut self.style, style)),
+            after: Box::new(self.style.clone()),
+            key,
+        });
+        self.revision += 1;
     }
 
     pub fn is_dirty(&self) -> bool {
@@ -177,7 +184,7 @@ impl Document {
 
     pub fn undo(&mut self) -> bool {
         self.finish_stroke();
-        let changed = self.history.undo(&mut self.map);
+        let changed = self.history.undo(&mut self.map, &mut self.style);
         if changed {
             self.revision += 1;
         }
@@ -186,7 +193,7 @@ impl Document {
 
     pub fn redo(&mut self) -> bool {
         self.finish_stroke();
-        let changed = self.history.redo(&mut self.map);
+        let changed = self.history.redo(&mut self.map, &mut self.style);
         if changed {
             self.revision += 1;
         }
@@ -205,14 +212,7 @@ pub enum ClassRef {
 
 impl ClassRef {
     fn resolve(&self, palette: &crate::palette::Palette) -> Result<u8, String> {
-        let names = || {
-            palette
-                .classes
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names = || palette.class_names();
         match self {
             ClassRef::Index(i) if (0..palette.len() as i64).contains(i) => Ok(*i as u8),
             ClassRef::Index(i) => Err(format!(

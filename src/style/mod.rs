@@ -87,12 +87,7 @@ impl Style {
             Err(_) => palette.index_of(class.trim()).ok_or_else(|| {
                 format!(
                     "`{class}` is not a class of the palette ({})",
-                    palette
-                        .classes
-                        .iter()
-                        .map(|c| c.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    palette.class_names()
                 )
             })?,
         };

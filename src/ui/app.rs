@@ -263,11 +263,13 @@ impl StudioApp {
             Command::BrushBigger => self.tools.bigger(),
             Command::BrushSmaller => self.tools.smaller(),
             Command::Vary => self.preview.vary(),
-            Command::SetStyle(style) => self.doc.set_style(*style),
+            Command::SetStyle(style) => self.doc.set_style(*style, None),
             Command::SetClassColour(class, colour) => {
                 let mut style = self.doc.style.clone();
                 style.set(class, colour);
-                self.doc.set_style(style);
+                // A picker dragged over a colour is one step; setting or freeing a class is one.
+                let key = colour.and(self.doc.style.get(class)).map(|_| class);
+                self.doc.set_style(style, key);
             }
             Command::StyleFromPhoto(path) => {
                 self.with_path(path, || ask::image(None), Self::style_from_photo)

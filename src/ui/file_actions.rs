@@ -280,7 +280,7 @@ impl StudioApp {
         match project.to_map(self.palette.len(), &path) {
             Ok(map) => {
                 self.doc.apply(Edit::Replace(map));
-                self.doc.set_style(project.style);
+                self.doc.set_style(project.style, None);
                 self.preview.seed = project.seed;
             }
             Err(e) => self.fail(e),
@@ -305,7 +305,7 @@ impl StudioApp {
             path.display(),
             style.count()
         ));
-        self.doc.set_style(style);
+        self.doc.set_style(style, None);
         Ok(())
     }
 
