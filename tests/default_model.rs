@@ -50,8 +50,10 @@ fn the_shipped_model_renders_windows_darker_than_walls() {
     assert_eq!(renderer.unit(), 256);
     let (win, wall, sky) = region_lumas(&renderer);
     eprintln!("shipped model: window {win:.1}, wall {wall:.1}, background {sky:.1}");
+    // With no style the model paints an average facade (MODEL.md: its colours come from the
+    // style), still with windows darker than walls.
     assert!(
-        wall - win > 15.0,
+        wall - win > 8.0,
         "windows ({win:.1}) should be clearly darker than walls ({wall:.1})"
     );
 
@@ -66,7 +68,7 @@ fn the_shipped_model_renders_windows_darker_than_walls() {
     let (uwin, uwall, _) = region_lumas(&untrained);
     eprintln!("untrained: window {uwin:.1}, wall {uwall:.1}");
     assert!(
-        (uwall - uwin).abs() < 15.0,
+        (uwall - uwin).abs() < 8.0,
         "an untrained model separates them by {:.1}",
         uwall - uwin
     );
