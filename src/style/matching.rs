@@ -27,9 +27,9 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
             continue;
         };
         let s = &mut sums[g];
-        for c in 0..3 {
-            s.0[c] += p.0[c] as f64;
-            s.1[c] += target[c] as f64;
+        for (c, (&have, want)) in p.0.iter().zip(target).enumerate() {
+            s.0[c] += have as f64;
+            s.1[c] += want as f64;
         }
         s.2 += 1;
     }
@@ -42,8 +42,8 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
         .collect();
     blur(&mut field, w, h);
     for (p, d) in image.pixels_mut().zip(&field) {
-        for c in 0..3 {
-            p.0[c] = (p.0[c] as f32 + d[c]).round().clamp(0.0, 255.0) as u8;
+        for (v, shift) in p.0.iter_mut().zip(d) {
+            *v = (*v as f32 + shift).round().clamp(0.0, 255.0) as u8;
         }
     }
 }

@@ -188,7 +188,7 @@ impl Style {
     /// or (half the time) one colour per class, so the model renders well in every case.
     pub fn dropped(&self, rng: &mut impl Rng) -> Style {
         let draw: f64 = rng.random();
-        if draw >= 0.35 && draw < 0.6 {
+        if (0.35..0.6).contains(&draw) {
             return Style::none();
         }
         let mut out = match rng.random_bool(0.5) {
