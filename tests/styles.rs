@@ -302,6 +302,10 @@ fn style_options_fail_clearly() {
         err.contains("notes.jpg") && err.contains("PNG or JPEG"),
         "{err}"
     );
+    let tiny = tmp.path().join("tiny.png");
+    RgbImage::new(8, 8).save(&tiny).unwrap();
+    let err = run(&no_bank, &["--style", s(&tiny)]);
+    assert!(err.contains("tiny.png: is 8×8"), "{err}");
     let err = run(&no_bank, &["--colour", "roof=#123456"]);
     assert!(err.contains("--colour") && err.contains("roof"), "{err}");
 }
