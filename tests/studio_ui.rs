@@ -1008,3 +1008,41 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     settle(&mut h);
     assert_eq!(h.state().doc.style, expected);
 }
+
+#[test]
+fn a_script_sets_class_colours_takes_a_photo_style_and_saves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    let map = facade_studio::bench::synthetic_layout(32, 5);
+    let pair = dir.path().join("pair.png");
+    common::pair_image(&map, &palette).save(&pair).unwrap();
+    let (a, b) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
+    let script = dir.path().join("steps.ron");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[
+                Colour(class: "facade", rgb: (200, 30, 20)),
+                Save({a:?}),
+                StyleFromPhoto({pair:?}),
+                NoStyle,
+                Undo,
+                Save({b:?}),
+            ]"#
+        ),
+    )
+    .unwrap();
+    let app = StudioApp::new(StudioOptions {
+        script: Some(script),
+        ..options(dir.path())
+    });
+    let mut h = harness(app);
+    settle(&mut h);
+    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    let first = Project::load(&a).unwrap().style;
+    assert_eq!(first.get(1), Some([200, 30, 20]));
+    assert_eq!(first.count(), 1);
+    // Undo took back "NoStyle": the photo's style is what was saved.
+    let expected = facade_studio::style::Style::of_photo(&common::photo_for(&map), &map);
+    assert_eq!(Project::load(&b).unwrap().style, expected);
+}

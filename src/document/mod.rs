@@ -281,6 +281,15 @@ pub enum ScriptStep {
     /// Labels, render, material maps and facade.json into this folder (File → Export for game
     /// engine); waits for the render like `ExportRender`.
     ExportBundle(PathBuf),
+    /// Sets one class's style colour, as its swatch does.
+    Colour {
+        class: ClassRef,
+        rgb: (u8, u8, u8),
+    },
+    /// Frees every class (the gallery's "No style").
+    NoStyle,
+    /// Takes the style of a facade photo or pix2pix pair (File → Style from photo).
+    StyleFromPhoto(PathBuf),
     /// Closes the window (asking first when there are unsaved changes, as File → Quit does).
     Quit,
 }
@@ -304,6 +313,9 @@ pub enum ScriptCommand {
     ExportLabels(PathBuf),
     ExportSideBySide(PathBuf),
     ExportBundle(PathBuf),
+    Colour(u8, [u8; 3]),
+    NoStyle,
+    StyleFromPhoto(PathBuf),
     Quit,
 }
 
@@ -354,6 +366,11 @@ impl ScriptStep {
             ScriptStep::ExportLabels(p) => ScriptCommand::ExportLabels(p.clone()),
             ScriptStep::ExportSideBySide(p) => ScriptCommand::ExportSideBySide(p.clone()),
             ScriptStep::ExportBundle(p) => ScriptCommand::ExportBundle(p.clone()),
+            ScriptStep::Colour { class, rgb } => {
+                ScriptCommand::Colour(class.resolve(palette)?, [rgb.0, rgb.1, rgb.2])
+            }
+            ScriptStep::NoStyle => ScriptCommand::NoStyle,
+            ScriptStep::StyleFromPhoto(p) => ScriptCommand::StyleFromPhoto(p.clone()),
             ScriptStep::Quit => ScriptCommand::Quit,
         })
     }

@@ -365,6 +365,9 @@ impl From<ScriptCommand> for Command {
             ScriptCommand::ExportLabels(p) => Command::ExportLabels(Some(p)),
             ScriptCommand::ExportSideBySide(p) => Command::ExportSideBySide(Some(p)),
             ScriptCommand::ExportBundle(p) => Command::ExportBundle(Some(p)),
+            ScriptCommand::Colour(class, rgb) => Command::SetClassColour(class, Some(rgb)),
+            ScriptCommand::NoStyle => Command::SetStyle(Box::default()),
+            ScriptCommand::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p)),
             ScriptCommand::Quit => Command::Quit,
         }
     }
