@@ -114,9 +114,11 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     dev.seed(7);
     let generator = config.init_generator(dev).for_rendering();
     let map = synthetic_layout(size as u32, 1);
+    let none = Style::none();
+    let style = generator.takes_style().then_some(&none);
     let render_once = || {
         let t = Instant::now();
-        let input = encode(&[&map], &Style::none(), generator.inputs(), &palette, dev);
+        let input = encode(&[&map], style, &palette, dev);
         let out = generator.forward(input, &mut DropoutMasks::off());
         let _ = tensor_to_images(out);
         t.elapsed().as_secs_f64() * 1000.0
@@ -128,7 +130,7 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     drop(generator);
 
     let mut trainer = GanTrainer::new(config.clone(), dev, 7, Objective::from(&train));
-    let styled = config.style_channels > 0;
+    let styled = config.takes_style();
     let mut batch = match styled {
         true => Batch::styled(size),
         false => Batch::new(size),

@@ -137,6 +137,11 @@ impl ModelConfig {
         Ok(())
     }
 
+    /// Whether the generator takes a style (see [`crate::style`]).
+    pub fn takes_style(&self) -> bool {
+        self.style_channels > 0
+    }
+
     /// Channels of the generator's input: the label image's and the style's.
     pub fn generator_inputs(&self) -> usize {
         self.in_channels + self.style_channels

@@ -193,6 +193,11 @@ impl Generator {
         self.downs[0].conv.weight.dims()[1]
     }
 
+    /// Whether it takes style planes after the label image (see [`crate::style`]).
+    pub fn takes_style(&self) -> bool {
+        self.inputs() > 3
+    }
+
     /// The same function, faster to evaluate: each nearest + 3×3 layer's equivalent 4×4 kernel is
     /// computed once instead of at every forward pass (they cost as much as a transposed
     /// convolution then). For rendering only: the result has no 3×3 weights to train or save.

@@ -71,22 +71,21 @@ pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
     ))
 }
 
-/// Encodes label maps as a generator's input, `[n, inputs, h, w]` on `device`: the label image,
-/// then `style`'s planes when the generator takes them (`inputs` > 3).
+/// Encodes label maps as a generator's input on `device`: the label image, then `style`'s planes
+/// when the generator takes a style (`Some`; `[n, 3 + style::CHANNELS, h, w]`).
 pub fn encode(
     maps: &[&LabelMap],
-    style: &Style,
-    inputs: usize,
+    style: Option<&Style>,
     palette: &Palette,
     device: &Device,
 ) -> Tensor<4> {
     let (w, h) = (maps[0].width as usize, maps[0].height as usize);
-    let channels = if inputs > 3 { 3 + style::CHANNELS } else { 3 };
+    let channels = 3 + style.map_or(0, |_| style::CHANNELS);
     let mut all = Vec::with_capacity(maps.len() * channels * w * h);
     let mut one = Vec::new();
     for m in maps {
         palette.encode_planar(&m.ids, &mut one);
-        if channels > 3 {
+        if let Some(style) = style {
             style.encode_planar(&m.ids, m.width, &mut one);
         }
         all.extend_from_slice(&one);
@@ -170,7 +169,7 @@ impl Renderer {
     /// Whether the model takes a style (a model trained before styles, or with `--style off`,
     /// renders every style alike).
     pub fn takes_style(&self) -> bool {
-        self.generator.inputs() > 3
+        self.generator.takes_style()
     }
 
     /// The training photos' styles saved with the model (empty for a model without styles).
@@ -199,8 +198,8 @@ impl Renderer {
     pub fn render(&self, map: &LabelMap, style: &Style, seed: Option<u64>) -> Result<RgbImage> {
         let (w, h) = map.renderable_size(self.unit());
         let map = map.resized(w, h);
-        let inputs = self.generator.inputs();
-        let input = encode(&[&map], style, inputs, &self.palette, &self.device.device);
+        let style = self.takes_style().then_some(style);
+        let input = encode(&[&map], style, &self.palette, &self.device.device);
         let mut masks = match seed {
             Some(s) if s != 0 => DropoutMasks::seeded(s, self.meta.model.dropout),
             _ => DropoutMasks::off(),
@@ -209,7 +208,9 @@ impl Renderer {
         let mut image = tensor_to_images(out)?
             .pop()
             .ok_or_else(|| Error::msg("the generator returned no image"))?;
-        if inputs > 3 && self.exact_colours {
+        if let Some(style) = style
+            && self.exact_colours
+        {
             style::match_means(&mut image, &map, style);
         }
         Ok(image)

@@ -32,10 +32,10 @@ fn render_labels(
     palette: &Palette,
     device: &burn::prelude::Device,
 ) -> Result<RgbImage> {
+    let none = Style::none();
     let input = encode(
         &[labels],
-        &Style::none(),
-        generator.inputs(),
+        generator.takes_style().then_some(&none),
         palette,
         device,
     );

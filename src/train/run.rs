@@ -219,7 +219,7 @@ impl Data {
 
     /// The training photos' styles, for the gallery of a style-capable model.
     fn style_bank(&self, model: &crate::model::ModelConfig) -> StyleBank {
-        if model.style_channels == 0 {
+        if !model.takes_style() {
             return StyleBank::default();
         }
         StyleBank {
@@ -366,7 +366,7 @@ impl<'a> Run<'a> {
         Ok(Run {
             job,
             events,
-            prefetch: data.prefetch(begun.step, config.model.style_channels > 0),
+            prefetch: data.prefetch(begun.step, config.model.takes_style()),
             config,
             device,
             trainer: begun.trainer,
@@ -497,7 +497,7 @@ impl<'a> Run<'a> {
         self.trainer = trainer;
         self.meta.step = at;
         self.meta.train = settings_json(&self.config);
-        self.prefetch = self.data.prefetch(at, self.config.model.style_channels > 0);
+        self.prefetch = self.data.prefetch(at, self.config.model.takes_style());
         self.log = LossLog::open(&self.job.run.losses(), at)?;
         measure::trim_figures(&self.job.run, at)?;
         self.epoch_l1 = (0.0, 0);
