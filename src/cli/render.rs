@@ -11,7 +11,7 @@ use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
 use facade_studio::render::tiled::Tiling;
-use facade_studio::segment::{Segmenter, default_segmenter_path};
+use facade_studio::segment::Segmenter;
 use facade_studio::style::Style;
 use facade_studio::style::photo::style_of_file;
 
@@ -110,7 +110,7 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
     let palette = &renderer.palette;
     let mut style = match (&a.style, a.style_seed) {
         (Some(photo), _) => {
-            let (style, _) = style_of_file(photo, palette, load_segmenter)?;
+            let (style, _) = style_of_file(photo, palette, Segmenter::shipped_on_cpu)?;
             style
         }
         (None, Some(seed)) => renderer.style_bank().draw(seed).cloned().with_context(|| {
@@ -127,14 +127,6 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
             .map_err(|e| anyhow!("--colour {e}"))?;
     }
     Ok(style)
-}
-
-/// The shipped segmenter, on the CPU (labels a style photo).
-fn load_segmenter() -> facade_studio::Result<Segmenter> {
-    Segmenter::load(
-        &default_segmenter_path(),
-        facade_studio::backend::cpu_device(),
-    )
 }
 
 pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {

@@ -54,6 +54,12 @@ impl Segmenter {
         })
     }
 
+    /// The shipped segmenter ([`default_segmenter_path`]) on the CPU: what labels a style photo
+    /// and the held-out renders at checkpoints.
+    pub fn shipped_on_cpu() -> Result<Segmenter> {
+        Segmenter::load(&default_segmenter_path(), crate::backend::cpu_device())
+    }
+
     /// Number of classes it tells apart.
     pub fn classes(&self) -> usize {
         self.meta.model.out_channels

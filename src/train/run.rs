@@ -244,11 +244,10 @@ impl Data {
 /// The shipped segmenter (on the CPU), for label consistency at checkpoints; none without
 /// held-out pairs or the file.
 fn checkpoint_segmenter(held: &[Resized], events: &Sender<TrainEvent>) -> Option<Segmenter> {
-    let path = default_segmenter_path();
-    if held.is_empty() || !path.is_file() {
+    if held.is_empty() || !default_segmenter_path().is_file() {
         return None;
     }
-    Segmenter::load(&path, backend::cpu_device())
+    Segmenter::shipped_on_cpu()
         .map_err(|e| {
             let _ = events.send(TrainEvent::Warning(format!(
                 "no label consistency at checkpoints: {e}"

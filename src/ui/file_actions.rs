@@ -289,12 +289,7 @@ impl StudioApp {
 
     /// Takes the style of the facade photo at `path` (labels from the pair or the segmenter).
     pub fn style_from_photo(&mut self, path: &Path) -> Result<()> {
-        let segmenter = || {
-            crate::segment::Segmenter::load(
-                &crate::segment::default_segmenter_path(),
-                crate::backend::cpu_device(),
-            )
-        };
+        let segmenter = crate::segment::Segmenter::shipped_on_cpu;
         let (style, source) = crate::style::photo::style_of_file(path, &self.palette, segmenter)?;
         let how = match source {
             crate::style::photo::LabelSource::Pair => "the pair's labels",
