@@ -190,8 +190,10 @@ pub fn starting_trainer(
 ) -> Result<GanTrainer> {
     let mut model = config.model.clone();
     let mut init = None;
+    let mut critic = None;
     if let Some(from) = init_from {
-        let loaded = checkpoint::load_generator(from, device)?;
+        let bytes = std::fs::read(from).map_err(|e| Error::io(from, e))?;
+        let loaded = checkpoint::generator_from_bytes(&bytes, from, device)?;
         let mut generator = loaded.generator;
         if loaded.meta.model.upsample != model.upsample {
             if model.upsample != Upsample::NearestConv {
@@ -202,16 +204,14 @@ pub fn starting_trainer(
             }
             generator = generator.into_resize_upsampling();
         }
-        let extra = model
-            .style_channels
-            .saturating_sub(loaded.meta.model.style_channels);
         if model.style_channels < loaded.meta.model.style_channels {
             return Err(Error::bad_file(
                 from,
                 "takes a style, which a fine-tune cannot remove; fine-tune it with the default --style",
             ));
         }
-        generator = generator.with_extra_inputs(extra);
+        generator =
+            generator.with_extra_inputs(model.style_channels - loaded.meta.model.style_channels);
         model = ModelConfig {
             upsample: model.upsample,
             num_d: model.num_d,
@@ -219,11 +219,8 @@ pub fn starting_trainer(
             ..loaded.meta.model.clone()
         };
         init = Some(generator);
+        critic = super::state::matching_discriminator(&bytes, from, &model, device)?;
     }
-    let critic = match init_from {
-        Some(from) => super::state::matching_discriminator(from, &model, device)?,
-        None => None,
-    };
     let mut trainer = GanTrainer::new(model, device, config.seed, Objective::from(config));
     if let Some(d) = critic {
         trainer.discriminator = d.train();

@@ -78,16 +78,17 @@ pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     c.write(path)
 }
 
-/// The discriminator of the checkpoint at `path` when it judges like one of `model` would (same
-/// width, scales, normalisation, size and channels); None for a model file or another shape.
+/// The discriminator in the checkpoint `bytes` (read from `path`) when it judges like one of
+/// `model` would (same width, scales, normalisation, size and channels); None for a model file or
+/// another shape.
 /// A fine-tune from a checkpoint keeps its trained critic instead of starting one from noise.
 pub fn matching_discriminator(
+    bytes: &[u8],
     path: &Path,
     model: &ModelConfig,
     device: &Device,
 ) -> Result<Option<Discriminator>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let c = Container::from_bytes(&bytes, path)?;
+    let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
     let m = &meta.model;
     let same = (
