@@ -114,11 +114,7 @@ impl Batch {
         let s = self.size as u32;
         let ids = &self.labels[self.labels.len() - (s * s) as usize..];
         // A grid style's cells are in the resized pair's frame: each crop pixel's source there.
-        let at = |k: usize| {
-            let (row, col) = (k as u32 / s, k as u32 % s);
-            let sx = if flip { x + s - 1 - col } else { x + col };
-            (sx, y + row)
-        };
+        let at = |k: usize| crop_source((x, y, flip), s, k as u32 / s, k as u32 % s);
         let size = (pair.labels.width, pair.labels.height);
         style.encode_planar_at(ids, at, size, &mut self.input);
     }
@@ -132,8 +128,7 @@ impl Batch {
         let plane = (s * s) as usize;
         for row in 0..s {
             for col in 0..s {
-                let sx = if flip { x + s - 1 - col } else { x + col };
-                let sy = y + row;
+                let (sx, sy) = crop_source((x, y, flip), s, row, col);
                 ids.push(pair.labels.ids[(sy * w + sx) as usize]);
                 let p = pair.photo.get_pixel(sx, sy).0;
                 let k = (row * s + col) as usize;
@@ -149,6 +144,13 @@ impl Batch {
         self.labels.extend_from_slice(&ids);
         self.n += 1;
     }
+}
+
+/// Where pixel (`row`, `col`) of an `s`-sided crop at (`x`, `y`), flipped or not, comes from in
+/// the resized pair.
+fn crop_source((x, y, flip): (u32, u32, bool), s: u32, row: u32, col: u32) -> (u32, u32) {
+    let sx = if flip { x + s - 1 - col } else { x + col };
+    (sx, y + row)
 }
 
 /// Draws the crop offset and flip for a sample from its own seed.

@@ -19,14 +19,13 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
     }
     // Per class: the render's colour sum, the style's, and the count.
     let size = (w as u32, h as u32);
-    let group = |k: usize, id: u8| (id as usize, ((k % w) as u32, (k / w) as u32));
     let mut sums = vec![([0f64; 3], [0f64; 3], 0usize); 256];
     for (k, (p, &id)) in image.pixels().zip(&labels.ids).enumerate() {
-        let (g, at) = group(k, id);
+        let at = ((k % w) as u32, (k / w) as u32);
         let Some(target) = style.colour_at(id, at, size) else {
             continue;
         };
-        let s = &mut sums[g];
+        let s = &mut sums[id as usize];
         for (c, (&have, want)) in p.0.iter().zip(target).enumerate() {
             s.0[c] += have as f64;
             s.1[c] += want as f64;
@@ -37,8 +36,10 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
         0 => [0.0; 3],
         n => [0, 1, 2].map(|c| ((target[c] - render[c]) / n as f64) as f32),
     };
-    let mut field: Vec<[f32; 3]> = (labels.ids.iter().enumerate())
-        .map(|(k, &id)| shift(&sums[group(k, id).0]))
+    let mut field: Vec<[f32; 3]> = labels
+        .ids
+        .iter()
+        .map(|&id| shift(&sums[id as usize]))
         .collect();
     blur(&mut field, w, h);
     for (p, d) in image.pixels_mut().zip(&field) {

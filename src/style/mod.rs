@@ -66,9 +66,7 @@ impl Style {
             self.colours.resize(i + 1, None);
         }
         self.colours[i] = colour;
-        while self.colours.last() == Some(&None) {
-            self.colours.pop();
-        }
+        trim(&mut self.colours);
     }
 
     /// Parses `CLASS=#RRGGBB` (a class name or 1-based number as the app shows it) and sets it.
@@ -176,9 +174,7 @@ impl Style {
             }
         }
         let mut colours = means(&whole);
-        while colours.last() == Some(&None) {
-            colours.pop();
-        }
+        trim(&mut colours);
         let cells = cells.iter().map(|c| means(c)).collect();
         Style { colours, cells }
     }
@@ -249,6 +245,13 @@ fn cell_of(x: u32, y: u32, w: u32, h: u32) -> usize {
     let col = (x as usize * GRID) / w.max(1) as usize;
     let row = (y as usize * GRID) / h.max(1) as usize;
     row.min(GRID - 1) * GRID + col.min(GRID - 1)
+}
+
+/// Drops trailing free classes, so that equal styles compare equal however they were built.
+fn trim(colours: &mut Vec<Option<[u8; 3]>>) {
+    while colours.last() == Some(&None) {
+        colours.pop();
+    }
 }
 
 /// Rounded means of the sums with enough pixels, per class.
