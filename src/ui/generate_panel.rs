@@ -54,25 +54,27 @@ impl GeneratePanel {
     }
 }
 
+/// Two drag values, "width × height", sharing a range and speed.
+fn width_by_height(
+    ui: &mut Ui,
+    (w, h): (&mut f32, &mut f32),
+    range: std::ops::RangeInclusive<f32>,
+    speed: f64,
+) {
+    ui.horizontal(|ui| {
+        ui.add(DragValue::new(w).range(range.clone()).speed(speed));
+        ui.label("×");
+        ui.add(DragValue::new(h).range(range).speed(speed));
+    });
+}
+
 /// The parameters' widgets.
 fn parameters(ui: &mut Ui, p: &mut FacadeParams) {
     egui::Grid::new("generate-grid")
         .num_columns(2)
         .show(ui, |ui| {
             ui.label("Size (m)");
-            ui.horizontal(|ui| {
-                ui.add(
-                    DragValue::new(&mut p.width_m)
-                        .range(2.0..=200.0)
-                        .speed(0.25),
-                );
-                ui.label("×");
-                ui.add(
-                    DragValue::new(&mut p.height_m)
-                        .range(2.0..=200.0)
-                        .speed(0.25),
-                );
-            });
+            width_by_height(ui, (&mut p.width_m, &mut p.height_m), 2.0..=200.0, 0.25);
             ui.end_row();
             ui.label("Pixels / m");
             ui.add(
@@ -84,19 +86,8 @@ fn parameters(ui: &mut Ui, p: &mut FacadeParams) {
             range_row(ui, "Floors", &mut p.floors, 40);
             range_row(ui, "Bays", &mut p.bays, 60);
             ui.label("Window (m)");
-            ui.horizontal(|ui| {
-                ui.add(
-                    DragValue::new(&mut p.window_width_m)
-                        .range(0.2..=10.0)
-                        .speed(0.05),
-                );
-                ui.label("×");
-                ui.add(
-                    DragValue::new(&mut p.window_height_m)
-                        .range(0.2..=10.0)
-                        .speed(0.05),
-                );
-            });
+            let window = (&mut p.window_width_m, &mut p.window_height_m);
+            width_by_height(ui, window, 0.2..=10.0, 0.05);
             ui.end_row();
             ui.label("Ground floor");
             ui.horizontal(|ui| {
