@@ -28,6 +28,16 @@ fn options(state: &Path) -> StudioOptions {
     }
 }
 
+/// Options that run `steps` (a script's RON text, written as steps.ron in `dir`) at start.
+fn scripted(dir: &Path, steps: &str) -> StudioOptions {
+    let script = dir.join("steps.ron");
+    std::fs::write(&script, steps).unwrap();
+    StudioOptions {
+        script: Some(script),
+        ..options(dir)
+    }
+}
+
 fn harness(app: StudioApp) -> Harness<'static, StudioApp> {
     let mut frame = eframe::Frame::_new_kittest();
     Harness::builder()
@@ -581,11 +591,8 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.ron");
     let labels = dir.path().join("labels.png");
-    let script = dir.path().join("steps.ron");
-    std::fs::write(
-        &script,
-        format!(
-            r#"[
+    let steps = format!(
+        r#"[
                 Rect(a: (1, 1), b: (9, 9), class: "window"),
                 Rect(a: (20, 20), b: (40, 40), class: "door"),
                 Undo,
@@ -594,13 +601,8 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
                 ZoomIn,
                 Rect(a: (50, 50), b: (60, 60), class: 3),
             ]"#
-        ),
-    )
-    .unwrap();
-    let app = StudioApp::new(StudioOptions {
-        script: Some(script),
-        ..options(dir.path())
-    });
+    );
+    let app = StudioApp::new(scripted(dir.path(), &steps));
     let mut h = harness(app);
     settle(&mut h);
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
@@ -641,20 +643,12 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
 fn a_failing_script_step_stops_the_script_and_names_the_step() {
     let dir = tempfile::tempdir().unwrap();
     let after = dir.path().join("after.ron");
-    let script = dir.path().join("steps.ron");
     let render = dir.path().join("r.png");
-    std::fs::write(
-        &script,
-        format!(
-            r#"[Rect(a: (1, 1), b: (9, 9), class: "window"), ExportRender({render:?}), Save({after:?})]"#
-        ),
-    )
-    .unwrap();
+    let steps = format!(
+        r#"[Rect(a: (1, 1), b: (9, 9), class: "window"), ExportRender({render:?}), Save({after:?})]"#
+    );
     // No render worker: the export cannot wait for a render, so it fails and says why.
-    let app = StudioApp::new(StudioOptions {
-        script: Some(script),
-        ..options(dir.path())
-    });
+    let app = StudioApp::new(scripted(dir.path(), &steps));
     let errors = app.errors.clone();
     assert_eq!(errors.len(), 1, "{errors:?}");
     for part in ["steps.ron", "step 2", "ExportRender", "no render yet"] {
@@ -676,21 +670,15 @@ fn a_scripted_render_export_waits_for_the_render() {
     common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
     let (render, pair) = (dir.path().join("r.png"), dir.path().join("pair.png"));
     let bundle = dir.path().join("bundle");
-    let script = dir.path().join("steps.ron");
-    std::fs::write(
-        &script,
-        format!(
-            r#"[Rect(a: (0, 0), b: (255, 127), class: "window"), ExportRender({render:?}),
+    let steps = format!(
+        r#"[Rect(a: (0, 0), b: (255, 127), class: "window"), ExportRender({render:?}),
                 Fill(at: (0, 255), class: "shop"), Vary, ExportSideBySide({pair:?}),
                 ExportBundle({bundle:?})]"#
-        ),
-    )
-    .unwrap();
+    );
     let app = StudioApp::new(StudioOptions {
         model: Some(model),
         render: true,
-        script: Some(script),
-        ..options(dir.path())
+        ..scripted(dir.path(), &steps)
     });
     assert!(!render.exists(), "no render yet: the export waits");
     assert_eq!(app.doc.map.get(0, 0), 2, "the steps before it ran");
@@ -1017,11 +1005,8 @@ fn a_script_sets_class_colours_takes_a_photo_style_and_saves_it() {
     let pair = dir.path().join("pair.png");
     common::pair_image(&map, &palette).save(&pair).unwrap();
     let (a, b) = (dir.path().join("a.ron"), dir.path().join("b.ron"));
-    let script = dir.path().join("steps.ron");
-    std::fs::write(
-        &script,
-        format!(
-            r#"[
+    let steps = format!(
+        r#"[
                 Colour(class: "facade", rgb: (200, 30, 20)),
                 Save({a:?}),
                 StyleFromPhoto({pair:?}),
@@ -1029,13 +1014,8 @@ fn a_script_sets_class_colours_takes_a_photo_style_and_saves_it() {
                 Undo,
                 Save({b:?}),
             ]"#
-        ),
-    )
-    .unwrap();
-    let app = StudioApp::new(StudioOptions {
-        script: Some(script),
-        ..options(dir.path())
-    });
+    );
+    let app = StudioApp::new(scripted(dir.path(), &steps));
     let mut h = harness(app);
     settle(&mut h);
     assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
