@@ -18,6 +18,7 @@ pub mod palette;
 pub mod render;
 pub mod segment;
 pub mod style;
+pub mod task;
 pub mod train;
 #[cfg(feature = "studio")]
 pub mod ui;

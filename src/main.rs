@@ -10,7 +10,7 @@ use facade_studio::backend::BackendChoice;
 mod cli;
 
 use cli::bench::{BenchArgs, cmd_bench};
-use cli::dataset::{DatasetCommand, cmd_download};
+use cli::dataset::{DatasetCommand, cmd_derive, cmd_download};
 use cli::eval::{EvalArgs, cmd_eval};
 use cli::export::{ExportArgs, cmd_export};
 use cli::generate::{GenerateArgs, cmd_generate};
@@ -105,6 +105,7 @@ fn main() {
         Some(Command::Segmenter(SegmenterCommand::Train(a))) => cmd_segmenter_train(a),
         Some(Command::Export(a)) => cmd_export(a),
         Some(Command::Dataset(DatasetCommand::Download(a))) => cmd_download(a),
+        Some(Command::Dataset(DatasetCommand::Derive(a))) => cmd_derive(a),
         None => open_studio(cli.app),
     };
     if let Err(e) = result {

@@ -145,11 +145,11 @@ fn prefetched_batches_are_reproducible_and_resumable() {
         schedule(),
         0,
         2,
-        false,
+        None,
     );
     let first: Vec<_> = (0..6).map(|_| a.next().unwrap()).collect();
     drop(a);
-    let b = Prefetcher::start(pairs, palette, config, schedule(), 3, 2, false);
+    let b = Prefetcher::start(pairs, palette, config, schedule(), 3, 2, None);
     let resumed: Vec<_> = (0..3).map(|_| b.next().unwrap()).collect();
     assert_eq!(
         first[3..],

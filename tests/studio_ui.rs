@@ -729,6 +729,21 @@ fn a_scripted_render_export_waits_for_the_render() {
         "facade.json's rectangles redraw labels.png"
     );
     assert_eq!(desc["seed"].as_u64(), Some(h.state().preview.seed));
+    // facade.glb: a 16 × 16 m quad (256 px at the panel's 16 px/m) carrying the render.
+    let (root, bin) = common::read_glb(&bundle.join("facade.glb"));
+    let (w, h_m) = common::glb_quad_size(&root);
+    assert!(
+        (w - 16.0).abs() < 1e-4 && (h_m - 16.0).abs() < 1e-4,
+        "{w} × {h_m} m"
+    );
+    let base = root.materials[0]
+        .pbr_metallic_roughness
+        .base_color_texture
+        .as_ref();
+    assert_eq!(
+        common::glb_texture(&root, &bin, base.unwrap().index.value()).to_rgb8(),
+        image::open(bundle.join("albedo.png")).unwrap().to_rgb8()
+    );
 }
 
 #[test]
@@ -1025,4 +1040,82 @@ fn a_script_sets_class_colours_takes_a_photo_style_and_saves_it() {
     // Undo took back "NoStyle": the photo's style is what was saved.
     let expected = facade_studio::style::Style::of_photo(&common::photo_for(&map), &map);
     assert_eq!(Project::load(&b).unwrap().style, expected);
+}
+
+#[test]
+fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches_back() {
+    let state = tempfile::tempdir().unwrap();
+    // A tiny sketch model: the studio follows its task as soon as it loads.
+    let model = state.path().join("sketch.fsw");
+    let mut meta = common::model_meta("tiny sketch model", &common::tiny_model(32));
+    meta.task = "sketch".into();
+    common::save_untrained_model_as(&model, &meta, 2);
+    let app = StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        ..options(state.path())
+    });
+    let mut h = harness(app);
+    step_until(&mut h, |a| a.palette.name == "sketch");
+    assert_eq!(
+        h.state().palette.name,
+        "sketch",
+        "{:?}",
+        h.state().preview.error
+    );
+    let paper = h.state().palette.background;
+    assert!(
+        h.state().doc.map.ids.iter().all(|&c| c == paper),
+        "blank paper"
+    );
+    // Ink (key 2) with the pen (brush), then the eraser gives paper back.
+    h.key_press(Key::Num2);
+    h.key_press(Key::B);
+    settle(&mut h);
+    h.state_mut().tools.radius = 1;
+    drag(&mut h, &[(30, 40), (90, 40), (150, 40)]);
+    let ink = 1 - paper;
+    assert_eq!(h.state().doc.map.get(90, 40), ink);
+    h.key_press(Key::E);
+    settle(&mut h);
+    h.state_mut().tools.radius = 3;
+    drag(&mut h, &[(140, 40), (150, 40)]);
+    assert_eq!(h.state().doc.map.get(145, 40), paper);
+    assert_eq!(
+        h.state().doc.map.get(60, 40),
+        ink,
+        "outside the eraser the line stays"
+    );
+    // The sketch's render arrives from the sketch model.
+    let revision = h.state().doc.revision;
+    step_until(&mut h, |a| a.preview.shown.map(|s| s.0) == Some(revision));
+    assert_eq!(h.state().preview.shown.map(|s| s.0), Some(revision));
+    let sketch = h.state().doc.map.clone();
+
+    // Task → Labels: the unsaved sketch is kept in a project, the canvas is labels again.
+    menu(&mut h, "Task", "Labels: paint classes");
+    assert_eq!(h.state().palette.name, "cmp_facades");
+    let kept = h.state().recent[0].clone();
+    assert!(
+        kept.starts_with(state.path().join("kept")),
+        "{}",
+        kept.display()
+    );
+    assert!(
+        h.state()
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("kept in"),
+        "{:?}",
+        h.state().notice
+    );
+    let facade = h.state().palette.background;
+    assert!(h.state().doc.map.ids.iter().all(|&c| c == facade));
+    // Opening the kept project switches back to the sketch task with the sketch on it.
+    h.state_mut()
+        .run(facade_studio::ui::command::Command::Open(Some(kept)));
+    settle(&mut h);
+    assert_eq!(h.state().palette.name, "sketch");
+    assert_eq!(h.state().doc.map, sketch);
 }

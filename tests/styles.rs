@@ -173,7 +173,7 @@ fn styled_batches_carry_the_pairs_style_whole_in_part_or_not_at_all() {
         schedule,
         0,
         2,
-        true,
+        Some(0.25),
     );
     let plane = 64 * 64;
     let (mut whole, mut none, mut part) = (0, 0, 0);
@@ -472,4 +472,30 @@ fn style_changes_undo_like_strokes_and_a_picker_drag_is_one_step() {
     let revision = doc.revision;
     doc.set_style(doc.style.clone(), None);
     assert_eq!(doc.revision, revision);
+}
+
+#[test]
+fn the_style_free_share_of_training_steps_is_the_configured_one() {
+    use rand::SeedableRng;
+    let mut style = Style::none();
+    for class in 0..4u8 {
+        style.set(class, Some([40 * class, 90, 200]));
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let nones = |share: f64, rng: &mut rand::rngs::StdRng| {
+        (0..4000)
+            .filter(|_| style.dropped(share, rng).is_empty())
+            .count()
+    };
+    assert_eq!(nones(1.0, &mut rng), 4000);
+    // Style-free: the `share`, plus the parts (8 in 15 of the rest) that drop all four classes
+    // (1 in 16).
+    for share in [0.0, 0.25, 0.5] {
+        let got = nones(share, &mut rng) as f64;
+        let expected = 4000.0 * (share + (1.0 - share) * 8.0 / 15.0 / 16.0);
+        assert!(
+            (got - expected).abs() < 4.0 * expected.max(100.0).sqrt(),
+            "share {share}: {got} style-free of 4000, expected ≈ {expected}"
+        );
+    }
 }

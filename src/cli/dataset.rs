@@ -1,4 +1,5 @@
-//! `dataset download`: fetch and unpack an archive.
+//! `dataset download`: fetch and unpack an archive; `dataset derive`: pairs of another task
+//! from photos.
 
 use std::path::PathBuf;
 
@@ -12,6 +13,42 @@ pub(crate) enum DatasetCommand {
     /// Download and extract an archive (resumes after a broken connection; checks size and
     /// SHA-256 when given; extracts only regular files inside --out).
     Download(DownloadArgs),
+    /// Make pix2pix pairs of another task from photos (or the photo half of pix2pix pairs):
+    /// photo left, its line sketch (Canny edges) or greyscale right, as OUT/<stem>.png.
+    Derive(DeriveArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct DeriveArgs {
+    /// What the input half is: `edges` (black lines on white, the sketch task) or `grey`.
+    #[arg(long, value_enum)]
+    kind: facade_studio::data::derive::DeriveKind,
+    /// Folder of photos or pix2pix pairs (e.g. facades/train).
+    #[arg(long)]
+    from: PathBuf,
+    /// New or empty folder for the pairs.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub(crate) fn cmd_derive(a: DeriveArgs) -> Result<()> {
+    let pb = bar(0, "deriving [{bar:30}] {pos}/{len} ({eta})");
+    let report =
+        facade_studio::data::derive::derive_folder(&a.from, &a.out, a.kind, &mut |k, n| {
+            pb.set_length(n as u64);
+            pb.set_position(k as u64);
+        })?;
+    pb.finish_and_clear();
+    for (path, why) in &report.skipped {
+        eprintln!("skipped {}: {why}", path.display());
+    }
+    eprintln!(
+        "wrote {} pairs into {} ({} skipped)",
+        report.written,
+        a.out.display(),
+        report.skipped.len()
+    );
+    Ok(())
 }
 
 #[derive(Args)]

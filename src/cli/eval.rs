@@ -11,6 +11,7 @@ use facade_studio::eval;
 use facade_studio::segment::{Segmenter, default_segmenter_path};
 
 use super::{bar, load_renderer};
+use facade_studio::task::LABELS;
 
 #[derive(Args)]
 pub(crate) struct EvalArgs {
@@ -32,6 +33,11 @@ pub(crate) struct EvalArgs {
     /// assets/segmenter.fsw].
     #[arg(long)]
     segmenter: Option<PathBuf>,
+    /// For a model whose input is not a label map (a sketch model): the labels dataset the
+    /// pairs were derived from (`dataset derive`), whose pairs of the same names give the true
+    /// label maps for label consistency.
+    #[arg(long)]
+    truth_labels: Option<PathBuf>,
     /// Render each layout with no style, its own photo's style, or another pair's (a model
     /// that takes styles; see MODEL.md).
     #[arg(long, value_enum, default_value_t = eval::StyleMode::None)]
@@ -68,6 +74,15 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     if let Some(n) = a.last {
         dataset = dataset.split_last(n).1;
     }
+    let truth = a.truth_labels.as_deref().map(Dataset::open).transpose()?;
+    // Label consistency compares with label maps: a sketch model's inputs are not.
+    let segmenter = segmenter.filter(|_| renderer.meta.task == LABELS || truth.is_some());
+    if segmenter.is_none() && renderer.meta.task != LABELS {
+        eprintln!(
+            "note: no label consistency for a {} model without --truth-labels",
+            renderer.meta.task
+        );
+    }
     let pb = bar(
         dataset.len() as u64,
         "evaluating [{bar:30}] {pos}/{len} ({eta})",
@@ -75,6 +90,7 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     let (report, grid) = eval::evaluate(
         &renderer,
         segmenter.as_ref(),
+        truth.as_ref(),
         a.style,
         &dataset,
         8,

@@ -43,6 +43,20 @@ pub(crate) fn bar(len: u64, template: &str) -> ProgressBar {
     pb
 }
 
+/// The renderer of `model` (default: the task's shipped model), refused unless it was trained
+/// for `task`.
+pub(crate) fn load_task_renderer(
+    task: &str,
+    model: Option<PathBuf>,
+    choice: BackendChoice,
+) -> Result<Renderer> {
+    let task = facade_studio::task::Task::named(task)?;
+    let path = model.unwrap_or_else(|| task.default_model_path());
+    let renderer = load_renderer(Some(path.clone()), choice)?;
+    task.check_model(&path.display().to_string(), &renderer.meta.task)?;
+    Ok(renderer)
+}
+
 pub(crate) fn load_renderer(model: Option<PathBuf>, choice: BackendChoice) -> Result<Renderer> {
     let path = model.unwrap_or_else(default_model_path);
     let device = select_device(choice)?;

@@ -15,14 +15,18 @@ use facade_studio::segment::Segmenter;
 use facade_studio::style::Style;
 use facade_studio::style::photo::style_of_file;
 
-use super::{bar, load_renderer, say};
+use super::{bar, load_task_renderer, say};
 
 #[derive(Args)]
 pub(crate) struct RenderArgs {
-    /// Model file (.fsw) or run folder; default: the shipped model.
+    /// Model file (.fsw) or run folder; default: the task's shipped model.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// A label image, or a folder of them.
+    /// What the input is: `labels` (a label map) or `sketch` (black lines on white); the model
+    /// must have been trained for it.
+    #[arg(long, default_value = facade_studio::task::LABELS)]
+    task: String,
+    /// A label image (or sketch), or a folder of them.
     #[arg(long)]
     input: PathBuf,
     /// Output PNG, or a folder (when --input is a folder).
@@ -130,7 +134,7 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
 }
 
 pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
-    let renderer = load_renderer(a.model.clone(), a.backend)?;
+    let renderer = load_task_renderer(&a.task, a.model.clone(), a.backend)?;
     let palette = renderer.palette.clone();
     let style = style_of_args(&a, &renderer)?;
     if a.input.is_dir() {

@@ -68,6 +68,14 @@ pub(crate) struct TrainArgs {
     /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
     #[arg(long, value_enum)]
     style: Option<OnOff>,
+    /// What the input is: `labels` (label maps on the CMP palette) or `sketch` (black lines on
+    /// white, e.g. from `dataset derive --kind edges`) [default: labels; with --resume: the run's].
+    #[arg(long)]
+    task: Option<String>,
+    /// Share of the steps that show the generator no style (so it renders without one)
+    /// [default: 0.25]; with --resume it replaces the run's own.
+    #[arg(long)]
+    style_none: Option<f64>,
     /// Hold out the last N pairs (not trained on; the sample renders come from them) [default: 0].
     #[arg(long)]
     holdout: Option<usize>,
@@ -152,6 +160,15 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             OnOff::Off => 0,
         };
     }
+    let task = a
+        .task
+        .clone()
+        .or(saved_task(a))
+        .unwrap_or_else(facade_studio::task::labels);
+    // Styles are class colours of facade labels; other tasks train without them unless asked.
+    if a.style.is_none() && task != facade_studio::task::LABELS {
+        model.style_channels = 0;
+    }
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
         && a.ndf.is_none()
@@ -159,7 +176,8 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.norm.is_none()
         && a.upsample.is_none()
         && a.num_d.is_none()
-        && a.style.is_none();
+        && a.style.is_none()
+        && a.task.is_none();
     if a.resume && no_model_options {
         model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
     }
@@ -179,6 +197,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     };
     TrainConfig {
         model,
+        task,
         data: a.data.clone(),
         holdout: a.holdout.unwrap_or(base.holdout),
         epochs,
@@ -188,12 +207,24 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         l1_weight: a.l1_weight.unwrap_or(base.l1_weight),
         lambda_feat: a.lambda_feat.unwrap_or(base.lambda_feat),
         ema_decay: a.ema_decay.unwrap_or(base.ema_decay),
+        style_none: a
+            .style_none
+            .or(saved.as_ref().map(|c| c.style_none))
+            .unwrap_or(base.style_none),
         seed: a.seed.unwrap_or(base.seed),
         checkpoint_every: a.checkpoint_every.unwrap_or(base.checkpoint_every),
         sample_every: a.sample_every.unwrap_or(base.sample_every),
         max_steps: a.max_steps,
         ..base
     }
+}
+
+/// The task of the run in --out when resuming.
+fn saved_task(a: &TrainArgs) -> Option<String> {
+    let dir = train::RunDir::new(&a.out);
+    a.resume
+        .then(|| TrainConfig::read(&dir.config()).ok().map(|c| c.task))
+        .flatten()
 }
 
 pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {

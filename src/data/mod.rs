@@ -3,6 +3,7 @@
 
 pub mod augment;
 pub mod dataset;
+pub mod derive;
 pub mod download;
 pub mod prefetch;
 

@@ -112,7 +112,7 @@ impl Prefetcher {
         schedule: Schedule,
         start_step: u64,
         depth: usize,
-        styled: bool,
+        style_none: Option<f64>,
     ) -> Prefetcher {
         let (tx, rx) = bounded(depth.max(1));
         let handle = std::thread::Builder::new()
@@ -129,17 +129,17 @@ impl Prefetcher {
                     }
                     let k = (step % schedule.steps_per_epoch()) as usize;
                     let size = augment.crop_size as usize;
-                    let mut batch = match styled {
-                        true => Batch::styled(size),
-                        false => Batch::new(size),
+                    let mut batch = match style_none {
+                        Some(_) => Batch::styled(size),
+                        None => Batch::new(size),
                     };
                     for j in 0..schedule.batch {
                         let idx = order[(k * schedule.batch + j) % schedule.pairs];
                         let sample_seed = mix_seed(schedule.seed, step, j as u64 + 1);
                         let (x, y, flip) = draw_augmentation(&augment, sample_seed);
-                        if styled {
+                        if let Some(none) = style_none {
                             let mut rng = StdRng::seed_from_u64(mix_seed(sample_seed, 0x57, 1));
-                            let style = pairs[idx].style.dropped(&mut rng);
+                            let style = pairs[idx].style.dropped(none, &mut rng);
                             batch.push_styled(&pairs[idx], (x, y, flip), &palette, &style);
                         } else {
                             batch.push(&pairs[idx], x, y, flip, &palette);

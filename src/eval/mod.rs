@@ -129,10 +129,13 @@ impl Totals {
     }
 
     /// Adds one render of `pair`'s labels.
+    /// Adds one render of `pair`; label consistency compares the segmenter's reading with
+    /// `truth` (default: the pair's own label map).
     pub fn add(
         &mut self,
         render: &RgbImage,
         pair: &crate::data::augment::Resized,
+        truth: Option<&crate::label_map::LabelMap>,
         segmenter: Option<&Segmenter>,
     ) -> Result<()> {
         self.l1 += metrics::mean_abs_error(render, &pair.photo);
@@ -143,8 +146,9 @@ impl Totals {
         if let (Some(seg), Some(on_renders), Some(on_reals)) =
             (segmenter, &mut self.on_renders, &mut self.on_reals)
         {
-            on_renders.add(&pair.labels.ids, &seg.segment(render)?);
-            on_reals.add(&pair.labels.ids, &seg.segment(&pair.photo)?);
+            let truth = truth.unwrap_or(&pair.labels);
+            on_renders.add(&truth.ids, &seg.segment(render)?);
+            on_reals.add(&truth.ids, &seg.segment(&pair.photo)?);
         }
         Ok(())
     }
@@ -178,9 +182,12 @@ impl Totals {
 /// Renders every pair of `dataset` with `renderer` and measures the results (label consistency
 /// too when a `segmenter` is given). `progress(done, total)` is called after each pair; the grid
 /// of the first `grid_rows` pairs is returned too.
+/// `truth`: for a model whose input is not a label map (a sketch), the labels dataset whose
+/// pair of the same file stem gives each pair's true label map for label consistency.
 pub fn evaluate(
     renderer: &Renderer,
     segmenter: Option<&Segmenter>,
+    truth: Option<&Dataset>,
     style: StyleMode,
     dataset: &Dataset,
     grid_rows: usize,
@@ -209,7 +216,11 @@ pub fn evaluate(
             augment.load_size,
         )?;
         let render = renderer.render(&pair.labels, &style, None)?;
-        totals.add(&render, &pair, segmenter)?;
+        let truth = match truth {
+            Some(t) => Some(truth_labels(t, source, augment.load_size)?),
+            None => None,
+        };
+        totals.add(&render, &pair, truth.as_ref(), segmenter)?;
         if (n as u32) < rows {
             let y = n as i64 * size as i64;
             image::imageops::replace(&mut grid, &pair.labels.to_rgb(&renderer.palette), 0, y);
@@ -242,6 +253,30 @@ pub fn evaluate(
         },
         grid,
     ))
+}
+
+/// The label map of the pair in `truth` named like `source` (CMP palette, at `size`).
+fn truth_labels(
+    truth: &Dataset,
+    source: &crate::data::PairSource,
+    size: u32,
+) -> Result<crate::label_map::LabelMap> {
+    let stem = |p: &std::path::Path| p.file_stem().map(|s| s.to_os_string());
+    let twin = truth
+        .pairs
+        .iter()
+        .find(|t| stem(&t.path) == stem(&source.path))
+        .ok_or_else(|| {
+            Error::bad_file(
+                &source.path,
+                format!(
+                    "has no pair of the same name in {} to take its true labels from; pass the labels dataset it was derived from",
+                    truth.root.display()
+                ),
+            )
+        })?;
+    let pair = load_pair(twin, &crate::palette::Palette::cmp_facades())?;
+    Ok(resize_pair(&pair, size).labels)
 }
 
 impl Figures {

@@ -3,6 +3,7 @@
 //! written as a bundle per facade (`facade-studio generate`).
 
 pub mod atlas;
+pub mod glb;
 pub mod layout;
 pub mod maps;
 pub mod params;
@@ -191,6 +192,10 @@ pub struct Bundle {
     pub normal: RgbImage,
     pub orm: RgbImage,
     pub json: String,
+    /// Pixels per metre (the size of facade.glb's quad).
+    pub px_per_m: f32,
+    /// The convention of `normal` (facade.glb always gets glTF's +Y).
+    pub normal_y: NormalY,
 }
 
 impl Bundle {
@@ -212,6 +217,8 @@ impl Bundle {
             orm: maps::orm(map, palette, &h),
             albedo,
             json,
+            px_per_m,
+            normal_y,
         }
     }
 }
@@ -242,6 +249,7 @@ fn write_files(dir: &Path, b: &Bundle) -> Result<()> {
     save_png(&b.height, &dir.join("height.png"))?;
     save_png(&b.normal, &dir.join("normal.png"))?;
     save_png(&b.orm, &dir.join("orm.png"))?;
+    crate::fsutil::atomic_write(&dir.join("facade.glb"), &glb::facade_glb(b)?)?;
     crate::fsutil::atomic_write(&dir.join("facade.json"), b.json.as_bytes())
 }
 

@@ -148,18 +148,21 @@ impl Renderer {
         Ok(Renderer::new(loaded.generator, loaded.meta, device, path))
     }
 
-    /// A renderer around a generator already on `device` (CMP palette).
+    /// A renderer around a generator already on `device` (its task's palette).
     pub fn new(
         generator: Generator,
         meta: Meta,
         device: SelectedDevice,
         source: PathBuf,
     ) -> Renderer {
+        let palette = crate::task::Task::named(&meta.task)
+            .map(|t| t.palette())
+            .unwrap_or_else(|_| Palette::cmp_facades());
         Renderer {
             prepared: generator.clone().for_rendering(),
             generator,
             meta,
-            palette: Palette::cmp_facades(),
+            palette,
             device,
             source,
             exact_colours: true,

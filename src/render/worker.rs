@@ -149,6 +149,7 @@ fn worker_loop(
                         ngf: r.meta.model.ngf,
                         path: r.source.clone(),
                         styles: r.takes_style().then(|| r.style_bank().clone()),
+                        task: r.meta.task.clone(),
                     });
                     *renderer = Some(r);
                 }

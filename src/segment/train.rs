@@ -129,7 +129,7 @@ pub fn train_segmenter(
     };
     let spe = schedule.steps_per_epoch();
     let pairs = Arc::new(pairs);
-    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4, false);
+    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4, None);
     let started = std::time::Instant::now();
     for epoch in 0..job.epochs {
         // Constant, then linear decay over the second half.
@@ -171,6 +171,7 @@ pub fn train_segmenter(
             train: None,
             seconds: started.elapsed().as_secs_f64(),
             styles: Default::default(),
+            task: crate::task::labels(),
         };
         checkpoint::save_generator(&job.out, &meta, &net.valid(), true)?;
         let held_out = match held.is_empty() {

@@ -179,19 +179,21 @@ impl Style {
         Style { colours, cells }
     }
 
-    /// What training shows the generator: the whole style, none of it, or a random part (p =
-    /// 0.35, 0.25 and 0.4; each class kept with probability one half in a part), with its grid
-    /// or (half the time) one colour per class, so the model renders well in every case.
-    pub fn dropped(&self, rng: &mut impl Rng) -> Style {
+    /// What training shows the generator: none of the style (with probability `none`), else the
+    /// whole style (7 in 15 of the rest) or a random part (each class kept with probability one
+    /// half), with its grid or (half the time) one colour per class, so the model renders well
+    /// in every case. `none` = 0.25 gives the shares 0.35, 0.25 and 0.4.
+    pub fn dropped(&self, none: f64, rng: &mut impl Rng) -> Style {
         let draw: f64 = rng.random();
-        if (0.35..0.6).contains(&draw) {
+        let whole = (1.0 - none) * 7.0 / 15.0;
+        if (whole..whole + none).contains(&draw) {
             return Style::none();
         }
         let mut out = match rng.random_bool(0.5) {
             true => self.clone(),
             false => self.uniform(),
         };
-        if draw >= 0.6 {
+        if draw >= whole + none {
             for c in out.colours.iter_mut() {
                 if !rng.random_bool(0.5) {
                     *c = None;

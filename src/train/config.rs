@@ -14,6 +14,9 @@ pub struct TrainConfig {
     /// The model trained (its shape and architecture options).
     #[config(default = "ModelConfig::new()")]
     pub model: ModelConfig,
+    /// The task (`tasks/`): what the input is, and so its palette.
+    #[config(default = "crate::task::labels()")]
+    pub task: String,
     /// The dataset folder (pix2pix or CMP base layout).
     #[config(default = "PathBuf::from(\"facades/train\")")]
     pub data: PathBuf,
@@ -45,6 +48,10 @@ pub struct TrainConfig {
     /// exports use (0 = off: the trained weights themselves, as in pix2pix).
     #[config(default = 0.999)]
     pub ema_decay: f64,
+    /// Share of the steps of a style-capable model that show the generator no style at all
+    /// (the rest show the target photo's style whole or in part, see [`crate::style::Style::dropped`]).
+    #[config(default = 0.25)]
+    pub style_none: f64,
     #[config(default = 1)]
     pub seed: u64,
     /// Write a checkpoint every this many steps (and at the end).
@@ -150,8 +157,15 @@ impl TrainConfig {
         self.lr * (1.0 - into / (decay as f64 + 1.0)).max(0.0)
     }
 
+    /// The share of style-free steps for a style-capable model; `None` for a model without
+    /// style inputs.
+    pub fn style_share(&self) -> Option<f64> {
+        self.model.takes_style().then_some(self.style_none)
+    }
+
     pub fn validate(&self) -> std::result::Result<(), String> {
         self.model.validate()?;
+        crate::task::Task::named(&self.task).map_err(|e| e.to_string())?;
         if self.batch == 0 {
             return Err("batch size must be at least 1".into());
         }
@@ -166,6 +180,12 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.ema_decay) {
             return Err(format!("EMA decay {} must be in [0, 1)", self.ema_decay));
+        }
+        if !(0.0..=1.0).contains(&self.style_none) {
+            return Err(format!(
+                "style-free share {} must be in [0, 1]",
+                self.style_none
+            ));
         }
         if self.checkpoint_every == 0 || self.sample_every == 0 {
             return Err("checkpoint and sample intervals must be at least 1 step".into());

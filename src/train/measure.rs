@@ -76,7 +76,7 @@ pub fn held_out_figures(
     let mut totals = Totals::new(segmenter.map(|s| s.classes()));
     for pair in held {
         let render = render_labels(&generator, &pair.labels, palette, &device)?;
-        totals.add(&render, pair, segmenter)?;
+        totals.add(&render, pair, None, segmenter)?;
     }
     Ok(totals.finish(segmenter))
 }

@@ -157,7 +157,7 @@ struct Data {
 impl Data {
     /// Decodes everything once, in parallel; skips (and reports) what cannot be read.
     fn load(config: &TrainConfig, events: &Sender<TrainEvent>) -> Result<Data> {
-        let palette = Palette::cmp_facades();
+        let palette = crate::task::Task::named(&config.task)?.palette();
         let size = config.model.size as u32;
         let dataset = Dataset::open(&config.data)?;
         let (train_set, val_set) = dataset.split_last(config.holdout);
@@ -227,8 +227,9 @@ impl Data {
         }
     }
 
-    /// Batches from `from_step` on, with style planes for a style-capable model.
-    fn prefetch(&self, from_step: u64, styled: bool) -> Prefetcher {
+    /// Batches from `from_step` on, with style planes (none in a `style_none` share of the steps)
+    /// when given a share.
+    fn prefetch(&self, from_step: u64, style_none: Option<f64>) -> Prefetcher {
         Prefetcher::start(
             self.pairs.clone(),
             self.palette.clone(),
@@ -236,7 +237,7 @@ impl Data {
             self.schedule,
             from_step,
             4,
-            styled,
+            style_none,
         )
     }
 }
@@ -337,7 +338,11 @@ impl<'a> Run<'a> {
         )?;
         let config = begun.config;
         let data = Data::load(&config, events)?;
-        let segmenter = checkpoint_segmenter(&data.held, events);
+        // Label consistency needs label maps: only the labels task's held-out inputs are.
+        let segmenter = match config.task == crate::task::LABELS {
+            true => checkpoint_segmenter(&data.held, events),
+            false => None,
+        };
         let spe = data.schedule.steps_per_epoch();
         let total = config
             .max_steps
@@ -359,13 +364,14 @@ impl<'a> Run<'a> {
             train: settings_json(&config),
             seconds: begun.seconds,
             styles: data.style_bank(&config.model),
+            task: config.task.clone(),
         };
         let log = LossLog::open(&job.run.losses(), begun.step)?;
         measure::trim_figures(&job.run, begun.step)?;
         Ok(Run {
             job,
             events,
-            prefetch: data.prefetch(begun.step, config.model.takes_style()),
+            prefetch: data.prefetch(begun.step, config.style_share()),
             config,
             device,
             trainer: begun.trainer,
@@ -496,7 +502,7 @@ impl<'a> Run<'a> {
         self.trainer = trainer;
         self.meta.step = at;
         self.meta.train = settings_json(&self.config);
-        self.prefetch = self.data.prefetch(at, self.config.model.takes_style());
+        self.prefetch = self.data.prefetch(at, self.config.style_share());
         self.log = LossLog::open(&self.job.run.losses(), at)?;
         measure::trim_figures(&self.job.run, at)?;
         self.epoch_l1 = (0.0, 0);

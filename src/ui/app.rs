@@ -49,6 +49,9 @@ pub struct StudioApp {
     pub errors: Vec<String>,
     /// A one-line message for the status bar.
     pub notice: Option<String>,
+    /// The task whose model the studio asked the worker for; models of other tasks that load
+    /// before it (earlier requests) are not followed.
+    pub(super) pending_task: Option<String>,
     pub recovery: Recovery,
     /// A recovery file found at start, offered to the user.
     pub offer_recovery: Option<Project>,
@@ -83,6 +86,7 @@ impl StudioApp {
             recent: Vec::new(),
             errors: Vec::new(),
             notice: None,
+            pending_task: None,
             recovery,
             offer_recovery,
             dialogs: Dialogs::default(),
@@ -218,6 +222,8 @@ impl StudioApp {
                     && let Some(w) = &self.worker
                 {
                     w.load_model(p);
+                    // The user's choice: the studio follows this model's task.
+                    self.pending_task = None;
                 }
             }
             Command::UsePreviewCheckpoint(path) => match &self.worker {
@@ -275,6 +281,7 @@ impl StudioApp {
                 self.with_path(path, || ask::image(None), Self::style_from_photo)
             }
             Command::MoreStyles => self.preview.gallery.more(),
+            Command::SetTask(name) => self.set_task(&name),
         }
     }
 
@@ -317,6 +324,7 @@ impl eframe::App for StudioApp {
         if let Some(worker) = &self.worker {
             self.preview.drain(ctx, worker);
         }
+        self.follow_model_task();
         // The trainer's events are taken even when its panel is hidden, so nothing is lost.
         if self.training.poll(ctx, &mut commands) {
             // Curves refresh once a second: repainting more often costs a software-rendered

@@ -80,6 +80,9 @@ pub enum Command {
     StyleFromPhoto(Option<PathBuf>),
     /// Another set of gallery styles.
     MoreStyles,
+    // ---- task ----
+    /// Paint this task's input (`tasks/`: "labels" or "sketch") with its shipped model.
+    SetTask(String),
     // ---- training (the Train tab) ----
     /// Start a run in the tab's run folder: fresh, resumed, or fine-tuning the preview's model.
     StartTraining(TrainStart),
@@ -150,6 +153,8 @@ impl Command {
             Command::SetClassColour(_, None) => "Free class colour",
             Command::StyleFromPhoto(_) => "Style from photo…",
             Command::MoreStyles => "More",
+            Command::SetTask(name) if name == "sketch" => "Sketch: draw lines",
+            Command::SetTask(_) => "Labels: paint classes",
             Command::StartTraining(TrainStart::Fresh) => "Start",
             Command::StartTraining(TrainStart::ResumeRun) => "Resume run",
             Command::StartTraining(TrainStart::FineTuneCurrentModel) => {
@@ -175,6 +180,7 @@ impl Command {
                 Some("Take each class's colour from a facade photo (any photo, or a pix2pix pair)")
             }
             Command::MoreStyles => Some("Draw other styles from the model's training photos"),
+            Command::SetTask(_) => Some("Paint this kind of input, rendered by its shipped model"),
             Command::StartTraining(TrainStart::ResumeRun) => {
                 Some("Continue the run folder's newest checkpoint with its own settings")
             }
@@ -293,6 +299,11 @@ impl Command {
             Command::StyleFromPhoto(None),
             Command::MoreStyles,
         ]);
+        all.extend(
+            crate::task::Task::all()
+                .into_iter()
+                .map(|t| Command::SetTask(t.name)),
+        );
         all.extend(
             [
                 TrainStart::Fresh,
@@ -451,9 +462,10 @@ mod tests {
             Command::SetClassColour(..) => 34,
             Command::StyleFromPhoto(_) => 35,
             Command::MoreStyles => 36,
+            Command::SetTask(_) => 37,
         }
     }
-    const VARIANTS: usize = 37;
+    const VARIANTS: usize = 38;
 
     #[test]
     fn every_variant_is_in_the_table() {

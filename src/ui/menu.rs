@@ -66,6 +66,18 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
                 menu_item(ui, command, palette, doc, commands);
             }
         });
+        ui.menu_button("Task", |ui| {
+            let current = app.task().map(|t| t.name);
+            for task in crate::task::Task::all() {
+                let command = Command::SetTask(task.name.clone());
+                let on = current.as_deref() == Some(task.name.as_str());
+                let response = ui.selectable_label(on, command.label());
+                if response.on_hover_text(&task.about).clicked() {
+                    commands.push(command);
+                    ui.close();
+                }
+            }
+        });
         ui.menu_button("Edit", |ui| {
             for command in [Command::Undo, Command::Redo] {
                 menu_item(ui, command, palette, doc, commands);

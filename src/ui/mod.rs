@@ -15,6 +15,7 @@ pub mod options;
 pub mod preview;
 pub mod script;
 pub mod status_bar;
+pub mod task_switch;
 pub mod tools;
 pub mod training_panel;
 

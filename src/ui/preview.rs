@@ -24,6 +24,9 @@ pub struct Preview {
     pub model_name: Option<String>,
     pub model_ngf: Option<usize>,
     pub model_path: Option<std::path::PathBuf>,
+    /// The task of a model that has just loaded, until the studio follows it (palette, tools,
+    /// canvas).
+    pub loaded_task: Option<String>,
     /// The style gallery drawn under the render.
     pub gallery: Gallery,
     pub device: Option<String>,
@@ -65,7 +68,9 @@ impl Preview {
                     ngf,
                     path,
                     styles,
+                    task,
                 } => {
+                    self.loaded_task = Some(task);
                     self.gallery.set_bank(styles);
                     self.model_name = Some(name);
                     self.model_ngf = Some(ngf);

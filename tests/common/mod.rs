@@ -81,6 +81,7 @@ pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint
         model: config.clone(),
         train: None,
         seconds: 0.0,
+        task: "labels".into(),
     }
 }
 
@@ -172,4 +173,39 @@ pub fn draw_regions(desc: &serde_json::Value, palette: &Palette) -> LabelMap {
         }
     }
     map
+}
+
+/// A facade.glb's JSON and binary chunk (the GLB container checked by the `gltf` crate).
+pub fn read_glb(path: &Path) -> (gltf::json::Root, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let glb = gltf::Glb::from_slice(&bytes).unwrap();
+    let root = gltf::json::Root::from_slice(&glb.json).unwrap();
+    (root, glb.bin.expect("a BIN chunk").into_owned())
+}
+
+/// The width and height (metres) of the quad in a facade.glb: its positions' bounds.
+pub fn glb_quad_size(root: &gltf::json::Root) -> (f64, f64) {
+    let primitive = &root.meshes[0].primitives[0];
+    let positions = primitive
+        .attributes
+        .iter()
+        .find(|(k, _)| {
+            **k == gltf::json::validation::Checked::Valid(gltf::json::mesh::Semantic::Positions)
+        })
+        .map(|(_, a)| &root.accessors[a.value()])
+        .unwrap();
+    let axis = |v: &Option<serde_json::Value>, k: usize| v.as_ref().unwrap()[k].as_f64().unwrap();
+    (
+        axis(&positions.max, 0) - axis(&positions.min, 0),
+        axis(&positions.max, 1) - axis(&positions.min, 1),
+    )
+}
+
+/// The picture of texture `texture` embedded in a facade.glb.
+pub fn glb_texture(root: &gltf::json::Root, bin: &[u8], texture: usize) -> image::DynamicImage {
+    let source = root.textures[texture].source.value();
+    let view = &root.buffer_views[root.images[source].buffer_view.unwrap().value()];
+    let start = view.byte_offset.map_or(0, |o| o.0 as usize);
+    let png = &bin[start..start + view.byte_length.0 as usize];
+    image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap()
 }

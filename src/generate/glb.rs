@@ -1,0 +1,305 @@
+//! `facade.glb`: the facade as one glTF 2.0 binary a game engine or Blender opens as is — a quad
+//! of the facade's size in metres (bottom edge on the ground, centred on x, facing +z) with a PBR
+//! material whose textures (albedo, normal, occlusion/roughness/metalness, emission) are the
+//! bundle's own maps, embedded. Written with the `gltf` crate's JSON types and GLB writer.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use gltf::json::validation::{Checked, USize64};
+use gltf::json::{self, Index, Root};
+use image::{ImageBuffer, Pixel, PixelWithColorType, RgbImage};
+
+use super::{Bundle, NormalY};
+use crate::error::{Error, Result};
+
+/// The glTF binary of `b`.
+pub fn facade_glb(b: &Bundle) -> Result<Vec<u8>> {
+    let (w, h) = (b.labels.width(), b.labels.height());
+    let size_m = (w as f32 / b.px_per_m, h as f32 / b.px_per_m);
+    let mut doc = Doc::default();
+    let mesh = doc.quad(size_m);
+    let material = doc.material(b)?;
+    doc.root.meshes[mesh.value()].primitives[0].material = Some(material);
+    let node = doc.root.push(json::Node {
+        mesh: Some(mesh),
+        name: Some("facade".into()),
+        ..Default::default()
+    });
+    let scene = doc.root.push(json::Scene {
+        nodes: vec![node],
+        name: Some("facade".into()),
+        extensions: None,
+        extras: Default::default(),
+    });
+    doc.root.scene = Some(scene);
+    doc.finish()
+}
+
+/// A glTF document being built: its JSON and its one binary buffer.
+#[derive(Default)]
+struct Doc {
+    root: Root,
+    bin: Vec<u8>,
+}
+
+impl Doc {
+    /// Zeros up to the next multiple of 4 bytes (glTF aligns every view and the chunk).
+    fn pad(&mut self) {
+        while !self.bin.len().is_multiple_of(4) {
+            self.bin.push(0);
+        }
+    }
+
+    /// Appends `bytes` to the buffer (4-byte aligned) as a view.
+    fn view(
+        &mut self,
+        bytes: &[u8],
+        target: Option<json::buffer::Target>,
+    ) -> Index<json::buffer::View> {
+        self.pad();
+        let offset = self.bin.len();
+        self.bin.extend_from_slice(bytes);
+        self.root.push(json::buffer::View {
+            buffer: Index::new(0),
+            byte_length: USize64::from(bytes.len()),
+            byte_offset: Some(USize64::from(offset)),
+            byte_stride: None,
+            name: None,
+            target: target.map(Checked::Valid),
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// A float vertex attribute of `n`-component items (with its bounds, which glTF requires
+    /// for positions).
+    fn attribute(
+        &mut self,
+        items: &[f32],
+        n: usize,
+        kind: json::accessor::Type,
+    ) -> Index<json::Accessor> {
+        let bytes: Vec<u8> = items.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let view = self.view(&bytes, Some(json::buffer::Target::ArrayBuffer));
+        let column = |k: usize, pick: fn(f32, f32) -> f32| {
+            items
+                .iter()
+                .skip(k)
+                .step_by(n)
+                .copied()
+                .reduce(pick)
+                .unwrap_or(0.0)
+        };
+        let bound = |pick: fn(f32, f32) -> f32| {
+            json::Value::from((0..n).map(|k| column(k, pick)).collect::<Vec<f32>>())
+        };
+        self.root.push(json::Accessor {
+            buffer_view: Some(view),
+            byte_offset: None,
+            count: USize64::from(items.len() / n),
+            component_type: Checked::Valid(json::accessor::GenericComponentType(
+                json::accessor::ComponentType::F32,
+            )),
+            type_: Checked::Valid(kind),
+            min: Some(bound(f32::min)),
+            max: Some(bound(f32::max)),
+            name: None,
+            normalized: false,
+            sparse: None,
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// The facade's quad, `size_m` = (width, height) in metres.
+    fn quad(&mut self, (w, h): (f32, f32)) -> Index<json::Mesh> {
+        use json::accessor::Type;
+        use json::mesh::Semantic;
+        let x = w / 2.0;
+        let positions = [-x, 0.0, 0.0, x, 0.0, 0.0, x, h, 0.0, -x, h, 0.0];
+        let normals = [0.0, 0.0, 1.0].repeat(4);
+        let tangents = [1.0, 0.0, 0.0, 1.0].repeat(4);
+        // Texture v runs down the image: the top row of the picture at the top of the quad.
+        let uvs = [0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
+        let mut attributes = BTreeMap::new();
+        let pos = self.attribute(&positions, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Positions), pos);
+        let nor = self.attribute(&normals, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Normals), nor);
+        let tan = self.attribute(&tangents, 4, Type::Vec4);
+        attributes.insert(Checked::Valid(Semantic::Tangents), tan);
+        let uv = self.attribute(&uvs, 2, Type::Vec2);
+        attributes.insert(Checked::Valid(Semantic::TexCoords(0)), uv);
+        let indices = self.indices(&[0, 1, 2, 0, 2, 3]);
+        self.root.push(json::Mesh {
+            name: Some("facade".into()),
+            primitives: vec![json::mesh::Primitive {
+                attributes,
+                indices: Some(indices),
+                material: None,
+                mode: Checked::Valid(json::mesh::Mode::Triangles),
+                targets: None,
+                extensions: None,
+                extras: Default::default(),
+            }],
+            weights: None,
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// Triangle indices (counter-clockwise seen from +z: the front face).
+    fn indices(&mut self, indices: &[u16]) -> Index<json::Accessor> {
+        let bytes: Vec<u8> = indices.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let view = self.view(&bytes, Some(json::buffer::Target::ElementArrayBuffer));
+        self.root.push(json::Accessor {
+            buffer_view: Some(view),
+            byte_offset: None,
+            count: USize64::from(indices.len()),
+            component_type: Checked::Valid(json::accessor::GenericComponentType(
+                json::accessor::ComponentType::U16,
+            )),
+            type_: Checked::Valid(json::accessor::Type::Scalar),
+            min: None,
+            max: None,
+            name: None,
+            normalized: false,
+            sparse: None,
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// An embedded PNG texture (linear filtering with mipmaps, repeating).
+    fn texture<P>(
+        &mut self,
+        image: &ImageBuffer<P, Vec<u8>>,
+        name: &str,
+    ) -> Result<json::texture::Info>
+    where
+        P: Pixel<Subpixel = u8> + PixelWithColorType,
+    {
+        let mut png = Vec::new();
+        image
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| Error::msg(format!("cannot encode the {name} map as PNG: {e}")))?;
+        let view = self.view(&png, None);
+        let source = self.root.push(json::Image {
+            buffer_view: Some(view),
+            mime_type: Some(json::image::MimeType("image/png".into())),
+            name: Some(name.into()),
+            uri: None,
+            extensions: None,
+            extras: Default::default(),
+        });
+        if self.root.samplers.is_empty() {
+            use json::texture::{MagFilter, MinFilter, WrappingMode};
+            self.root.push(json::texture::Sampler {
+                mag_filter: Some(Checked::Valid(MagFilter::Linear)),
+                min_filter: Some(Checked::Valid(MinFilter::LinearMipmapLinear)),
+                name: None,
+                wrap_s: Checked::Valid(WrappingMode::Repeat),
+                wrap_t: Checked::Valid(WrappingMode::Repeat),
+                extensions: None,
+                extras: Default::default(),
+            });
+        }
+        let index = self.root.push(json::Texture {
+            name: Some(name.into()),
+            sampler: Some(Index::new(0)),
+            source,
+            extensions: None,
+            extras: Default::default(),
+        });
+        Ok(json::texture::Info {
+            index,
+            tex_coord: 0,
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// The facade's material: base colour from the render (the label colours without one),
+    /// occlusion, roughness and metalness from `orm.png`, the normal map in glTF's +Y
+    /// convention whatever the bundle's, and the emission mask (emissive factor 0: raise it
+    /// in the engine for lit windows).
+    fn material(&mut self, b: &Bundle) -> Result<Index<json::Material>> {
+        use json::material::{
+            EmissiveFactor, NormalTexture, OcclusionTexture, PbrMetallicRoughness, StrengthFactor,
+        };
+        let base = self.texture(b.albedo.as_ref().unwrap_or(&b.labels), "albedo")?;
+        let orm = self.texture(&b.orm, "orm")?;
+        let normal = match b.normal_y {
+            NormalY::Up => self.texture(&b.normal, "normal")?,
+            NormalY::Down => self.texture(&flip_green(&b.normal), "normal")?,
+        };
+        let emission = self.texture(&b.emission, "emission")?;
+        Ok(self.root.push(json::Material {
+            name: Some("facade".into()),
+            pbr_metallic_roughness: PbrMetallicRoughness {
+                base_color_texture: Some(base),
+                metallic_roughness_texture: Some(orm.clone()),
+                metallic_factor: StrengthFactor(1.0),
+                roughness_factor: StrengthFactor(1.0),
+                ..Default::default()
+            },
+            normal_texture: Some(NormalTexture {
+                index: normal.index,
+                scale: 1.0,
+                tex_coord: 0,
+                extensions: None,
+                extras: Default::default(),
+            }),
+            occlusion_texture: Some(OcclusionTexture {
+                index: orm.index,
+                strength: StrengthFactor(1.0),
+                tex_coord: 0,
+                extensions: None,
+                extras: Default::default(),
+            }),
+            emissive_texture: Some(emission),
+            emissive_factor: EmissiveFactor([0.0, 0.0, 0.0]),
+            ..Default::default()
+        }))
+    }
+
+    /// The GLB bytes: the JSON chunk and the buffer.
+    fn finish(mut self) -> Result<Vec<u8>> {
+        self.pad();
+        self.root.push(json::Buffer {
+            byte_length: USize64::from(self.bin.len()),
+            name: None,
+            uri: None,
+            extensions: None,
+            extras: Default::default(),
+        });
+        self.root.asset.generator = Some(format!("facade-studio {}", env!("CARGO_PKG_VERSION")));
+        let text = self
+            .root
+            .to_vec()
+            .map_err(|e| Error::msg(format!("cannot write the glTF JSON: {e}")))?;
+        let glb = gltf::binary::Glb {
+            header: gltf::binary::Header {
+                magic: *b"glTF",
+                version: 2,
+                // Written by to_vec.
+                length: 0,
+            },
+            json: Cow::Owned(text),
+            bin: Some(Cow::Owned(self.bin)),
+        };
+        glb.to_vec()
+            .map_err(|e| Error::msg(format!("cannot write the GLB: {e}")))
+    }
+}
+
+/// A normal map in the other Y convention.
+fn flip_green(normal: &RgbImage) -> RgbImage {
+    let mut out = normal.clone();
+    for p in out.pixels_mut() {
+        p.0[1] = 255 - p.0[1];
+    }
+    out
+}
