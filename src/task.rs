@@ -13,14 +13,22 @@ use crate::palette::{CMP_FACADES_RON, Palette};
 /// The sketch palette shipped in `palettes/sketch.ron`.
 pub const SKETCH_RON: &str = include_str!("../palettes/sketch.ron");
 
+/// The Cityscapes palette shipped in `palettes/cityscapes.ron`.
+pub const CITYSCAPES_RON: &str = include_str!("../palettes/cityscapes.ron");
+
 /// The task files shipped in `tasks/`.
-const TASK_FILES: [&str; 2] = [
+const TASK_FILES: [&str; 3] = [
     include_str!("../tasks/labels.ron"),
     include_str!("../tasks/sketch.ron"),
+    include_str!("../tasks/cityscapes.ron"),
 ];
 
 /// The palettes the tasks may name.
-const PALETTES: [(&str, &str); 2] = [("cmp_facades", CMP_FACADES_RON), ("sketch", SKETCH_RON)];
+const PALETTES: [(&str, &str); 3] = [
+    ("cmp_facades", CMP_FACADES_RON),
+    ("sketch", SKETCH_RON),
+    ("cityscapes", CITYSCAPES_RON),
+];
 
 /// The task of a model written before tasks existed.
 pub const LABELS: &str = "labels";
@@ -31,6 +39,8 @@ pub struct Task {
     pub name: String,
     /// What goes in and what comes out, in a few words (messages and `--help`).
     pub about: String,
+    /// The studio's Task menu entry.
+    pub menu: String,
     /// The input palette's name (a file in `palettes/`).
     pub palette: String,
     /// The shipped model's file name in `assets/`.
@@ -129,6 +139,6 @@ mod tests {
         assert!(e.contains("input is for the labels task"), "{e}");
         assert!(e.contains("--task sketch"), "{e}");
         let e = Task::named("colour").unwrap_err().to_string();
-        assert!(e.contains("labels, sketch"), "{e}");
+        assert!(e.contains("labels, sketch, cityscapes"), "{e}");
     }
 }

@@ -1091,6 +1091,21 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
     step_until(&mut h, |a| a.preview.shown.map(|s| s.0) == Some(revision));
     assert_eq!(h.state().preview.shown.map(|s| s.0), Some(revision));
     let sketch = h.state().doc.map.clone();
+    // Facade layouts are labels: no random sample or generator on paper.
+    assert!(h.query_by_label("Generate facade").is_none());
+    h.state_mut()
+        .run(facade_studio::ui::command::Command::RandomSample);
+    settle(&mut h);
+    assert_eq!(h.state().doc.map, sketch);
+    assert!(
+        h.state()
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("Random sample paints facade labels"),
+        "{:?}",
+        h.state().notice
+    );
 
     // Task → Labels: the unsaved sketch is kept in a project, the canvas is labels again.
     menu(&mut h, "Task", "Labels: paint classes");

@@ -219,3 +219,84 @@ fn a_sketch_is_a_two_class_label_map() {
     let (ids, _) = palette.snap(&rgb);
     assert_eq!(ids, map.ids);
 }
+
+#[test]
+fn a_second_palette_paints_and_trains_from_a_pix2pix_folder_in_its_colours() {
+    // Cityscapes: 19 classes; a small pix2pix folder drawn in its colours.
+    let palette = Task::named("cityscapes").unwrap().palette();
+    assert_eq!(palette.len(), 19);
+    assert_eq!(palette.index_of("car"), Some(13));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("streets");
+    std::fs::create_dir_all(&data).unwrap();
+    for k in 0..3u64 {
+        let cmp = facade_studio::bench::synthetic_layout(32, k + 1);
+        let ids = cmp.ids.iter().map(|&c| (c * 3 + k as u8) % 19).collect();
+        let map = LabelMap::from_ids(32, 32, ids).unwrap();
+        // Painting on this palette: the colours read back as the same classes.
+        let (snapped, report) = palette.snap(&map.to_rgb(&palette));
+        assert_eq!(snapped, map.ids);
+        assert_eq!(report.unknown, 0);
+        common::pair_image(&map, &palette)
+            .save(data.join(format!("{}.png", k + 1)))
+            .unwrap();
+    }
+    let run = tmp.path().join("run");
+    let trained = common::facade_cli(&[
+        "train",
+        "--task",
+        "cityscapes",
+        "--data",
+        s(&data),
+        "--out",
+        s(&run),
+        "--ngf",
+        "8",
+        "--size",
+        "32",
+        "--max-steps",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(trained.status.success(), "{}", text(&trained));
+    let input = tmp.path().join("street.png");
+    let pair = image::open(data.join("1.png")).unwrap().to_rgb8();
+    image::imageops::crop_imm(&pair, 32, 0, 32, 32)
+        .to_image()
+        .save(&input)
+        .unwrap();
+    let output = tmp.path().join("photo.png");
+    let render = common::facade_cli(&[
+        "render",
+        "--task",
+        "cityscapes",
+        "--model",
+        s(&run),
+        "--input",
+        s(&input),
+        "--output",
+        s(&output),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(render.status.success(), "{}", text(&render));
+    assert_eq!(image::open(&output).unwrap().width(), 32);
+    // No Cityscapes model is shipped: the message says how to get one.
+    let refused = common::facade_cli(&[
+        "render",
+        "--task",
+        "cityscapes",
+        "--input",
+        s(&input),
+        "--output",
+        s(&output),
+        "--backend",
+        "cpu",
+    ]);
+    let shown = text(&refused);
+    assert!(
+        shown.contains("no cityscapes model is shipped") && shown.contains("--task cityscapes"),
+        "{shown}"
+    );
+}

@@ -51,7 +51,21 @@ pub(crate) fn load_task_renderer(
     choice: BackendChoice,
 ) -> Result<Renderer> {
     let task = facade_studio::task::Task::named(task)?;
-    let path = model.unwrap_or_else(|| task.default_model_path());
+    let path = match model {
+        Some(path) => path,
+        None => {
+            let shipped = task.default_model_path();
+            if !shipped.is_file() {
+                anyhow::bail!(
+                    "no {} model is shipped ({} is missing): train one with `facade-studio train --task {} …` and pass it with --model",
+                    task.name,
+                    shipped.display(),
+                    task.name
+                );
+            }
+            shipped
+        }
+    };
     let renderer = load_renderer(Some(path.clone()), choice)?;
     task.check_model(&path.display().to_string(), &renderer.meta.task)?;
     Ok(renderer)

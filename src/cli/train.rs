@@ -68,8 +68,9 @@ pub(crate) struct TrainArgs {
     /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
     #[arg(long, value_enum)]
     style: Option<OnOff>,
-    /// What the input is: `labels` (label maps on the CMP palette) or `sketch` (black lines on
-    /// white, e.g. from `dataset derive --kind edges`) [default: labels; with --resume: the run's].
+    /// What the input is (a file in tasks/): `labels` (CMP facade label maps), `sketch` (black
+    /// lines on white, e.g. from `dataset derive --kind edges`) or `cityscapes` (Cityscapes label
+    /// maps) [default: labels; with --resume: the run's].
     #[arg(long)]
     task: Option<String>,
     /// Share of the steps that show the generator no style (so it renders without one)

@@ -363,9 +363,12 @@ impl eframe::App for StudioApp {
                         .as_ref()
                         .map(|_| (&self.doc.style, &gallery.typical[..]));
                     self.tools.ui(ui, &self.palette, style, &mut commands);
-                    ui.separator();
-                    egui::CollapsingHeader::new("Generate facade")
-                        .show(ui, |ui| self.generate.ui(ui, &mut commands));
+                    // Generated facades are CMP labels: the labels task's.
+                    if self.paints_facade_labels() {
+                        ui.separator();
+                        egui::CollapsingHeader::new("Generate facade")
+                            .show(ui, |ui| self.generate.ui(ui, &mut commands));
+                    }
                 });
             });
         self.run_all(&ctx, &mut commands);

@@ -153,8 +153,7 @@ impl Command {
             Command::SetClassColour(_, None) => "Free class colour",
             Command::StyleFromPhoto(_) => "Style from photo…",
             Command::MoreStyles => "More",
-            Command::SetTask(name) if name == "sketch" => "Sketch: draw lines",
-            Command::SetTask(_) => "Labels: paint classes",
+            Command::SetTask(_) => "Task",
             Command::StartTraining(TrainStart::Fresh) => "Start",
             Command::StartTraining(TrainStart::ResumeRun) => "Resume run",
             Command::StartTraining(TrainStart::FineTuneCurrentModel) => {

@@ -117,6 +117,12 @@ impl StudioApp {
     }
 
     pub fn random_sample(&mut self) {
+        if !self.paints_facade_labels() {
+            self.notice = Some(
+                "Random sample paints facade labels: switch to Task, Labels: paint classes".into(),
+            );
+            return;
+        }
         self.sample_seed += 1;
         let map = facade_layout(
             self.doc.map.width,

@@ -71,7 +71,7 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
             for task in crate::task::Task::all() {
                 let command = Command::SetTask(task.name.clone());
                 let on = current.as_deref() == Some(task.name.as_str());
-                let response = ui.selectable_label(on, command.label());
+                let response = ui.selectable_label(on, &task.menu);
                 if response.on_hover_text(&task.about).clicked() {
                     commands.push(command);
                     ui.close();

@@ -21,6 +21,12 @@ impl StudioApp {
             .find(|t| t.palette == self.palette.name)
     }
 
+    /// Whether the canvas holds CMP facade labels (the random sample and the generator make
+    /// those).
+    pub fn paints_facade_labels(&self) -> bool {
+        self.task().is_some_and(|t| t.name == crate::task::LABELS)
+    }
+
     /// Task → labels / sketch: switches, then loads the task's shipped model.
     pub fn set_task(&mut self, name: &str) {
         let task = match Task::named(name) {
