@@ -24,6 +24,35 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
+/// Trains a tiny model of `task` for two steps on `data` into the run folder `run`.
+fn train_tiny(task: &str, data: &Path, run: &Path) {
+    let trained = common::facade_cli(&[
+        "train",
+        "--task",
+        task,
+        "--data",
+        s(data),
+        "--out",
+        s(run),
+        "--ngf",
+        "8",
+        "--size",
+        "32",
+        "--max-steps",
+        "2",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(trained.status.success(), "{}", text(&trained));
+}
+
+/// Saves the input half (right) of the 64×32 pair at `pair` as `out`.
+fn save_right_half(pair: &Path, out: &Path) {
+    let pair = image::open(pair).unwrap().to_rgb8();
+    let half = image::imageops::crop_imm(&pair, 32, 0, 32, 32).to_image();
+    half.save(out).unwrap();
+}
+
 /// A photo of two flat halves: dark left, light right, split at x = 32.
 fn two_tone(size: u32) -> RgbImage {
     RgbImage::from_fn(size, size, |x, _| match x < size / 2 {
@@ -142,35 +171,14 @@ fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
         text(&derived)
     );
     let run = tmp.path().join("run");
-    let trained = common::facade_cli(&[
-        "train",
-        "--task",
-        "sketch",
-        "--data",
-        s(&sketches),
-        "--out",
-        s(&run),
-        "--ngf",
-        "8",
-        "--size",
-        "32",
-        "--max-steps",
-        "2",
-        "--backend",
-        "cpu",
-    ]);
-    assert!(trained.status.success(), "{}", text(&trained));
+    train_tiny("sketch", &sketches, &run);
     let model = tmp.path().join("sketch.fsw");
     let exported = common::facade_cli(&["export", "--model", s(&run), "--output", s(&model)]);
     assert!(exported.status.success(), "{}", text(&exported));
 
     // A sketch renders with --task sketch.
     let input = tmp.path().join("sketch.png");
-    let pair = image::open(sketches.join("1.png")).unwrap().to_rgb8();
-    image::imageops::crop_imm(&pair, 32, 0, 32, 32)
-        .to_image()
-        .save(&input)
-        .unwrap();
+    save_right_half(&sketches.join("1.png"), &input);
     let output = tmp.path().join("photo.png");
     let render = |task: &str, model: &Path| {
         common::facade_cli(&[
@@ -242,30 +250,9 @@ fn a_second_palette_paints_and_trains_from_a_pix2pix_folder_in_its_colours() {
             .unwrap();
     }
     let run = tmp.path().join("run");
-    let trained = common::facade_cli(&[
-        "train",
-        "--task",
-        "cityscapes",
-        "--data",
-        s(&data),
-        "--out",
-        s(&run),
-        "--ngf",
-        "8",
-        "--size",
-        "32",
-        "--max-steps",
-        "2",
-        "--backend",
-        "cpu",
-    ]);
-    assert!(trained.status.success(), "{}", text(&trained));
+    train_tiny("cityscapes", &data, &run);
     let input = tmp.path().join("street.png");
-    let pair = image::open(data.join("1.png")).unwrap().to_rgb8();
-    image::imageops::crop_imm(&pair, 32, 0, 32, 32)
-        .to_image()
-        .save(&input)
-        .unwrap();
+    save_right_half(&data.join("1.png"), &input);
     let output = tmp.path().join("photo.png");
     let render = common::facade_cli(&[
         "render",
