@@ -40,7 +40,7 @@ pub struct Meta {
     /// The training photos' styles (style-capable models; empty otherwise and in older files).
     #[serde(default)]
     pub styles: StyleBank,
-    /// The task the model was trained for (`tasks/`; "labels" in files written before tasks).
+    /// The task the model was trained for (`palettes/tasks/`; "labels" in files written before tasks).
     #[serde(default = "crate::task::labels")]
     pub task: String,
 }

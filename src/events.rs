@@ -154,7 +154,7 @@ pub enum RenderEvent {
         path: PathBuf,
         /// The training styles of a model that takes a style; None for one that does not.
         styles: Option<crate::style::StyleBank>,
-        /// The model's task (`tasks/`): what its input is.
+        /// The model's task (`palettes/tasks/`): what its input is.
         task: String,
     },
     /// Loading a model failed; the previous one (if any) stays in use.

@@ -1,4 +1,4 @@
-//! Tasks: what a model's input is. Each task is a file in `tasks/` naming its input palette
+//! Tasks: what a model's input is. Each task is a file in `palettes/tasks/` naming its input palette
 //! (`palettes/`) and its shipped model; a model file records its task, and a model is never run
 //! on another task's input.
 //!
@@ -16,11 +16,11 @@ pub const SKETCH_RON: &str = include_str!("../palettes/sketch.ron");
 /// The Cityscapes palette shipped in `palettes/cityscapes.ron`.
 pub const CITYSCAPES_RON: &str = include_str!("../palettes/cityscapes.ron");
 
-/// The task files shipped in `tasks/`.
+/// The task files shipped in `palettes/tasks/`.
 const TASK_FILES: [&str; 3] = [
-    include_str!("../tasks/labels.ron"),
-    include_str!("../tasks/sketch.ron"),
-    include_str!("../tasks/cityscapes.ron"),
+    include_str!("../palettes/tasks/labels.ron"),
+    include_str!("../palettes/tasks/sketch.ron"),
+    include_str!("../palettes/tasks/cityscapes.ron"),
 ];
 
 /// The palettes the tasks may name.
@@ -52,7 +52,7 @@ impl Task {
     pub fn all() -> Vec<Task> {
         TASK_FILES
             .iter()
-            .map(|text| ron::from_str(text).expect("tasks/*.ron are checked by a test"))
+            .map(|text| ron::from_str(text).expect("palettes/tasks/*.ron are checked by a test"))
             .collect()
     }
 

@@ -22,7 +22,7 @@ pub(crate) struct RenderArgs {
     /// Model file (.fsw) or run folder; default: the task's shipped model.
     #[arg(long)]
     model: Option<PathBuf>,
-    /// What the input is (a file in tasks/): `labels` (a CMP facade label map), `sketch` (black
+    /// What the input is (a file in palettes/tasks/): `labels` (a CMP facade label map), `sketch` (black
     /// lines on white) or `cityscapes` (a Cityscapes label map); the model must have been
     /// trained for it.
     #[arg(long, default_value = facade_studio::task::LABELS)]

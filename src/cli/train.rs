@@ -68,7 +68,7 @@ pub(crate) struct TrainArgs {
     /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
     #[arg(long, value_enum)]
     style: Option<OnOff>,
-    /// What the input is (a file in tasks/): `labels` (CMP facade label maps), `sketch` (black
+    /// What the input is (a file in palettes/tasks/): `labels` (CMP facade label maps), `sketch` (black
     /// lines on white, e.g. from `dataset derive --kind edges`) or `cityscapes` (Cityscapes label
     /// maps) [default: labels; with --resume: the run's].
     #[arg(long)]

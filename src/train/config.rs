@@ -14,7 +14,7 @@ pub struct TrainConfig {
     /// The model trained (its shape and architecture options).
     #[config(default = "ModelConfig::new()")]
     pub model: ModelConfig,
-    /// The task (`tasks/`): what the input is, and so its palette.
+    /// The task (`palettes/tasks/`): what the input is, and so its palette.
     #[config(default = "crate::task::labels()")]
     pub task: String,
     /// The dataset folder (pix2pix or CMP base layout).

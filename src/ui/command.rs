@@ -81,7 +81,7 @@ pub enum Command {
     /// Another set of gallery styles.
     MoreStyles,
     // ---- task ----
-    /// Paint this task's input (`tasks/`: "labels" or "sketch") with its shipped model.
+    /// Paint this task's input (`palettes/tasks/`: "labels" or "sketch") with its shipped model.
     SetTask(String),
     // ---- training (the Train tab) ----
     /// Start a run in the tab's run folder: fresh, resumed, or fine-tuning the preview's model.
