@@ -45,6 +45,14 @@ pub struct Task {
     pub palette: String,
     /// The shipped model's file name in `assets/`.
     pub default_model: String,
+    /// The brush radius the studio starts the task with (a sketch's lines are 1 pixel wide, as
+    /// the model learned them).
+    #[serde(default = "default_brush")]
+    pub brush_radius: u32,
+}
+
+fn default_brush() -> u32 {
+    4
 }
 
 impl Task {

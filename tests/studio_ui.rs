@@ -1068,6 +1068,11 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
         h.state().doc.map.ids.iter().all(|&c| c == paper),
         "blank paper"
     );
+    assert_eq!(
+        h.state().tools.radius,
+        1,
+        "a pen as thin as the sketches learned from"
+    );
     // Ink (key 2) with the pen (brush), then the eraser gives paper back.
     h.key_press(Key::Num2);
     h.key_press(Key::B);

@@ -84,6 +84,7 @@ impl StudioApp {
         let (w, h) = (self.doc.map.width, self.doc.map.height);
         self.doc = Document::new(LabelMap::filled(w, h, palette.background));
         self.tools = ToolState::new(&palette);
+        self.tools.radius = task.brush_radius;
         self.palette = palette;
         self.project_path = None;
         self.canvas.fit = true;
