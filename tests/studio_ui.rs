@@ -1139,3 +1139,32 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
     assert_eq!(h.state().palette.name, "sketch");
     assert_eq!(h.state().doc.map, sketch);
 }
+
+#[test]
+fn a_sketch_project_opened_at_start_renders_with_the_shipped_sketch_model() {
+    let state = tempfile::tempdir().unwrap();
+    let project = state.path().join("sketch.ron");
+    let mut map = LabelMap::filled(256, 256, 0);
+    for x in 40..200 {
+        map.set(x, 128, 1);
+    }
+    Project::from_map(&map, "sketch", 0, "")
+        .save(&project)
+        .unwrap();
+    let app = StudioApp::new(StudioOptions {
+        open: Some(project),
+        render: true,
+        ..options(state.path())
+    });
+    let mut h = harness(app);
+    step_until(&mut h, |a| a.preview.renders > 0);
+    let app = h.state();
+    assert_eq!(app.palette.name, "sketch");
+    assert_eq!(app.doc.map, map, "the sketch stays on the canvas");
+    let model = app.preview.model_name.as_deref().unwrap_or("");
+    assert!(
+        model.contains("sketch"),
+        "{model:?} {:?}",
+        app.preview.error
+    );
+}

@@ -161,11 +161,13 @@ impl StudioApp {
 
     fn ensure_worker(&mut self, ctx: &egui::Context) {
         if self.worker.is_none() && self.options.render {
-            let model = self
-                .options
-                .model
-                .clone()
-                .unwrap_or_else(default_model_path);
+            // The task's shipped model: a sketch project opened at start renders with the
+            // sketch model.
+            let model = self.options.model.clone().unwrap_or_else(|| {
+                self.task()
+                    .map(|t| t.default_model_path())
+                    .unwrap_or_else(default_model_path)
+            });
             let ctx = ctx.clone();
             self.worker = Some(RenderWorker::start(
                 model,
@@ -380,8 +382,11 @@ impl eframe::App for StudioApp {
             .show(ui, |ui| {
                 let gallery = self.preview.gallery.height(ui.available_width());
                 self.preview.ui(ui, aspect, gallery, &mut commands);
-                ui.separator();
-                self.preview.gallery.ui(ui, &self.doc.style, &mut commands);
+                // Styles are facade class colours: the labels task's.
+                if self.paints_facade_labels() {
+                    ui.separator();
+                    self.preview.gallery.ui(ui, &self.doc.style, &mut commands);
+                }
             });
         self.run_all(&ctx, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| match self.mode {
