@@ -1,4 +1,4 @@
-//! The model shipped in assets/: it loads on the CPU backend and renders a layout the way a
+//! The models shipped in assets/ (labels and sketch): they load on the CPU backend and renders a layout the way a
 //! facade looks (an untrained generator does not), and its half-precision weights render like
 //! full precision.
 
@@ -146,4 +146,36 @@ fn the_shipped_model_takes_a_style_and_its_gallery_holds_the_training_photos_sty
         white[2] - red[2] > 60.0,
         "a white wall is lighter in blue than a red one"
     );
+}
+
+#[test]
+fn the_shipped_sketch_model_paints_windows_darker_than_walls_from_their_outlines() {
+    use facade_studio::data::derive::{DeriveKind, derive};
+    use facade_studio::task::Task;
+    let sketch_task = Task::named("sketch").unwrap();
+    let device = cpu_device();
+    let renderer = Renderer::load(&sketch_task.default_model_path(), device).unwrap();
+    assert_eq!(renderer.meta.task, "sketch");
+    assert_eq!(renderer.palette, sketch_task.palette());
+    let cmp = Palette::cmp_facades();
+    let (window, wall) = (
+        cmp.index_of("window").unwrap(),
+        cmp.index_of("facade").unwrap(),
+    );
+    let (mut dark, mut light) = (0.0, 0.0);
+    for seed in 1..=3 {
+        // The outline drawing of a facade layout: what an artist would sketch.
+        let layout = facade_layout(256, 256, seed, &cmp);
+        let drawing = derive(&layout.to_rgb(&cmp), DeriveKind::Edges);
+        let (ids, _) = renderer.palette.snap(&drawing);
+        let sketch = LabelMap::from_ids(256, 256, ids).unwrap();
+        let render = renderer
+            .render(&sketch, &facade_studio::style::Style::none(), None)
+            .unwrap();
+        dark += mean_luma(&render, &layout, window);
+        light += mean_luma(&render, &layout, wall);
+    }
+    let (dark, light) = (dark / 3.0, light / 3.0);
+    println!("sketch model: window luma {dark:.1}, wall luma {light:.1}");
+    assert!(dark + 8.0 < light, "windows {dark:.1} vs walls {light:.1}");
 }
