@@ -1,6 +1,6 @@
-//! The models shipped in assets/ (labels and sketch): they load on the CPU backend and renders a layout the way a
-//! facade looks (an untrained generator does not), and its half-precision weights render like
-//! full precision.
+//! The models shipped in assets/ (labels and sketch): they load on the CPU backend and render a
+//! layout (or its outline sketch) the way a facade looks (an untrained generator does not), and
+//! half-precision weights render like full precision.
 
 mod common;
 
