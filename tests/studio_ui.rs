@@ -1168,3 +1168,33 @@ fn a_sketch_project_opened_at_start_renders_with_the_shipped_sketch_model() {
         app.preview.error
     );
 }
+
+#[test]
+fn an_unsaved_sketch_is_offered_back_as_a_sketch_after_a_crash() {
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    h.state_mut()
+        .run(facade_studio::ui::command::Command::SetTask(
+            "sketch".into(),
+        ));
+    settle(&mut h);
+    assert_eq!(h.state().palette.name, "sketch");
+    h.key_press(Key::Num2);
+    h.key_press(Key::R);
+    settle(&mut h);
+    drag(&mut h, &[(30, 30), (70, 80)]);
+    let painted = h.state().doc.map.clone();
+    assert_eq!(painted.get(30, 30), 1, "ink");
+    drop(h); // a crash
+
+    let mut h = harness(StudioApp::new(options(state.path())));
+    settle(&mut h);
+    h.get_by_label("Restore").click();
+    settle(&mut h);
+    assert_eq!(
+        h.state().palette.name,
+        "sketch",
+        "restored on its own palette"
+    );
+    assert_eq!(h.state().doc.map, painted);
+}

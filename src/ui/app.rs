@@ -335,9 +335,9 @@ impl eframe::App for StudioApp {
         }
         self.run_all(ctx, &mut commands);
         self.advance_script();
-        if let Err(e) = self
-            .recovery
-            .maybe_write(&self.doc, self.preview.seed, "", false)
+        if let Err(e) =
+            self.recovery
+                .maybe_write(&self.doc, self.preview.seed, "", &self.palette.name, false)
         {
             self.notice = Some(format!("autosave failed: {e}"));
         }

@@ -164,15 +164,7 @@ impl StudioApp {
 
     pub fn open_project(&mut self, path: &Path) -> Result<()> {
         let project = Project::load(path)?;
-        // A project of another task's palette switches the studio to that task first.
-        if project.palette != self.palette.name
-            && let Some(task) = crate::task::Task::all()
-                .into_iter()
-                .find(|t| t.palette == project.palette)
-        {
-            self.switch_to(&task)?;
-            self.load_task_model(&task);
-        }
+        self.adopt_palette_of(&project)?;
         let map = project.to_map(self.palette.len(), path)?;
         self.doc = crate::document::Document::new(map);
         self.doc.style = project.style;
@@ -292,6 +284,9 @@ impl StudioApp {
             return;
         };
         let path = self.recovery.path.clone();
+        if let Err(e) = self.adopt_palette_of(&project) {
+            return self.fail(e);
+        }
         match project.to_map(self.palette.len(), &path) {
             Ok(map) => {
                 self.doc.apply(Edit::Replace(map));

@@ -57,6 +57,7 @@ impl Recovery {
         doc: &Document,
         seed: u64,
         model: &str,
+        palette: &str,
         force: bool,
     ) -> Result<bool> {
         if !doc.is_dirty() || self.written_revision == Some(doc.revision) || doc.is_stroking() {
@@ -69,7 +70,7 @@ impl Recovery {
         {
             return Ok(false);
         }
-        Project::from_map(&doc.map, "cmp_facades", seed, model)
+        Project::from_map(&doc.map, palette, seed, model)
             .with_style(&doc.style)
             .save(&self.path)?;
         self.last_write = Some(Instant::now());

@@ -39,6 +39,22 @@ impl StudioApp {
         self.load_task_model(&task);
     }
 
+    /// A project (or recovery file) painted on another task's palette switches the studio to
+    /// that task first.
+    pub(super) fn adopt_palette_of(&mut self, project: &Project) -> Result<()> {
+        if project.palette == self.palette.name {
+            return Ok(());
+        }
+        let task = Task::all()
+            .into_iter()
+            .find(|t| t.palette == project.palette);
+        if let Some(task) = task {
+            self.switch_to(&task)?;
+            self.load_task_model(&task);
+        }
+        Ok(())
+    }
+
     /// Asks the worker for the task's shipped model.
     pub(super) fn load_task_model(&mut self, task: &Task) {
         if let Some(w) = &self.worker {
