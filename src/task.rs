@@ -56,19 +56,24 @@ fn default_brush() -> u32 {
 }
 
 impl Task {
-    /// Every shipped task (each file is checked by a test).
-    pub fn all() -> Vec<Task> {
-        TASK_FILES
-            .iter()
-            .map(|text| ron::from_str(text).expect("palettes/tasks/*.ron are checked by a test"))
-            .collect()
+    /// Every shipped task, parsed once (each file is checked by a test).
+    pub fn all() -> &'static [Task] {
+        static ALL: std::sync::OnceLock<Vec<Task>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            TASK_FILES
+                .iter()
+                .map(|text| {
+                    ron::from_str(text).expect("palettes/tasks/*.ron are checked by a test")
+                })
+                .collect()
+        })
     }
 
     /// The task called `name`, or an error listing the tasks there are.
     pub fn named(name: &str) -> Result<Task> {
         let all = Task::all();
         let names: Vec<String> = all.iter().map(|t| t.name.clone()).collect();
-        all.into_iter().find(|t| t.name == name).ok_or_else(|| {
+        all.iter().find(|t| t.name == name).cloned().ok_or_else(|| {
             Error::msg(format!(
                 "unknown task \"{name}\"; the tasks are: {}",
                 names.join(", ")
@@ -122,7 +127,7 @@ mod tests {
     fn every_task_file_parses_and_names_a_shipped_palette() {
         let all = Task::all();
         assert_eq!(all.len(), TASK_FILES.len());
-        for t in &all {
+        for t in all {
             assert!(!t.palette().is_empty(), "{}", t.name);
             assert!(t.default_model.ends_with(".fsw"), "{}", t.name);
         }

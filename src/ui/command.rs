@@ -300,8 +300,8 @@ impl Command {
         ]);
         all.extend(
             crate::task::Task::all()
-                .into_iter()
-                .map(|t| Command::SetTask(t.name)),
+                .iter()
+                .map(|t| Command::SetTask(t.name.clone())),
         );
         all.extend(
             [

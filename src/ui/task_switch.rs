@@ -17,8 +17,9 @@ impl StudioApp {
     /// The task whose palette the studio paints with.
     pub fn task(&self) -> Option<Task> {
         Task::all()
-            .into_iter()
+            .iter()
             .find(|t| t.palette == self.palette.name)
+            .cloned()
     }
 
     /// Whether the canvas holds CMP facade labels (the random sample and the generator make
@@ -46,8 +47,9 @@ impl StudioApp {
             return Ok(());
         }
         let task = Task::all()
-            .into_iter()
-            .find(|t| t.palette == project.palette);
+            .iter()
+            .find(|t| t.palette == project.palette)
+            .cloned();
         if let Some(task) = task {
             self.switch_to(&task)?;
             self.load_task_model(&task);
