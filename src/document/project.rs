@@ -49,6 +49,11 @@ impl Project {
         }
     }
 
+    /// The project of a document: its painting and its style.
+    pub fn of_document(doc: &super::Document, palette: &str, seed: u64, model: &str) -> Project {
+        Project::from_map(&doc.map, palette, seed, model).with_style(&doc.style)
+    }
+
     /// The project with `style` saved in it.
     pub fn with_style(self, style: &Style) -> Project {
         Project {

@@ -102,7 +102,7 @@ impl StudioApp {
         self.with_path(path, || ask::image(Some(name)), |app, p| export(app, p));
     }
 
-    fn remember(&mut self, path: &Path) {
+    pub(super) fn remember(&mut self, path: &Path) {
         let path = path.to_path_buf();
         self.recent.retain(|p| p != &path);
         self.recent.insert(0, path);
@@ -176,16 +176,19 @@ impl StudioApp {
     }
 
     pub fn save_project(&mut self, path: &Path) -> Result<()> {
-        let model = self.preview.model_name.clone().unwrap_or_default();
-        Project::from_map(&self.doc.map, &self.palette.name, self.preview.seed, &model)
-            .with_style(&self.doc.style)
-            .save(path)?;
+        self.write_project(path)?;
         self.doc.mark_saved();
         self.project_path = Some(path.to_path_buf());
         self.recovery.clear();
         self.remember(path);
         self.notice = Some(format!("saved {}", path.display()));
         Ok(())
+    }
+
+    /// Writes the painting, its style, seed and model as a project file at `path`.
+    pub(super) fn write_project(&self, path: &Path) -> Result<()> {
+        let model = self.preview.model_name.clone().unwrap_or_default();
+        Project::of_document(&self.doc, &self.palette.name, self.preview.seed, &model).save(path)
     }
 
     /// Saves to the project's file, or asks where when it has none.

@@ -70,9 +70,7 @@ impl Recovery {
         {
             return Ok(false);
         }
-        Project::from_map(&doc.map, palette, seed, model)
-            .with_style(&doc.style)
-            .save(&self.path)?;
+        Project::of_document(doc, palette, seed, model).save(&self.path)?;
         self.last_write = Some(Instant::now());
         self.written_revision = Some(doc.revision);
         Ok(true)

@@ -130,12 +130,8 @@ impl StudioApp {
         let dir = self.options.state_dir.join("kept");
         std::fs::create_dir_all(&dir).map_err(|e| crate::error::Error::io(&dir, e))?;
         let path = dir.join(format!("{}-{stamp}.ron", self.palette.name));
-        let model = self.preview.model_name.clone().unwrap_or_default();
-        Project::from_map(&self.doc.map, &self.palette.name, self.preview.seed, &model)
-            .with_style(&self.doc.style)
-            .save(&path)?;
-        self.recent.retain(|p| p != &path);
-        self.recent.insert(0, path.clone());
+        self.write_project(&path)?;
+        self.remember(&path);
         Ok(Some(path))
     }
 }
