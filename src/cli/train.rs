@@ -161,10 +161,15 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             OnOff::Off => 0,
         };
     }
+    // Resuming keeps the run's task and plan unless options change them.
+    let saved = match a.resume {
+        true => TrainConfig::read(&train::RunDir::new(&a.out).config()).ok(),
+        false => None,
+    };
     let task = a
         .task
         .clone()
-        .or(saved_task(a))
+        .or(saved.as_ref().map(|c| c.task.clone()))
         .unwrap_or_else(facade_studio::task::labels);
     // Styles are class colours of facade labels; other tasks train without them unless asked.
     if a.style.is_none() && task != facade_studio::task::LABELS {
@@ -182,11 +187,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     if a.resume && no_model_options {
         model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
     }
-    // Resuming keeps the run's plan unless --epochs/--decay-epochs change it.
-    let saved = match a.resume {
-        true => TrainConfig::read(&train::RunDir::new(&a.out).config()).ok(),
-        false => None,
-    };
     let epochs = a
         .epochs
         .or(saved.as_ref().map(|c| c.epochs))
@@ -218,14 +218,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         max_steps: a.max_steps,
         ..base
     }
-}
-
-/// The task of the run in --out when resuming.
-fn saved_task(a: &TrainArgs) -> Option<String> {
-    let dir = train::RunDir::new(&a.out);
-    a.resume
-        .then(|| TrainConfig::read(&dir.config()).ok().map(|c| c.task))
-        .flatten()
 }
 
 pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
