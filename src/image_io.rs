@@ -121,11 +121,29 @@ pub fn save_png<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<()>
 where
     P: Pixel<Subpixel = u8> + PixelWithColorType,
 {
+    save_png_bytes(image, path).map(drop)
+}
+
+/// As [`save_png`], returning the PNG file's bytes (to embed them elsewhere too).
+pub fn save_png_bytes<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<Vec<u8>>
+where
+    P: Pixel<Subpixel = u8> + PixelWithColorType,
+{
+    let bytes = encode_png(image, path)?;
+    atomic_write(path, &bytes)?;
+    Ok(bytes)
+}
+
+/// The PNG file of `image` in memory; `path` names its destination in errors.
+pub fn encode_png<P>(image: &ImageBuffer<P, Vec<u8>>, path: &Path) -> Result<Vec<u8>>
+where
+    P: Pixel<Subpixel = u8> + PixelWithColorType,
+{
     let mut bytes = Vec::new();
     image
         .write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png)
         .map_err(|e| Error::bad_file(path, format!("cannot encode PNG: {e}")))?;
-    atomic_write(path, &bytes)
+    Ok(bytes)
 }
 
 /// Nearest-neighbour resize of a plane of class indices.

@@ -5,22 +5,31 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 use gltf::json::validation::{Checked, USize64};
 use gltf::json::{self, Index, Root};
-use image::{ImageBuffer, Pixel, PixelWithColorType, RgbImage};
+use image::RgbImage;
 
 use super::{Bundle, NormalY};
 use crate::error::{Error, Result};
 
-/// The glTF binary of `b`.
-pub fn facade_glb(b: &Bundle) -> Result<Vec<u8>> {
+/// The bundle's maps as PNG files (the bytes written beside the glb), embedded as they are.
+pub struct Textures<'a> {
+    /// The render (the label colours without one).
+    pub base: &'a [u8],
+    pub orm: &'a [u8],
+    /// In glTF's +Y convention (see [`normal_y_up`]).
+    pub normal: &'a [u8],
+    pub emission: &'a [u8],
+}
+
+/// The glTF binary of `b`, its maps given as PNG `textures`.
+pub fn facade_glb(b: &Bundle, textures: &Textures) -> Result<Vec<u8>> {
     let (w, h) = (b.labels.width(), b.labels.height());
     let size_m = (w as f32 / b.px_per_m, h as f32 / b.px_per_m);
     let mut doc = Doc::default();
     let mesh = doc.quad(size_m);
-    let material = doc.material(b)?;
+    let material = doc.material(textures);
     doc.root.meshes[mesh.value()].primitives[0].material = Some(material);
     let node = doc.root.push(json::Node {
         mesh: Some(mesh),
@@ -173,19 +182,8 @@ impl Doc {
     }
 
     /// An embedded PNG texture (linear filtering with mipmaps, repeating).
-    fn texture<P>(
-        &mut self,
-        image: &ImageBuffer<P, Vec<u8>>,
-        name: &str,
-    ) -> Result<json::texture::Info>
-    where
-        P: Pixel<Subpixel = u8> + PixelWithColorType,
-    {
-        let mut png = Vec::new();
-        image
-            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .map_err(|e| Error::msg(format!("cannot encode the {name} map as PNG: {e}")))?;
-        let view = self.view(&png, None);
+    fn texture(&mut self, png: &[u8], name: &str) -> json::texture::Info {
+        let view = self.view(png, None);
         let source = self.root.push(json::Image {
             buffer_view: Some(view),
             mime_type: Some(json::image::MimeType("image/png".into())),
@@ -213,30 +211,27 @@ impl Doc {
             extensions: None,
             extras: Default::default(),
         });
-        Ok(json::texture::Info {
+        json::texture::Info {
             index,
             tex_coord: 0,
             extensions: None,
             extras: Default::default(),
-        })
+        }
     }
 
     /// The facade's material: base colour from the render (the label colours without one),
     /// occlusion, roughness and metalness from `orm.png`, the normal map in glTF's +Y
     /// convention whatever the bundle's, and the emission mask (emissive factor 0: raise it
     /// in the engine for lit windows).
-    fn material(&mut self, b: &Bundle) -> Result<Index<json::Material>> {
+    fn material(&mut self, t: &Textures) -> Index<json::Material> {
         use json::material::{
             EmissiveFactor, NormalTexture, OcclusionTexture, PbrMetallicRoughness, StrengthFactor,
         };
-        let base = self.texture(b.albedo.as_ref().unwrap_or(&b.labels), "albedo")?;
-        let orm = self.texture(&b.orm, "orm")?;
-        let normal = match b.normal_y {
-            NormalY::Up => self.texture(&b.normal, "normal")?,
-            NormalY::Down => self.texture(&flip_green(&b.normal), "normal")?,
-        };
-        let emission = self.texture(&b.emission, "emission")?;
-        Ok(self.root.push(json::Material {
+        let base = self.texture(t.base, "albedo");
+        let orm = self.texture(t.orm, "orm");
+        let normal = self.texture(t.normal, "normal");
+        let emission = self.texture(t.emission, "emission");
+        self.root.push(json::Material {
             name: Some("facade".into()),
             pbr_metallic_roughness: PbrMetallicRoughness {
                 base_color_texture: Some(base),
@@ -262,7 +257,7 @@ impl Doc {
             emissive_texture: Some(emission),
             emissive_factor: EmissiveFactor([0.0, 0.0, 0.0]),
             ..Default::default()
-        }))
+        })
     }
 
     /// The GLB bytes: the JSON chunk and the buffer.
@@ -295,11 +290,14 @@ impl Doc {
     }
 }
 
-/// A normal map in the other Y convention.
-fn flip_green(normal: &RgbImage) -> RgbImage {
+/// `normal` (in the convention `y`) in glTF's +Y convention; None when it is in it already.
+pub fn normal_y_up(normal: &RgbImage, y: NormalY) -> Option<RgbImage> {
+    if y == NormalY::Up {
+        return None;
+    }
     let mut out = normal.clone();
     for p in out.pixels_mut() {
         p.0[1] = 255 - p.0[1];
     }
-    out
+    Some(out)
 }

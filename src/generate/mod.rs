@@ -21,7 +21,7 @@ pub use set::generate_set;
 
 use crate::document::raster::fill_rect;
 use crate::error::{Error, Result};
-use crate::image_io::save_png;
+use crate::image_io::{encode_png, save_png, save_png_bytes};
 use crate::label_map::LabelMap;
 use crate::palette::Palette;
 
@@ -241,15 +241,28 @@ pub fn write_bundle(dir: &Path, b: &Bundle) -> Result<()> {
 
 fn write_files(dir: &Path, b: &Bundle) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    save_png(&b.labels, &dir.join("labels.png"))?;
-    if let Some(a) = &b.albedo {
-        save_png(a, &dir.join("albedo.png"))?;
-    }
-    save_png(&b.emission, &dir.join("emission.png"))?;
+    // Each map is encoded once: the same PNG bytes go to its file and into facade.glb.
+    let labels = save_png_bytes(&b.labels, &dir.join("labels.png"))?;
+    let albedo = match &b.albedo {
+        Some(a) => Some(save_png_bytes(a, &dir.join("albedo.png"))?),
+        None => None,
+    };
+    let emission = save_png_bytes(&b.emission, &dir.join("emission.png"))?;
     save_png(&b.height, &dir.join("height.png"))?;
-    save_png(&b.normal, &dir.join("normal.png"))?;
-    save_png(&b.orm, &dir.join("orm.png"))?;
-    crate::fsutil::atomic_write(&dir.join("facade.glb"), &glb::facade_glb(b)?)?;
+    let normal = save_png_bytes(&b.normal, &dir.join("normal.png"))?;
+    let orm = save_png_bytes(&b.orm, &dir.join("orm.png"))?;
+    let glb_path = dir.join("facade.glb");
+    let normal_up = match glb::normal_y_up(&b.normal, b.normal_y) {
+        Some(up) => encode_png(&up, &glb_path)?,
+        None => normal,
+    };
+    let textures = glb::Textures {
+        base: albedo.as_deref().unwrap_or(&labels),
+        orm: &orm,
+        normal: &normal_up,
+        emission: &emission,
+    };
+    crate::fsutil::atomic_write(&glb_path, &glb::facade_glb(b, &textures)?)?;
     crate::fsutil::atomic_write(&dir.join("facade.json"), b.json.as_bytes())
 }
 
