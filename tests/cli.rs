@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::s;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -18,10 +20,6 @@ fn ok(out: &Output) -> String {
     );
     assert!(out.status.success(), "command failed:\n{text}");
     text
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

@@ -4,24 +4,13 @@
 
 mod common;
 
+use common::{s, text};
+
 use std::path::Path;
-use std::process::Output;
 
 use facade_studio::generate::{FacadeParams, GroundFloor, labels, layout};
 use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()

@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::s;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use std::path::{Path, PathBuf};
 
 /// Generates `count` facades of 10 × 12 m at 10 px/m into `out` (DirectX normals when `down`).
 fn generate(out: &Path, count: usize, down: bool) -> Vec<PathBuf> {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::s;
+
 use std::path::Path;
 
 use facade_studio::backend::cpu_device;
@@ -17,10 +19,6 @@ use facade_studio::render::Renderer;
 use facade_studio::style::photo::{LabelSource, style_of_image};
 use facade_studio::style::{self, Style};
 use image::{Rgb, RgbImage};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Left half class 1 (facade), right half class 2 (window), one 3×3 door (class 3).
 fn two_class_map() -> LabelMap {

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{s, text};
+
 use std::path::Path;
 
 use facade_studio::data::derive::{DeriveKind, derive, derive_folder, photo_of};
@@ -11,18 +13,6 @@ use facade_studio::label_map::LabelMap;
 use facade_studio::palette::Palette;
 use facade_studio::task::Task;
 use image::{Rgb, RgbImage};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Trains a tiny model of `task` for two steps on `data` into the run folder `run`.
 fn train_tiny(task: &str, data: &Path, run: &Path) {

@@ -141,6 +141,20 @@ pub fn required(name: &str) -> bool {
     is_required(std::env::var(name).ok().as_deref())
 }
 
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// What a finished command printed: its standard output, then its standard error.
+pub fn text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// Runs the facade-studio binary with `args` (no colours), as a user would.
 pub fn facade_cli(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_facade-studio"))
