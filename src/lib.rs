@@ -12,6 +12,7 @@ pub mod events;
 pub mod fsutil;
 pub mod generate;
 pub mod image_io;
+pub mod kernels;
 pub mod label_map;
 pub mod model;
 pub mod palette;

@@ -4,6 +4,8 @@
 #
 #   bench/pytorch/compare.sh [--ngf N] [--paper] [--batch N] [--renders N] [--steps N] [--size N]
 #   ROUNDS=3  FS=target/release/facade-studio  OUT=<folder for the raw JSON lines>
+#   STOCK=1 (default): also time ours with Burn's stock CPU kernels (FACADE_KERNELS=stock), to show
+#   what src/kernels/ buys; STOCK=0 skips it
 #   TORCH_SPEC=torch==2.15.0  TORCH_PIP_ARGS=<extra pip args, e.g. an index with CPU-only wheels>
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,31 +65,46 @@ fi
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS ..." >&2
   "$FS" bench --backend cpu --json "$@" | sed "s/^{/{\"round\":$r,/" >> "$OUT/ours.jsonl"
+  if [ "${STOCK:-1}" = 1 ]; then
+    FACADE_KERNELS=stock "$FS" bench --backend cpu --json "$@" | sed "s/^{/{\"round\":$r,/" >> "$OUT/stock.jsonl"
+  fi
   "$PY" "$HERE/pix2pix_bench.py" --json "$@" | sed "s/^{/{\"round\": $r, /" >> "$OUT/pytorch.jsonl"
 done
 
-python3 - "$OUT/ours.jsonl" "$OUT/pytorch.jsonl" <<'EOF'
-import json, statistics, sys
+python3 - "$OUT/ours.jsonl" "$OUT/pytorch.jsonl" "$OUT/stock.jsonl" <<'EOF'
+import json, os, statistics, sys
 from collections import defaultdict
-rows = [defaultdict(dict), defaultdict(dict)]  # side -> (ngf) -> round -> row
-for side, path in enumerate(sys.argv[1:3]):
+rows = [defaultdict(dict), defaultdict(dict), defaultdict(dict)]  # side -> (ngf) -> round -> row
+for side, path in enumerate(sys.argv[1:4]):
+    if not os.path.exists(path):
+        continue
     for line in open(path):
         r = json.loads(line)
         rows[side][r["ngf"]][r["round"]] = r
 med = statistics.median
-print(f"{'ngf':>4} {'recipe':>7} {'batch':>5} | {'render p50 ms':^26} | {'train step p50 ms':^28} | {'peak RSS MB':^13}")
-print(f"{'':>4} {'':>7} {'':>5} | {'ours':>7} {'torch':>7} {'ratio':>9} | {'ours':>8} {'torch':>8} {'ratio':>9} | {'ours':>6} {'torch':>6}")
+has_stock = bool(rows[2])
+print(f"{'ngf':>4} {'recipe':>7} {'batch':>5} | {'render p50 ms':^26} | {'train step p50 ms':^28} | {'peak RSS MB':^13}"
+      + (f" | {'stock Burn kernels':^26}" if has_stock else ""))
+print(f"{'':>4} {'':>7} {'':>5} | {'ours':>7} {'torch':>7} {'ratio':>9} | {'ours':>8} {'torch':>8} {'ratio':>9} | {'ours':>6} {'torch':>6}"
+      + (f" | {'render':>7} {'step':>7} {'RSS':>5} {'ratio':>4}" if has_stock else ""))
 for ngf in sorted(rows[0]):
-    ours, theirs = rows[0][ngf], rows[1].get(ngf, {})
+    ours, theirs, stock = rows[0][ngf], rows[1].get(ngf, {}), rows[2].get(ngf, {})
     rounds = sorted(set(ours) & set(theirs))
     if not rounds:
         continue
-    col = lambda side, k: med(side[i][k] for i in rounds)
+    col = lambda side, k: med(side[i][k] for i in rounds if i in side)
     ratio = lambda k: med(ours[i][k] / theirs[i][k] for i in rounds)
     any_row = ours[rounds[0]]
-    print(f"{ngf:>4} {any_row['recipe']:>7} {any_row['batch']:>5} | "
-          f"{col(ours, 'render_ms_p50'):7.1f} {col(theirs, 'render_ms_p50'):7.1f} {ratio('render_ms_p50'):8.2f}x | "
-          f"{col(ours, 'train_step_ms_p50'):8.1f} {col(theirs, 'train_step_ms_p50'):8.1f} {ratio('train_step_ms_p50'):8.2f}x | "
-          f"{col(ours, 'peak_rss_mb'):6.0f} {col(theirs, 'peak_rss_mb'):6.0f}")
+    line = (f"{ngf:>4} {any_row['recipe']:>7} {any_row['batch']:>5} | "
+            f"{col(ours, 'render_ms_p50'):7.1f} {col(theirs, 'render_ms_p50'):7.1f} {ratio('render_ms_p50'):8.2f}x | "
+            f"{col(ours, 'train_step_ms_p50'):8.1f} {col(theirs, 'train_step_ms_p50'):8.1f} {ratio('train_step_ms_p50'):8.2f}x | "
+            f"{col(ours, 'peak_rss_mb'):6.0f} {col(theirs, 'peak_rss_mb'):6.0f}")
+    if any(i in stock for i in rounds):
+        stock_ratio = med(stock[i]['train_step_ms_p50'] / theirs[i]['train_step_ms_p50'] for i in rounds if i in stock)
+        line += (f" | {col(stock, 'render_ms_p50'):7.1f} {col(stock, 'train_step_ms_p50'):7.1f} "
+                 f"{col(stock, 'peak_rss_mb'):5.0f} {stock_ratio:4.2f}x")
+    print(line)
 print("ratio = ours / PyTorch time, median of the per-round ratios: below 1 means ours is faster.")
+if has_stock:
+    print("stock Burn kernels = ours with FACADE_KERNELS=stock (Burn's own CPU convolutions, normalisation and activations); its ratio is its step / PyTorch's.")
 EOF

@@ -5,13 +5,13 @@
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::prelude::*;
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 
 use super::generator::init_normal;
 use super::norm::Norm;
 use super::{ModelConfig, NormKind};
+use crate::kernels;
 
 #[derive(Module, Debug)]
 pub struct DiscBlock {
@@ -87,16 +87,16 @@ fn patch_forward(blocks: &[DiscBlock], head: &Conv2d, pair: Tensor<4>) -> ScaleO
     let mut h = pair;
     let mut features = Vec::with_capacity(blocks.len());
     for block in blocks {
-        h = block.conv.forward(h);
+        h = kernels::conv2d_layer(&block.conv, h);
         if let Some(norm) = &block.norm {
             h = norm.forward(h);
         }
-        h = leaky_relu(h, 0.2);
+        h = kernels::leaky_relu(h, 0.2);
         features.push(h.clone());
     }
     ScaleOutput {
         features,
-        logits: head.forward(h),
+        logits: kernels::conv2d_layer(head, h),
     }
 }
 

@@ -8,11 +8,11 @@ use burn::nn::Initializer;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, relu};
 
 use super::norm::Norm;
 use super::upsample::ResizeConv;
 use super::{DropoutMasks, ModelConfig, NormKind, Upsample};
+use crate::kernels;
 
 /// The initialisation pix2pix uses for every convolution: N(0, 0.02).
 pub(crate) fn init_normal() -> Initializer {
@@ -41,7 +41,7 @@ pub struct UpBlock {
 impl UpBlock {
     fn upsample(&self, x: Tensor<4>) -> Tensor<4> {
         match (&self.conv, &self.resize) {
-            (Some(conv), _) => conv.forward(x),
+            (Some(conv), _) => kernels::conv_transpose2d_layer(conv, x),
             (None, Some(resize)) => resize.forward(x),
             (None, None) => unreachable!("a decoder block has an upsampling layer"),
         }
@@ -223,9 +223,9 @@ impl Generator {
         let mut h = input;
         for (level, down) in self.downs.iter().enumerate() {
             if level > 0 {
-                h = leaky_relu(h, 0.2);
+                h = kernels::leaky_relu(h, 0.2);
             }
-            h = down.conv.forward(h);
+            h = kernels::conv2d_layer(&down.conv, h);
             if let Some(norm) = &down.norm {
                 h = norm.forward(h);
             }
@@ -238,7 +238,7 @@ impl Generator {
                 u = Tensor::cat(vec![skip, u], 1);
             }
             let up = &self.ups[level];
-            u = up.upsample(relu(u));
+            u = up.upsample(kernels::leaky_relu(u, 0.0));
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
             }

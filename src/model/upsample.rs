@@ -10,8 +10,8 @@
 use burn::module::Param;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::module::conv_transpose2d;
-use burn::tensor::ops::ConvTransposeOptions;
+
+use crate::kernels;
 
 /// The least-squares inverse of the tap matrix [`TAPS`] (`PINV · TAPS = I`): projects a free 4×4 transposed
 /// kernel onto the nearest + 3×3 family (used to convert models trained with transposed
@@ -53,13 +53,8 @@ impl ResizeConv {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let options = ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1);
-        conv_transpose2d(
-            x,
-            self.kernel(),
-            self.bias.as_ref().map(|b| b.val()),
-            options,
-        )
+        let bias = self.bias.as_ref().map(|b| b.val());
+        kernels::conv_transpose2d(x, self.kernel(), bias, [2, 2], [1, 1])
     }
 
     /// The nearest + 3×3 layer closest (least squares, per channel pair) to a 4×4 stride-2

@@ -1,0 +1,251 @@
+//! The kernels on Burn's Flex CPU backend: a layer on plain Flex tensors (rendering), and the same
+//! layer as one differentiable operation on `Autodiff<Flex>` (training) whose backward pass calls
+//! the gradient kernels directly.
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::{Autodiff, NodeId};
+use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::tensor::FloatTensor;
+use burn::prelude::*;
+
+use super::activation;
+use super::layer::Layer;
+use super::norm::{self, NormShape};
+
+/// The autodiff backend the studio trains with on the CPU.
+pub type AutodiffFlex = Autodiff<Flex>;
+
+/// `layer` on Flex tensors (no gradient).
+pub fn forward(layer: &Layer, x: FlexTensor, w: FlexTensor, b: Option<FlexTensor>) -> FlexTensor {
+    let (x, w, b) = (
+        x.to_contiguous(),
+        w.to_contiguous(),
+        b.map(|b| b.to_contiguous()),
+    );
+    let y = layer.forward(values(&x), values(&w), b.as_ref().map(values));
+    tensor(y, layer.out_shape())
+}
+
+/// `layer` on `Autodiff<Flex>` tensors, recorded as one operation with its own backward pass.
+pub fn forward_autodiff(
+    layer: &Layer,
+    x: FloatTensor<AutodiffFlex>,
+    w: FloatTensor<AutodiffFlex>,
+    b: Option<FloatTensor<AutodiffFlex>>,
+) -> FloatTensor<AutodiffFlex> {
+    let op = LayerBackward(*layer);
+    match b {
+        Some(b) => {
+            let kind = op.prepare::<NoCheckpointing>([x.node(), w.node(), b.node()]);
+            record(layer, kind.compute_bound().stateful(), x, w, Some(b))
+        }
+        None => {
+            let kind = op.prepare::<NoCheckpointing>([x.node(), w.node()]);
+            record(layer, kind.compute_bound().stateful(), x, w, None)
+        }
+    }
+}
+
+type Kind<const N: usize> = OpsKind<LayerBackward, Flex, (NodeId, NodeId), NoCheckpointing, N>;
+
+fn record<const N: usize>(
+    layer: &Layer,
+    kind: Kind<N>,
+    x: FloatTensor<AutodiffFlex>,
+    w: FloatTensor<AutodiffFlex>,
+    b: Option<FloatTensor<AutodiffFlex>>,
+) -> FloatTensor<AutodiffFlex> {
+    match kind {
+        OpsKind::Tracked(mut prep) => {
+            let state = (prep.checkpoint(&x), prep.checkpoint(&w));
+            let y = forward(
+                layer,
+                x.into_primitive(),
+                w.into_primitive(),
+                b.map(|b| b.into_primitive()),
+            );
+            prep.finish(state, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(forward(
+            layer,
+            x.into_primitive(),
+            w.into_primitive(),
+            b.map(|b| b.into_primitive()),
+        )),
+    }
+}
+
+/// The backward pass of one layer: the gradients of whichever of input, weight and bias take
+/// part in the graph (`N` is 2 without a bias, 3 with one).
+#[derive(Debug)]
+struct LayerBackward(Layer);
+
+impl<const N: usize> Backward<Flex, N> for LayerBackward {
+    type State = (NodeId, NodeId);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, N>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let layer = self.0;
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let (x_state, w_state) = ops.state;
+        let x = checkpointer
+            .retrieve_node_output::<FlexTensor>(x_state)
+            .to_contiguous();
+        let w = checkpointer
+            .retrieve_node_output::<FlexTensor>(w_state)
+            .to_contiguous();
+        let mut parents = ops.parents.into_iter();
+        if let Some(node) = parents.next().flatten() {
+            let dx = layer.input_grad(values(&dy), values(&w));
+            grads.register::<Flex>(node.id, tensor(dx, x.layout().shape().dims::<4>()));
+        }
+        if let Some(node) = parents.next().flatten() {
+            let dw = layer.weight_grad(values(&x), values(&dy));
+            grads.register::<Flex>(node.id, tensor(dw, w.layout().shape().dims::<4>()));
+        }
+        if let Some(node) = parents.next().flatten() {
+            let db = layer.bias_grad(values(&dy));
+            let len = db.len();
+            grads.register::<Flex>(node.id, tensor(db, [len]));
+        }
+    }
+}
+
+/// Normalisation on Flex tensors (no gradient).
+pub fn norm(shape: &NormShape, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor) -> FlexTensor {
+    let (x, gamma, beta) = (
+        x.to_contiguous(),
+        gamma.to_contiguous(),
+        beta.to_contiguous(),
+    );
+    let y = norm::forward(shape, values(&x), values(&gamma), values(&beta));
+    tensor(y, [shape.n, shape.c, shape.plane])
+}
+
+/// Normalisation on `Autodiff<Flex>` tensors, one operation with its own backward pass.
+pub fn norm_autodiff(
+    shape: &NormShape,
+    x: FloatTensor<AutodiffFlex>,
+    gamma: FloatTensor<AutodiffFlex>,
+    beta: FloatTensor<AutodiffFlex>,
+) -> FloatTensor<AutodiffFlex> {
+    let op = NormBackward(*shape).prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]);
+    match op.compute_bound().stateful() {
+        OpsKind::Tracked(mut prep) => {
+            let state = (prep.checkpoint(&x), prep.checkpoint(&gamma));
+            let y = norm(
+                shape,
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+            );
+            prep.finish(state, y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(norm(
+            shape,
+            x.into_primitive(),
+            gamma.into_primitive(),
+            beta.into_primitive(),
+        )),
+    }
+}
+
+#[derive(Debug)]
+struct NormBackward(NormShape);
+
+impl Backward<Flex, 3> for NormBackward {
+    type State = (NodeId, NodeId);
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 3>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let shape = self.0;
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let x = checkpointer
+            .retrieve_node_output::<FlexTensor>(ops.state.0)
+            .to_contiguous();
+        let gamma = checkpointer
+            .retrieve_node_output::<FlexTensor>(ops.state.1)
+            .to_contiguous();
+        let (dx, dgamma, dbeta) = norm::backward(&shape, values(&x), values(&gamma), values(&dy));
+        let [node_x, node_gamma, node_beta] = ops.parents;
+        let c = shape.c;
+        for (node, grad) in [
+            (node_x, tensor(dx, [shape.n, c, shape.plane])),
+            (node_gamma, tensor(dgamma, [c])),
+            (node_beta, tensor(dbeta, [c])),
+        ] {
+            if let Some(node) = node {
+                grads.register::<Flex>(node.id, grad);
+            }
+        }
+    }
+}
+
+/// Leaky ReLU on Flex tensors (no gradient).
+pub fn leaky_relu(x: FlexTensor, slope: f32) -> FlexTensor {
+    let x = x.to_contiguous();
+    let shape = x.layout().shape().clone();
+    FlexTensor::from_data(TensorData::new(
+        activation::forward(values(&x), slope),
+        shape,
+    ))
+}
+
+/// Leaky ReLU on `Autodiff<Flex>` tensors, one operation with its own backward pass.
+pub fn leaky_relu_autodiff(x: FloatTensor<AutodiffFlex>, slope: f32) -> FloatTensor<AutodiffFlex> {
+    match ActivationBackward(slope)
+        .prepare::<NoCheckpointing>([x.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(mut prep) => {
+            let state = prep.checkpoint(&x);
+            prep.finish(state, leaky_relu(x.into_primitive(), slope))
+        }
+        OpsKind::UnTracked(prep) => prep.finish(leaky_relu(x.into_primitive(), slope)),
+    }
+}
+
+#[derive(Debug)]
+struct ActivationBackward(f32);
+
+impl Backward<Flex, 1> for ActivationBackward {
+    type State = NodeId;
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        checkpointer: &mut Checkpointer,
+    ) {
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let [Some(node)] = ops.parents else { return };
+        let x = checkpointer
+            .retrieve_node_output::<FlexTensor>(ops.state)
+            .to_contiguous();
+        let dx = activation::backward(values(&x), values(&dy), self.0);
+        let shape = x.layout().shape().clone();
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
+    }
+}
+
+/// A contiguous tensor's values in row-major order.
+fn values(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>()
+        .expect("the fast convolution takes contiguous f32 tensors (checked by the caller)")
+}
+
+fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}

@@ -1,0 +1,161 @@
+//! The shape of one 2-D convolution and the column matrix between its input and its output.
+//!
+//! A convolution from `[ci, h, w]` to `[co, oh, ow]` is a matrix product `Y = W · C` where `W` is
+//! the weight `[co, ci·kh·kw]` exactly as Burn stores it and `C` (the *columns*) holds, for every
+//! output position `p` and every tap `r = (c, ky, kx)`, the input pixel that tap reads
+//! (`C[r][p]`, zero outside the image). [`im2col`] fills a range of `C`'s columns; [`col2im`]
+//! adds such a range back onto the input positions the taps read (the adjoint).
+
+/// One convolution's sizes (groups 1, dilation 1; padding the same on both sides of an axis).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Geometry {
+    pub batch: usize,
+    pub c_in: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c_out: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub stride: [usize; 2],
+    pub pad: [usize; 2],
+}
+
+impl Geometry {
+    /// The output height and width.
+    pub fn out_hw(&self) -> [usize; 2] {
+        let out = |size: usize, k: usize, s: usize, p: usize| (size + 2 * p - k) / s + 1;
+        [
+            out(self.h, self.kh, self.stride[0], self.pad[0]),
+            out(self.w, self.kw, self.stride[1], self.pad[1]),
+        ]
+    }
+
+    /// Output positions per sample (`oh · ow`): the columns of `C`.
+    pub fn positions(&self) -> usize {
+        let [oh, ow] = self.out_hw();
+        oh * ow
+    }
+
+    /// Taps per output value (`ci · kh · kw`): the rows of `C`, the columns of `W`.
+    pub fn taps(&self) -> usize {
+        self.c_in * self.kh * self.kw
+    }
+
+    pub fn in_len(&self) -> usize {
+        self.c_in * self.h * self.w
+    }
+
+    pub fn out_len(&self) -> usize {
+        self.c_out * self.positions()
+    }
+
+    /// How many output positions one block of columns covers: the whole sample when its columns
+    /// fit in 8 MiB, otherwise as many as fit (at least 256), so memory stays bounded at full
+    /// resolution without starving the matrix product.
+    pub fn block(&self) -> usize {
+        const BUDGET: usize = (8 << 20) / std::mem::size_of::<f32>();
+        (BUDGET / self.taps().max(1)).max(256).min(self.positions())
+    }
+
+    /// The output columns within `ox0..ox1` whose tap `kx` reads inside the image (a range,
+    /// possibly empty, with `ox0 <= lo <= hi <= ox1`).
+    fn inside(&self, kx: usize, ox0: usize, ox1: usize) -> [usize; 2] {
+        let (s, p) = (self.stride[1], self.pad[1]);
+        // ox·s + kx − p >= 0  and  ox·s + kx − p <= w − 1
+        let lo = p.saturating_sub(kx).div_ceil(s);
+        let hi = (self.w + p)
+            .checked_sub(kx + 1)
+            .map_or(0, |top| top / s + 1);
+        let lo = lo.clamp(ox0, ox1);
+        [lo, hi.clamp(lo, ox1)]
+    }
+
+    /// The input row `iy` (or column) that output row `o` reads through tap `k`, if inside.
+    fn source(o: usize, k: usize, stride: usize, pad: usize, size: usize) -> Option<usize> {
+        (o * stride + k).checked_sub(pad).filter(|&i| i < size)
+    }
+}
+
+/// Fills `cols` (`taps` rows of `p1 - p0` values) with the columns `p0..p1` of one sample `x`
+/// (`[ci, h, w]`).
+pub fn im2col(g: &Geometry, x: &[f32], p0: usize, p1: usize, cols: &mut [f32]) {
+    let width = p1 - p0;
+    assert_eq!(x.len(), g.in_len(), "im2col: input size");
+    assert_eq!(cols.len(), g.taps() * width, "im2col: column block size");
+    cols.chunks_mut(width).enumerate().for_each(|(r, row)| {
+        let (c, ky, kx) = (r / (g.kh * g.kw), r / g.kw % g.kh, r % g.kw);
+        let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+        for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
+            let out = &mut row[at..at + (ox1 - ox0)];
+            match Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) {
+                None => out.fill(0.0),
+                Some(iy) => {
+                    let line = &plane[iy * g.w..(iy + 1) * g.w];
+                    let [lo, hi] = g.inside(kx, ox0, ox1);
+                    out[..lo - ox0].fill(0.0);
+                    out[hi - ox0..].fill(0.0);
+                    if hi == lo {
+                        return;
+                    }
+                    let s = g.stride[1];
+                    let first = lo * s + kx - g.pad[1];
+                    if s == 1 {
+                        out[lo - ox0..hi - ox0].copy_from_slice(&line[first..first + hi - lo]);
+                    } else {
+                        let taps = line[first..].iter().step_by(s);
+                        out[lo - ox0..hi - ox0]
+                            .iter_mut()
+                            .zip(taps)
+                            .for_each(|(o, v)| *o = *v);
+                    }
+                }
+            }
+        });
+    });
+}
+
+/// Adds the column block `cols` (columns `p0..p1`, as [`im2col`] lays them out) onto one
+/// sample's input gradient `dx` (`[ci, h, w]`): the adjoint of [`im2col`]. Each input channel
+/// owns its rows, so channels run in parallel without sharing a pixel.
+pub fn col2im(g: &Geometry, cols: &[f32], p0: usize, p1: usize, dx: &mut [f32]) {
+    use rayon::prelude::*;
+    let width = p1 - p0;
+    let k = g.kh * g.kw;
+    assert_eq!(dx.len(), g.in_len(), "col2im: input size");
+    assert_eq!(cols.len(), g.taps() * width, "col2im: column block size");
+    dx.par_chunks_mut(g.h * g.w)
+        .zip(cols.par_chunks(k * width))
+        .for_each(|(plane, rows)| {
+            for (t, row) in rows.chunks(width).enumerate() {
+                let (ky, kx) = (t / g.kw, t % g.kw);
+                for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
+                    let Some(iy) = Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) else {
+                        return;
+                    };
+                    let line = &mut plane[iy * g.w..(iy + 1) * g.w];
+                    let [lo, hi] = g.inside(kx, ox0, ox1);
+                    if hi == lo {
+                        return;
+                    }
+                    let s = g.stride[1];
+                    let first = lo * s + kx - g.pad[1];
+                    let values = &row[at + lo - ox0..at + hi - ox0];
+                    let taps = line[first..].iter_mut().step_by(s);
+                    taps.zip(values).for_each(|(pixel, v)| *pixel += v);
+                });
+            }
+        });
+}
+
+/// Calls `f(oy, ox0, ox1, at)` for each output row's run of positions inside `p0..p1`, where
+/// `at` is the run's offset in the block.
+fn for_each_run(g: &Geometry, p0: usize, p1: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
+    let [_, ow] = g.out_hw();
+    let mut p = p0;
+    while p < p1 {
+        let (oy, ox0) = (p / ow, p % ow);
+        let ox1 = ow.min(ox0 + (p1 - p));
+        f(oy, ox0, ox1, p - p0);
+        p += ox1 - ox0;
+    }
+}

@@ -1,0 +1,257 @@
+//! Faster CPU paths for the layers a training step spends its time in, forward and backward,
+//! plugged in through Burn's extension points (`Tensor::try_into_primitive` and custom autodiff
+//! operations) so the model code stays backend-independent:
+//!
+//! - convolutions, plain and transposed (`conv.rs`, `layer.rs`): column blocks + one `gemm`
+//!   product per block, and a backward pass that computes the input and weight gradients
+//!   straight from the stored input (no transposed-convolution detour, no large intermediates);
+//! - the normalisation (`norm.rs`): one pass forward, one backward (instead of about ten
+//!   element-wise tensor operations and their intermediates);
+//! - leaky ReLU / ReLU (`activation.rs`): one pass each way.
+//!
+//! They run on Burn's Flex CPU backend (`flex.rs`: with and without autodiff). Every other
+//! device (wgpu, …) and every case they do not cover (other float types) takes Burn's own
+//! operations, unchanged. `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
+//! convolutions only) are for comparisons.
+
+mod activation;
+mod conv;
+mod flex;
+pub mod geometry;
+pub mod layer;
+pub mod norm;
+
+use std::sync::OnceLock;
+
+use burn::backend::flex::{Flex, FlexTensor};
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+
+use flex::AutodiffFlex;
+use layer::Layer;
+use norm::NormShape;
+
+/// A 2-D convolution (groups 1, dilation 1): `x [n, ci, h, w]`, `weight [co, ci, kh, kw]`.
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    pad: [usize; 2],
+) -> Tensor<4> {
+    let layer = Layer::plain(x.dims(), weight.dims(), stride, pad);
+    fast(&layer, &x, &weight, bias.as_ref()).unwrap_or_else(|| {
+        let options = ConvOptions::new(stride, pad, [1, 1], 1);
+        burn::tensor::module::conv2d(x, weight, bias, options)
+    })
+}
+
+/// A 2-D transposed convolution (no output padding, groups 1, dilation 1):
+/// `x [n, ci, h, w]`, `weight [ci, co, kh, kw]`.
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    pad: [usize; 2],
+) -> Tensor<4> {
+    let layer = Layer::transposed(x.dims(), weight.dims(), stride, pad);
+    fast(&layer, &x, &weight, bias.as_ref()).unwrap_or_else(|| {
+        let options = ConvTransposeOptions::new(stride, pad, [0, 0], [1, 1], 1);
+        burn::tensor::module::conv_transpose2d(x, weight, bias, options)
+    })
+}
+
+/// Which of the kernels here run, from `FACADE_KERNELS`: `stock` (none: Burn's own operations
+/// everywhere), `conv` (the convolutions only), anything else or unset: all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernels {
+    Stock,
+    Conv,
+    All,
+}
+
+pub fn kernels() -> Kernels {
+    static MODE: OnceLock<Kernels> = OnceLock::new();
+    *MODE.get_or_init(|| match std::env::var("FACADE_KERNELS").as_deref() {
+        Ok("stock") => Kernels::Stock,
+        Ok("conv") => Kernels::Conv,
+        _ => Kernels::All,
+    })
+}
+
+fn enabled() -> bool {
+    kernels() != Kernels::Stock
+}
+
+/// Leaky ReLU (ReLU at `slope` 0): one pass forward and one backward on the CPU, Burn's
+/// activation elsewhere.
+pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
+    if kernels() == Kernels::All && x.dtype() == DType::F32 {
+        if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
+            return Tensor::from_primitive::<AutodiffFlex>(flex::leaky_relu_autodiff(
+                p,
+                slope as f32,
+            ));
+        }
+        if let Some(p) = primitive::<Flex, D>(&x) {
+            return Tensor::from_primitive::<Flex>(flex::leaky_relu(p, slope as f32));
+        }
+    }
+    if slope == 0.0 {
+        burn::tensor::activation::relu(x)
+    } else {
+        burn::tensor::activation::leaky_relu(x, slope)
+    }
+}
+
+/// Which path a layer with input `x` and weight `w` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// The kernels here, recorded as one autodiff operation.
+    FastAutodiff,
+    /// The kernels here, no gradient.
+    Fast,
+    /// Burn's own convolution.
+    Stock,
+}
+
+/// The path [`conv2d`] and [`conv_transpose2d`] take for these tensors.
+pub fn path(x: &Tensor<4>, w: &Tensor<4>) -> Path {
+    let f32s = x.dtype() == DType::F32 && w.dtype() == DType::F32;
+    if !enabled() || !f32s {
+        Path::Stock
+    } else if parts::<AutodiffFlex>(x, w, None).is_some() {
+        Path::FastAutodiff
+    } else if parts::<Flex>(x, w, None).is_some() {
+        Path::Fast
+    } else {
+        Path::Stock
+    }
+}
+
+/// The layer through the kernels when its tensors are f32 on Flex (with or without autodiff).
+fn fast(layer: &Layer, x: &Tensor<4>, w: &Tensor<4>, b: Option<&Tensor<1>>) -> Option<Tensor<4>> {
+    let f32s = x.dtype() == DType::F32
+        && w.dtype() == DType::F32
+        && b.is_none_or(|b| b.dtype() == DType::F32);
+    if !enabled() || !f32s {
+        return None;
+    }
+    if let Some((x, w, b)) = parts::<AutodiffFlex>(x, w, b) {
+        let y = flex::forward_autodiff(layer, x, w, b);
+        return Some(Tensor::from_primitive::<AutodiffFlex>(y));
+    }
+    let (x, w, b) = parts::<Flex>(x, w, b)?;
+    let y: FlexTensor = flex::forward(layer, x, w, b);
+    Some(Tensor::from_primitive::<Flex>(y))
+}
+
+type Parts<B> = (
+    burn::backend::tensor::FloatTensor<B>,
+    burn::backend::tensor::FloatTensor<B>,
+    Option<burn::backend::tensor::FloatTensor<B>>,
+);
+
+/// The backend primitives of the three tensors when all three live on backend `B`.
+fn parts<B: burn::backend::Backend>(
+    x: &Tensor<4>,
+    w: &Tensor<4>,
+    b: Option<&Tensor<1>>,
+) -> Option<Parts<B>>
+where
+    burn::tensor::DispatchTensor: burn::backend::DispatchKindConversion<B>,
+{
+    let b = match b {
+        Some(b) => Some(primitive::<B, 1>(b)?),
+        None => None,
+    };
+    Some((primitive::<B, 4>(x)?, primitive::<B, 4>(w)?, b))
+}
+
+/// The tensor's backend primitive when it lives on backend `B` (a cheap reference-counted copy).
+fn primitive<B: burn::backend::Backend, const D: usize>(
+    t: &Tensor<D>,
+) -> Option<burn::backend::tensor::FloatTensor<B>>
+where
+    burn::tensor::DispatchTensor: burn::backend::DispatchKindConversion<B>,
+{
+    t.clone().try_into_primitive::<B>().ok()
+}
+
+/// Normalisation of `x [n, c, h, w]` with batch (`per_sample` false) or per-sample statistics,
+/// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU. `None`
+/// where the kernels do not apply (another device, another float type): the caller computes
+/// it with tensor operations.
+pub fn norm(
+    x: &Tensor<4>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    per_sample: bool,
+    eps: f64,
+) -> Option<Tensor<4>> {
+    let f32s = [x.dtype(), gamma.dtype(), beta.dtype()]
+        .iter()
+        .all(|&d| d == DType::F32);
+    if !enabled() || !f32s {
+        return None;
+    }
+    let [n, c, h, w] = x.dims();
+    let shape = NormShape {
+        n,
+        c,
+        plane: h * w,
+        per_sample,
+        eps,
+    };
+    let flat = x.clone().reshape([n, c, h * w]);
+    let y = if let (Some(x), Some(g), Some(b)) = (
+        primitive::<AutodiffFlex, 3>(&flat),
+        primitive::<AutodiffFlex, 1>(gamma),
+        primitive::<AutodiffFlex, 1>(beta),
+    ) {
+        Tensor::<3>::from_primitive::<AutodiffFlex>(flex::norm_autodiff(&shape, x, g, b))
+    } else {
+        let (x, g, b) = (
+            primitive::<Flex, 3>(&flat)?,
+            primitive::<Flex, 1>(gamma)?,
+            primitive::<Flex, 1>(beta)?,
+        );
+        Tensor::<3>::from_primitive::<Flex>(flex::norm(&shape, x, g, b))
+    };
+    Some(y.reshape([n, c, h, w]))
+}
+
+/// `conv.forward(x)` through [`conv2d`] when the layer is one the kernels cover (explicit
+/// symmetric padding or none, dilation 1, groups 1); Burn's own forward otherwise.
+pub fn conv2d_layer(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
+    use burn::nn::PaddingConfig2d;
+    let pad = match conv.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        _ => None,
+    };
+    match pad {
+        Some(pad) if conv.dilation == [1, 1] && conv.groups == 1 => conv2d(
+            x,
+            conv.weight.val(),
+            conv.bias.as_ref().map(|b| b.val()),
+            conv.stride,
+            pad,
+        ),
+        _ => conv.forward(x),
+    }
+}
+
+/// `conv.forward(x)` through [`conv_transpose2d`] when the layer is one the kernels cover (no
+/// output padding, dilation 1, groups 1); Burn's own forward otherwise.
+pub fn conv_transpose2d_layer(conv: &burn::nn::conv::ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    if conv.padding_out != [0, 0] || conv.dilation != [1, 1] || conv.groups != 1 {
+        return conv.forward(x);
+    }
+    let bias = conv.bias.as_ref().map(|b| b.val());
+    conv_transpose2d(x, conv.weight.val(), bias, conv.stride, conv.padding)
+}
