@@ -20,10 +20,12 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let out = Shared::new(&mut y);
     over_blocks(
         g,
+        0,
         || (),
         |(), cols, blk, par| {
             let width = blk.p1 - blk.p0;
-            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols);
+            let parallel = matches!(par, gemm::Parallelism::Rayon(_));
+            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(weight, 0, g.c_out, taps, taps);
             let rhs = View::rows(cols, 0, taps, width, width);
             // SAFETY: each block writes only its own columns p0..p1 of every output row.
@@ -76,10 +78,12 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     let (positions, taps) = (g.positions(), g.taps());
     over_blocks(
         g,
+        g.c_out * taps,
         || vec![0.0; g.c_out * taps],
         |dw, cols, blk, par| {
             let width = blk.p1 - blk.p0;
-            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols);
+            let parallel = matches!(par, gemm::Parallelism::Rayon(_));
+            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(dy, blk.b * g.out_len() + blk.p0, g.c_out, width, positions);
             let rhs = View::columns(cols, width, taps, width);
             // SAFETY: `dw` is this worker's own accumulator.
@@ -151,11 +155,13 @@ impl Block {
 }
 
 /// Runs `body` on every block of output positions with a column buffer of its own and a
-/// per-worker accumulator (made by `init`, combined by `merge`). With at least as many blocks
-/// as threads the blocks run in parallel, each matrix product on one thread; otherwise they run
-/// one after another with the matrix product spread over the threads.
+/// per-worker accumulator of `acc_len` values (made by `init`, combined by `merge`). With at
+/// least as many blocks as threads, and accumulators small enough to have one per thread, the
+/// blocks run in parallel, each matrix product on one thread; otherwise they run one after
+/// another with `im2col` and the matrix product spread over the threads.
 fn over_blocks<A: Send>(
     g: &Geometry,
+    acc_len: usize,
     init: impl Fn() -> A + Sync + Send,
     body: impl Fn(&mut A, &mut [f32], Block, gemm::Parallelism) + Sync + Send,
     merge: impl Fn(A, A) -> A + Sync + Send,
@@ -167,7 +173,8 @@ fn over_blocks<A: Send>(
             body(acc, cols, blk, parallelism)
         });
     };
-    if threads > 1 && blocks.len() >= threads {
+    let small = acc_len * 4 * threads <= ACCUMULATOR_BYTES;
+    if threads > 1 && blocks.len() >= threads && small {
         // One share of consecutive blocks per thread, so there are `threads` accumulators.
         blocks
             .par_chunks(blocks.len().div_ceil(threads))
@@ -228,6 +235,9 @@ fn blocks(g: &Geometry, threads: usize, bytes: usize) -> Vec<Block> {
 const BLOCK_BYTES: usize = 1 << 20;
 /// Bytes of one column block of [`input_grad`] (one block at a time, spread over the threads).
 const BIG_BLOCK_BYTES: usize = 2 << 20;
+/// Bytes of all the per-thread accumulators of one layer together (the extra memory the parallel
+/// blocks may take).
+const ACCUMULATOR_BYTES: usize = 1 << 20;
 /// The fewest positions a block covers (narrower matrix products run slowly).
 const MIN_BLOCK: usize = 64;
 

@@ -77,40 +77,49 @@ impl Geometry {
 }
 
 /// Fills `cols` (`taps` rows of `p1 - p0` values) with the columns `p0..p1` of one sample `x`
-/// (`[ci, h, w]`).
-pub fn im2col(g: &Geometry, x: &[f32], p0: usize, p1: usize, cols: &mut [f32]) {
+/// (`[ci, h, w]`), rows in parallel when `parallel`.
+pub fn im2col(g: &Geometry, x: &[f32], p0: usize, p1: usize, cols: &mut [f32], parallel: bool) {
+    use rayon::prelude::*;
     let width = p1 - p0;
     assert_eq!(x.len(), g.in_len(), "im2col: input size");
     assert_eq!(cols.len(), g.taps() * width, "im2col: column block size");
-    cols.chunks_mut(width).enumerate().for_each(|(r, row)| {
-        let (c, ky, kx) = (r / (g.kh * g.kw), r / g.kw % g.kh, r % g.kw);
-        let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
-        for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
-            let out = &mut row[at..at + (ox1 - ox0)];
-            match Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) {
-                None => out.fill(0.0),
-                Some(iy) => {
-                    let line = &plane[iy * g.w..(iy + 1) * g.w];
-                    let [lo, hi] = g.inside(kx, ox0, ox1);
-                    out[..lo - ox0].fill(0.0);
-                    out[hi - ox0..].fill(0.0);
-                    if hi == lo {
-                        return;
-                    }
-                    let s = g.stride[1];
-                    let first = lo * s + kx - g.pad[1];
-                    if s == 1 {
-                        out[lo - ox0..hi - ox0].copy_from_slice(&line[first..first + hi - lo]);
-                    } else {
-                        let taps = line[first..].iter().step_by(s);
-                        out[lo - ox0..hi - ox0]
-                            .iter_mut()
-                            .zip(taps)
-                            .for_each(|(o, v)| *o = *v);
-                    }
+    let fill = |(r, row): (usize, &mut [f32])| fill_row(g, x, p0, p1, r, row);
+    if parallel {
+        cols.par_chunks_mut(width).enumerate().for_each(fill);
+    } else {
+        cols.chunks_mut(width).enumerate().for_each(fill);
+    }
+}
+
+/// Row `r` (tap `(c, ky, kx)`) of [`im2col`]'s block.
+fn fill_row(g: &Geometry, x: &[f32], p0: usize, p1: usize, r: usize, row: &mut [f32]) {
+    let (c, ky, kx) = (r / (g.kh * g.kw), r / g.kw % g.kh, r % g.kw);
+    let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+    for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
+        let out = &mut row[at..at + (ox1 - ox0)];
+        match Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) {
+            None => out.fill(0.0),
+            Some(iy) => {
+                let line = &plane[iy * g.w..(iy + 1) * g.w];
+                let [lo, hi] = g.inside(kx, ox0, ox1);
+                out[..lo - ox0].fill(0.0);
+                out[hi - ox0..].fill(0.0);
+                if hi == lo {
+                    return;
+                }
+                let s = g.stride[1];
+                let first = lo * s + kx - g.pad[1];
+                if s == 1 {
+                    out[lo - ox0..hi - ox0].copy_from_slice(&line[first..first + hi - lo]);
+                } else {
+                    let taps = line[first..].iter().step_by(s);
+                    out[lo - ox0..hi - ox0]
+                        .iter_mut()
+                        .zip(taps)
+                        .for_each(|(o, v)| *o = *v);
                 }
             }
-        });
+        }
     });
 }
 
