@@ -50,17 +50,30 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 cores=$(nproc)
 avx512=$(grep -qm1 -w avx512f /proc/cpuinfo && echo yes || echo no)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "CPU: $cpu; $cores cores; avx512: $avx512; load average: $load"
+# How busy the machine is now: the share of CPU time others used over one second (the load
+# average lags by minutes, so right after a build or a benchmark it reports a busy machine that
+# is already quiet).
+busy_now() {
+  local a b
+  read -r _ a1 a2 a3 a4 a5 a6 a7 _ < /proc/stat; a=$((a1 + a2 + a3 + a6 + a7)); local t1=$((a + a4 + a5))
+  sleep 1
+  read -r _ b1 b2 b3 b4 b5 b6 b7 _ < /proc/stat; b=$((b1 + b2 + b3 + b6 + b7)); local t2=$((b + b4 + b5))
+  echo $(( (b - a) * 100 / ((t2 - t1) > 0 ? (t2 - t1) : 1) ))
+}
+busy=$(busy_now)
+echo "CPU: $cpu; $cores cores; avx512: $avx512; load average: $load; busy now: ${busy} %"
 echo "torch: $("$PY" -W ignore -c 'import torch; print(torch.__version__, torch.backends.cpu.get_cpu_capability())'); args: ${*:-(none)}; rounds: $ROUNDS; raw: $OUT"
-if awk -v l="${load%% *}" 'BEGIN { exit !(l > 0.5) }'; then
-  echo "warning: the machine is busy (load ${load%% *}): both sides share it; timings are not representative" >&2
+if [ "$busy" -gt 20 ]; then
+  echo "warning: the machine is busy (${busy} % of the CPU in use before we start): both sides share it; timings are not representative" >&2
   # OpenMP threads that spin while waiting (libgomp's default) lose their time slices to the other
-  # processes: PyTorch then runs 5-20x slower than on a quiet machine. Sleeping waits avoid that.
+  # processes: PyTorch then runs 5-20x slower than on a quiet machine. Sleeping waits avoid that,
+  # but on a quiet machine they make PyTorch slower (about 25 % at ngf 32 here), so only then.
   if [ -z "${OMP_WAIT_POLICY:-}" ]; then
     export OMP_WAIT_POLICY=PASSIVE
     echo "         so OMP_WAIT_POLICY=PASSIVE for PyTorch (set OMP_WAIT_POLICY to choose yourself)" >&2
   fi
 fi
+echo "OMP_WAIT_POLICY for PyTorch: ${OMP_WAIT_POLICY:-unset, the libgomp default}"
 
 for r in $(seq "$ROUNDS"); do
   echo "round $r/$ROUNDS ..." >&2
