@@ -384,6 +384,17 @@ unsafe fn matmul(
 mod tests {
     use super::*;
 
+    /// `x [n, ci, h, w]` into `co` channels with a `k` kernel.
+    fn geometry(
+        x: [usize; 4],
+        co: usize,
+        k: [usize; 2],
+        stride: [usize; 2],
+        pad: [usize; 2],
+    ) -> Geometry {
+        crate::kernels::layer::Layer::plain(x, [co, x[1], k[0], k[1]], stride, pad).geom
+    }
+
     /// The convolution written out as its definition, for comparison.
     fn direct(g: &Geometry, x: &[f32], w: &[f32]) -> Vec<f32> {
         let [oh, ow] = g.out_hw();
@@ -430,39 +441,9 @@ mod tests {
     #[test]
     fn forward_is_the_definition_and_the_gradients_are_its_adjoints() {
         let shapes = [
-            Geometry {
-                batch: 2,
-                c_in: 3,
-                h: 9,
-                w: 7,
-                c_out: 4,
-                kh: 4,
-                kw: 4,
-                stride: [2, 2],
-                pad: [1, 1],
-            },
-            Geometry {
-                batch: 1,
-                c_in: 2,
-                h: 5,
-                w: 8,
-                c_out: 3,
-                kh: 3,
-                kw: 2,
-                stride: [1, 2],
-                pad: [1, 0],
-            },
-            Geometry {
-                batch: 1,
-                c_in: 4,
-                h: 30,
-                w: 30,
-                c_out: 2,
-                kh: 4,
-                kw: 4,
-                stride: [1, 1],
-                pad: [2, 2],
-            },
+            geometry([2, 3, 9, 7], 4, [4, 4], [2, 2], [1, 1]),
+            geometry([1, 2, 5, 8], 3, [3, 2], [1, 2], [1, 0]),
+            geometry([1, 4, 30, 30], 2, [4, 4], [1, 1], [2, 2]),
         ];
         for g in shapes {
             let x = values(g.batch * g.in_len(), 1);
@@ -494,17 +475,7 @@ mod tests {
 
     #[test]
     fn blocks_cover_every_position_once() {
-        let g = Geometry {
-            batch: 2,
-            c_in: 64,
-            h: 64,
-            w: 64,
-            c_out: 8,
-            kh: 4,
-            kw: 4,
-            stride: [2, 2],
-            pad: [1, 1],
-        };
+        let g = geometry([2, 64, 64, 64], 8, [4, 4], [2, 2], [1, 1]);
         for (threads, bytes) in [
             (1, BLOCK_BYTES),
             (2, BLOCK_BYTES),
