@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::geometry::{Geometry, col2im, im2col};
+use super::geometry::{Geometry, Source, col2im, im2col};
 
 /// `y = W · C(x)`.
 pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
@@ -18,6 +18,7 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
     let (positions, taps) = (g.positions(), g.taps());
     let mut y = vec![0.0; g.batch * g.out_len()];
     let out = Shared::new(&mut y);
+    let source = Source::new(g, x);
     over_blocks(
         g,
         0,
@@ -25,7 +26,7 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
         |(), cols, blk, par| {
             let width = blk.p1 - blk.p0;
             let parallel = matches!(par, gemm::Parallelism::Rayon(_));
-            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols, parallel);
+            im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(weight, 0, g.c_out, taps, taps);
             let rhs = View::rows(cols, 0, taps, width, width);
             // SAFETY: each block writes only its own columns p0..p1 of every output row.
@@ -76,6 +77,7 @@ pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32]) -> Vec<f32> {
 pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     check(g, x.len(), g.c_out * g.taps(), Some(dy.len()));
     let (positions, taps) = (g.positions(), g.taps());
+    let source = Source::new(g, x);
     over_blocks(
         g,
         g.c_out * taps,
@@ -83,7 +85,7 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
         |dw, cols, blk, par| {
             let width = blk.p1 - blk.p0;
             let parallel = matches!(par, gemm::Parallelism::Rayon(_));
-            im2col(g, blk.sample(x, g.in_len()), blk.p0, blk.p1, cols, parallel);
+            im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(dy, blk.b * g.out_len() + blk.p0, g.c_out, width, positions);
             let rhs = View::columns(cols, width, taps, width);
             // SAFETY: `dw` is this worker's own accumulator.
@@ -145,13 +147,6 @@ struct Block {
     b: usize,
     p0: usize,
     p1: usize,
-}
-
-impl Block {
-    /// Sample `b`'s part of a batch laid out `len` values per sample.
-    fn sample<'a>(&self, data: &'a [f32], len: usize) -> &'a [f32] {
-        &data[self.b * len..][..len]
-    }
 }
 
 /// Runs `body` on every block of output positions with a column buffer of its own and a

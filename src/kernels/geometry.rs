@@ -76,19 +76,106 @@ impl Geometry {
     }
 }
 
-/// Fills `cols` (`taps` rows of `p1 - p0` values) with the columns `p0..p1` of one sample `x`
-/// (`[ci, h, w]`), rows in parallel when `parallel`.
-pub fn im2col(g: &Geometry, x: &[f32], p0: usize, p1: usize, cols: &mut [f32], parallel: bool) {
+/// The input as [`im2col`] reads it. For stride 2 it is first split into its four phases (even
+/// or odd rows × even or odd columns, each `⌈h/2⌉ × ⌈w/2⌉`, zero where the image ends), so that
+/// every tap reads a contiguous run of a phase plane instead of every other value of a row.
+pub enum Source<'a> {
+    Plain(&'a [f32]),
+    Phases(Vec<f32>),
+}
+
+impl<'a> Source<'a> {
+    /// `x` is the whole batch, `[n, ci, h, w]`.
+    pub fn new(g: &Geometry, x: &'a [f32]) -> Source<'a> {
+        assert_eq!(x.len(), g.batch * g.in_len(), "im2col: input size");
+        if g.stride != [2, 2] {
+            return Source::Plain(x);
+        }
+        use rayon::prelude::*;
+        let (hh, wh) = (g.h.div_ceil(2), g.w.div_ceil(2));
+        let mut phases = vec![0.0; g.batch * g.c_in * 4 * hh * wh];
+        phases
+            .par_chunks_mut(4 * hh * wh)
+            .zip(x.par_chunks(g.h * g.w))
+            .for_each(|(out, plane)| {
+                for (k, phase) in out.chunks_mut(hh * wh).enumerate() {
+                    let (py, px) = (k / 2, k % 2);
+                    for (i, line) in (py..g.h).step_by(2).zip(phase.chunks_mut(wh)) {
+                        let src = plane[i * g.w + px..(i + 1) * g.w].iter().step_by(2);
+                        line.iter_mut().zip(src).for_each(|(o, v)| *o = *v);
+                    }
+                }
+            });
+        Source::Phases(phases)
+    }
+
+    /// Sample `b`'s part.
+    fn sample(&self, g: &Geometry, b: usize) -> &[f32] {
+        match self {
+            Source::Plain(x) => &x[b * g.in_len()..][..g.in_len()],
+            Source::Phases(p) => {
+                let len = p.len() / g.batch;
+                &p[b * len..][..len]
+            }
+        }
+    }
+}
+
+/// Fills `cols` (`taps` rows of `p1 - p0` values) with the columns `p0..p1` of sample `b`,
+/// rows in parallel when `parallel`.
+pub fn im2col(
+    g: &Geometry,
+    x: &Source,
+    b: usize,
+    p0: usize,
+    p1: usize,
+    cols: &mut [f32],
+    parallel: bool,
+) {
     use rayon::prelude::*;
     let width = p1 - p0;
-    assert_eq!(x.len(), g.in_len(), "im2col: input size");
     assert_eq!(cols.len(), g.taps() * width, "im2col: column block size");
-    let fill = |(r, row): (usize, &mut [f32])| fill_row(g, x, p0, p1, r, row);
+    let sample = x.sample(g, b);
+    let phased = matches!(x, Source::Phases(_));
+    let fill = |(r, row): (usize, &mut [f32])| match phased {
+        true => fill_row_phased(g, sample, p0, p1, r, row),
+        false => fill_row(g, sample, p0, p1, r, row),
+    };
     if parallel {
         cols.par_chunks_mut(width).enumerate().for_each(fill);
     } else {
         cols.chunks_mut(width).enumerate().for_each(fill);
     }
+}
+
+/// Row `r` (tap `(c, ky, kx)`) of [`im2col`]'s block at stride 2, from the phase planes: the tap
+/// reads phase `((ky − pad) mod 2, (kx − pad) mod 2)` shifted by `⌊(k − pad) / 2⌋`.
+fn fill_row_phased(g: &Geometry, phases: &[f32], p0: usize, p1: usize, r: usize, row: &mut [f32]) {
+    let (c, ky, kx) = (r / (g.kh * g.kw), r / g.kw % g.kh, r % g.kw);
+    let (hh, wh) = (g.h.div_ceil(2) as isize, g.w.div_ceil(2));
+    let a = ky as isize - g.pad[0] as isize;
+    let b = kx as isize - g.pad[1] as isize;
+    let phase = (c * 2 + a.rem_euclid(2) as usize) * 2 + b.rem_euclid(2) as usize;
+    let plane = &phases[phase * hh as usize * wh..][..hh as usize * wh];
+    let (dy, dx) = (a.div_euclid(2), b.div_euclid(2));
+    for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
+        let out = &mut row[at..at + (ox1 - ox0)];
+        let i = oy as isize + dy;
+        if !(0..hh).contains(&i) {
+            out.fill(0.0);
+            return;
+        }
+        let line = &plane[i as usize * wh..][..wh];
+        // Column j = ox + dx of the phase plane, inside for 0 <= j < wh.
+        let lo = ((-dx).max(0) as usize).clamp(ox0, ox1);
+        let hi = ((wh as isize - dx).max(0) as usize).clamp(lo, ox1);
+        out[..lo - ox0].fill(0.0);
+        out[hi - ox0..].fill(0.0);
+        if hi > lo {
+            let first = (lo as isize + dx) as usize;
+            out[lo - ox0..hi - ox0].copy_from_slice(&line[first..first + hi - lo]);
+        }
+    });
 }
 
 /// Row `r` (tap `(c, ky, kx)`) of [`im2col`]'s block.
