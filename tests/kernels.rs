@@ -204,24 +204,24 @@ fn normalisation_matches_the_tensor_formula_forward_and_backward() {
             )
         };
         let ((x1, g1, b1), (x2, g2, b2)) = (leaves(), leaves());
-        let ours = kernels::norm(&x1, &g1, &b1, per_sample, 1e-5).expect("the kernel runs on Flex");
+        let ours =
+            kernels::norm(x1.clone(), &g1, &b1, per_sample, 1e-5).expect("the kernel runs on Flex");
         let reference = norm_reference(x2.clone(), g2.clone(), b2.clone(), per_sample);
         let what = format!("{shape:?} per sample {per_sample}");
         assert!(
             rel_diff(ours.clone(), reference.clone()) < 1e-4,
             "{what}: outputs differ"
         );
-        let inference = kernels::norm(
-            &x.clone().inner(),
-            &gamma.clone().inner(),
-            &beta.clone().inner(),
-            per_sample,
-            1e-5,
-        );
-        assert!(
-            rel_diff(inference.expect("plain Flex"), reference.clone().inner()) < 1e-4,
-            "{what}"
-        );
+        // Rendering: on a tensor others still hold (a new output) and on one nothing else holds
+        // (normalised in place).
+        let (g0, b0) = (gamma.clone().inner(), beta.clone().inner());
+        let shared = kernels::norm(x.clone().inner(), &g0, &b0, per_sample, 1e-5).expect("Flex");
+        let alone = Tensor::<4>::from_data(x.to_data(), &Device::flex());
+        let in_place = kernels::norm(alone, &g0, &b0, per_sample, 1e-5).expect("Flex");
+        for (how, y) in [("shared", shared), ("in place", in_place)] {
+            let d = rel_diff(y, reference.clone().inner());
+            assert!(d < 1e-4, "{what}, {how}: inference output differs by {d}");
+        }
 
         let r = random(shape, &device);
         let (gr1, gr2) = (
@@ -271,16 +271,21 @@ fn leaky_relu_and_relu_match_burns_forward_and_backward() {
         );
         let dx = rel_diff(x1.grad(&g1).expect("dx"), x2.grad(&g2).expect("stock dx"));
         assert!(dx < 1e-6, "slope {slope}: gradients differ by {dx}");
-        let plain = kernels::leaky_relu(x.clone().inner(), slope);
+        let stock_plain = if slope == 0.0 {
+            relu(x.clone().inner())
+        } else {
+            leaky_relu(x.clone().inner(), slope)
+        };
+        let shared = kernels::leaky_relu(x.clone().inner(), slope);
+        let alone =
+            kernels::leaky_relu(Tensor::<4>::from_data(x.to_data(), &Device::flex()), slope);
         assert!(
-            rel_diff(
-                plain,
-                if slope == 0.0 {
-                    relu(x.clone().inner())
-                } else {
-                    leaky_relu(x.clone().inner(), slope)
-                }
-            ) < 1e-6
+            rel_diff(shared, stock_plain.clone()) < 1e-6,
+            "slope {slope}: shared input"
+        );
+        assert!(
+            rel_diff(alone, stock_plain) < 1e-6,
+            "slope {slope}: in place"
         );
     }
 }

@@ -7,15 +7,17 @@ const CHUNK: usize = 1 << 14;
 
 /// `y = x` where `x > 0`, `slope · x` elsewhere.
 pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
-    let mut y = vec![0.0; x.len()];
-    y.par_chunks_mut(CHUNK)
-        .zip(x.par_chunks(CHUNK))
-        .for_each(|(y, x)| {
-            y.iter_mut()
-                .zip(x)
-                .for_each(|(y, &v)| *y = if v > 0.0 { v } else { v * slope });
-        });
+    let mut y = x.to_vec();
+    forward_in_place(&mut y, slope);
     y
+}
+
+/// [`forward`], overwriting `x` (a tensor nothing else holds, as when rendering).
+pub fn forward_in_place(x: &mut [f32], slope: f32) {
+    x.par_chunks_mut(CHUNK).for_each(|x| {
+        x.iter_mut()
+            .for_each(|v| *v = if *v > 0.0 { *v } else { *v * slope });
+    });
 }
 
 /// `dx = dy` where `x > 0`, `slope · dy` elsewhere.

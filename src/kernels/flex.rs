@@ -120,11 +120,12 @@ impl<const N: usize> Backward<Flex, N> for LayerBackward {
 
 /// Normalisation on Flex tensors (no gradient).
 pub fn norm(shape: &NormShape, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor) -> FlexTensor {
-    let (x, gamma, beta) = (
-        x.to_contiguous(),
-        gamma.to_contiguous(),
-        beta.to_contiguous(),
-    );
+    let (gamma, beta) = (gamma.to_contiguous(), beta.to_contiguous());
+    let mut x = x.to_contiguous();
+    if let Some(values) = unique_values(&mut x) {
+        norm::forward_in_place(shape, values, self::values(&gamma), self::values(&beta));
+        return x.reshape(Shape::new([shape.n, shape.c, shape.plane]));
+    }
     let y = norm::forward(shape, values(&x), values(&gamma), values(&beta));
     tensor(y, [shape.n, shape.c, shape.plane])
 }
@@ -194,7 +195,11 @@ impl Backward<Flex, 3> for NormBackward {
 
 /// Leaky ReLU on Flex tensors (no gradient).
 pub fn leaky_relu(x: FlexTensor, slope: f32) -> FlexTensor {
-    let x = x.to_contiguous();
+    let mut x = x.to_contiguous();
+    if let Some(values) = unique_values(&mut x) {
+        activation::forward_in_place(values, slope);
+        return x;
+    }
     let shape = x.layout().shape().clone();
     FlexTensor::from_data(TensorData::new(
         activation::forward(values(&x), slope),
@@ -238,6 +243,14 @@ impl Backward<Flex, 1> for ActivationBackward {
         let shape = x.layout().shape().clone();
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
     }
+}
+
+/// The values of a contiguous tensor that nothing else shares, to overwrite in place.
+fn unique_values(t: &mut FlexTensor) -> Option<&mut [f32]> {
+    let n = t.layout().num_elements();
+    let whole = t.is_contiguous() && t.layout().start_offset() == 0;
+    let values = t.try_storage_mut::<f32>().filter(|_| whole)?;
+    (values.len() == n).then_some(values)
 }
 
 /// A contiguous tensor's values in row-major order.

@@ -90,12 +90,11 @@ fn enabled() -> bool {
 pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
     if kernels() == Kernels::All && x.dtype() == DType::F32 {
         if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
-            return Tensor::from_primitive::<AutodiffFlex>(flex::leaky_relu_autodiff(
-                p,
-                slope as f32,
-            ));
+            let y = flex::leaky_relu_autodiff(p, slope as f32);
+            return Tensor::from_primitive::<AutodiffFlex>(y);
         }
-        if let Some(p) = primitive::<Flex, D>(&x) {
+        if let Ok(p) = into_primitive::<Flex, D>(x.clone()) {
+            drop(x);
             return Tensor::from_primitive::<Flex>(flex::leaky_relu(p, slope as f32));
         }
     }
@@ -181,21 +180,21 @@ where
 }
 
 /// Normalisation of `x [n, c, h, w]` with batch (`per_sample` false) or per-sample statistics,
-/// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU. `None`
-/// where the kernels do not apply (another device, another float type): the caller computes
-/// it with tensor operations.
+/// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU (in place
+/// when nothing else holds `x`, as when rendering). `Err(x)` where the kernels do not apply
+/// (another device, another float type): the caller computes it with tensor operations.
 pub fn norm(
-    x: &Tensor<4>,
+    x: Tensor<4>,
     gamma: &Tensor<1>,
     beta: &Tensor<1>,
     per_sample: bool,
     eps: f64,
-) -> Option<Tensor<4>> {
+) -> Result<Tensor<4>, Tensor<4>> {
     let f32s = [x.dtype(), gamma.dtype(), beta.dtype()]
         .iter()
         .all(|&d| d == DType::F32);
-    if !enabled() || !f32s {
-        return None;
+    if kernels() != Kernels::All || !f32s {
+        return Err(x);
     }
     let [n, c, h, w] = x.dims();
     let shape = NormShape {
@@ -205,22 +204,40 @@ pub fn norm(
         per_sample,
         eps,
     };
-    let flat = x.clone().reshape([n, c, h * w]);
-    let y = if let (Some(x), Some(g), Some(b)) = (
+    let flat = x.reshape([n, c, h * w]);
+    let unflat = |y: Tensor<3>| y.reshape([n, c, h, w]);
+    if let (Some(x), Some(g), Some(b)) = (
         primitive::<AutodiffFlex, 3>(&flat),
         primitive::<AutodiffFlex, 1>(gamma),
         primitive::<AutodiffFlex, 1>(beta),
     ) {
-        Tensor::<3>::from_primitive::<AutodiffFlex>(flex::norm_autodiff(&shape, x, g, b))
-    } else {
-        let (x, g, b) = (
-            primitive::<Flex, 3>(&flat)?,
-            primitive::<Flex, 1>(gamma)?,
-            primitive::<Flex, 1>(beta)?,
-        );
-        Tensor::<3>::from_primitive::<Flex>(flex::norm(&shape, x, g, b))
+        let y = flex::norm_autodiff(&shape, x, g, b);
+        return Ok(unflat(Tensor::from_primitive::<AutodiffFlex>(y)));
+    }
+    let (Some(g), Some(b)) = (primitive::<Flex, 1>(gamma), primitive::<Flex, 1>(beta)) else {
+        return Err(unflat(flat));
     };
-    Some(y.reshape([n, c, h, w]))
+    match into_primitive::<Flex, 3>(flat) {
+        Ok(x) => Ok(unflat(Tensor::from_primitive::<Flex>(flex::norm(
+            &shape, x, g, b,
+        )))),
+        Err(flat) => Err(unflat(flat)),
+    }
+}
+
+/// The tensor's backend primitive when it lives on backend `B` (the tensor itself otherwise);
+/// the primitive is then the only reference to its data when the tensor was.
+fn into_primitive<B: burn::backend::Backend, const D: usize>(
+    t: Tensor<D>,
+) -> Result<burn::backend::tensor::FloatTensor<B>, Tensor<D>>
+where
+    burn::tensor::DispatchTensor: burn::backend::DispatchKindConversion<B>,
+{
+    if primitive::<B, D>(&t).is_none() {
+        return Err(t);
+    }
+    Ok(t.try_into_primitive::<B>()
+        .unwrap_or_else(|_| unreachable!("checked to live on this backend")))
 }
 
 /// `conv.forward(x)` through [`conv2d`] when the layer is one the kernels cover (explicit

@@ -53,45 +53,67 @@ impl NormShape {
         sums
     }
 
-    /// Mean and 1/σ of each group.
+    /// Mean and 1/σ of each group: the mean first, then the mean squared deviation from it (two
+    /// passes, so a group of equal values has variance exactly 0).
     fn stats(&self, x: &[f32]) -> Vec<(f32, f32)> {
-        let sums = self.group_sums(
-            |_, p| {
-                [
-                    p.iter().map(|&v| v as f64).sum(),
-                    p.iter().map(|&v| (v as f64).powi(2)).sum(),
-                ]
+        let count = self.group_len();
+        let means: Vec<f32> = self
+            .group_sums(|_, p| [lane_sum(p, |v| v), 0.0], x)
+            .iter()
+            .map(|[s, _]| (s / count) as f32)
+            .collect();
+        let squares = self.group_sums(
+            |i, p| {
+                let mean = means[self.group(i)];
+                [lane_sum(p, |v| (v - mean) * (v - mean)), 0.0]
             },
             x,
         );
-        let count = self.group_len();
-        sums.iter()
-            .map(|[s, sq]| {
-                let mean = s / count;
-                let var = (sq / count - mean * mean).max(0.0);
-                (mean as f32, (1.0 / (var + self.eps).sqrt()) as f32)
-            })
+        means
+            .iter()
+            .zip(&squares)
+            .map(|(&mean, [sq, _])| (mean, (1.0 / (sq / count + self.eps).sqrt()) as f32))
             .collect()
     }
 }
 
+/// `Σ f(v)` in eight f32 lanes (vectorised) over runs of 4096 values, each run's lanes added up
+/// in f64.
+fn lane_sum(p: &[f32], f: impl Fn(f32) -> f32) -> f64 {
+    let mut total = 0.0f64;
+    for run in p.chunks(4096) {
+        let mut acc = [0.0f32; 8];
+        let mut lanes = run.chunks_exact(8);
+        for c in &mut lanes {
+            for k in 0..8 {
+                acc[k] += f(c[k]);
+            }
+        }
+        for &v in lanes.remainder() {
+            acc[0] += f(v);
+        }
+        total += acc.iter().map(|&v| v as f64).sum::<f64>();
+    }
+    total
+}
+
 /// `y = γ · (x − μ) / σ + β` per channel.
 pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32]) -> Vec<f32> {
+    let mut y = x.to_vec();
+    forward_in_place(s, &mut y, gamma, beta);
+    y
+}
+
+/// [`forward`], overwriting `x` (a tensor nothing else holds, as when rendering).
+pub fn forward_in_place(s: &NormShape, x: &mut [f32], gamma: &[f32], beta: &[f32]) {
     check(s, x.len(), gamma.len(), beta.len());
     let stats = s.stats(x);
-    let mut y = vec![0.0; x.len()];
-    y.par_chunks_mut(s.plane)
-        .zip(x.par_chunks(s.plane))
-        .enumerate()
-        .for_each(|(i, (out, p))| {
-            let (mean, inv) = stats[s.group(i)];
-            let scale = inv * gamma[i % s.c];
-            let shift = beta[i % s.c] - mean * scale;
-            out.iter_mut()
-                .zip(p)
-                .for_each(|(o, v)| *o = v * scale + shift);
-        });
-    y
+    x.par_chunks_mut(s.plane).enumerate().for_each(|(i, p)| {
+        let (mean, inv) = stats[s.group(i)];
+        let scale = inv * gamma[i % s.c];
+        let shift = beta[i % s.c] - mean * scale;
+        p.iter_mut().for_each(|v| *v = *v * scale + shift);
+    });
 }
 
 /// The gradients `(dx, dγ, dβ)` given the input `x` and the output's gradient `dy`:

@@ -37,9 +37,10 @@ impl Norm {
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let (gamma, beta) = (self.gamma.val(), self.beta.val());
-        if let Some(y) = kernels::norm(&x, &gamma, &beta, self.per_sample, EPS) {
-            return y;
-        }
+        let x = match kernels::norm(x, &gamma, &beta, self.per_sample, EPS) {
+            Ok(y) => return y,
+            Err(x) => x,
+        };
         let [n, c, h, w] = x.dims();
         // Per-channel mean and E[x²] (one pass each over the activations), folded into one scale
         // and one shift, so the activations are read twice more rather than five times.
