@@ -183,6 +183,8 @@ where
 /// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU (in place
 /// when nothing else holds `x`, as when rendering). `Err(x)` where the kernels do not apply
 /// (another device, another float type): the caller computes it with tensor operations.
+// The tensor goes back to the caller in `Err` (boxing it would allocate on every call).
+#[allow(clippy::result_large_err)]
 pub fn norm(
     x: Tensor<4>,
     gamma: &Tensor<1>,
@@ -227,6 +229,7 @@ pub fn norm(
 
 /// The tensor's backend primitive when it lives on backend `B` (the tensor itself otherwise);
 /// the primitive is then the only reference to its data when the tensor was.
+#[allow(clippy::result_large_err)]
 fn into_primitive<B: burn::backend::Backend, const D: usize>(
     t: Tensor<D>,
 ) -> Result<burn::backend::tensor::FloatTensor<B>, Tensor<D>>
