@@ -58,23 +58,16 @@ fn record<const N: usize>(
     w: FloatTensor<AutodiffFlex>,
     b: Option<FloatTensor<AutodiffFlex>>,
 ) -> FloatTensor<AutodiffFlex> {
+    let run = |x: FloatTensor<AutodiffFlex>, w: FloatTensor<AutodiffFlex>, b: Option<_>| {
+        let b = b.map(|b: FloatTensor<AutodiffFlex>| b.into_primitive());
+        forward(layer, x.into_primitive(), w.into_primitive(), b)
+    };
     match kind {
         OpsKind::Tracked(mut prep) => {
             let state = (prep.checkpoint(&x), prep.checkpoint(&w));
-            let y = forward(
-                layer,
-                x.into_primitive(),
-                w.into_primitive(),
-                b.map(|b| b.into_primitive()),
-            );
-            prep.finish(state, y)
+            prep.finish(state, run(x, w, b))
         }
-        OpsKind::UnTracked(prep) => prep.finish(forward(
-            layer,
-            x.into_primitive(),
-            w.into_primitive(),
-            b.map(|b| b.into_primitive()),
-        )),
+        OpsKind::UnTracked(prep) => prep.finish(run(x, w, b)),
     }
 }
 
@@ -138,23 +131,22 @@ pub fn norm_autodiff(
     beta: FloatTensor<AutodiffFlex>,
 ) -> FloatTensor<AutodiffFlex> {
     let op = NormBackward(*shape).prepare::<NoCheckpointing>([x.node(), gamma.node(), beta.node()]);
+    let run = |x: FloatTensor<AutodiffFlex>,
+               g: FloatTensor<AutodiffFlex>,
+               b: FloatTensor<AutodiffFlex>| {
+        norm(
+            shape,
+            x.into_primitive(),
+            g.into_primitive(),
+            b.into_primitive(),
+        )
+    };
     match op.compute_bound().stateful() {
         OpsKind::Tracked(mut prep) => {
             let state = (prep.checkpoint(&x), prep.checkpoint(&gamma));
-            let y = norm(
-                shape,
-                x.into_primitive(),
-                gamma.into_primitive(),
-                beta.into_primitive(),
-            );
-            prep.finish(state, y)
+            prep.finish(state, run(x, gamma, beta))
         }
-        OpsKind::UnTracked(prep) => prep.finish(norm(
-            shape,
-            x.into_primitive(),
-            gamma.into_primitive(),
-            beta.into_primitive(),
-        )),
+        OpsKind::UnTracked(prep) => prep.finish(run(x, gamma, beta)),
     }
 }
 

@@ -64,8 +64,9 @@ pub fn conv_transpose2d(
 }
 
 /// Which of the kernels here run, from `FACADE_KERNELS`: `stock` (none: Burn's own operations
-/// everywhere), `conv` (the convolutions only), anything else or unset: all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// everywhere), `conv` (the convolutions only), anything else or unset: all of them. Each mode
+/// includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kernels {
     Stock,
     Conv,
@@ -81,23 +82,26 @@ pub fn kernels() -> Kernels {
     })
 }
 
-fn enabled() -> bool {
-    kernels() != Kernels::Stock
+/// Whether the kernels of `level` run on tensors of these types (the kernels are f32 only).
+fn runs(level: Kernels, dtypes: impl IntoIterator<Item = DType>) -> bool {
+    kernels() >= level && dtypes.into_iter().all(|d| d == DType::F32)
 }
 
 /// Leaky ReLU (ReLU at `slope` 0): one pass forward and one backward on the CPU, Burn's
 /// activation elsewhere.
 pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
-    if kernels() == Kernels::All && x.dtype() == DType::F32 {
+    let x = if runs(Kernels::All, [x.dtype()]) {
         if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
             let y = flex::leaky_relu_autodiff(p, slope as f32);
             return Tensor::from_primitive::<AutodiffFlex>(y);
         }
-        if let Ok(p) = into_primitive::<Flex, D>(x.clone()) {
-            drop(x);
-            return Tensor::from_primitive::<Flex>(flex::leaky_relu(p, slope as f32));
+        match into_primitive::<Flex, D>(x) {
+            Ok(p) => return Tensor::from_primitive::<Flex>(flex::leaky_relu(p, slope as f32)),
+            Err(x) => x,
         }
-    }
+    } else {
+        x
+    };
     if slope == 0.0 {
         burn::tensor::activation::relu(x)
     } else {
@@ -118,8 +122,7 @@ pub enum Path {
 
 /// The path [`conv2d`] and [`conv_transpose2d`] take for these tensors.
 pub fn path(x: &Tensor<4>, w: &Tensor<4>) -> Path {
-    let f32s = x.dtype() == DType::F32 && w.dtype() == DType::F32;
-    if !enabled() || !f32s {
+    if !runs(Kernels::Conv, [x.dtype(), w.dtype()]) {
         Path::Stock
     } else if parts::<AutodiffFlex>(x, w, None).is_some() {
         Path::FastAutodiff
@@ -132,10 +135,12 @@ pub fn path(x: &Tensor<4>, w: &Tensor<4>) -> Path {
 
 /// The layer through the kernels when its tensors are f32 on Flex (with or without autodiff).
 fn fast(layer: &Layer, x: &Tensor<4>, w: &Tensor<4>, b: Option<&Tensor<1>>) -> Option<Tensor<4>> {
-    let f32s = x.dtype() == DType::F32
-        && w.dtype() == DType::F32
-        && b.is_none_or(|b| b.dtype() == DType::F32);
-    if !enabled() || !f32s {
+    if !runs(
+        Kernels::Conv,
+        [x.dtype(), w.dtype()]
+            .into_iter()
+            .chain(b.map(|b| b.dtype())),
+    ) {
         return None;
     }
     if let Some((x, w, b)) = parts::<AutodiffFlex>(x, w, b) {
@@ -192,10 +197,7 @@ pub fn norm(
     per_sample: bool,
     eps: f64,
 ) -> Result<Tensor<4>, Tensor<4>> {
-    let f32s = [x.dtype(), gamma.dtype(), beta.dtype()]
-        .iter()
-        .all(|&d| d == DType::F32);
-    if kernels() != Kernels::All || !f32s {
+    if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) {
         return Err(x);
     }
     let [n, c, h, w] = x.dims();

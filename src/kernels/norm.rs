@@ -32,9 +32,9 @@ impl NormShape {
         (self.plane * if self.per_sample { 1 } else { self.n }) as f64
     }
 
-    /// Sums `f(plane index, plane)` (two accumulators) plane by plane in parallel, then per group.
-    fn group_sums(&self, f: impl Fn(usize, &[f32]) -> [f64; 2] + Sync, x: &[f32]) -> Vec<[f64; 2]> {
-        let per_plane: Vec<[f64; 2]> = x
+    /// Sums `f(plane index, plane)` plane by plane in parallel, then per group.
+    fn group_sums(&self, f: impl Fn(usize, &[f32]) -> f64 + Sync, x: &[f32]) -> Vec<f64> {
+        let per_plane: Vec<f64> = x
             .par_chunks(self.plane)
             .enumerate()
             .map(|(i, p)| f(i, p))
@@ -44,11 +44,9 @@ impl NormShape {
         } else {
             self.c
         };
-        let mut sums = vec![[0.0; 2]; groups];
+        let mut sums = vec![0.0; groups];
         for (i, s) in per_plane.iter().enumerate() {
-            let g = &mut sums[self.group(i)];
-            g[0] += s[0];
-            g[1] += s[1];
+            sums[self.group(i)] += s;
         }
         sums
     }
@@ -58,21 +56,21 @@ impl NormShape {
     fn stats(&self, x: &[f32]) -> Vec<(f32, f32)> {
         let count = self.group_len();
         let means: Vec<f32> = self
-            .group_sums(|_, p| [lane_sum(p, |v| v), 0.0], x)
+            .group_sums(|_, p| lane_sum(p, |v| v), x)
             .iter()
-            .map(|[s, _]| (s / count) as f32)
+            .map(|s| (s / count) as f32)
             .collect();
         let squares = self.group_sums(
             |i, p| {
                 let mean = means[self.group(i)];
-                [lane_sum(p, |v| (v - mean) * (v - mean)), 0.0]
+                lane_sum(p, |v| (v - mean) * (v - mean))
             },
             x,
         );
         means
             .iter()
             .zip(&squares)
-            .map(|(&mean, [sq, _])| (mean, (1.0 / (sq / count + self.eps).sqrt()) as f32))
+            .map(|(&mean, sq)| (mean, (1.0 / (sq / count + self.eps).sqrt()) as f32))
             .collect()
     }
 }
