@@ -36,6 +36,23 @@ fn train_tiny(task: &str, data: &Path, run: &Path) {
     assert!(trained.status.success(), "{}", text(&trained));
 }
 
+/// `facade-studio render --task TASK --model MODEL` of `input` into `output`, on the CPU.
+fn render_task(task: &str, model: &Path, input: &Path, output: &Path) -> std::process::Output {
+    common::facade_cli(&[
+        "render",
+        "--task",
+        task,
+        "--model",
+        s(model),
+        "--input",
+        s(input),
+        "--output",
+        s(output),
+        "--backend",
+        "cpu",
+    ])
+}
+
 /// Saves the input half (right) of the 64×32 pair at `pair` as `out`.
 fn save_right_half(pair: &Path, out: &Path) {
     let pair = image::open(pair).unwrap().to_rgb8();
@@ -170,21 +187,7 @@ fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
     let input = tmp.path().join("sketch.png");
     save_right_half(&sketches.join("1.png"), &input);
     let output = tmp.path().join("photo.png");
-    let render = |task: &str, model: &Path| {
-        common::facade_cli(&[
-            "render",
-            "--task",
-            task,
-            "--model",
-            s(model),
-            "--input",
-            s(&input),
-            "--output",
-            s(&output),
-            "--backend",
-            "cpu",
-        ])
-    };
+    let render = |task: &str, model: &Path| render_task(task, model, &input, &output);
     let ok = render("sketch", &model);
     assert!(ok.status.success(), "{}", text(&ok));
     assert_eq!(image::open(&output).unwrap().width(), 32);
@@ -244,19 +247,7 @@ fn a_second_palette_paints_and_trains_from_a_pix2pix_folder_in_its_colours() {
     let input = tmp.path().join("street.png");
     save_right_half(&data.join("1.png"), &input);
     let output = tmp.path().join("photo.png");
-    let render = common::facade_cli(&[
-        "render",
-        "--task",
-        "cityscapes",
-        "--model",
-        s(&run),
-        "--input",
-        s(&input),
-        "--output",
-        s(&output),
-        "--backend",
-        "cpu",
-    ]);
+    let render = render_task("cityscapes", &run, &input, &output);
     assert!(render.status.success(), "{}", text(&render));
     assert_eq!(image::open(&output).unwrap().width(), 32);
     // No Cityscapes model is shipped: the message says how to get one.
