@@ -95,6 +95,7 @@ enum Command {
 }
 
 fn main() {
+    facade_studio::kernels::memory::one_malloc_arena();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Train(a)) => cmd_train(a),

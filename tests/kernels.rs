@@ -289,3 +289,60 @@ fn leaky_relu_and_relu_match_burns_forward_and_backward() {
         );
     }
 }
+
+#[test]
+fn tanh_matches_burns_forward_and_backward() {
+    let device = Device::flex().autodiff();
+    let x = random([2, 3, 8, 8], &device) * 3.0;
+    let (x1, x2) = (x.clone().require_grad(), x.clone().require_grad());
+    let (ours, stock) = (kernels::tanh(x1.clone()), x2.clone().tanh());
+    assert!(
+        rel_diff(ours.clone(), stock.clone()) < 1e-6,
+        "outputs differ"
+    );
+    let r = random([2, 3, 8, 8], &device);
+    let (g1, g2) = (
+        (ours * r.clone()).sum().backward(),
+        (stock * r).sum().backward(),
+    );
+    let dx = rel_diff(x1.grad(&g1).expect("dx"), x2.grad(&g2).expect("stock dx"));
+    assert!(dx < 1e-6, "gradients differ by {dx}");
+    let stock_plain = x.clone().inner().tanh();
+    let shared = kernels::tanh(x.clone().inner());
+    let alone = kernels::tanh(Tensor::<4>::from_data(x.to_data(), &Device::flex()));
+    assert!(rel_diff(shared, stock_plain.clone()) < 1e-6, "shared input");
+    assert!(rel_diff(alone, stock_plain) < 1e-6, "in place");
+}
+
+#[test]
+fn cat_relu_matches_relu_of_burns_concatenation_forward_and_backward() {
+    use burn::tensor::activation::relu;
+    let device = Device::flex().autodiff();
+    let a = random([2, 3, 5, 4], &device);
+    let b = random([2, 2, 5, 4], &device);
+    let (a1, a2) = (a.clone().require_grad(), a.clone().require_grad());
+    let (b1, b2) = (b.clone().require_grad(), b.clone().require_grad());
+    let ours = kernels::cat_relu(a1.clone(), b1.clone());
+    let stock = relu(Tensor::cat(vec![a2.clone(), b2.clone()], 1));
+    assert_eq!(ours.dims(), [2, 5, 5, 4]);
+    assert!(
+        rel_diff(ours.clone(), stock.clone()) < 1e-7,
+        "outputs differ"
+    );
+    let r = random([2, 5, 5, 4], &device);
+    let (g1, g2) = (
+        (ours * r.clone()).sum().backward(),
+        (stock * r).sum().backward(),
+    );
+    let da = rel_diff(a1.grad(&g1).expect("da"), a2.grad(&g2).expect("stock da"));
+    let db = rel_diff(b1.grad(&g1).expect("db"), b2.grad(&g2).expect("stock db"));
+    assert!(da < 1e-7 && db < 1e-7, "gradients differ: da {da} db {db}");
+    // Only one part tracked: the other gets no gradient and the tracked one still does.
+    let frozen = kernels::cat_relu(a.clone(), b1.clone());
+    let g = (frozen * random([2, 5, 5, 4], &device)).sum().backward();
+    assert!(a.grad(&g).is_none(), "an untracked part got a gradient");
+    assert!(b1.grad(&g).is_some(), "the tracked part lost its gradient");
+    let plain = kernels::cat_relu(a.clone().inner(), b.clone().inner());
+    let stock_plain = relu(Tensor::cat(vec![a.inner(), b.inner()], 1));
+    assert!(rel_diff(plain, stock_plain) < 1e-7, "without autodiff");
+}

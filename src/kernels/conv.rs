@@ -1,8 +1,9 @@
 //! A 2-D convolution and its two gradients as matrix products over column blocks, on plain
 //! `f32` slices in Burn's layouts (`x [n, ci, h, w]`, weight `[co, ci, kh, kw]`, `y [n, co, oh, ow]`).
 //!
-//! - output:          `Y = W · C(x)`           (per block of output positions)
-//! - input gradient:  `dx = col2im(Wᵀ · dY)`
+//! - output:          `Y = b + W · C(x)`       (per block of output positions)
+//! - input gradient:  `dx = b + col2im(Wᵀ · dY)`  (`b` zero for a gradient: a transposed
+//!   convolution's bias)
 //! - weight gradient: `dW = Σ dY · C(x)ᵀ`       (accumulated in place over blocks and samples)
 //!
 //! A transposed convolution is the same three products with the roles of input and output
@@ -10,13 +11,13 @@
 
 use rayon::prelude::*;
 
-use super::geometry::{Geometry, Source, col2im, im2col};
+use super::geometry::{Geometry, Source, col2im, im2col, lead};
 
-/// `y = W · C(x)`.
-pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
+/// `y = bias + W · C(x)` (the bias per output channel, none: zero).
+pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, x.len(), weight.len(), None);
     let (positions, taps) = (g.positions(), g.taps());
-    let mut y = vec![0.0; g.batch * g.out_len()];
+    let mut y = start(g.batch, g.c_out, positions, bias);
     let out = Shared::new(&mut y);
     let source = Source::new(g, x);
     over_blocks(
@@ -28,7 +29,7 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
             let parallel = matches!(par, gemm::Parallelism::Rayon(_));
             im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(weight, 0, g.c_out, taps, taps);
-            let rhs = View::rows(cols, 0, taps, width, width);
+            let rhs = View::rows(cols, 0, taps, width, lead(width));
             // SAFETY: each block writes only its own columns p0..p1 of every output row.
             unsafe {
                 matmul(
@@ -37,7 +38,7 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
                     positions,
                     lhs,
                     rhs,
-                    false,
+                    bias.is_some(),
                     par,
                 )
             };
@@ -47,20 +48,21 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32]) -> Vec<f32> {
     y
 }
 
-/// `dx = col2im(Wᵀ · dY)`. Blocks run one after another (neighbouring blocks add onto the same
-/// input pixels); the matrix product and `col2im` (by channel) use every thread.
-pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32]) -> Vec<f32> {
+/// `dx = bias + col2im(Wᵀ · dY)` (the bias per input channel: a transposed convolution's; none:
+/// zero). Blocks run one after another (neighbouring blocks add onto the same input pixels); the
+/// matrix product and `col2im` (by channel) use every thread.
+pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, g.batch * g.in_len(), weight.len(), Some(dy.len()));
     let (positions, taps) = (g.positions(), g.taps());
-    let mut dx = vec![0.0; g.batch * g.in_len()];
+    let mut dx = start(g.batch, g.c_in, g.h * g.w, bias);
     for blk in blocks(g, 1, BIG_BLOCK_BYTES) {
         let width = blk.p1 - blk.p0;
         let lhs = View::columns(weight, taps, g.c_out, taps);
         let rhs = View::rows(dy, blk.b * g.out_len() + blk.p0, g.c_out, width, positions);
-        with_columns(taps * width, |cols| {
+        with_columns(taps * lead(width), |cols| {
             let par = gemm::Parallelism::Rayon(0);
             // SAFETY: `cols` is borrowed mutably here.
-            unsafe { matmul(Shared::new(cols), 0, width, lhs, rhs, false, par) };
+            unsafe { matmul(Shared::new(cols), 0, lead(width), lhs, rhs, false, par) };
             col2im(
                 g,
                 cols,
@@ -87,7 +89,7 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
             let parallel = matches!(par, gemm::Parallelism::Rayon(_));
             im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(dy, blk.b * g.out_len() + blk.p0, g.c_out, width, positions);
-            let rhs = View::columns(cols, width, taps, width);
+            let rhs = View::columns(cols, width, taps, lead(width));
             // SAFETY: `dw` is this worker's own accumulator.
             unsafe { matmul(Shared::new(dw), 0, taps, lhs, rhs, true, par) };
         },
@@ -102,19 +104,21 @@ fn add(mut a: Vec<f32>, b: Vec<f32>) -> Vec<f32> {
     a
 }
 
-/// Adds `bias[c]` to every value of channel `c` of `y` (`[n, c, plane]`).
-pub fn add_bias(y: &mut [f32], bias: &[f32], plane: usize) {
-    assert_eq!(
-        y.len() % (bias.len() * plane).max(1),
-        0,
-        "conv: bias length"
-    );
-    y.par_chunks_mut(plane.max(1))
-        .enumerate()
-        .for_each(|(i, row)| {
-            let add = bias[i % bias.len()];
-            row.iter_mut().for_each(|v| *v += add);
-        });
+/// The values a layer's output `[n, channels, plane]` starts from before the products add onto
+/// it: `bias[c]` throughout channel `c`, or zero without a bias (the bias then costs no pass of
+/// its own over the output).
+fn start(n: usize, channels: usize, plane: usize, bias: Option<&[f32]>) -> Vec<f32> {
+    let Some(bias) = bias else {
+        return vec![0.0; n * channels * plane];
+    };
+    assert_eq!(bias.len(), channels, "conv: bias length");
+    let mut y = Vec::with_capacity(n * channels * plane);
+    for _ in 0..n {
+        for &b in bias {
+            y.extend(std::iter::repeat_n(b, plane));
+        }
+    }
+    y
 }
 
 /// `db[c] = Σ dY[·, c, ·]` for `dy` laid out `[n, channels, plane]`.
@@ -164,7 +168,7 @@ fn over_blocks<A: Send>(
     let threads = rayon::current_num_threads();
     let blocks = blocks(g, threads, BLOCK_BYTES);
     let run = |acc: &mut A, blk: Block, parallelism| {
-        with_columns(g.taps() * (blk.p1 - blk.p0), |cols| {
+        with_columns(g.taps() * lead(blk.p1 - blk.p0), |cols| {
             body(acc, cols, blk, parallelism)
         });
     };
@@ -207,13 +211,18 @@ fn with_columns<R>(len: usize, f: impl FnOnce(&mut [f32]) -> R) -> R {
     out
 }
 
-/// The blocks of every sample: columns of about [`BLOCK_BYTES`] each, and at least `threads`
-/// blocks per sample when the sample has the positions for it.
+/// The blocks of every sample: columns of at most about `bytes` each, as many per sample as that
+/// takes, rounded up to a multiple of `threads` (so that parallel blocks share the work evenly),
+/// all of one width but the last, and none narrower than [`MIN_BLOCK`] unless the sample is.
 fn blocks(g: &Geometry, threads: usize, bytes: usize) -> Vec<Block> {
     let positions = g.positions();
     let by_memory = (bytes / 4 / g.taps().max(1)).max(MIN_BLOCK);
-    let by_threads = positions.div_ceil(threads).max(MIN_BLOCK);
-    let block = by_memory.min(by_threads).min(positions).max(1);
+    let most = positions.div_ceil(MIN_BLOCK).max(1);
+    let count = positions
+        .div_ceil(by_memory)
+        .next_multiple_of(threads.max(1))
+        .min(most);
+    let block = positions.div_ceil(count.max(1)).max(1);
     (0..g.batch)
         .flat_map(|b| {
             (0..positions).step_by(block).map(move |p0| Block {
@@ -443,7 +452,7 @@ mod tests {
         for g in shapes {
             let x = values(g.batch * g.in_len(), 1);
             let w = values(g.c_out * g.taps(), 2);
-            let y = forward(&g, &x, &w);
+            let y = forward(&g, &x, &w, None);
             let expected = direct(&g, &x, &w);
             assert_eq!(y.len(), expected.len());
             let worst = y
@@ -455,7 +464,8 @@ mod tests {
             // ⟨dY, conv(x, W)⟩ = ⟨input_grad(dY), x⟩ = ⟨weight_grad(x, dY), W⟩.
             let dy = values(y.len(), 3);
             let lhs = dot(&dy, &y);
-            let via_x = dot(&input_grad(&g, &dy, &w), &x);
+            let dx = input_grad(&g, &dy, &w, None);
+            let via_x = dot(&dx, &x);
             let via_w = dot(&weight_grad(&g, &x, &dy), &w);
             assert!(
                 (lhs - via_x).abs() < 1e-3 * lhs.abs().max(1.0),
@@ -465,6 +475,23 @@ mod tests {
                 (lhs - via_w).abs() < 1e-3 * lhs.abs().max(1.0),
                 "{g:?}: weight gradient {via_w} vs {lhs}"
             );
+            // A bias starts every value of its channel (of the output, or of a transposed
+            // convolution's output, the input gradient here).
+            let out_bias = values(g.c_out, 4);
+            let in_bias = values(g.c_in, 5);
+            let y_b = forward(&g, &x, &w, Some(&out_bias));
+            let dx_b = input_grad(&g, &dy, &w, Some(&in_bias));
+            for (plain, biased, bias) in [(&y, &y_b, &out_bias), (&dx, &dx_b, &in_bias)] {
+                assert_eq!(plain.len(), biased.len());
+                let plane = plain.len() / g.batch / bias.len();
+                for (i, (a, b)) in plain.iter().zip(biased.iter()).enumerate() {
+                    let expected = a + bias[i / plane % bias.len()];
+                    assert!(
+                        (b - expected).abs() < 1e-5,
+                        "{g:?}: value {i} is {b}, not {expected}"
+                    );
+                }
+            }
         }
     }
 
@@ -490,14 +517,17 @@ mod tests {
     }
 
     #[test]
-    fn bias_is_added_per_channel_and_its_gradient_sums_per_channel() {
-        let mut y = vec![1.0; 2 * 3 * 4];
-        add_bias(&mut y, &[0.5, -1.0, 2.0], 4);
+    fn bias_fills_each_channel_and_its_gradient_sums_per_channel() {
+        let y = start(2, 3, 4, Some(&[0.5, -1.0, 2.0]));
+        assert_eq!(y.len(), 24);
         assert_eq!(
             &y[..12],
-            &[1.5, 1.5, 1.5, 1.5, 0.0, 0.0, 0.0, 0.0, 3.0, 3.0, 3.0, 3.0]
+            &[
+                0.5, 0.5, 0.5, 0.5, -1.0, -1.0, -1.0, -1.0, 2.0, 2.0, 2.0, 2.0
+            ]
         );
         assert_eq!(&y[12..], &y[..12].to_vec()[..]);
-        assert_eq!(bias_grad(&y, 3, 4), vec![12.0, 0.0, 24.0]);
+        assert_eq!(bias_grad(&y, 3, 4), vec![4.0, -8.0, 16.0]);
+        assert_eq!(start(1, 2, 3, None), vec![0.0; 6]);
     }
 }

@@ -12,8 +12,10 @@ use burn::backend::tensor::FloatTensor;
 use burn::prelude::*;
 
 use super::activation;
+use super::concat;
 use super::layer::Layer;
 use super::norm::{self, NormShape};
+use super::tanh as tanh_kernel;
 
 /// The autodiff backend the studio trains with on the CPU.
 pub type AutodiffFlex = Autodiff<Flex>;
@@ -235,6 +237,120 @@ impl Backward<Flex, 1> for ActivationBackward {
         let shape = x.layout().shape().clone();
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
     }
+}
+
+/// tanh on Flex tensors (no gradient), in place when nothing else holds `x`.
+pub fn tanh(x: FlexTensor) -> FlexTensor {
+    let mut x = x.to_contiguous();
+    if let Some(values) = unique_values(&mut x) {
+        tanh_kernel::forward_in_place(values);
+        return x;
+    }
+    let shape = x.layout().shape().clone();
+    FlexTensor::from_data(TensorData::new(tanh_kernel::forward(values(&x)), shape))
+}
+
+/// tanh on `Autodiff<Flex>` tensors, one operation whose backward pass reads its output.
+pub fn tanh_autodiff(x: FloatTensor<AutodiffFlex>) -> FloatTensor<AutodiffFlex> {
+    match TanhBackward
+        .prepare::<NoCheckpointing>([x.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let y = tanh(x.into_primitive());
+            prep.finish(y.clone(), y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(tanh(x.into_primitive())),
+    }
+}
+
+#[derive(Debug)]
+struct TanhBackward;
+
+impl Backward<Flex, 1> for TanhBackward {
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let [Some(node)] = ops.parents else { return };
+        let y = ops.state.to_contiguous();
+        let dx = tanh_kernel::backward(values(&y), values(&dy));
+        let shape = y.layout().shape().clone();
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(dx, shape)));
+    }
+}
+
+/// `relu(cat([a, b], 1))` of `[n, ·, h, w]` Flex tensors (no gradient).
+pub fn cat_relu(a: FlexTensor, b: FlexTensor) -> FlexTensor {
+    let (a, b) = (a.to_contiguous(), b.to_contiguous());
+    let [n, ca, h, w] = a.layout().shape().dims::<4>();
+    let cb = b.layout().shape().dims::<4>()[1];
+    tensor(
+        concat::forward(values(&a), values(&b), n),
+        [n, ca + cb, h, w],
+    )
+}
+
+/// `relu(cat([a, b], 1))` on `Autodiff<Flex>` tensors, one operation whose backward pass reads
+/// its output.
+pub fn cat_relu_autodiff(
+    a: FloatTensor<AutodiffFlex>,
+    b: FloatTensor<AutodiffFlex>,
+) -> FloatTensor<AutodiffFlex> {
+    let a_channels = a.primitive().layout().shape().dims::<4>()[1];
+    match CatReluBackward(a_channels)
+        .prepare::<NoCheckpointing>([a.node(), b.node()])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let y = cat_relu(a.into_primitive(), b.into_primitive());
+            prep.finish(y.clone(), y)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(cat_relu(a.into_primitive(), b.into_primitive())),
+    }
+}
+
+/// The backward pass of [`cat_relu_autodiff`]; holds the first part's channel count.
+#[derive(Debug)]
+struct CatReluBackward(usize);
+
+impl Backward<Flex, 2> for CatReluBackward {
+    type State = FlexTensor;
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let dy = grads.consume::<Flex>(&ops.node).to_contiguous();
+        let y = ops.state.to_contiguous();
+        let [n, c, h, w] = y.layout().shape().dims::<4>();
+        let (da, db) = concat::backward(values(&y), values(&dy), self.0 * h * w, n);
+        let [node_a, node_b] = ops.parents;
+        for (node, grad, channels) in [(node_a, da, self.0), (node_b, db, c - self.0)] {
+            if let Some(node) = node {
+                grads.register::<Flex>(node.id, tensor(grad, [n, channels, h, w]));
+            }
+        }
+    }
+}
+
+/// `f(values of w, values of g)`, `w`'s values to overwrite (copied first when another tensor
+/// shares them); returns `w` with them.
+pub fn update_values<R>(
+    w: FlexTensor,
+    g: FlexTensor,
+    f: impl FnOnce(&mut [f32], &[f32]) -> R,
+) -> (FlexTensor, R) {
+    let g = g.to_contiguous();
+    let mut w = w.to_contiguous();
+    if unique_values(&mut w).is_none() {
+        let shape = w.layout().shape().clone();
+        w = FlexTensor::from_data(TensorData::new(values(&w).to_vec(), shape));
+    }
+    let out = f(
+        unique_values(&mut w).expect("a tensor just made is not shared"),
+        values(&g),
+    );
+    (w, out)
 }
 
 /// The values of a contiguous tensor that nothing else shares, to overwrite in place.

@@ -76,6 +76,19 @@ impl Geometry {
     }
 }
 
+/// The distance between the rows of a column block `width` positions wide: `width`, one cache
+/// line more where it is a multiple of 64 values. Rows a power of two apart map onto the same few
+/// cache sets, and the matrix products read or write many rows at once (the first layer's
+/// 4096-wide blocks ran at 60 % of the speed of 4112-wide ones). Narrow blocks stay dense: the
+/// matrix product has a faster path for a single dense column.
+pub fn lead(width: usize) -> usize {
+    if width >= 64 && width.is_multiple_of(64) {
+        width + 16
+    } else {
+        width
+    }
+}
+
 /// The input as [`im2col`] reads it. For stride 2 it is first split into its four phases (even
 /// or odd rows × even or odd columns, each `⌈h/2⌉ × ⌈w/2⌉`, zero where the image ends), so that
 /// every tap reads a contiguous run of a phase plane instead of every other value of a row.
@@ -121,8 +134,8 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Fills `cols` (`taps` rows of `p1 - p0` values) with the columns `p0..p1` of sample `b`,
-/// rows in parallel when `parallel`.
+/// Fills `cols` (`taps` rows of `p1 - p0` values, [`lead`] apart) with the columns `p0..p1` of
+/// sample `b`, rows in parallel when `parallel`.
 pub fn im2col(
     g: &Geometry,
     x: &Source,
@@ -133,18 +146,18 @@ pub fn im2col(
     parallel: bool,
 ) {
     use rayon::prelude::*;
-    let width = p1 - p0;
-    assert_eq!(cols.len(), g.taps() * width, "im2col: column block size");
+    let (width, lead) = (p1 - p0, lead(p1 - p0));
+    assert_eq!(cols.len(), g.taps() * lead, "im2col: column block size");
     let sample = x.sample(g, b);
     let phased = matches!(x, Source::Phases(_));
     let fill = |(r, row): (usize, &mut [f32])| match phased {
-        true => fill_row_phased(g, sample, p0, p1, r, row),
-        false => fill_row(g, sample, p0, p1, r, row),
+        true => fill_row_phased(g, sample, p0, p1, r, &mut row[..width]),
+        false => fill_row(g, sample, p0, p1, r, &mut row[..width]),
     };
     if parallel {
-        cols.par_chunks_mut(width).enumerate().for_each(fill);
+        cols.par_chunks_mut(lead).enumerate().for_each(fill);
     } else {
-        cols.chunks_mut(width).enumerate().for_each(fill);
+        cols.chunks_mut(lead).enumerate().for_each(fill);
     }
 }
 
@@ -210,37 +223,51 @@ fn fill_row(g: &Geometry, x: &[f32], p0: usize, p1: usize, r: usize, row: &mut [
     });
 }
 
-/// Adds the column block `cols` (columns `p0..p1`, as [`im2col`] lays them out) onto one
-/// sample's input gradient `dx` (`[ci, h, w]`): the adjoint of [`im2col`]. Each input channel
-/// owns its rows, so channels run in parallel without sharing a pixel.
+/// Adds the column block `cols` (columns `p0..p1`, laid out as [`im2col`] lays them out) onto one
+/// sample's input gradient `dx` (`[ci, h, w]`): the adjoint of [`im2col`]. Each task owns a band
+/// of rows of one input channel (whole channels when there are enough of them to go round), so
+/// the tasks run in parallel without sharing a pixel.
 pub fn col2im(g: &Geometry, cols: &[f32], p0: usize, p1: usize, dx: &mut [f32]) {
     use rayon::prelude::*;
-    let width = p1 - p0;
     let k = g.kh * g.kw;
+    let lead = lead(p1 - p0);
     assert_eq!(dx.len(), g.in_len(), "col2im: input size");
-    assert_eq!(cols.len(), g.taps() * width, "col2im: column block size");
+    assert_eq!(cols.len(), g.taps() * lead, "col2im: column block size");
+    let tasks = 4 * rayon::current_num_threads();
+    let band = g.h.div_ceil(tasks.div_ceil(g.c_in.max(1))).max(1);
     dx.par_chunks_mut(g.h * g.w)
-        .zip(cols.par_chunks(k * width))
+        .zip(cols.par_chunks(k * lead))
         .for_each(|(plane, rows)| {
-            for (t, row) in rows.chunks(width).enumerate() {
-                let (ky, kx) = (t / g.kw, t % g.kw);
-                for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
-                    let Some(iy) = Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) else {
-                        return;
-                    };
-                    let line = &mut plane[iy * g.w..(iy + 1) * g.w];
-                    let [lo, hi] = g.inside(kx, ox0, ox1);
-                    if hi == lo {
-                        return;
-                    }
-                    let s = g.stride[1];
-                    let first = lo * s + kx - g.pad[1];
-                    let values = &row[at + lo - ox0..at + hi - ox0];
-                    let taps = line[first..].iter_mut().step_by(s);
-                    taps.zip(values).for_each(|(pixel, v)| *pixel += v);
-                });
-            }
+            plane
+                .par_chunks_mut(band * g.w)
+                .enumerate()
+                .for_each(|(i, lines)| col2im_band(g, rows, p0, p1, i * band, lines));
         });
+}
+
+/// The rows `first..` of one channel's input gradient that `lines` holds, from that channel's
+/// `rows` of a column block (see [`col2im`]).
+fn col2im_band(g: &Geometry, rows: &[f32], p0: usize, p1: usize, first: usize, lines: &mut [f32]) {
+    let end = first + lines.len() / g.w;
+    for (t, row) in rows.chunks(lead(p1 - p0)).enumerate() {
+        let (ky, kx) = (t / g.kw, t % g.kw);
+        for_each_run(g, p0, p1, |oy, ox0, ox1, at| {
+            let iy = match Geometry::source(oy, ky, g.stride[0], g.pad[0], g.h) {
+                Some(iy) if (first..end).contains(&iy) => iy - first,
+                _ => return,
+            };
+            let line = &mut lines[iy * g.w..(iy + 1) * g.w];
+            let [lo, hi] = g.inside(kx, ox0, ox1);
+            if hi == lo {
+                return;
+            }
+            let s = g.stride[1];
+            let first = lo * s + kx - g.pad[1];
+            let values = &row[at + lo - ox0..at + hi - ox0];
+            let taps = line[first..].iter_mut().step_by(s);
+            taps.zip(values).for_each(|(pixel, v)| *pixel += v);
+        });
+    }
 }
 
 /// Calls `f(oy, ox0, ox1, at)` for each output row's run of positions inside `p0..p1`, where

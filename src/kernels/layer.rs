@@ -91,23 +91,17 @@ impl Layer {
     }
 
     pub fn forward(&self, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
-        let mut y = match self.kind {
-            Kind::Plain => conv::forward(&self.geom, x, weight),
-            Kind::Transposed => conv::input_grad(&self.geom, x, weight),
-        };
-        if let Some(bias) = bias {
-            let (channels, plane) = self.out_planes();
-            assert_eq!(bias.len(), channels, "conv: bias length");
-            conv::add_bias(&mut y, bias, plane);
+        match self.kind {
+            Kind::Plain => conv::forward(&self.geom, x, weight, bias),
+            Kind::Transposed => conv::input_grad(&self.geom, x, weight, bias),
         }
-        y
     }
 
     /// The gradient for the layer's input, given the output's gradient `dy`.
     pub fn input_grad(&self, dy: &[f32], weight: &[f32]) -> Vec<f32> {
         match self.kind {
-            Kind::Plain => conv::input_grad(&self.geom, dy, weight),
-            Kind::Transposed => conv::forward(&self.geom, dy, weight),
+            Kind::Plain => conv::input_grad(&self.geom, dy, weight, None),
+            Kind::Transposed => conv::forward(&self.geom, dy, weight, None),
         }
     }
 

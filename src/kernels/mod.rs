@@ -7,7 +7,9 @@
 //!   straight from the stored input (no transposed-convolution detour, no large intermediates);
 //! - the normalisation (`norm.rs`): one pass forward, one backward (instead of about ten
 //!   element-wise tensor operations and their intermediates);
-//! - leaky ReLU / ReLU (`activation.rs`): one pass each way.
+//! - leaky ReLU / ReLU (`activation.rs`): one pass each way;
+//! - tanh (`tanh.rs`): vectorised, one pass each way;
+//! - the decoder's `relu(cat(skip, x))` (`concat.rs`): one pass each way.
 //!
 //! They run on Burn's Flex CPU backend (`flex.rs`: with and without autodiff). Every other
 //! device (wgpu, …) and every case they do not cover (other float types) takes Burn's own
@@ -15,11 +17,15 @@
 //! convolutions only) are for comparisons.
 
 mod activation;
+mod concat;
 mod conv;
 mod flex;
 pub mod geometry;
 pub mod layer;
+pub mod memory;
 pub mod norm;
+pub mod simd;
+mod tanh;
 
 use std::sync::OnceLock;
 
@@ -61,6 +67,15 @@ pub fn conv_transpose2d(
         let options = ConvTransposeOptions::new(stride, pad, [0, 0], [1, 1], 1);
         burn::tensor::module::conv_transpose2d(x, weight, bias, options)
     })
+}
+
+/// Runs `f` on one of the CPU worker threads (Rayon's pool) and returns its result. Each
+/// parallel kernel called from outside the pool hands its work to the pool and puts the calling
+/// thread to sleep until it is done — two thread switches per layer; called from inside, the
+/// work starts at once on the thread that asked. Wrap whole passes (a render, a training step)
+/// in it; nested calls run `f` directly.
+pub fn on_workers<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    rayon::scope(|_| f())
 }
 
 /// Which of the kernels here run, from `FACADE_KERNELS`: `stock` (none: Burn's own operations
@@ -107,6 +122,57 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
     } else {
         burn::tensor::activation::leaky_relu(x, slope)
     }
+}
+
+/// `relu(cat([a, b], 1))` for `[n, ·, h, w]` tensors: one pass each way on the CPU, Burn's
+/// concatenation and activation elsewhere.
+pub fn cat_relu(a: Tensor<4>, b: Tensor<4>) -> Tensor<4> {
+    if runs(Kernels::All, [a.dtype(), b.dtype()]) {
+        if let (Some(pa), Some(pb)) = (
+            primitive::<AutodiffFlex, 4>(&a),
+            primitive::<AutodiffFlex, 4>(&b),
+        ) {
+            return Tensor::from_primitive::<AutodiffFlex>(flex::cat_relu_autodiff(pa, pb));
+        }
+        if let (Some(pa), Some(pb)) = (primitive::<Flex, 4>(&a), primitive::<Flex, 4>(&b)) {
+            return Tensor::from_primitive::<Flex>(flex::cat_relu(pa, pb));
+        }
+    }
+    burn::tensor::activation::relu(Tensor::cat(vec![a, b], 1))
+}
+
+/// tanh: vectorised on the CPU, Burn's elsewhere.
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if !runs(Kernels::All, [x.dtype()]) {
+        return x.tanh();
+    }
+    if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
+        return Tensor::from_primitive::<AutodiffFlex>(flex::tanh_autodiff(p));
+    }
+    match into_primitive::<Flex, D>(x) {
+        Ok(p) => Tensor::from_primitive::<Flex>(flex::tanh(p)),
+        Err(x) => x.tanh(),
+    }
+}
+
+/// Runs `f` on the values of `w`, to update them in place (copied first when another tensor
+/// shares them), and of `g`, when both are f32 tensors on the CPU backend without autodiff, and
+/// returns `w` updated with what `f` returned; `Err(w)` elsewhere. (An optimiser's step: no
+/// copy of the weights or the gradient out of the tensors and back.)
+#[allow(clippy::result_large_err)]
+pub fn update_in_place<const D: usize, R>(
+    w: Tensor<D>,
+    g: &Tensor<D>,
+    f: impl FnOnce(&mut [f32], &[f32]) -> R,
+) -> Result<(Tensor<D>, R), Tensor<D>> {
+    if w.dtype() != DType::F32 || g.dtype() != DType::F32 {
+        return Err(w);
+    }
+    let Some(g) = primitive::<Flex, D>(g) else {
+        return Err(w);
+    };
+    let (w, out) = flex::update_values(into_primitive::<Flex, D>(w)?, g, f);
+    Ok((Tensor::from_primitive::<Flex>(w), out))
 }
 
 /// Which path a layer with input `x` and weight `w` takes.

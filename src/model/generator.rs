@@ -214,11 +214,15 @@ impl Generator {
 
     /// Renders a batch of encoded label maps `[N, 3, H, W]` in [-1, 1] into photos in [-1, 1].
     pub fn forward(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
-        self.forward_logits(input, masks).tanh()
+        kernels::tanh(self.forward_logits(input, masks))
     }
 
     /// The output before the final tanh (the class scores of a segmenter).
     pub fn forward_logits(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
+        kernels::on_workers(|| self.forward_layers(input, masks))
+    }
+
+    fn forward_layers(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
         let mut skips = Vec::with_capacity(self.downs.len());
         let mut h = input;
         for (level, down) in self.downs.iter().enumerate() {
@@ -233,12 +237,16 @@ impl Generator {
         }
         let mut u = skips.pop().expect("a generator has at least one level");
         for level in (0..self.ups.len()).rev() {
-            if level + 1 < self.ups.len() {
+            // The innermost decoder layer reads the bottleneck alone, every other one reads it
+            // beside the skip connection from its own level.
+            let x = if level + 1 < self.ups.len() {
                 let skip = skips.pop().expect("one skip per level");
-                u = Tensor::cat(vec![skip, u], 1);
-            }
+                kernels::cat_relu(skip, u)
+            } else {
+                kernels::leaky_relu(u, 0.0)
+            };
             let up = &self.ups[level];
-            u = up.upsample(kernels::leaky_relu(u, 0.0));
+            u = up.upsample(x);
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
             }

@@ -229,8 +229,27 @@ struct Coefficients {
     eps: f32,
 }
 
-/// The fused update over one slice of a parameter.
+/// The update of every weight, in parallel runs: `m ← β1·m + (1−β1)·g`,
+/// `v ← β2·v + (1−β2)·g²`, `w ← w − lr·(m/c1) / (√(v/c2) + ε)`. False when a weight is no
+/// longer finite.
 fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: Coefficients) -> bool {
+    use rayon::prelude::*;
+    const RUN: usize = 1 << 14;
+    let n = w.len();
+    assert!(
+        g.len() == n && m.len() == n && v.len() == n,
+        "adam: gradient or state of another size"
+    );
+    w.par_chunks_mut(RUN)
+        .zip(g.par_chunks(RUN))
+        .zip(m.par_chunks_mut(RUN))
+        .zip(v.par_chunks_mut(RUN))
+        .map(|(((w, g), m), v)| crate::kernels::simd::wide(|| update_run(w, g, m, v, k)))
+        .reduce(|| true, |a, b| a && b)
+}
+
+/// One run of [`update`] (slices of one length).
+fn update_run(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: Coefficients) -> bool {
     let Coefficients {
         lr,
         b1,
@@ -240,14 +259,12 @@ fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: Coefficient
         eps,
     } = k;
     let mut finite = true;
-    for i in 0..w.len() {
-        let gi = g[i];
-        let mi = b1 * m[i] + (1.0 - b1) * gi;
-        let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] -= lr * (mi / c1) / ((vi / c2).sqrt() + eps);
-        finite &= w[i].is_finite();
+    let state = m.iter_mut().zip(v.iter_mut());
+    for ((w, &g), (m, v)) in w.iter_mut().zip(g).zip(state) {
+        *m = b1 * *m + (1.0 - b1) * g;
+        *v = b2 * *v + (1.0 - b2) * g * g;
+        *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+        finite &= w.is_finite();
     }
     finite
 }
@@ -303,54 +320,19 @@ impl ModuleMapper for Mapper<'_> {
     }
 }
 
-/// Adam on the host, in parallel chunks. Returns the new weights and whether they are all
-/// finite, or (`Err`) a NaN-filled tensor when the weights could not be read (reported as a
-/// divergence) or the old weights when the gradient could not be.
+/// Adam on the host, in place in the weight tensor. Returns the new weights and whether they are
+/// all finite, or (`Err`) the old weights when the weights or the gradient could not be read as
+/// f32 values on the CPU (reported as a divergence).
 fn host_update<const D: usize>(
     weights: Tensor<D>,
     grad: Tensor<D>,
     slot: &mut Slot,
     k: Coefficients,
 ) -> std::result::Result<(Tensor<D>, bool), Box<Tensor<D>>> {
-    let device = weights.device();
-    let shape = weights.shape();
-    // Moving the tensor out (no clone) lets the backend hand over its buffer without a copy.
-    let Ok(mut w) = weights.into_data().try_into_vec::<f32>() else {
-        return Err(Box::new(Tensor::<D>::full(shape, f32::NAN, &device)));
-    };
-    let Ok(g) = grad.into_data().try_into_vec::<f32>() else {
-        return Err(Box::new(Tensor::<D>::from_data(
-            TensorData::new(w, shape),
-            &device,
-        )));
-    };
     let (m, v) = slot.host();
-    let threads = if w.len() > 1 << 18 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(8)
-    } else {
-        1
-    };
-    let chunk = w.len().div_ceil(threads).max(1);
-    let finite = std::thread::scope(|scope| {
-        let workers: Vec<_> = w
-            .chunks_mut(chunk)
-            .zip(g.chunks(chunk))
-            .zip(m.chunks_mut(chunk))
-            .zip(v.chunks_mut(chunk))
-            .map(|(((w, g), m), v)| scope.spawn(move || update(w, g, m, v, k)))
-            .collect();
-        workers.into_iter().all(|h| h.join().unwrap_or(false))
-    });
-    Ok((
-        Tensor::<D>::from_data(TensorData::new(w, shape), &device),
-        finite,
-    ))
+    crate::kernels::update_in_place(weights, &grad, |w, g| update(w, g, m, v, k)).map_err(Box::new)
 }
 
-/// Adam as tensor operations where the weights are (a GPU): nothing crosses to the host.
 fn device_update<const D: usize>(
     weights: Tensor<D>,
     grad: Tensor<D>,

@@ -168,6 +168,10 @@ impl GanTrainer {
 
     /// One D step and one G step on `batch` at learning rate `lr`. `step` seeds the dropout.
     pub fn step(&mut self, batch: &Batch, step: u64, lr: f64) -> Losses {
+        crate::kernels::on_workers(|| self.step_on_workers(batch, step, lr))
+    }
+
+    fn step_on_workers(&mut self, batch: &Batch, step: u64, lr: f64) -> Losses {
         let (input, target) = self.tensors(batch);
         let mut masks = DropoutMasks::seeded(mix_seed(self.seed, step, 0xD20), self.config.dropout);
         let fake = self.generator.forward(input.clone(), &mut masks);
