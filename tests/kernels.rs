@@ -35,7 +35,7 @@ const fn case(n: usize, ci: usize, hw: [usize; 2], co: usize, ksp: [usize; 3], b
     }
 }
 
-const CASES: [Case; 8] = [
+const CASES: [Case; 10] = [
     case(1, 3, [16, 16], 8, [4, 2, 1], true), // the generator's first layer
     case(2, 6, [13, 9], 5, [4, 2, 1], false), // odd sizes, batch 2, no bias
     case(1, 16, [2, 2], 16, [4, 2, 1], false), // the bottleneck: every tap but a few in the padding
@@ -44,6 +44,8 @@ const CASES: [Case; 8] = [
     case(1, 5, [9, 7], 3, [1, 1, 0], true),   // 1×1
     case(1, 2, [40, 70], 3, [4, 2, 1], true), // blocks in parallel
     case(1, 128, [66, 66], 4, [4, 2, 1], true), // the input gradient in several column blocks
+    case(2, 6, [11, 9], 1, [4, 1, 1], true),  // the discriminator's head: one output channel
+    case(1, 3, [10, 7], 1, [4, 2, 1], false), // one channel at stride 2
 ];
 
 fn random<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {

@@ -6,16 +6,21 @@
 //!   convolution's bias)
 //! - weight gradient: `dW = Σ dY · C(x)ᵀ`       (accumulated in place over blocks and samples)
 //!
-//! A transposed convolution is the same three products with the roles of input and output
+//! A layer with a single output channel skips the column matrix (`super::direct`). A
+//! transposed convolution is the same three products with the roles of input and output
 //! exchanged (see `super::flex`), so these kernels serve both layer kinds.
 
 use rayon::prelude::*;
 
+use super::direct;
 use super::geometry::{Geometry, Source, col2im, im2col, lead};
 
 /// `y = bias + W · C(x)` (the bias per output channel, none: zero).
 pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, x.len(), weight.len(), None);
+    if direct::covers(g) {
+        return direct::forward(g, x, weight, bias);
+    }
     let (positions, taps) = (g.positions(), g.taps());
     let mut y = start(g.batch, g.c_out, positions, bias);
     let out = Shared::new(&mut y);
@@ -53,6 +58,9 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) ->
 /// matrix product and `col2im` (by channel) use every thread.
 pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, g.batch * g.in_len(), weight.len(), Some(dy.len()));
+    if direct::covers(g) {
+        return direct::input_grad(g, dy, weight, bias);
+    }
     let (positions, taps) = (g.positions(), g.taps());
     let mut dx = start(g.batch, g.c_in, g.h * g.w, bias);
     for blk in blocks(g, 1, BIG_BLOCK_BYTES) {
@@ -78,6 +86,9 @@ pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32], bias: Option<&[f32]>
 /// `dW = Σ_samples Σ_blocks dY · C(x)ᵀ`, `[co, ci, kh, kw]`.
 pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
     check(g, x.len(), g.c_out * g.taps(), Some(dy.len()));
+    if direct::covers(g) {
+        return direct::weight_grad(g, x, dy);
+    }
     let (positions, taps) = (g.positions(), g.taps());
     let source = Source::new(g, x);
     over_blocks(
@@ -448,6 +459,9 @@ mod tests {
             geometry([2, 3, 9, 7], 4, [4, 4], [2, 2], [1, 1]),
             geometry([1, 2, 5, 8], 3, [3, 2], [1, 2], [1, 0]),
             geometry([1, 4, 30, 30], 2, [4, 4], [1, 1], [2, 2]),
+            // One output channel (computed without the column matrix).
+            geometry([2, 5, 9, 8], 1, [4, 4], [1, 1], [1, 1]),
+            geometry([1, 3, 10, 7], 1, [4, 3], [2, 2], [1, 0]),
         ];
         for g in shapes {
             let x = values(g.batch * g.in_len(), 1);

@@ -59,7 +59,7 @@ impl Geometry {
 
     /// The output columns within `ox0..ox1` whose tap `kx` reads inside the image (a range,
     /// possibly empty, with `ox0 <= lo <= hi <= ox1`).
-    fn inside(&self, kx: usize, ox0: usize, ox1: usize) -> [usize; 2] {
+    pub(super) fn inside(&self, kx: usize, ox0: usize, ox1: usize) -> [usize; 2] {
         let (s, p) = (self.stride[1], self.pad[1]);
         // ox·s + kx − p >= 0  and  ox·s + kx − p <= w − 1
         let lo = p.saturating_sub(kx).div_ceil(s);
@@ -71,7 +71,13 @@ impl Geometry {
     }
 
     /// The input row `iy` (or column) that output row `o` reads through tap `k`, if inside.
-    fn source(o: usize, k: usize, stride: usize, pad: usize, size: usize) -> Option<usize> {
+    pub(super) fn source(
+        o: usize,
+        k: usize,
+        stride: usize,
+        pad: usize,
+        size: usize,
+    ) -> Option<usize> {
         (o * stride + k).checked_sub(pad).filter(|&i| i < size)
     }
 }

@@ -19,6 +19,7 @@
 mod activation;
 mod concat;
 mod conv;
+mod direct;
 mod flex;
 pub mod geometry;
 pub mod layer;
