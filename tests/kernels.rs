@@ -249,71 +249,51 @@ fn normalisation_matches_the_tensor_formula_forward_and_backward() {
     }
 }
 
+/// `ours` against `stock` on `x` (an autodiff tensor): outputs and input gradients, then the
+/// outputs on plain Flex tensors, for a shared input and for one nothing else holds (in place).
+fn compare_unary(
+    what: &str,
+    x: Tensor<4>,
+    ours: impl Fn(Tensor<4>) -> Tensor<4>,
+    stock: impl Fn(Tensor<4>) -> Tensor<4>,
+) {
+    let (x1, x2) = (x.clone().require_grad(), x.clone().require_grad());
+    let (y1, y2) = (ours(x1.clone()), stock(x2.clone()));
+    assert!(
+        rel_diff(y1.clone(), y2.clone()) < 1e-6,
+        "{what}: outputs differ"
+    );
+    let r = random(x.dims(), &x.device());
+    let (g1, g2) = ((y1 * r.clone()).sum().backward(), (y2 * r).sum().backward());
+    let dx = rel_diff(x1.grad(&g1).expect("dx"), x2.grad(&g2).expect("stock dx"));
+    assert!(dx < 1e-6, "{what}: gradients differ by {dx}");
+    let stock_plain = stock(x.clone().inner());
+    let shared = ours(x.clone().inner());
+    let alone = ours(Tensor::<4>::from_data(x.to_data(), &Device::flex()));
+    assert!(
+        rel_diff(shared, stock_plain.clone()) < 1e-6,
+        "{what}: shared input"
+    );
+    assert!(rel_diff(alone, stock_plain) < 1e-6, "{what}: in place");
+}
+
 #[test]
 fn leaky_relu_and_relu_match_burns_forward_and_backward() {
     use burn::tensor::activation::{leaky_relu, relu};
-    let device = Device::flex().autodiff();
-    let x = random([2, 3, 5, 4], &device);
-    for slope in [0.2, 0.0] {
-        let (x1, x2) = (x.clone().require_grad(), x.clone().require_grad());
-        let ours = kernels::leaky_relu(x1.clone(), slope);
-        let stock = if slope == 0.0 {
-            relu(x2.clone())
-        } else {
-            leaky_relu(x2.clone(), slope)
-        };
-        assert!(
-            rel_diff(ours.clone(), stock.clone()) < 1e-6,
-            "slope {slope}: outputs differ"
-        );
-        let r = random([2, 3, 5, 4], &device);
-        let (g1, g2) = (
-            (ours * r.clone()).sum().backward(),
-            (stock * r).sum().backward(),
-        );
-        let dx = rel_diff(x1.grad(&g1).expect("dx"), x2.grad(&g2).expect("stock dx"));
-        assert!(dx < 1e-6, "slope {slope}: gradients differ by {dx}");
-        let stock_plain = if slope == 0.0 {
-            relu(x.clone().inner())
-        } else {
-            leaky_relu(x.clone().inner(), slope)
-        };
-        let shared = kernels::leaky_relu(x.clone().inner(), slope);
-        let alone =
-            kernels::leaky_relu(Tensor::<4>::from_data(x.to_data(), &Device::flex()), slope);
-        assert!(
-            rel_diff(shared, stock_plain.clone()) < 1e-6,
-            "slope {slope}: shared input"
-        );
-        assert!(
-            rel_diff(alone, stock_plain) < 1e-6,
-            "slope {slope}: in place"
-        );
-    }
+    let x = random([2, 3, 5, 4], &Device::flex().autodiff());
+    compare_unary(
+        "leaky ReLU",
+        x.clone(),
+        |x| kernels::leaky_relu(x, 0.2),
+        |x| leaky_relu(x, 0.2),
+    );
+    compare_unary("ReLU", x, |x| kernels::leaky_relu(x, 0.0), relu);
 }
 
 #[test]
 fn tanh_matches_burns_forward_and_backward() {
-    let device = Device::flex().autodiff();
-    let x = random([2, 3, 8, 8], &device) * 3.0;
-    let (x1, x2) = (x.clone().require_grad(), x.clone().require_grad());
-    let (ours, stock) = (kernels::tanh(x1.clone()), x2.clone().tanh());
-    assert!(
-        rel_diff(ours.clone(), stock.clone()) < 1e-6,
-        "outputs differ"
-    );
-    let r = random([2, 3, 8, 8], &device);
-    let (g1, g2) = (
-        (ours * r.clone()).sum().backward(),
-        (stock * r).sum().backward(),
-    );
-    let dx = rel_diff(x1.grad(&g1).expect("dx"), x2.grad(&g2).expect("stock dx"));
-    assert!(dx < 1e-6, "gradients differ by {dx}");
-    let stock_plain = x.clone().inner().tanh();
-    let shared = kernels::tanh(x.clone().inner());
-    let alone = kernels::tanh(Tensor::<4>::from_data(x.to_data(), &Device::flex()));
-    assert!(rel_diff(shared, stock_plain.clone()) < 1e-6, "shared input");
-    assert!(rel_diff(alone, stock_plain) < 1e-6, "in place");
+    let x = random([2, 3, 8, 8], &Device::flex().autodiff()) * 3.0;
+    compare_unary("tanh", x, kernels::tanh, |x| x.tanh());
 }
 
 #[test]

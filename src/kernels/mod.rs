@@ -20,6 +20,7 @@ mod activation;
 mod concat;
 mod conv;
 mod direct;
+mod elementwise;
 mod flex;
 pub mod geometry;
 pub mod layer;
