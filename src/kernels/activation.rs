@@ -1,6 +1,9 @@
 //! Leaky ReLU (ReLU at slope 0) forward and backward, one pass each over a slice.
 
-use super::elementwise;
+use rayon::prelude::*;
+
+/// Values per parallel task: large enough that the split costs nothing next to the work.
+const CHUNK: usize = 1 << 14;
 
 /// `y = x` where `x > 0`, `slope · x` elsewhere.
 pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
@@ -11,13 +14,24 @@ pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
 
 /// [`forward`], overwriting `x` (a tensor nothing else holds, as when rendering).
 pub fn forward_in_place(x: &mut [f32], slope: f32) {
-    elementwise::map_in_place(x, |v| if v > 0.0 { v } else { v * slope });
+    x.par_chunks_mut(CHUNK).for_each(|x| {
+        x.iter_mut()
+            .for_each(|v| *v = if *v > 0.0 { *v } else { *v * slope });
+    });
 }
 
 /// `dx = dy` where `x > 0`, `slope · dy` elsewhere.
 pub fn backward(x: &[f32], dy: &[f32], slope: f32) -> Vec<f32> {
     assert_eq!(x.len(), dy.len(), "activation: gradient size");
-    elementwise::zip(x, dy, |v, d| if v > 0.0 { d } else { d * slope })
+    let mut dx = vec![0.0; x.len()];
+    dx.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
+        .for_each(|(dx, (x, dy))| {
+            dx.iter_mut()
+                .zip(x.iter().zip(dy))
+                .for_each(|(o, (&v, &d))| *o = if v > 0.0 { d } else { d * slope });
+        });
+    dx
 }
 
 #[cfg(test)]

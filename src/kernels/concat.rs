@@ -2,7 +2,10 @@
 //! connection beside the layer below), as one pass forward and one backward instead of a copy
 //! and an activation pass, each with a tensor of its own.
 
-use super::elementwise;
+use rayon::prelude::*;
+
+/// Values per parallel task.
+const CHUNK: usize = 1 << 14;
 
 /// `a [n, a_len]` and `b [n, b_len]` (per sample: channels × plane) into `y [n, a_len + b_len]`,
 /// negative values as zero.
@@ -44,11 +47,23 @@ fn lens(a: usize, b: usize, n: usize) -> (usize, usize) {
 }
 
 fn relu_into(out: &mut [f32], x: &[f32]) {
-    elementwise::map_into(out, x, |v| if v > 0.0 { v } else { 0.0 });
+    out.par_chunks_mut(CHUNK)
+        .zip(x.par_chunks(CHUNK))
+        .for_each(|(out, x)| {
+            out.iter_mut()
+                .zip(x)
+                .for_each(|(o, &v)| *o = if v > 0.0 { v } else { 0.0 });
+        });
 }
 
 fn mask_into(out: &mut [f32], y: &[f32], dy: &[f32]) {
-    elementwise::zip_into(out, y, dy, |y, d| if y > 0.0 { d } else { 0.0 });
+    out.par_chunks_mut(CHUNK)
+        .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
+        .for_each(|(out, (y, dy))| {
+            out.iter_mut()
+                .zip(y.iter().zip(dy))
+                .for_each(|(o, (&y, &d))| *o = if y > 0.0 { d } else { 0.0 });
+        });
 }
 
 #[cfg(test)]

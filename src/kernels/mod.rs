@@ -20,7 +20,6 @@ mod activation;
 mod concat;
 mod conv;
 mod direct;
-mod elementwise;
 mod flex;
 pub mod geometry;
 pub mod layer;

@@ -51,7 +51,15 @@ pub fn forward(x: &[f32]) -> Vec<f32> {
 /// `dx = dy · (1 − y²)` from the output `y = tanh(x)`.
 pub fn backward(y: &[f32], dy: &[f32]) -> Vec<f32> {
     assert_eq!(y.len(), dy.len(), "tanh: gradient size");
-    super::elementwise::zip(y, dy, |y, d| d * (1.0 - y * y))
+    let mut dx = vec![0.0; y.len()];
+    dx.par_chunks_mut(CHUNK)
+        .zip(y.par_chunks(CHUNK).zip(dy.par_chunks(CHUNK)))
+        .for_each(|(dx, (y, dy))| {
+            dx.iter_mut()
+                .zip(y.iter().zip(dy))
+                .for_each(|(o, (&y, &d))| *o = d * (1.0 - y * y));
+        });
+    dx
 }
 
 /// One run of [`forward_in_place`].
