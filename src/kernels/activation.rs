@@ -5,14 +5,7 @@ use rayon::prelude::*;
 /// Values per parallel task: large enough that the split costs nothing next to the work.
 const CHUNK: usize = 1 << 14;
 
-/// `y = x` where `x > 0`, `slope · x` elsewhere.
-pub fn forward(x: &[f32], slope: f32) -> Vec<f32> {
-    let mut y = x.to_vec();
-    forward_in_place(&mut y, slope);
-    y
-}
-
-/// [`forward`], overwriting `x` (a tensor nothing else holds, as when rendering).
+/// `x ← x` where `x > 0`, `slope · x` elsewhere (on a tensor nothing else holds).
 pub fn forward_in_place(x: &mut [f32], slope: f32) {
     x.par_chunks_mut(CHUNK).for_each(|x| {
         x.iter_mut()
@@ -41,8 +34,13 @@ mod tests {
     #[test]
     fn negative_values_are_scaled_forward_and_backward() {
         let x = [-2.0, -0.5, 0.0, 0.5, 3.0];
-        assert_eq!(forward(&x, 0.2), vec![-0.4, -0.1, 0.0, 0.5, 3.0]);
-        assert_eq!(forward(&x, 0.0), vec![0.0, 0.0, 0.0, 0.5, 3.0]);
+        let forward = |slope| {
+            let mut y = x;
+            forward_in_place(&mut y, slope);
+            y
+        };
+        assert_eq!(forward(0.2), [-0.4, -0.1, 0.0, 0.5, 3.0]);
+        assert_eq!(forward(0.0), [0.0, 0.0, 0.0, 0.5, 3.0]);
         assert_eq!(
             backward(&x, &[1.0, 2.0, 3.0, 4.0, 5.0], 0.2),
             vec![0.2, 0.4, 0.6, 4.0, 5.0]

@@ -18,21 +18,20 @@ use super::geometry::{Geometry, Source, col2im, im2col, lead};
 /// `y = bias + W · C(x)` (the bias per output channel, none: zero).
 pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, x.len(), weight.len(), None);
-    if direct::covers(g) {
-        return direct::forward(g, x, weight, bias);
-    }
     let (positions, taps) = (g.positions(), g.taps());
     let mut y = start(g.batch, g.c_out, positions, bias);
+    if direct::covers(g) {
+        direct::forward(g, x, weight, &mut y);
+        return y;
+    }
     let out = Shared::new(&mut y);
-    let source = Source::new(g, x);
     over_blocks(
         g,
+        &Source::new(g, x),
         0,
         || (),
         |(), cols, blk, par| {
             let width = blk.p1 - blk.p0;
-            let parallel = matches!(par, gemm::Parallelism::Rayon(_));
-            im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(weight, 0, g.c_out, taps, taps);
             let rhs = View::rows(cols, 0, taps, width, lead(width));
             // SAFETY: each block writes only its own columns p0..p1 of every output row.
@@ -58,11 +57,12 @@ pub fn forward(g: &Geometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>) ->
 /// matrix product and `col2im` (by channel) use every thread.
 pub fn input_grad(g: &Geometry, dy: &[f32], weight: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
     check(g, g.batch * g.in_len(), weight.len(), Some(dy.len()));
-    if direct::covers(g) {
-        return direct::input_grad(g, dy, weight, bias);
-    }
     let (positions, taps) = (g.positions(), g.taps());
     let mut dx = start(g.batch, g.c_in, g.h * g.w, bias);
+    if direct::covers(g) {
+        direct::input_grad(g, dy, weight, &mut dx);
+        return dx;
+    }
     for blk in blocks(g, 1, BIG_BLOCK_BYTES) {
         let width = blk.p1 - blk.p0;
         let lhs = View::columns(weight, taps, g.c_out, taps);
@@ -90,15 +90,13 @@ pub fn weight_grad(g: &Geometry, x: &[f32], dy: &[f32]) -> Vec<f32> {
         return direct::weight_grad(g, x, dy);
     }
     let (positions, taps) = (g.positions(), g.taps());
-    let source = Source::new(g, x);
     over_blocks(
         g,
+        &Source::new(g, x),
         g.c_out * taps,
         || vec![0.0; g.c_out * taps],
         |dw, cols, blk, par| {
             let width = blk.p1 - blk.p0;
-            let parallel = matches!(par, gemm::Parallelism::Rayon(_));
-            im2col(g, &source, blk.b, blk.p0, blk.p1, cols, parallel);
             let lhs = View::rows(dy, blk.b * g.out_len() + blk.p0, g.c_out, width, positions);
             let rhs = View::columns(cols, width, taps, lead(width));
             // SAFETY: `dw` is this worker's own accumulator.
@@ -164,13 +162,15 @@ struct Block {
     p1: usize,
 }
 
-/// Runs `body` on every block of output positions with a column buffer of its own and a
-/// per-worker accumulator of `acc_len` values (made by `init`, combined by `merge`). With at
-/// least as many blocks as threads, and accumulators small enough to have one per thread, the
-/// blocks run in parallel, each matrix product on one thread; otherwise they run one after
-/// another with `im2col` and the matrix product spread over the threads.
+/// Runs `body` on every block of output positions with the block's columns of `source` (filled
+/// by `im2col` into a buffer of its own) and a per-worker accumulator of `acc_len` values (made
+/// by `init`, combined by `merge`). With at least as many blocks as threads, and accumulators
+/// small enough to have one per thread, the blocks run in parallel, each matrix product on one
+/// thread; otherwise they run one after another with `im2col` and the matrix product spread
+/// over the threads.
 fn over_blocks<A: Send>(
     g: &Geometry,
+    source: &Source,
     acc_len: usize,
     init: impl Fn() -> A + Sync + Send,
     body: impl Fn(&mut A, &mut [f32], Block, gemm::Parallelism) + Sync + Send,
@@ -180,6 +180,8 @@ fn over_blocks<A: Send>(
     let blocks = blocks(g, threads, BLOCK_BYTES);
     let run = |acc: &mut A, blk: Block, parallelism| {
         with_columns(g.taps() * lead(blk.p1 - blk.p0), |cols| {
+            let parallel = matches!(parallelism, gemm::Parallelism::Rayon(_));
+            im2col(g, source, blk.b, blk.p0, blk.p1, cols, parallel);
             body(acc, cols, blk, parallelism)
         });
     };

@@ -49,10 +49,10 @@ fn tap(g: &Geometry, w: &[f32], c: usize, ky: usize, kx: usize) -> f32 {
     w[(c * g.kh + ky) * g.kw + kx]
 }
 
-/// `y = b + Σ_taps w · shifted x`, output rows in parallel.
-pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+/// `y += Σ_taps w · shifted x` (`y [n, 1, oh, ow]`), output rows in parallel.
+pub fn forward(g: &Geometry, x: &[f32], w: &[f32], y: &mut [f32]) {
     let [oh, ow] = g.out_hw();
-    let mut y = vec![bias.map_or(0.0, |b| b[0]); g.batch * oh * ow];
+    assert_eq!(y.len(), g.batch * oh * ow, "conv: output size");
     y.par_chunks_mut(ow.max(1))
         .enumerate()
         .for_each(|(row, out)| {
@@ -76,19 +76,16 @@ pub fn forward(g: &Geometry, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<
                 }
             });
         });
-    y
 }
 
-/// `dx = b + Σ_taps w · dY shifted back` (the bias per input channel: a transposed
-/// convolution's), input channels in parallel.
-pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+/// `dx += Σ_taps w · dY shifted back` (`dx [n, ci, h, w]`), input channels in parallel.
+pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], dx: &mut [f32]) {
     let [oh, ow] = g.out_hw();
-    let mut dx = vec![0.0; g.batch * g.in_len()];
+    assert_eq!(dx.len(), g.batch * g.in_len(), "conv: input gradient size");
     dx.par_chunks_mut((g.h * g.w).max(1))
         .enumerate()
         .for_each(|(i, plane)| {
             let (b, c) = (i / g.c_in, i % g.c_in);
-            plane.fill(bias.map_or(0.0, |bias| bias[c]));
             let grad = &dy[b * oh * ow..][..oh * ow];
             simd::wide(|| {
                 for (ky, kx) in taps(g) {
@@ -104,7 +101,6 @@ pub fn input_grad(g: &Geometry, dy: &[f32], w: &[f32], bias: Option<&[f32]>) -> 
                 }
             });
         });
-    dx
 }
 
 /// `dW[c, ky, kx] = Σ_samples Σ_positions dY · shifted x`, input channels in parallel.

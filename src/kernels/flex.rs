@@ -113,16 +113,12 @@ impl<const N: usize> Backward<Flex, N> for LayerBackward {
     }
 }
 
-/// Normalisation on Flex tensors (no gradient).
+/// Normalisation on Flex tensors (no gradient), in place when nothing else holds `x`.
 pub fn norm(shape: &NormShape, x: FlexTensor, gamma: FlexTensor, beta: FlexTensor) -> FlexTensor {
     let (gamma, beta) = (gamma.to_contiguous(), beta.to_contiguous());
-    let mut x = x.to_contiguous();
-    if let Some(values) = unique_values(&mut x) {
-        norm::forward_in_place(shape, values, self::values(&gamma), self::values(&beta));
-        return x.reshape(Shape::new([shape.n, shape.c, shape.plane]));
-    }
-    let y = norm::forward(shape, values(&x), values(&gamma), values(&beta));
-    tensor(y, [shape.n, shape.c, shape.plane])
+    let mut x = owned(x);
+    norm::forward_in_place(shape, values_mut(&mut x), values(&gamma), values(&beta));
+    x
 }
 
 /// Normalisation on `Autodiff<Flex>` tensors, one operation with its own backward pass.
@@ -187,18 +183,11 @@ impl Backward<Flex, 3> for NormBackward {
     }
 }
 
-/// Leaky ReLU on Flex tensors (no gradient).
+/// Leaky ReLU on Flex tensors (no gradient), in place when nothing else holds `x`.
 pub fn leaky_relu(x: FlexTensor, slope: f32) -> FlexTensor {
-    let mut x = x.to_contiguous();
-    if let Some(values) = unique_values(&mut x) {
-        activation::forward_in_place(values, slope);
-        return x;
-    }
-    let shape = x.layout().shape().clone();
-    FlexTensor::from_data(TensorData::new(
-        activation::forward(values(&x), slope),
-        shape,
-    ))
+    let mut x = owned(x);
+    activation::forward_in_place(values_mut(&mut x), slope);
+    x
 }
 
 /// Leaky ReLU on `Autodiff<Flex>` tensors, one operation with its own backward pass.
@@ -241,27 +230,29 @@ impl Backward<Flex, 1> for ActivationBackward {
 
 /// tanh on Flex tensors (no gradient), in place when nothing else holds `x`.
 pub fn tanh(x: FlexTensor) -> FlexTensor {
-    let mut x = x.to_contiguous();
-    if let Some(values) = unique_values(&mut x) {
-        tanh_kernel::forward_in_place(values);
-        return x;
-    }
-    let shape = x.layout().shape().clone();
-    FlexTensor::from_data(TensorData::new(tanh_kernel::forward(values(&x)), shape))
+    let mut x = owned(x);
+    tanh_kernel::forward_in_place(values_mut(&mut x));
+    x
 }
 
 /// tanh on `Autodiff<Flex>` tensors, one operation whose backward pass reads its output.
 pub fn tanh_autodiff(x: FloatTensor<AutodiffFlex>) -> FloatTensor<AutodiffFlex> {
-    match TanhBackward
+    let kind = TanhBackward
         .prepare::<NoCheckpointing>([x.node()])
         .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => {
-            let y = tanh(x.into_primitive());
-            prep.finish(y.clone(), y)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(tanh(x.into_primitive())),
+        .stateful();
+    record_with_output(kind, || tanh(x.into_primitive()))
+}
+
+/// Records an operation whose backward pass reads its output `run()` (kept as its state).
+fn record_with_output<B: Backward<Flex, N, State = FlexTensor>, const N: usize>(
+    kind: OpsKind<B, Flex, FlexTensor, NoCheckpointing, N>,
+    run: impl FnOnce() -> FlexTensor,
+) -> FloatTensor<AutodiffFlex> {
+    let y = run();
+    match kind {
+        OpsKind::Tracked(prep) => prep.finish(y.clone(), y),
+        OpsKind::UnTracked(prep) => prep.finish(y),
     }
 }
 
@@ -299,17 +290,11 @@ pub fn cat_relu_autodiff(
     b: FloatTensor<AutodiffFlex>,
 ) -> FloatTensor<AutodiffFlex> {
     let a_channels = a.primitive().layout().shape().dims::<4>()[1];
-    match CatReluBackward(a_channels)
+    let kind = CatReluBackward(a_channels)
         .prepare::<NoCheckpointing>([a.node(), b.node()])
         .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => {
-            let y = cat_relu(a.into_primitive(), b.into_primitive());
-            prep.finish(y.clone(), y)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(cat_relu(a.into_primitive(), b.into_primitive())),
-    }
+        .stateful();
+    record_with_output(kind, || cat_relu(a.into_primitive(), b.into_primitive()))
 }
 
 /// The backward pass of [`cat_relu_autodiff`]; holds the first part's channel count.
@@ -341,16 +326,25 @@ pub fn update_values<R>(
     f: impl FnOnce(&mut [f32], &[f32]) -> R,
 ) -> (FlexTensor, R) {
     let g = g.to_contiguous();
-    let mut w = w.to_contiguous();
-    if unique_values(&mut w).is_none() {
-        let shape = w.layout().shape().clone();
-        w = FlexTensor::from_data(TensorData::new(values(&w).to_vec(), shape));
-    }
-    let out = f(
-        unique_values(&mut w).expect("a tensor just made is not shared"),
-        values(&g),
-    );
+    let mut w = owned(w);
+    let out = f(values_mut(&mut w), values(&g));
     (w, out)
+}
+
+/// `t` contiguous and unshared, to overwrite: `t` itself when nothing else holds its values, a
+/// copy otherwise.
+fn owned(t: FlexTensor) -> FlexTensor {
+    let mut t = t.to_contiguous();
+    if unique_values(&mut t).is_none() {
+        let shape = t.layout().shape().clone();
+        t = FlexTensor::from_data(TensorData::new(values(&t).to_vec(), shape));
+    }
+    t
+}
+
+/// The values of a tensor from [`owned`].
+fn values_mut(t: &mut FlexTensor) -> &mut [f32] {
+    unique_values(t).expect("an owned tensor shares its values with no other")
 }
 
 /// The values of a contiguous tensor that nothing else shares, to overwrite in place.

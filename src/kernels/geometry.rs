@@ -49,14 +49,6 @@ impl Geometry {
         self.c_out * self.positions()
     }
 
-    /// How many output positions one block of columns covers: the whole sample when its columns
-    /// fit in 8 MiB, otherwise as many as fit (at least 256), so memory stays bounded at full
-    /// resolution without starving the matrix product.
-    pub fn block(&self) -> usize {
-        const BUDGET: usize = (8 << 20) / std::mem::size_of::<f32>();
-        (BUDGET / self.taps().max(1)).max(256).min(self.positions())
-    }
-
     /// The output columns within `ox0..ox1` whose tap `kx` reads inside the image (a range,
     /// possibly empty, with `ox0 <= lo <= hi <= ox1`).
     pub(super) fn inside(&self, kx: usize, ox0: usize, ox1: usize) -> [usize; 2] {

@@ -21,16 +21,17 @@ mod concat;
 mod conv;
 mod direct;
 mod flex;
-pub mod geometry;
-pub mod layer;
+mod geometry;
+mod layer;
 pub mod memory;
-pub mod norm;
+mod norm;
 pub mod simd;
 mod tanh;
 
 use std::sync::OnceLock;
 
 use burn::backend::flex::{Flex, FlexTensor};
+use burn::backend::tensor::FloatTensor;
 use burn::prelude::*;
 use burn::tensor::DType;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
@@ -106,22 +107,36 @@ fn runs(level: Kernels, dtypes: impl IntoIterator<Item = DType>) -> bool {
 /// Leaky ReLU (ReLU at `slope` 0): one pass forward and one backward on the CPU, Burn's
 /// activation elsewhere.
 pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
-    let x = if runs(Kernels::All, [x.dtype()]) {
-        if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
-            let y = flex::leaky_relu_autodiff(p, slope as f32);
-            return Tensor::from_primitive::<AutodiffFlex>(y);
-        }
-        match into_primitive::<Flex, D>(x) {
-            Ok(p) => return Tensor::from_primitive::<Flex>(flex::leaky_relu(p, slope as f32)),
-            Err(x) => x,
-        }
-    } else {
-        x
-    };
-    if slope == 0.0 {
-        burn::tensor::activation::relu(x)
-    } else {
-        burn::tensor::activation::leaky_relu(x, slope)
+    let s = slope as f32;
+    unary(
+        x,
+        |p| flex::leaky_relu_autodiff(p, s),
+        |p| flex::leaky_relu(p, s),
+        |x| match slope == 0.0 {
+            true => burn::tensor::activation::relu(x),
+            false => burn::tensor::activation::leaky_relu(x, slope),
+        },
+    )
+}
+
+/// An element-wise kernel on `x`: `autodiff` on `Autodiff<Flex>`, `plain` on Flex (handed the
+/// tensor itself, so it may overwrite it when nothing else holds it), Burn's `stock` operation
+/// elsewhere.
+fn unary<const D: usize>(
+    x: Tensor<D>,
+    autodiff: impl FnOnce(FloatTensor<AutodiffFlex>) -> FloatTensor<AutodiffFlex>,
+    plain: impl FnOnce(FlexTensor) -> FlexTensor,
+    stock: impl FnOnce(Tensor<D>) -> Tensor<D>,
+) -> Tensor<D> {
+    if !runs(Kernels::All, [x.dtype()]) {
+        return stock(x);
+    }
+    if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
+        return Tensor::from_primitive::<AutodiffFlex>(autodiff(p));
+    }
+    match into_primitive::<Flex, D>(x) {
+        Ok(p) => Tensor::from_primitive::<Flex>(plain(p)),
+        Err(x) => stock(x),
     }
 }
 
@@ -144,16 +159,7 @@ pub fn cat_relu(a: Tensor<4>, b: Tensor<4>) -> Tensor<4> {
 
 /// tanh: vectorised on the CPU, Burn's elsewhere.
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if !runs(Kernels::All, [x.dtype()]) {
-        return x.tanh();
-    }
-    if let Some(p) = primitive::<AutodiffFlex, D>(&x) {
-        return Tensor::from_primitive::<AutodiffFlex>(flex::tanh_autodiff(p));
-    }
-    match into_primitive::<Flex, D>(x) {
-        Ok(p) => Tensor::from_primitive::<Flex>(flex::tanh(p)),
-        Err(x) => x.tanh(),
-    }
+    unary(x, flex::tanh_autodiff, flex::tanh, |x| x.tanh())
 }
 
 /// Runs `f` on the values of `w`, to update them in place (copied first when another tensor

@@ -95,14 +95,7 @@ fn lane_sum(p: &[f32], f: impl Fn(f32) -> f32) -> f64 {
     total
 }
 
-/// `y = γ · (x − μ) / σ + β` per channel.
-pub fn forward(s: &NormShape, x: &[f32], gamma: &[f32], beta: &[f32]) -> Vec<f32> {
-    let mut y = x.to_vec();
-    forward_in_place(s, &mut y, gamma, beta);
-    y
-}
-
-/// [`forward`], overwriting `x` (a tensor nothing else holds, as when rendering).
+/// `x ← γ · (x − μ) / σ + β` per channel (on a tensor nothing else holds).
 pub fn forward_in_place(s: &NormShape, x: &mut [f32], gamma: &[f32], beta: &[f32]) {
     check(s, x.len(), gamma.len(), beta.len());
     let stats = s.stats(x);
