@@ -288,6 +288,7 @@ pub fn generator_from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Resul
     let meta = meta_of(&c, path)?;
     let data =
         rendering_generator(&c).ok_or_else(|| Error::bad_file(path, "has no generator weights"))?;
-    let generator = load_module(meta.model.init_generator(device), data, path, "generator")?;
+    let template = crate::model::template_init(|| meta.model.init_generator(device));
+    let generator = load_module(template, data, path, "generator")?;
     Ok(LoadedGenerator { meta, generator })
 }

@@ -79,8 +79,11 @@ fn half_precision_weights_render_like_full_precision() {
     let tmp = tempfile::tempdir().unwrap();
     let config = common::tiny_model(64).with_ngf(16);
     let device = cpu_device();
-    device.device.seed(9);
-    let generator = config.init_generator(&device.device);
+    let generator = facade_studio::model::seeded_init(&device.device, 9, || {
+        let g = config.init_generator(&device.device);
+        facade_studio::model::materialize(&g);
+        g
+    });
     let meta = common::model_meta("t", &config);
     let full = tmp.path().join("full.fsw");
     let half = tmp.path().join("half.fsw");

@@ -18,10 +18,23 @@ pub use generator::Generator;
 /// that no other thread draws from that generator in between (Burn's seed is global on some
 /// backends). Makes weight initialisation reproducible from `seed`.
 pub fn seeded_init<T>(device: &burn::prelude::Device, seed: u64, init: impl FnOnce() -> T) -> T {
-    static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = init_lock();
     device.seed(seed);
     init()
+}
+
+/// Runs `init`, which builds a module whose initial values are about to be replaced (the
+/// template weights are loaded into), under [`seeded_init`]'s lock: its throwaway draws would
+/// otherwise land between another thread's seeding and its draws and change what that thread
+/// initialises.
+pub fn template_init<T>(init: impl FnOnce() -> T) -> T {
+    let _guard = init_lock();
+    init()
+}
+
+fn init_lock() -> std::sync::MutexGuard<'static, ()> {
+    static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Burn initialises parameters lazily, on first use; this draws them all now (inside

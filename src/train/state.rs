@@ -10,7 +10,7 @@ use super::adam::Adam;
 use super::gan::GanTrainer;
 use crate::checkpoint::{Container, Meta, load_module, meta_of, module_bytes};
 use crate::error::{Error, Result};
-use crate::model::{Discriminator, Generator, ModelConfig};
+use crate::model::{Discriminator, Generator, ModelConfig, template_init};
 
 /// Everything a training run needs to continue exactly where it stopped.
 pub struct TrainState {
@@ -154,20 +154,20 @@ pub fn checkpoint_from_bytes(
     };
     let model = &meta.model;
     let generator = load_module(
-        model.init_generator(device),
+        template_init(|| model.init_generator(device)),
         need("generator")?,
         path,
         "generator",
     )?;
     let discriminator = load_module(
-        model.init_discriminator(device),
+        template_init(|| model.init_discriminator(device)),
         need("discriminator")?,
         path,
         "discriminator",
     )?;
     let generator_ema = match c.get("generator_ema") {
         Some(data) => Some(load_module(
-            model.init_generator(device),
+            template_init(|| model.init_generator(device)),
             data,
             path,
             "averaged generator",
