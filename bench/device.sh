@@ -1,90 +1,186 @@
 #!/usr/bin/env bash
-# One prepared run for a lent GPU machine (see the README's "Speed" section), inside a time box:
-#   1. build once (or use FS=<a facade-studio binary built elsewhere>);
-#   2. record `bench --backend wgpu --json` at ngf 32, batch 1, 4 and 16, and the PyTorch peer on
-#      CUDA with the same arguments when python3 has torch with CUDA (bench.jsonl);
-#   3. fine-tune the default model from INIT for what the box leaves, with the batch (1 or 4) that
-#      the bench found faster in images/s, the step count planned from the measured step time so
-#      that the learning rate's linear decay ends with the box, a checkpoint (with held-out
-#      figures) about every quarter of the run;
-#   4. export the weight average as a half-precision model, evaluate it on the held-out split, and
-#      leave under $OUT: bench.jsonl, results.tar.gz (logs, config, losses, evals, samples,
-#      metrics) and the model in 15 MB parts (model.fsw.part-*: `cat model.fsw.part-* > m.fsw`).
+# One prepared run for a lent GPU machine (README "Speed"), inside a time box of BUDGET seconds.
+# Setup: the Vulkan loader from .gl/*.deb when the machine has none; the binary: FS, else
+# .carry/facade-studio.xz (built elsewhere, carried), else a release build here. Then the steps of
+# PLAN in order, each cut short so that the box holds:
+#   ours:N      `facade-studio bench --backend wgpu` at ngf N, every batch of BATCHES (16,1,4) in one
+#               process, with the machine's peak GPU memory during it (nvidia-smi, polled);
+#   torch:N     the PyTorch peer on CUDA, same model, recipe and batches;
+#   precision:P ours at ngf 32 with `--precision P` (f16, flex32);
+#   profile     CubeCL's per-kernel timings over 2 training steps at ngf 32, batch 16, summed by
+#               kernel (profile.txt; the raw logs and the autotune winners in profile-logs.tar.xz);
+#   train       a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
+#               for TRAIN_S seconds (default: what the box leaves), TRAIN_BATCH images a step, the
+#               step count planned from the measured step time so that the learning rate's linear
+#               decay ends with it; checkpoints with held-out figures about every quarter; the
+#               weight average exported in 15 MB parts (`cat model.fsw.part-* > m.fsw`).
+# Under $OUT: bench.jsonl (and its table in device.log), profile.txt, results.tar.gz (train log,
+# config, losses, held-out figures, samples).
 #
-#   OUT=/tmp/out BUDGET=540 [BENCH_ARGS='--ngf 32'] FACADES_DIR=../shared/facades [FS=...] [INIT=...] bench/device.sh
+#   OUT=/tmp/out BUDGET=480 PLAN="ours:32 torch:32 profile train" bench/device.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 OUT="${OUT:-/tmp/facade-device}"
 BUDGET="${BUDGET:-540}"
-DATA="${FACADES_DIR:-../shared/facades}/train"
-INIT="${INIT:-assets/default-model.fsw}"
+PLAN="${PLAN:-ours:32 torch:32 profile train ours:64 torch:64}"
+DATA="${FACADES_DIR:-.carry/facades}/train"
+INIT="${INIT:-}"
+TRAIN_NGF="${TRAIN_NGF:-32}"
+TRAIN_BATCH="${TRAIN_BATCH:-16}"
 WORK="${WORK:-/tmp/facade-device-work}"
 RUN="$WORK/run"
 mkdir -p "$OUT" "$WORK"
-LOG="$WORK/device.log"
+LOG="$OUT/device.log"
 left() { echo $((start + BUDGET - $(date +%s))); }
 say() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$LOG"; }
+# One tuning cache for every process of the run: kernels are compiled and tuned once.
+export FACADE_GPU_CACHE="$WORK/gpu-cache" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$WORK/xdg}"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
+# 0. Vulkan loader and binary.
+if ! ldconfig -p | grep -q libvulkan.so.1 && ls .gl/*.deb > /dev/null 2>&1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+if [ -z "$(ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null)" ] \
+  && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
+  export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+fi
+if [ -z "${FS:-}" ] && [ -f .carry/facade-studio.xz ]; then
+  FS="$WORK/facade-studio"
+  xz -dc .carry/facade-studio.xz > "$FS" && chmod +x "$FS"
+fi
 if [ -z "${FS:-}" ]; then
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
   cargo build --release 2>&1 | tail -n 3 | tee -a "$LOG"
   FS="$CARGO_TARGET_DIR/release/facade-studio"
 fi
 say "binary: $FS"
-command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>&1 | tee -a "$LOG"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv 2>&1 | tee -a "$LOG"
 grep -m1 'model name' /proc/cpuinfo | tee -a "$LOG"
+python3 -c 'import torch; print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>&1 | tee -a "$LOG"
 
-# 2. Throughput (BENCH=0 skips it and trains on the CPU).
-if [ "${BENCH:-1}" != 0 ]; then
-  for b in 1 4 16; do
-    timeout 75 "$FS" bench --backend wgpu --json ${BENCH_ARGS:---ngf 32} --renders 10 --steps 10 \
-      --batch "$b" >> "$OUT/bench.jsonl" 2>> "$LOG" || { say "wgpu bench, batch $b: failed or timed out"; break; }
-  done
-  if python3 -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then
-    for b in 1 4 16; do
-      timeout 60 python3 bench/pytorch/pix2pix_bench.py --cuda --json ${BENCH_ARGS:---ngf 32} \
-        --renders 10 --steps 10 --batch "$b" >> "$OUT/bench.jsonl" 2>> "$LOG" || say "PyTorch bench, batch $b: failed"
-    done
-  fi
-else
-  echo '{"backend":"wgpu","device":"software (bench skipped)","batch":1,"train_step_ms_p50":100,"train_images_per_s":10}' > "$OUT/bench.jsonl"
-fi
-cat "$OUT/bench.jsonl" >> "$LOG"
+gpu_mem() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits 2>/dev/null | head -n 1; }
 
-# 3. Plan and train: step time from the bench; the CPU backend if wgpu found no real GPU.
-read -r BACKEND BATCH STEP_MS < <(python3 - "$OUT/bench.jsonl" <<'EOF'
+# Runs "$@" (its JSON lines on stdout) with a time limit, and appends each line to bench.jsonl
+# with the machine's peak GPU memory during the process (MB above what was in use before it).
+timed_json() {
+  local limit=$1
+  shift
+  local base poll rc
+  base=$(gpu_mem)
+  (while sleep 0.1; do gpu_mem; done) > "$WORK/mem.log" &
+  poll=$!
+  timeout "$limit" "$@" > "$WORK/rows.jsonl" 2>> "$LOG"
+  rc=$?
+  kill "$poll" 2> /dev/null
+  wait "$poll" 2> /dev/null
+  python3 - "$WORK/rows.jsonl" "$WORK/mem.log" "${base:-0}" >> "$OUT/bench.jsonl" << 'EOF'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-gpu = {r["batch"]: r for r in rows if r.get("backend") == "wgpu" and "software" not in r.get("device", "")}
-if 1 in gpu:
-    b = 4 if 4 in gpu and gpu[4]["train_images_per_s"] > 1.5 * gpu[1]["train_images_per_s"] else 1
-    print("wgpu", b, gpu[b]["train_step_ms_p50"])
-else:
-    print("cpu", 1, 400)
+mem = [int(l) for l in open(sys.argv[2]) if l.strip().isdigit()]
+peak = max(mem) - int(sys.argv[3]) if mem else None
+for line in open(sys.argv[1]):
+    if line.startswith("{"):
+        row = json.loads(line)
+        row["process_gpu_peak_mb"] = peak
+        print(json.dumps(row))
 EOF
-)
-PAIRS=$(( $(ls "$DATA" | wc -l) - 40 ))
-SPE=$(( (PAIRS + BATCH - 1) / BATCH ))
-TRAIN_S=$(( $(left) - 110 ))
-STEPS=$(python3 -c "print(max(1, int($TRAIN_S * 1000 / $STEP_MS * 0.8)))")
-EPOCHS=$(( (STEPS + SPE - 1) / SPE ))
-DECAY=$(( (EPOCHS + 1) / 2 ))
-EVERY=$(( STEPS / 4 > 1 ? STEPS / 4 : 1 ))
-say "train: $BACKEND, batch $BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s from $INIT"
-[ "$TRAIN_S" -gt 30 ] && timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" --init-from "$INIT" --ngf 32 \
-  --holdout 40 --seed 11 --batch "$BATCH" --epochs "$EPOCHS" --decay-epochs "$DECAY" \
-  --max-steps "$STEPS" --checkpoint-every "$EVERY" --sample-every "$EVERY" --backend "$BACKEND" \
-  > "$WORK/train.log" 2>&1 || say "training ended early (status $?): the newest checkpoint stands"
-tail -n 5 "$WORK/train.log" | tee -a "$LOG"
+  return "$rc"
+}
 
-# 4. Export, evaluate, pack.
-if ls "$RUN"/checkpoint-*.fsw > /dev/null 2>&1; then
-  "$FS" export --model "$RUN" --output "$WORK/model.fsw" --half 2>&1 | tee -a "$LOG"
-  timeout $(( $(left) > 30 ? $(left) - 20 : 10 )) "$FS" eval --model "$WORK/model.fsw" --data "$DATA" \
-    --last 40 --out "$WORK/eval" --backend "$BACKEND" --json 2>&1 | tail -n 2 | tee -a "$LOG"
-  split -b 15000000 "$WORK/model.fsw" "$OUT/model.fsw.part-"
-fi
+# At most $1 seconds, and never past the box (less a reserve for packing up).
+cap() {
+  local l=$(($(left) - 25))
+  echo $(($1 < l ? $1 : l))
+}
+
+# 1. Throughput: ours on wgpu (every batch of BATCHES in one process: kernels compiled and tuned
+#    once; batch 16 first, the main target), then the peer on CUDA.
+bench_ours() {
+  say "ours, ngf $1${2:+, $2}"
+  timed_json "$(cap "${OURS_S:-200}")" "$FS" bench --backend wgpu --json --ngf "$1" --renders 20 \
+    --steps 10 --batch "${BATCHES:-16,1,4}" ${2:+--precision $2} \
+    || say "ours, ngf $1: failed or timed out (status $?)"
+}
+bench_torch() {
+  say "PyTorch, ngf $1"
+  timed_json "$(cap 60)" python3 bench/pytorch/pix2pix_bench.py --cuda --json --ngf "$1" \
+    --renders 20 --steps 10 --batch "${BATCHES:-16,1,4}" || say "PyTorch, ngf $1: failed (status $?)"
+}
+
+# 2. Where our GPU time goes: CubeCL reads cubecl.toml from the working folder (every kernel
+#    timed, the autotune winners). After the bench, so the tuning is cached and off the profile.
+profile() {
+  say "profile, ngf 32, batch 16"
+  mkdir -p "$WORK/prof"
+  cat > "$WORK/prof/cubecl.toml" << EOF
+[profiling.logger]
+level = "basic"
+file = "$WORK/profile.log"
+
+[autotune.logger]
+level = "minimal"
+file = "$WORK/autotune.log"
+EOF
+  (cd "$WORK/prof" && timeout "$(cap 90)" "$FS" bench --backend wgpu --json --ngf 32 --renders 3 \
+    --steps 2 --batch 16 >> "$LOG" 2>&1) || say "profile: failed or timed out (status $?)"
+  python3 bench/profile_summary.py "$WORK/profile.log" > "$OUT/profile.txt" 2>&1
+  head -n 30 "$OUT/profile.txt" | tee -a "$LOG"
+  tar -C "$WORK" -cJf "$OUT/profile-logs.tar.xz" profile.log autotune.log 2> /dev/null
+}
+
+# 3. Train for TRAIN_S seconds (default: what the box leaves), TRAIN_BATCH images a step, the
+#    step count planned from the measured step time so that the learning rate's linear decay ends
+#    with the time; checkpoints with held-out figures about every quarter.
+train() {
+  STEP_MS=$(python3 - "$OUT/bench.jsonl" "$TRAIN_NGF" "$TRAIN_BATCH" << 'EOF'
+import json, sys
+ngf, batch = int(sys.argv[2]), int(sys.argv[3])
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+except OSError:
+    rows = []
+ours = [r for r in rows if r.get("backend") == "wgpu" and r["ngf"] == ngf and r["batch"] == batch
+        and r.get("precision", "f32") == "f32"]
+print(ours[-1]["train_step_ms_p50"] if ours else 1000)
+EOF
+  )
+  PAIRS=$(($(ls "$DATA" | wc -l) - 40))
+  SPE=$(((PAIRS + TRAIN_BATCH - 1) / TRAIN_BATCH))
+  TRAIN_S=$(cap "${TRAIN_S:-$(($(left) - 60))}")
+  STEPS=$(python3 -c "print(max(1, int($TRAIN_S * 1000 / $STEP_MS * 0.8)))")
+  EPOCHS=$(((STEPS + SPE - 1) / SPE))
+  DECAY=$(((EPOCHS + 1) / 2))
+  EVERY=$((STEPS / 4 > 1 ? STEPS / 4 : 1))
+  from=${INIT:+--init-from $INIT}
+  say "train: ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
+  [ "$TRAIN_S" -gt 20 ] && timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
+    --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
+    --decay-epochs "$DECAY" --max-steps "$STEPS" --checkpoint-every "$EVERY" \
+    --sample-every "$EVERY" --backend wgpu > "$WORK/train.log" 2>&1 \
+    || say "training ended early (status $?): the newest checkpoint stands"
+  tail -n 8 "$WORK/train.log" | tee -a "$LOG"
+  # Export and pack the model (evaluate it elsewhere: `facade-studio eval`).
+  if ls "$RUN"/checkpoint-*.fsw > /dev/null 2>&1; then
+    "$FS" export --model "$RUN" --output "$WORK/model.fsw" --half 2>&1 | tee -a "$LOG"
+    split -b 15000000 "$WORK/model.fsw" "$OUT/model.fsw.part-"
+  fi
+}
+
+for step in $PLAN; do
+  [ "$(left)" -gt 40 ] || { say "out of time before $step"; break; }
+  case "$step" in
+    ours:*) bench_ours "${step#ours:}" ;;
+    torch:*) bench_torch "${step#torch:}" ;;
+    precision:*) bench_ours 32 "${step#precision:}" ;;
+    profile) profile ;;
+    train) train ;;
+    *) say "unknown step $step" ;;
+  esac
+done
+python3 bench/pytorch/table.py "$OUT/bench.jsonl" 2>&1 | tee -a "$LOG"
 say "done"
-tar -C "$WORK" -czf "$OUT/results.tar.gz" device.log train.log \
-  $(cd "$WORK" && ls -d run/config.json run/losses.csv run/evals.jsonl run/samples eval 2>/dev/null)
+tar -C "$WORK" -czf "$OUT/results.tar.gz" \
+  $(cd "$WORK" && ls -d train.log run/config.json run/losses.csv run/evals.jsonl run/samples 2> /dev/null) 2> /dev/null
+true

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use burn::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 #[derive(
     Debug,
@@ -69,6 +69,51 @@ pub struct SelectedDevice {
     pub max_buffer_bytes: Option<u64>,
 }
 
+/// The float type a GPU computes in (`--precision`). The CPU computes in f32 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Precision {
+    F32,
+    /// Half precision storage and arithmetic.
+    F16,
+    /// f32 storage, arithmetic at reduced precision where the device allows (CubeCL's flex32).
+    Flex32,
+}
+
+impl Precision {
+    /// As the flag spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F16 => "f16",
+            Precision::Flex32 => "flex32",
+        }
+    }
+
+    /// Makes this the device's float type. Must come before the device's first tensor.
+    pub fn configure(self, selected: &mut SelectedDevice) -> Result<()> {
+        use burn::tensor::FloatDType;
+        let dtype = match self {
+            Precision::F32 => return Ok(()),
+            Precision::F16 => FloatDType::F16,
+            Precision::Flex32 => FloatDType::Flex32,
+        };
+        if !selected.is_gpu {
+            return Err(Error::msg(format!(
+                "--precision {} needs a GPU; {} computes in f32 (leave --precision out, or pass --backend wgpu)",
+                self.name(),
+                selected.description
+            )));
+        }
+        selected.device.configure(dtype).map_err(|e| {
+            Error::msg(format!(
+                "--precision {} is not available on {} ({e:?}); use --precision f32",
+                self.name(),
+                selected.description
+            ))
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
 struct WgpuProbe {
@@ -87,29 +132,84 @@ fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
     Err("this build has no GPU support (built without the `gpu` feature)".to_string())
 }
 
+/// Where the GPU runtime keeps what it learns between runs (CubeCL's autotune results and
+/// compiled kernels): `FACADE_GPU_CACHE`, else `gpu-cache` in `FACADE_STATE_DIR`, else
+/// `facade-studio/gpu-cache` in the user's cache folder (`$XDG_CACHE_HOME`, `~/.cache`). None
+/// where no such folder can be named: the runtime then uses its own default.
+pub fn gpu_cache_dir() -> Option<std::path::PathBuf> {
+    gpu_cache_dir_from(|name| std::env::var_os(name))
+}
+
+/// [`gpu_cache_dir`] with the environment read through `env`.
+fn gpu_cache_dir_from(
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let var = |name: &str| env(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("FACADE_GPU_CACHE") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = var("FACADE_STATE_DIR") {
+        return Some(PathBuf::from(dir).join("gpu-cache"));
+    }
+    let cache = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(cache.join("facade-studio").join("gpu-cache"))
+}
+
 #[cfg(feature = "gpu")]
 fn probe_wgpu() -> std::result::Result<WgpuProbe, String> {
-    WGPU.get_or_init(
-        || match guarded(|| Device::wgpu_options().init_with_setup()) {
-            Ok(Ok((device, setup))) => {
-                let info = setup.adapter.get_info();
-                let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
-                let limits = setup.device.limits();
-                Ok(WgpuProbe {
-                    device,
-                    max_buffer_bytes: limits
-                        .max_buffer_size
-                        .min(limits.max_storage_buffer_binding_size),
-                    name: info.name.clone(),
-                    api: format!("{:?}", info.backend),
-                    software,
-                })
-            }
-            Ok(Err(e)) => Err(format!("{e}")),
-            Err(e) => Err(format!("the wgpu runtime failed while starting ({e})")),
-        },
-    )
+    WGPU.get_or_init(|| {
+        configure_gpu_runtime();
+        wgpu_setup()
+    })
     .clone()
+}
+
+/// CubeCL's settings for this app, before its first GPU work: autotune at its `minimal` level
+/// unless `CUBECL_AUTOTUNE_LEVEL` (or a `cubecl.toml`) says otherwise — on an H200 the default
+/// level spent minutes measuring candidate kernels for one model width before the first
+/// training step — and its caches in [`gpu_cache_dir`], so each shape is tuned once per machine.
+#[cfg(feature = "gpu")]
+fn configure_gpu_runtime() {
+    use burn::cubecl::config::autotune::AutotuneLevel;
+    use burn::cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
+    let told = std::env::var_os("CUBECL_AUTOTUNE_LEVEL").is_some();
+    let config = CubeClRuntimeConfig::from_current_dir();
+    let from_file = !matches!(config.autotune.level, AutotuneLevel::Balanced);
+    if !told && !from_file {
+        let mut config = config.override_from_env();
+        config.autotune.level = AutotuneLevel::Minimal;
+        // False when the runtime already read its settings (another part of the process used
+        // the GPU first): they stay as they are.
+        let _ = CubeClRuntimeConfig::try_set(config);
+    }
+    if let Some(dir) = gpu_cache_dir() {
+        burn::cubecl::environment::set_root(dir);
+    }
+}
+
+#[cfg(feature = "gpu")]
+fn wgpu_setup() -> std::result::Result<WgpuProbe, String> {
+    match guarded(|| Device::wgpu_options().init_with_setup()) {
+        Ok(Ok((device, setup))) => {
+            let info = setup.adapter.get_info();
+            let software = info.device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu;
+            let limits = setup.device.limits();
+            Ok(WgpuProbe {
+                device,
+                max_buffer_bytes: limits
+                    .max_buffer_size
+                    .min(limits.max_storage_buffer_binding_size),
+                name: info.name.clone(),
+                api: format!("{:?}", info.backend),
+                software,
+            })
+        }
+        Ok(Err(e)) => Err(format!("{e}")),
+        Err(e) => Err(format!("the wgpu runtime failed while starting ({e})")),
+    }
 }
 
 pub fn cpu_device() -> SelectedDevice {
@@ -233,6 +333,49 @@ mod tests {
             "Device lost: driver reset"
         );
         assert_eq!(describe_failure(""), "unknown error");
+    }
+
+    #[test]
+    fn the_gpu_cache_follows_the_environment() {
+        use std::path::PathBuf;
+        let with = |vars: &'static [(&'static str, &'static str)]| {
+            gpu_cache_dir_from(move |name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).into())
+            })
+        };
+        let all = &[
+            ("FACADE_GPU_CACHE", "/g"),
+            ("FACADE_STATE_DIR", "/s"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(with(all), Some(PathBuf::from("/g")));
+        assert_eq!(
+            with(&[("FACADE_GPU_CACHE", ""), ("FACADE_STATE_DIR", "/s")]),
+            Some(PathBuf::from("/s/gpu-cache"))
+        );
+        assert_eq!(
+            with(&[("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]),
+            Some(PathBuf::from("/x/facade-studio/gpu-cache"))
+        );
+        assert_eq!(
+            with(&[("HOME", "/h")]),
+            Some(PathBuf::from("/h/.cache/facade-studio/gpu-cache"))
+        );
+        assert_eq!(with(&[]), None);
+    }
+
+    #[test]
+    fn half_precision_is_refused_on_the_cpu_with_the_fix() {
+        let mut cpu = cpu_device();
+        assert!(Precision::F32.configure(&mut cpu).is_ok());
+        let e = Precision::F16.configure(&mut cpu).unwrap_err().to_string();
+        assert!(
+            e.contains("--precision f16 needs a GPU") && e.contains("--backend wgpu"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub struct BenchRow {
     pub recipe: String,
     pub threads: usize,
     pub peak_rss_mb: f64,
+    /// Device memory the GPU allocator holds after the training steps (its pools keep what they
+    /// reserved, so this is about the peak); absent on the CPU.
+    pub gpu_reserved_mb: Option<f64>,
+    /// The device's float type ("f32", or "f16" / "flex32" when `bench --precision` set it).
+    pub precision: String,
 }
 
 /// What one bench row measures.
@@ -147,14 +152,21 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         .map(|_| rng.random_range(-1.0..1.0f32))
         .collect();
     batch.n = batch_size;
+    // Warm-up steps: on a GPU the first ones compile and tune every kernel.
+    const WARM_UP: usize = 3;
     let mut steps = Vec::new();
-    for i in 0..(train_steps + 2) {
+    for i in 0..(train_steps + WARM_UP) {
         let t = Instant::now();
         trainer.step(&batch, i as u64, 2e-4);
-        if i >= 2 {
+        if i >= WARM_UP {
             steps.push(t.elapsed().as_secs_f64() * 1000.0);
         }
     }
+    let gpu_reserved_mb = device
+        .is_gpu
+        .then(|| dev.memory_pool_usage())
+        .flatten()
+        .map(|u| u.bytes_reserved as f64 / (1 << 20) as f64);
     BenchRow {
         ngf,
         size,
@@ -172,6 +184,8 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
             .map(|n| n.get())
             .unwrap_or(1),
         peak_rss_mb: peak_rss_mb(),
+        gpu_reserved_mb,
+        precision: format!("{:?}", dev.settings().float_dtype).to_lowercase(),
     }
 }
 

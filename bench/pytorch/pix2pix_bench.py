@@ -174,8 +174,10 @@ def count(m):
     return sum(p.numel() for p in m.parameters())
 
 
-def bench_width(a, ngf, threads):
+def bench_width(a, ngf, batch, threads):
     torch.manual_seed(7)
+    if DEV.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     paper, size, ndf = a.paper, a.size, max(ngf, 16)
     G = Generator(ngf, size, paper, a.plain_upsample).eval().to(DEV)
     ids = synthetic_layout(size)
@@ -203,8 +205,8 @@ def bench_width(a, ngf, threads):
     adam = dict(lr=2e-4, betas=(0.5, 0.999), eps=1e-8, fused=True if a.fused_adam else None)
     opt_g, opt_d = torch.optim.Adam(G.parameters(), **adam), torch.optim.Adam(D.parameters(), **adam)
     ema = None if paper else [p.detach().clone() for p in G.parameters()]
-    x = encode(ids).repeat(a.batch, 1, 1, 1).to(DEV)
-    y = (torch.rand(a.batch, 3, size, size, generator=torch.Generator().manual_seed(3)) * 2 - 1).to(DEV)
+    x = encode(ids).repeat(batch, 1, 1, 1).to(DEV)
+    y = (torch.rand(batch, 3, size, size, generator=torch.Generator().manual_seed(3)) * 2 - 1).to(DEV)
     updates = 0
 
     def step():
@@ -236,11 +238,11 @@ def bench_width(a, ngf, threads):
             updates += 1
 
     steps = []
-    for i in range(a.steps + 2):
+    for i in range(a.steps + 3):  # 3 warm-up steps, as `facade-studio bench`
         t = time.perf_counter()
         step()
         sync()
-        if i >= 2:
+        if i >= 3:
             steps.append((time.perf_counter() - t) * 1000)
     p50 = percentile(steps, 50)
     gpu = f", {torch.cuda.get_device_name()}" if DEV.type == "cuda" else ""
@@ -249,9 +251,11 @@ def bench_width(a, ngf, threads):
                 f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}" if "OMP_WAIT_POLICY" in os.environ else ""),
             "render_ms_p50": percentile(renders, 50), "render_ms_p95": percentile(renders, 95),
             "render_runs": a.renders, "train_step_ms_p50": p50, "train_steps": a.steps,
-            "batch": a.batch, "train_images_per_s": a.batch * 1000 / p50,
+            "batch": batch, "train_images_per_s": batch * 1000 / p50,
             "recipe": "paper" if paper else "default", "threads": threads,
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "precision": "f32",
+            "gpu_reserved_mb": (torch.cuda.max_memory_reserved() / 2**20
+                                if DEV.type == "cuda" else None)}
 
 
 def main():
@@ -260,7 +264,7 @@ def main():
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--renders", type=int, default=20)
     p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--batch", default="1", help="images per step; several: 1,4,16")
     p.add_argument("--paper", action="store_true", help="the published recipe")
     p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -274,9 +278,9 @@ def main():
     DEV = torch.device("cuda" if a.cuda else "cpu")
     threads = a.threads or os.cpu_count()
     torch.set_num_threads(threads)
-    a.batch = max(a.batch, 1)
-    for ngf in [a.ngf] if a.ngf else [16, 32, 64]:
-        r = bench_width(a, ngf, threads)
+    batches = [max(int(b), 1) for b in str(a.batch).split(",")]
+    for ngf, batch in [(n, b) for n in ([a.ngf] if a.ngf else [16, 32, 64]) for b in batches]:
+        r = bench_width(a, ngf, batch, threads)
         if a.json:
             print(json.dumps(r), flush=True)
         else:

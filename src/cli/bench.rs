@@ -10,6 +10,7 @@ use facade_studio::bench;
 use facade_studio::render::default_model_path;
 
 use super::select_device;
+use facade_studio::backend::Precision;
 
 #[derive(Args)]
 pub(crate) struct BenchArgs {
@@ -26,9 +27,14 @@ pub(crate) struct BenchArgs {
     /// Timed training steps (after 2 warm-up steps).
     #[arg(long, default_value_t = 10)]
     steps: usize,
-    /// Images per training step.
-    #[arg(long, default_value_t = 1)]
-    batch: usize,
+    /// Images per training step; several (`--batch 1,4,16`) measure each in one process (the
+    /// GPU's kernels are compiled and tuned once).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    batch: Vec<usize>,
+    /// The GPU's float type for the whole run: f32, f16 or flex32 (f32 storage, arithmetic at
+    /// half precision where the device allows). The CPU runs f32 only.
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
     /// Time the published recipe (transposed convolutions, one discriminator, no feature
     /// matching or weight average) instead of the default one.
     #[arg(long)]
@@ -58,7 +64,8 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
         }
         return Ok(());
     }
-    let device = select_device(a.backend)?;
+    let mut device = select_device(a.backend)?;
+    a.precision.configure(&mut device)?;
     let widths = a.ngf.map(|n| vec![n]).unwrap_or_else(|| vec![16, 32, 64]);
     if !a.json {
         println!("device: {}", device.description);
@@ -75,11 +82,14 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
             "peak RSS MB"
         );
     }
-    for ngf in widths {
+    let runs = widths
+        .iter()
+        .flat_map(|&ngf| a.batch.iter().map(move |&batch| (ngf, batch)));
+    for (ngf, batch) in runs {
         let spec = bench::BenchSpec {
             ngf,
             size: a.size,
-            batch: a.batch,
+            batch,
             render_runs: a.renders.max(1),
             train_steps: a.steps.max(1),
             paper: a.paper,

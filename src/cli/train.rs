@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use indicatif::ProgressBar;
 
-use facade_studio::backend::BackendChoice;
+use facade_studio::backend::{BackendChoice, Precision};
 use facade_studio::eval;
 use facade_studio::events::TrainEvent;
 use facade_studio::model::{ModelConfig, NormKind, Upsample};
@@ -103,6 +103,10 @@ pub(crate) struct TrainArgs {
     norm: Option<NormArg>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+    /// The GPU's float type: f32, f16, or flex32 (f32 storage, reduced-precision arithmetic
+    /// where the device allows). See the README's "Speed" for what each measured.
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -229,6 +233,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
     let handle = train::spawn(TrainJob {
         start,
         lr_override: a.lr.filter(|_| a.resume),
+        precision: a.precision,
         ..TrainJob::new(&a.out, train_config(&a), a.backend)
     });
     report_training(handle)

@@ -182,6 +182,12 @@ pub fn update_in_place<const D: usize, R>(
     Ok((Tensor::from_primitive::<Flex>(w), out))
 }
 
+/// Whether `t` lives on the CPU backend (Flex, with or without autodiff), where the kernels
+/// here run; layers that have a form of their own for the GPU ask this.
+pub fn on_cpu<const D: usize>(t: &Tensor<D>) -> bool {
+    primitive::<AutodiffFlex, D>(t).is_some() || primitive::<Flex, D>(t).is_some()
+}
+
 /// Which path a layer with input `x` and weight `w` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Path {

@@ -10,7 +10,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::prelude::*;
 
 use super::norm::Norm;
-use super::upsample::ResizeConv;
+use super::upsample::{PhaseConv, ResizeConv};
 use super::{DropoutMasks, ModelConfig, NormKind, Upsample};
 use crate::kernels;
 
@@ -29,30 +29,41 @@ pub struct DownBlock {
 }
 
 /// A decoder block. Exactly one of `conv` (the paper's transposed convolution; the field keeps
-/// its name so that models saved before the option load unchanged) and `resize` is set.
+/// its name so that models saved before the option load unchanged), `resize` and `phase` (a
+/// nearest + 3×3 layer prepared for rendering on the GPU; never saved) is set.
 #[derive(Module, Debug)]
 pub struct UpBlock {
     conv: Option<ConvTranspose2d>,
     resize: Option<ResizeConv>,
     norm: Option<Norm>,
     dropout: bool,
+    phase: Option<PhaseConv>,
 }
 
 impl UpBlock {
     fn upsample(&self, x: Tensor<4>) -> Tensor<4> {
-        match (&self.conv, &self.resize) {
-            (Some(conv), _) => kernels::conv_transpose2d_layer(conv, x),
-            (None, Some(resize)) => resize.forward(x),
-            (None, None) => unreachable!("a decoder block has an upsampling layer"),
+        match (&self.conv, &self.resize, &self.phase) {
+            (Some(conv), _, _) => kernels::conv_transpose2d_layer(conv, x),
+            (None, Some(resize), _) => resize.forward(x),
+            (None, None, Some(phase)) => phase.forward(x),
+            (None, None, None) => unreachable!("a decoder block has an upsampling layer"),
         }
     }
 
-    /// The same block computing the same function with its nearest + 3×3 layer as the equivalent
-    /// transposed convolution, the kernel computed once.
+    /// The same block computing the same function with its nearest + 3×3 layer's kernel
+    /// computed once: on the CPU as the equivalent transposed convolution, elsewhere as its
+    /// phase kernels.
     fn into_fixed_kernel(self) -> UpBlock {
         let Some(resize) = self.resize else {
             return self;
         };
+        if !kernels::on_cpu(&resize.weight.val()) {
+            return UpBlock {
+                phase: Some(PhaseConv::of(&resize)),
+                resize: None,
+                ..self
+            };
+        }
         let kernel = resize.kernel();
         let [ci, co, _, _] = kernel.dims();
         let mut conv = ConvTranspose2dConfig::new([ci, co], [4, 4])
@@ -153,6 +164,7 @@ impl Generator {
                 resize,
                 norm: norm_layer,
                 dropout: config.has_dropout(level),
+                phase: None,
             });
         }
         Generator { downs, ups }

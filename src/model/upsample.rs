@@ -6,6 +6,13 @@
 //! 4×4 stride-2 transposed convolution with a *tied* kernel `K = M · W · Mᵀ` (per channel pair),
 //! where `M` (4×3) says which taps land on which kernel row. Computing it that way gives exactly the
 //! nearest + 3×3 result at the cost of the transposed convolution (no 4× larger intermediate).
+//!
+//! That is the CPU form (its kernels have their own fast transposed convolution). On other
+//! devices (the GPU) the same function is computed as a plain convolution: each of the four
+//! output phases (even/odd row × even/odd column) is a 2×2 convolution of the input, so one 2×2
+//! convolution with `4·c_out` outputs followed by interleaving the phases (depth to space) gives
+//! the same result with the same multiply-adds, and its gradients go through the convolution's
+//! matrix-multiply kernels ([`phase_conv`]).
 
 use burn::module::Param;
 use burn::prelude::*;
@@ -53,8 +60,32 @@ impl ResizeConv {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if !kernels::on_cpu(&x) {
+            return phase_conv(x, self.phase_kernel(), self.phase_bias());
+        }
         let bias = self.bias.as_ref().map(|b| b.val());
         kernels::conv_transpose2d(x, self.kernel(), bias, [2, 2], [1, 1])
+    }
+
+    /// The four phases' 2×2 kernels as one convolution weight `[4·c_out, c_in, 2, 2]`, output
+    /// channel `4·o + 2·a + b` for output channel `o` at row parity `a`, column parity `b`.
+    pub fn phase_kernel(&self) -> Tensor<4> {
+        let w = self.weight.val();
+        let [ci, co, _, _] = w.dims();
+        let expand = Tensor::<2>::from_data(TensorData::new(phase_taps(), [9, 16]), &w.device());
+        w.reshape([ci * co, 9])
+            .matmul(expand)
+            .reshape([ci, co * 4, 2, 2])
+            .swap_dims(0, 1)
+    }
+
+    /// The bias of each phase (the layer's, four times).
+    pub fn phase_bias(&self) -> Option<Tensor<1>> {
+        self.bias.as_ref().map(|b| {
+            let b = b.val();
+            let [co] = b.dims();
+            b.reshape([co, 1]).expand([co, 4]).reshape([co * 4])
+        })
     }
 
     /// The nearest + 3×3 layer closest (least squares, per channel pair) to a 4×4 stride-2
@@ -104,6 +135,70 @@ fn kron_taps() -> Vec<f32> {
     out
 }
 
+/// A nearest + 3×3 layer as its phase kernels, computed once: how the GPU renders it.
+#[derive(Module, Debug)]
+pub struct PhaseConv {
+    kernel: Param<Tensor<4>>,
+    bias: Option<Param<Tensor<1>>>,
+}
+
+impl PhaseConv {
+    pub fn of(layer: &ResizeConv) -> PhaseConv {
+        PhaseConv {
+            kernel: Param::from_tensor(layer.phase_kernel()),
+            bias: layer.phase_bias().map(Param::from_tensor),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        phase_conv(x, self.kernel.val(), self.bias.as_ref().map(|b| b.val()))
+    }
+}
+
+/// Row a of `Q_a` (2 × 3) per parity: which 3×3 taps (−1, 0, +1) each row of a phase's 2×2
+/// kernel sums. Even outputs 2i read inputs (i−1, i): taps (−1) and (0, +1); odd outputs 2i+1
+/// read (i, i+1): taps (−1, 0) and (+1).
+const PHASE_TAPS: [[[f32; 3]; 2]; 2] = [[[1., 0., 0.], [0., 1., 1.]], [[1., 1., 0.], [0., 0., 1.]]];
+
+/// The 9 × 16 matrix from a channel pair's 3×3 taps to its four phase kernels: entry
+/// (3·dy + dx, 4·(2a + b) + 2·ky + kx) = Q_a[ky][dy] · Q_b[kx][dx].
+fn phase_taps() -> Vec<f32> {
+    let mut out = vec![0.0; 9 * 16];
+    for dy in 0..3 {
+        for dx in 0..3 {
+            for phase in 0..4 {
+                let (a, b) = (phase / 2, phase % 2);
+                for ky in 0..2 {
+                    for kx in 0..2 {
+                        out[(3 * dy + dx) * 16 + 4 * phase + 2 * ky + kx] =
+                            PHASE_TAPS[a][ky][dy] * PHASE_TAPS[b][kx][dx];
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Nearest ×2 + 3×3 from the phase kernels ([`ResizeConv::phase_kernel`]): one 2×2
+/// convolution (padding 1) gives every phase at `(h + 1) × (w + 1)` positions; phase (a, b)
+/// starts at row a, column b; the phases are then interleaved into `[n, c_out, 2h, 2w]`.
+pub fn phase_conv(x: Tensor<4>, kernel: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    let [n, _, h, w] = x.dims();
+    let co = kernel.dims()[0] / 4;
+    let y = kernels::conv2d(x, kernel, bias, [1, 1], [1, 1]).reshape([n, co, 4, h + 1, w + 1]);
+    let phases = (0..4)
+        .map(|p| {
+            let (a, b) = (p / 2, p % 2);
+            y.clone().slice([0..n, 0..co, p..p + 1, a..a + h, b..b + w])
+        })
+        .collect();
+    Tensor::cat(phases, 2)
+        .reshape([n, co, 2, 2, h, w])
+        .permute([0, 1, 4, 2, 5, 3])
+        .reshape([n, co, 2 * h, 2 * w])
+}
+
 fn transpose<const R: usize, const C: usize>(m: &[[f32; C]; R]) -> [[f32; R]; C] {
     let mut t = [[0.0; R]; C];
     for (r, row) in m.iter().enumerate() {
@@ -145,29 +240,34 @@ mod tests {
         (a - b).abs().max().into_scalar::<f32>()
     }
 
+    /// Both forms, the tied transposed convolution (the CPU's) and the phase convolution (the
+    /// GPU's), against the literal nearest ×2 then 3×3 convolution, with a bias.
     #[test]
-    fn equals_nearest_upsampling_then_3x3_convolution() {
+    fn both_forms_equal_nearest_upsampling_then_3x3_convolution() {
         let device = Device::flex();
-        let layer = ResizeConv::new(3, 5, true, &device);
         let layer = ResizeConv {
             bias: Some(Param::from_tensor(Tensor::random(
                 [5],
                 Distribution::Normal(0.0, 1.0),
                 &device,
             ))),
-            ..layer
+            ..ResizeConv::new(3, 5, true, &device)
         };
         let x = Tensor::<4>::random([2, 3, 6, 7], Distribution::Normal(0.0, 1.0), &device);
-        let ours = layer.forward(x.clone());
         // The plain form: repeat pixels, then a 3×3 convolution (weight as [c_out, c_in, 3, 3]).
         let plain = conv2d(
-            nearest2(x),
+            nearest2(x.clone()),
             layer.weight.val().swap_dims(0, 1),
             layer.bias.as_ref().map(|b| b.val()),
             ConvOptions::new([1, 1], [1, 1], [1, 1], 1),
         );
-        assert_eq!(ours.dims(), [2, 5, 12, 14]);
-        assert!(max_diff(ours, plain) < 1e-5);
+        let tied = layer.forward(x.clone());
+        let phases = phase_conv(x, layer.phase_kernel(), layer.phase_bias());
+        for (name, ours) in [("tied", tied), ("phases", phases)] {
+            assert_eq!(ours.dims(), [2, 5, 12, 14], "{name}");
+            let diff = max_diff(ours, plain.clone());
+            assert!(diff < 1e-5, "{name}: {diff}");
+        }
     }
 
     #[test]

@@ -190,6 +190,19 @@ impl Renderer {
         self.render(&map.resized(tiles * unit, unit), style, None)
     }
 
+    /// On a GPU, renders one blank tile so that the kernels of a render are compiled and tuned
+    /// (CubeCL's autotune measures each convolution's variants the first time it meets a shape,
+    /// unless its cache already knows it) before the first stroke asks for one. Nothing on the
+    /// CPU.
+    pub fn warm_up(&self) -> Result<()> {
+        if !self.device.is_gpu {
+            return Ok(());
+        }
+        let unit = self.unit();
+        let map = LabelMap::filled(unit, unit, 0);
+        self.render(&map, &Style::none(), None).map(|_| ())
+    }
+
     /// Sides of a render must be multiples of this (2^levels: 256 for the published model).
     pub fn unit(&self) -> u32 {
         1 << self.generator.levels()

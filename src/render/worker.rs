@@ -143,6 +143,8 @@ fn worker_loop(
             let loaded = backend::guarded(|| Renderer::load(path, device.clone()));
             match loaded {
                 Ok(Ok(r)) => {
+                    // A failure here shows again, and is handled, at the first real render.
+                    let _ = backend::guarded(|| r.warm_up());
                     send(RenderEvent::ModelReady {
                         name: r.meta.name.clone(),
                         device: r.device.description.clone(),

@@ -116,6 +116,23 @@ impl Adam {
 
     /// Updates `module`'s parameters that have a gradient in `grads`.
     pub fn step<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
+        let (module, sum) = self.step_unchecked(lr, module, grads);
+        if let Some(sum) = sum {
+            self.check_sum(sum.into_scalar::<f32>());
+        }
+        module
+    }
+
+    /// [`Adam::step`] without waiting for a device: on a device, also returns the sum of all
+    /// updated weights, which is finite exactly when every weight is (a NaN or an infinity
+    /// anywhere makes it NaN or infinite). The caller reads it (with whatever else it reads back
+    /// from the step, in one transfer) and hands its value to [`Adam::check_sum`].
+    pub fn step_unchecked<M: Module>(
+        &mut self,
+        lr: f64,
+        module: M,
+        grads: GradientsParams,
+    ) -> (M, Option<Tensor<1>>) {
         self.finite = true;
         let mut mapper = Mapper {
             adam: self,
@@ -124,13 +141,12 @@ impl Adam {
             device_sum: None,
         };
         let module = module.map(&mut mapper);
-        // On a device, one read-back per step: the sum of all updated weights is finite exactly
-        // when every weight is (a NaN or an infinity anywhere makes it NaN or infinite).
-        if let Some(sum) = mapper.device_sum {
-            let sum = sum.into_scalar::<f32>();
-            self.finite &= sum.is_finite();
-        }
-        module
+        (module, mapper.device_sum)
+    }
+
+    /// Takes the value of the sum [`Adam::step_unchecked`] returned.
+    pub fn check_sum(&mut self, sum: f32) {
+        self.finite &= sum.is_finite();
     }
 
     /// (parameters with state, of which have their moments on a device rather than the host).

@@ -64,6 +64,17 @@ fn feature_matching(fake: &[ScaleOutput], real: &[ScaleOutput]) -> Tensor<1> {
         / n
 }
 
+/// The values of one-element tensors, read back in one transfer.
+fn read_scalars<const N: usize>(scalars: Vec<Tensor<1>>) -> [f32; N] {
+    assert_eq!(scalars.len(), N, "one value per tensor");
+    let values = Tensor::cat(scalars, 0)
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap_or_else(|_| vec![f32::NAN; N]);
+    values.try_into().unwrap_or([f32::NAN; N])
+}
+
 impl GanTrainer {
     /// False when the last step left a NaN or infinite weight in either model.
     pub fn weights_finite(&self) -> bool {
@@ -188,7 +199,10 @@ impl GanTrainer {
         let d_fake = gan_loss(&fake_out, false);
         let d_loss = (d_real.clone() + d_fake.clone()) * 0.5;
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator = self.opt_d.step(lr, self.discriminator.clone(), grads);
+        let (discriminator, d_sum) =
+            self.opt_d
+                .step_unchecked(lr, self.discriminator.clone(), grads);
+        self.discriminator = discriminator;
 
         // Generator: fool the updated D, stay close to the photo (and, with feature matching, to
         // the real pair's D activations). D's weights get no gradient.
@@ -205,17 +219,35 @@ impl GanTrainer {
             g_loss = g_loss + feat.clone() * self.lambda_feat;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        self.generator = self.opt_g.step(lr, self.generator.clone(), grads);
+        let (generator, g_sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
+        self.generator = generator;
         if let Some(ema) = &mut self.ema {
             ema.update(&self.generator);
         }
 
+        // One read-back per step (each one waits for the GPU to finish everything queued).
+        let device = d_real.device();
+        let zero = || Tensor::<1>::zeros([1], &device);
+        let scalars = [
+            Some(g_gan),
+            Some(g_l1),
+            g_feat,
+            Some(d_real),
+            Some(d_fake),
+            d_sum,
+            g_sum,
+        ]
+        .map(|t| t.map_or_else(zero, |t| t.detach().inner()));
+        let values = read_scalars(scalars.into());
+        let [g_gan, g_l1, g_feat, d_real, d_fake, d_sum, g_sum] = values;
+        self.opt_d.check_sum(d_sum);
+        self.opt_g.check_sum(g_sum);
         Losses {
-            g_gan: g_gan.into_scalar::<f32>(),
-            g_l1: g_l1.into_scalar::<f32>(),
-            g_feat: g_feat.map_or(0.0, |f| f.into_scalar::<f32>()),
-            d_real: d_real.into_scalar::<f32>(),
-            d_fake: d_fake.into_scalar::<f32>(),
+            g_gan,
+            g_l1,
+            g_feat,
+            d_real,
+            d_fake,
         }
     }
 

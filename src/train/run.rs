@@ -18,7 +18,7 @@ use super::measure::{self, EVAL_PAIRS};
 use super::run_dir::RunDir;
 use super::start::{self, Start};
 use super::state::{TrainState, save_checkpoint, settings_json};
-use crate::backend::{self, BackendChoice, BackendKind, SelectedDevice};
+use crate::backend::{self, BackendChoice, BackendKind, Precision, SelectedDevice};
 use crate::checkpoint::{self, Meta};
 use crate::data::augment::{AugmentConfig, Resized};
 use crate::data::prefetch::{Schedule, preload};
@@ -38,6 +38,8 @@ pub struct TrainJob {
     /// [`Start::Resume`]).
     pub config: TrainConfig,
     pub backend: BackendChoice,
+    /// The GPU's float type (f32 unless `--precision` says otherwise; the CPU is f32 only).
+    pub precision: Precision,
     pub start: Start,
     /// A learning rate that replaces the run's own when resuming (after a divergence).
     pub lr_override: Option<f64>,
@@ -56,6 +58,7 @@ impl TrainJob {
             run: RunDir::new(run),
             config,
             backend,
+            precision: Precision::F32,
             start: Start::Fresh,
             lr_override: None,
             yield_to: None,
@@ -325,7 +328,8 @@ impl<'a> Run<'a> {
         let notice = &mut |m| {
             let _ = events.send(TrainEvent::Warning(m));
         };
-        let device = backend::select(job.backend, notice)?;
+        let mut device = backend::select(job.backend, notice)?;
+        job.precision.configure(&mut device)?;
         let dir = job.run.path();
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let begun = start::begin(
