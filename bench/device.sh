@@ -7,6 +7,8 @@
 #               process, with the machine's peak GPU memory during it (nvidia-smi, polled);
 #   torch:N     the PyTorch peer on CUDA, same model, recipe and batches;
 #   precision:P ours at ngf 32 with `--precision P` (f16, flex32);
+#   columns:N   ours at ngf N with FACADE_GPU_CONV=columns (convolutions as columns + matrix
+#               products instead of Burn's direct kernel; its rows carry "conv": "columns");
 #   profile     CubeCL's per-kernel timings over 2 training steps at ngf 32, batch 16, summed by
 #               kernel (profile.txt; the raw logs and the autotune winners in profile-logs.tar.xz);
 #   train       a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
@@ -23,7 +25,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 OUT="${OUT:-/tmp/facade-device}"
 BUDGET="${BUDGET:-540}"
-PLAN="${PLAN:-ours:32 torch:32 profile train ours:64 torch:64}"
+PLAN="${PLAN:-ours:32 torch:32 columns:32 profile train ours:64 torch:64}"
 DATA="${FACADES_DIR:-.carry/facades}/train"
 INIT="${INIT:-}"
 TRAIN_NGF="${TRAIN_NGF:-32}"
@@ -174,6 +176,7 @@ for step in $PLAN; do
     ours:*) bench_ours "${step#ours:}" ;;
     torch:*) bench_torch "${step#torch:}" ;;
     precision:*) bench_ours 32 "${step#precision:}" ;;
+    columns:*) FACADE_GPU_CONV=columns bench_ours "${step#columns:}" ;;
     profile) profile ;;
     train) train ;;
     *) say "unknown step $step" ;;

@@ -40,6 +40,8 @@ pub struct BenchRow {
     pub gpu_reserved_mb: Option<f64>,
     /// The device's float type ("f32", or "f16" / "flex32" when `bench --precision` set it).
     pub precision: String,
+    /// How wgpu ran plain convolutions ([`crate::kernels::gpu_conv`]); "cpu" on the CPU.
+    pub conv: String,
 }
 
 /// What one bench row measures.
@@ -186,6 +188,11 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         peak_rss_mb: peak_rss_mb(),
         gpu_reserved_mb,
         precision: format!("{:?}", dev.settings().float_dtype).to_lowercase(),
+        conv: match device.backend {
+            crate::backend::BackendKind::Wgpu => crate::kernels::gpu_conv(),
+            crate::backend::BackendKind::Cpu => "cpu",
+        }
+        .into(),
     }
 }
 

@@ -13,10 +13,12 @@
 //!
 //! They run on Burn's Flex CPU backend (`flex.rs`: with and without autodiff). Every other
 //! device (wgpu, …) and every case they do not cover (other float types) takes Burn's own
-//! operations, unchanged. `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
+//! operations, unchanged — except, with `FACADE_GPU_CONV=columns`, the plain convolutions on
+//! other devices, as columns + matrix products in tensor operations (`columns.rs`). `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
 //! convolutions only) are for comparisons.
 
 mod activation;
+mod columns;
 mod concat;
 mod conv;
 mod direct;
@@ -50,9 +52,27 @@ pub fn conv2d(
 ) -> Tensor<4> {
     let layer = Layer::plain(x.dims(), weight.dims(), stride, pad);
     fast(&layer, &x, &weight, bias.as_ref()).unwrap_or_else(|| {
+        if gpu_columns() && !on_cpu(&x) {
+            return columns::conv2d(x, weight, bias, stride, pad);
+        }
         let options = ConvOptions::new(stride, pad, [1, 1], 1);
         burn::tensor::module::conv2d(x, weight, bias, options)
     })
+}
+
+/// Whether convolutions off the CPU go through [`columns`] (`FACADE_GPU_CONV=columns`) rather
+/// than the backend's own (autotuned) convolution.
+fn gpu_columns() -> bool {
+    static COLUMNS: OnceLock<bool> = OnceLock::new();
+    *COLUMNS.get_or_init(|| std::env::var("FACADE_GPU_CONV").as_deref() == Ok("columns"))
+}
+
+/// How plain convolutions run off the CPU: "columns" or "backend" (for benchmark rows).
+pub fn gpu_conv() -> &'static str {
+    match gpu_columns() {
+        true => "columns",
+        false => "backend",
+    }
 }
 
 /// A 2-D transposed convolution (no output padding, groups 1, dilation 1):

@@ -1,0 +1,124 @@
+//! A convolution as its input's columns and one matrix product per sample, written with tensor
+//! operations only (a strided slice of the padded input per kernel tap), so that it runs and
+//! differentiates on any device. It is for GPUs where the backend's own convolution has no
+//! matrix-product form for the data type: on Burn's wgpu backend with f32 data, autotune can only
+//! pick a direct kernel for a dense convolution's forward pass, and that kernel took 65 % of a
+//! training step's GPU time on an H200 (README "Speed"). Chosen with `FACADE_GPU_CONV=columns`
+//! until a GPU run measures it against the direct kernel.
+
+use burn::prelude::*;
+use burn::tensor::ops::PadMode;
+use burn::tensor::s;
+
+/// `x [n, c, h, w]` convolved with `weight [co, c, kh, kw]` (groups 1, dilation 1).
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    pad: [usize; 2],
+) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let [co, ci, kh, kw] = weight.dims();
+    assert_eq!(c, ci, "input channels and the weight's differ");
+    let ho = (h + 2 * pad[0] - kh) / stride[0] + 1;
+    let wo = (w + 2 * pad[1] - kw) / stride[1] + 1;
+    let x = match pad {
+        [0, 0] => x,
+        [py, px] => x.pad((px, px, py, py), PadMode::Constant(0.0)),
+    };
+    let (sy, sx) = (stride[0] as isize, stride[1] as isize);
+    // Column row c·kh·kw + ky·kw + kx holds input channel c shifted by tap (ky, kx): the order of
+    // the weight's own [c, kh, kw] layout.
+    let taps = (0..kh * kw)
+        .map(|t| {
+            let (ky, kx) = (t / kw, t % kw);
+            let rows = ky..ky + stride[0] * (ho - 1) + 1;
+            let cols = kx..kx + stride[1] * (wo - 1) + 1;
+            x.clone()
+                .slice(s![.., .., rows; sy, cols; sx])
+                .reshape([n, c, 1, ho * wo])
+        })
+        .collect();
+    let columns = Tensor::cat(taps, 2).reshape([n, c * kh * kw, ho * wo]);
+    let y = weight
+        .reshape([1, co, c * kh * kw])
+        .expand([n, co, c * kh * kw])
+        .matmul(columns);
+    let y = match bias {
+        Some(b) => y + b.reshape([1, co, 1]),
+        None => y,
+    };
+    y.reshape([n, co, ho, wo])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::Distribution;
+    use burn::tensor::module::conv2d as burn_conv2d;
+    use burn::tensor::ops::ConvOptions;
+
+    fn random<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+    }
+
+    /// Largest difference relative to the reference's largest magnitude (at least 1).
+    fn rel_diff<const D: usize>(ours: Tensor<D>, reference: Tensor<D>) -> f32 {
+        assert_eq!(ours.dims(), reference.dims(), "shapes differ");
+        let scale = reference.clone().abs().max().into_scalar::<f32>().max(1.0);
+        (ours - reference).abs().max().into_scalar::<f32>() / scale
+    }
+
+    /// Output and the gradients of input, weight and bias against Burn's convolution, for the
+    /// model's layer shapes: 4×4 stride 2 (encoder, discriminator), 4×4 stride 1 (discriminator),
+    /// 2×2 stride 1 padding 1 (the decoder's phase convolution), odd sizes, batch 2.
+    #[test]
+    fn matches_burns_convolution_forward_and_backward() {
+        let device = Device::flex().autodiff();
+        // [n, c, h, w], co, [k, stride, pad]
+        let cases = [
+            ([2, 3, 16, 12], 5, [4, 2, 1]),
+            ([1, 4, 9, 11], 3, [4, 1, 1]),
+            ([2, 6, 8, 8], 8, [2, 1, 1]),
+            ([1, 2, 7, 5], 1, [3, 1, 0]),
+        ];
+        for (shape, co, [k, stride, pad]) in cases {
+            let (x, w, b) = (
+                random(shape, &device),
+                random([co, shape[1], k, k], &device),
+                random([co], &device),
+            );
+            let leaves = || {
+                (
+                    x.clone().require_grad(),
+                    w.clone().require_grad(),
+                    b.clone().require_grad(),
+                )
+            };
+            let ((x1, w1, b1), (x2, w2, b2)) = (leaves(), leaves());
+            let ours = conv2d(
+                x1.clone(),
+                w1.clone(),
+                Some(b1.clone()),
+                [stride; 2],
+                [pad; 2],
+            );
+            let options = ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
+            let reference = burn_conv2d(x2.clone(), w2.clone(), Some(b2.clone()), options);
+            let case = format!("{shape:?} k{k} s{stride} p{pad}");
+            assert!(rel_diff(ours.clone(), reference.clone()) < 1e-5, "{case}");
+            let r = random(ours.dims(), &device);
+            let g1 = (ours * r.clone()).sum().backward();
+            let g2 = (reference * r).sum().backward();
+            let diffs = [
+                ("dx", rel_diff(x1.grad(&g1).unwrap(), x2.grad(&g2).unwrap())),
+                ("dw", rel_diff(w1.grad(&g1).unwrap(), w2.grad(&g2).unwrap())),
+                ("db", rel_diff(b1.grad(&g1).unwrap(), b2.grad(&g2).unwrap())),
+            ];
+            for (name, d) in diffs {
+                assert!(d < 1e-5, "{case}: {name} differs by {d}");
+            }
+        }
+    }
+}
