@@ -24,7 +24,7 @@ pub(crate) struct BenchArgs {
     /// Timed renders (after 3 warm-up renders).
     #[arg(long, default_value_t = 20)]
     renders: usize,
-    /// Timed training steps (after 2 warm-up steps).
+    /// Timed training steps (after 3 warm-up steps; on a GPU they compile and tune the kernels).
     #[arg(long, default_value_t = 10)]
     steps: usize,
     /// Images per training step; several (`--batch 1,4,16`) measure each in one process (the

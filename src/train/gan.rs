@@ -226,7 +226,7 @@ impl GanTrainer {
         }
 
         // One read-back per step (each one waits for the GPU to finish everything queued).
-        let device = d_real.device();
+        let device = d_real.device().inner();
         let zero = || Tensor::<1>::zeros([1], &device);
         let scalars = [
             Some(g_gan),
