@@ -69,6 +69,15 @@ pub struct SelectedDevice {
     pub max_buffer_bytes: Option<u64>,
 }
 
+impl SelectedDevice {
+    /// Whether tensors live on the wgpu runtime (a GPU, or a software adapter when asked for
+    /// with `--backend wgpu`): where kernels are compiled and tuned, and float types other than
+    /// f32 can be set.
+    pub fn on_wgpu(&self) -> bool {
+        self.backend == BackendKind::Wgpu
+    }
+}
+
 /// The float type a GPU computes in (`--precision`). The CPU computes in f32 only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Precision {
@@ -97,7 +106,7 @@ impl Precision {
             Precision::F16 => FloatDType::F16,
             Precision::Flex32 => FloatDType::Flex32,
         };
-        if !selected.is_gpu {
+        if !selected.on_wgpu() {
             return Err(Error::msg(format!(
                 "--precision {} needs a GPU; {} computes in f32 (leave --precision out, or pass --backend wgpu)",
                 self.name(),

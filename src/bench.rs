@@ -165,7 +165,7 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         }
     }
     let gpu_reserved_mb = device
-        .is_gpu
+        .on_wgpu()
         .then(|| dev.memory_pool_usage())
         .flatten()
         .map(|u| u.bytes_reserved as f64 / (1 << 20) as f64);
@@ -188,9 +188,9 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         peak_rss_mb: peak_rss_mb(),
         gpu_reserved_mb,
         precision: format!("{:?}", dev.settings().float_dtype).to_lowercase(),
-        conv: match device.backend {
-            crate::backend::BackendKind::Wgpu => crate::kernels::gpu_conv(),
-            crate::backend::BackendKind::Cpu => "cpu",
+        conv: match device.on_wgpu() {
+            true => crate::kernels::gpu_conv(),
+            false => "cpu",
         }
         .into(),
     }

@@ -190,12 +190,12 @@ impl Renderer {
         self.render(&map.resized(tiles * unit, unit), style, None)
     }
 
-    /// On a GPU, renders one blank tile so that the kernels of a render are compiled and tuned
+    /// On wgpu (a GPU or a software adapter), renders one blank tile so that the kernels of a render are compiled and tuned
     /// (CubeCL's autotune measures each convolution's variants the first time it meets a shape,
     /// unless its cache already knows it) before the first stroke asks for one. Nothing on the
     /// CPU.
     pub fn warm_up(&self) -> Result<()> {
-        if !self.device.is_gpu {
+        if !self.device.on_wgpu() {
             return Ok(());
         }
         let unit = self.unit();
