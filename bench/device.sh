@@ -8,16 +8,24 @@
 #   torch:N     the PyTorch peer on CUDA, same model, recipe and batches;
 #   precision:P ours at ngf 32 with `--precision P` (f16, flex32);
 #   columns:N   ours at ngf N with FACADE_GPU_CONV=columns (convolutions as columns + matrix
-#               products instead of Burn's direct kernel; its rows carry "conv": "columns");
+#               products instead of Burn's direct kernel; its rows carry "conv": "columns"; 3.8×
+#               slower on WGSL f32, bench/results/2026-12-04-h200-b);
+#   vk:P        ours at ngf 32, precision P, built with `--features vulkan` (SPIR-V kernels; the
+#               binary FS_VK, else .carry/facade-studio-vk.xz), Burn's convolution, the batches of
+#               VK_BATCHES (16);
+#   vkcolumns:P the same with FACADE_GPU_CONV=columns;
 #   profile     CubeCL's per-kernel timings over 2 training steps at ngf 32, batch 16, summed by
-#               kernel (profile.txt; the raw logs and the autotune winners in profile-logs.tar.xz);
-#   train       a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
+#               kernel (profile.txt; the raw logs and the autotune winners in profile-logs.tar.xz),
+#               with the conv path of PROFILE_CONV (columns or backend, default backend);
+#   train       (with the conv path of TRAIN_CONV) a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
 #               for TRAIN_S seconds (default: what the box leaves), TRAIN_BATCH images a step, the
 #               step count planned from the measured step time so that the learning rate's linear
 #               decay ends with it; checkpoints with held-out figures about every quarter; the
 #               weight average exported in 15 MB parts (`cat model.fsw.part-* > m.fsw`).
 # Under $OUT: bench.jsonl (and its table in device.log), profile.txt, results.tar.gz (train log,
-# config, losses, held-out figures, samples).
+# config, losses, held-out figures, samples), gpu-cache.tar.xz (the tuning caches: carry it back
+# as .carry/gpu-cache.tar.xz and the next machine skips the tuning; the newest is kept in
+# bench/results/*/gpu-cache.tar.xz).
 #
 #   OUT=/tmp/out BUDGET=480 PLAN="ours:32 torch:32 profile train" bench/device.sh
 set -uo pipefail
@@ -25,7 +33,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 OUT="${OUT:-/tmp/facade-device}"
 BUDGET="${BUDGET:-540}"
-PLAN="${PLAN:-ours:32 torch:32 columns:32 profile train ours:64 torch:64}"
+PLAN="${PLAN:-torch:32 vk:f16 vk:f32 ours:32 profile train}"
 DATA="${FACADES_DIR:-.carry/facades}/train"
 INIT="${INIT:-}"
 TRAIN_NGF="${TRAIN_NGF:-32}"
@@ -36,9 +44,11 @@ mkdir -p "$OUT" "$WORK"
 LOG="$OUT/device.log"
 left() { echo $((start + BUDGET - $(date +%s))); }
 say() { echo "[$(($(date +%s) - start)) s] $*" | tee -a "$LOG"; }
-# One tuning cache for every process of the run: kernels are compiled and tuned once.
-export FACADE_GPU_CACHE="$WORK/gpu-cache" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$WORK/xdg}"
+# One tuning cache per binary for every process of the run: kernels are compiled and tuned once
+# (and not again when a previous run's caches are carried in).
+export FACADE_GPU_CACHE="$WORK/gpu-cache/wgsl" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$WORK/xdg}"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+[ -f .carry/gpu-cache.tar.xz ] && tar -C "$WORK" -xJf .carry/gpu-cache.tar.xz
 
 # 0. Vulkan loader and binary.
 if ! ldconfig -p | grep -q libvulkan.so.1 && ls .gl/*.deb > /dev/null 2>&1; then
@@ -58,7 +68,11 @@ if [ -z "${FS:-}" ]; then
   cargo build --release 2>&1 | tail -n 3 | tee -a "$LOG"
   FS="$CARGO_TARGET_DIR/release/facade-studio"
 fi
-say "binary: $FS"
+if [ -z "${FS_VK:-}" ] && [ -f .carry/facade-studio-vk.xz ]; then
+  FS_VK="$WORK/facade-studio-vk"
+  xz -dc .carry/facade-studio-vk.xz > "$FS_VK" && chmod +x "$FS_VK"
+fi
+say "binary: $FS${FS_VK:+, SPIR-V: $FS_VK}"
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv 2>&1 | tee -a "$LOG"
 grep -m1 'model name' /proc/cpuinfo | tee -a "$LOG"
 python3 -c 'import torch; print("torch", torch.__version__, "cudnn", torch.backends.cudnn.version())' 2>&1 | tee -a "$LOG"
@@ -100,8 +114,10 @@ cap() {
 # 1. Throughput: ours on wgpu (every batch of BATCHES in one process: kernels compiled and tuned
 #    once; batch 16 first, the main target), then the peer on CUDA.
 bench_ours() {
-  say "ours, ngf $1${2:+, $2}"
-  timed_json "$(cap "${OURS_S:-200}")" "$FS" bench --backend wgpu --json --ngf "$1" --renders 20 \
+  say "ours, ngf $1${2:+, $2}${FACADE_GPU_CONV:+, $FACADE_GPU_CONV}${VK:+, SPIR-V}"
+  local bin=$FS
+  [ -n "${VK:-}" ] && bin=${FS_VK:-missing-spirv-binary}
+  timed_json "$(cap "${OURS_S:-200}")" ${VK:+env FACADE_GPU_CACHE=$WORK/gpu-cache/spirv} "$bin" bench --backend wgpu --json --ngf "$1" --renders 20 \
     --steps 10 --batch "${BATCHES:-16,1,4}" ${2:+--precision $2} \
     || say "ours, ngf $1: failed or timed out (status $?)"
 }
@@ -125,7 +141,7 @@ file = "$WORK/profile.log"
 level = "minimal"
 file = "$WORK/autotune.log"
 EOF
-  (cd "$WORK/prof" && timeout "$(cap 90)" "$FS" bench --backend wgpu --json --ngf 32 --renders 3 \
+  (cd "$WORK/prof" && FACADE_GPU_CONV="${PROFILE_CONV:-backend}" timeout "$(cap 90)" "$FS" bench --backend wgpu --json --ngf 32 --renders 3 \
     --steps 2 --batch 16 >> "$LOG" 2>&1) || say "profile: failed or timed out (status $?)"
   python3 bench/profile_summary.py "$WORK/profile.log" > "$OUT/profile.txt" 2>&1
   head -n 30 "$OUT/profile.txt" | tee -a "$LOG"
@@ -136,15 +152,15 @@ EOF
 #    step count planned from the measured step time so that the learning rate's linear decay ends
 #    with the time; checkpoints with held-out figures about every quarter.
 train() {
-  STEP_MS=$(python3 - "$OUT/bench.jsonl" "$TRAIN_NGF" "$TRAIN_BATCH" << 'EOF'
+  STEP_MS=$(python3 - "$OUT/bench.jsonl" "$TRAIN_NGF" "$TRAIN_BATCH" "${TRAIN_CONV:-backend}" << 'EOF'
 import json, sys
-ngf, batch = int(sys.argv[2]), int(sys.argv[3])
+ngf, batch, conv = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 try:
     rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 except OSError:
     rows = []
 ours = [r for r in rows if r.get("backend") == "wgpu" and r["ngf"] == ngf and r["batch"] == batch
-        and r.get("precision", "f32") == "f32"]
+        and r.get("precision", "f32") == "f32" and r.get("conv", "backend") == conv]
 print(ours[-1]["train_step_ms_p50"] if ours else 1000)
 EOF
   )
@@ -157,7 +173,7 @@ EOF
   EVERY=$((STEPS / 4 > 1 ? STEPS / 4 : 1))
   from=${INIT:+--init-from $INIT}
   say "train: ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
-  [ "$TRAIN_S" -gt 20 ] && timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
+  [ "$TRAIN_S" -gt 20 ] && FACADE_GPU_CONV="${TRAIN_CONV:-backend}" timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
     --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
     --decay-epochs "$DECAY" --max-steps "$STEPS" --checkpoint-every "$EVERY" \
     --sample-every "$EVERY" --backend wgpu > "$WORK/train.log" 2>&1 \
@@ -177,6 +193,8 @@ for step in $PLAN; do
     torch:*) bench_torch "${step#torch:}" ;;
     precision:*) bench_ours 32 "${step#precision:}" ;;
     columns:*) FACADE_GPU_CONV=columns bench_ours "${step#columns:}" ;;
+    vk:*) VK=1 BATCHES="${VK_BATCHES:-16}" bench_ours 32 "${step#vk:}" ;;
+    vkcolumns:*) VK=1 BATCHES="${VK_BATCHES:-16}" FACADE_GPU_CONV=columns bench_ours 32 "${step#vkcolumns:}" ;;
     profile) profile ;;
     train) train ;;
     *) say "unknown step $step" ;;
@@ -186,4 +204,5 @@ python3 bench/pytorch/table.py "$OUT/bench.jsonl" 2>&1 | tee -a "$LOG"
 say "done"
 tar -C "$WORK" -czf "$OUT/results.tar.gz" \
   $(cd "$WORK" && ls -d train.log run/config.json run/losses.csv run/evals.jsonl run/samples 2> /dev/null) 2> /dev/null
+tar -C "$WORK" -cJf "$OUT/gpu-cache.tar.xz" gpu-cache 2> /dev/null
 true
