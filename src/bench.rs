@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use crate::backend::SelectedDevice;
 use crate::data::Batch;
 use crate::label_map::LabelMap;
-use crate::model::{DropoutMasks, ModelConfig};
+use crate::model::DropoutMasks;
 use crate::palette::Palette;
 use crate::render::{encode, tensor_to_images};
 use crate::style::Style;
@@ -52,8 +52,7 @@ pub struct BenchSpec {
     pub batch: usize,
     pub render_runs: usize,
     pub train_steps: usize,
-    /// The published recipe instead of this app's default one.
-    pub paper: bool,
+    pub recipe: crate::train::Recipe,
 }
 
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
@@ -108,14 +107,11 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         batch: batch_size,
         render_runs,
         train_steps,
-        paper,
+        recipe,
     } = *spec;
     let batch_size = batch_size.max(1);
     let palette = Palette::cmp_facades();
-    let train = match paper {
-        true => TrainConfig::paper(ngf),
-        false => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
-    };
+    let train = TrainConfig::recipe(recipe, ngf);
     let config = train.model.clone().with_size(size);
     let dev = &device.device;
     dev.seed(7);
@@ -181,7 +177,7 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         train_steps,
         batch: batch_size,
         train_images_per_s: batch_size as f64 * 1000.0 / percentile(&steps, 50.0),
-        recipe: if paper { "paper" } else { "default" }.into(),
+        recipe: recipe.name().into(),
         threads: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),

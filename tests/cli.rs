@@ -67,6 +67,12 @@ fn train_render_and_eval_from_the_command_line() {
         "cpu",
     ]));
     assert!(text.contains("steps 8..8"), "{text}");
+    // It says where the run stands before it goes on (the Train tab reads the same).
+    assert!(
+        text.contains("8 steps logged (last: step 7, epoch 1), 2 samples, newest checkpoint")
+            && text.contains("checkpoint-00000008"),
+        "{text}"
+    );
     // --epochs is the total: asking for 3 with --resume trains one more epoch.
     let text = ok(&facade(&[
         "train",

@@ -79,12 +79,13 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     h.get_by_label("Start").click();
     h.step();
-    wait_until(&mut h, "loss points", |a| a.training.history.len() >= 3);
+    wait_until(&mut h, "loss points", |a| a.training.curve.rows.len() >= 3);
     wait_until(&mut h, "a sample image", |a| !a.training.samples.is_empty());
     assert!(
         h.state()
             .training
-            .history
+            .curve
+            .rows
             .iter()
             .all(|l| l.g_l1.is_finite())
     );
@@ -92,11 +93,11 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Pause").click();
     h.step();
     wait_until(&mut h, "pause", |a| a.training.state == RunState::Paused);
-    let paused_at = h.state().training.history.len();
+    let paused_at = h.state().training.curve.rows.len();
     std::thread::sleep(Duration::from_millis(300));
     h.step();
     assert_eq!(
-        h.state().training.history.len(),
+        h.state().training.curve.rows.len(),
         paused_at,
         "no steps while paused"
     );
@@ -104,7 +105,7 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Resume").click();
     h.step();
     wait_until(&mut h, "more steps after resuming", |a| {
-        a.training.history.len() > paused_at + 2
+        a.training.curve.rows.len() > paused_at + 2
     });
 
     h.get_by_label("Stop").click();
@@ -129,10 +130,10 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     });
 
     // A reopened run folder shows its curve.
-    let steps = h.state().training.history.len();
+    let steps = h.state().training.curve.rows.len();
     let mut reopened = TrainingPanel::default();
     reopened.load_history(&run);
-    assert_eq!(reopened.history.len(), steps);
+    assert_eq!(reopened.curve.rows.len(), steps);
     assert_eq!(
         reopened.latest_checkpoint.as_deref(),
         Some(checkpoint.as_path())

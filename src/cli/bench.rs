@@ -7,6 +7,7 @@ use clap::Args;
 
 use facade_studio::backend::BackendChoice;
 use facade_studio::bench;
+use facade_studio::train::Recipe;
 use facade_studio::render::default_model_path;
 
 use super::select_device;
@@ -92,7 +93,10 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
             batch,
             render_runs: a.renders.max(1),
             train_steps: a.steps.max(1),
-            paper: a.paper,
+            recipe: match a.paper {
+                true => Recipe::Paper,
+                false => Recipe::Default,
+            },
         };
         let row = bench::bench_width(&device, &spec);
         if a.json {

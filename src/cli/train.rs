@@ -9,8 +9,9 @@ use indicatif::ProgressBar;
 use facade_studio::backend::{BackendChoice, Precision};
 use facade_studio::eval;
 use facade_studio::events::TrainEvent;
-use facade_studio::model::{ModelConfig, NormKind, Upsample};
-use facade_studio::train::{self, Start, TrainConfig, TrainJob};
+use facade_studio::model::{NormKind, Upsample};
+use facade_studio::train::history::RunHistory;
+use facade_studio::train::{self, Recipe, Start, TrainConfig, TrainJob};
 
 use super::{bar, say};
 
@@ -25,8 +26,8 @@ pub(crate) struct TrainArgs {
     out: PathBuf,
     /// Where unset options come from: `default` (nearest + 3×3 upsampling, two discriminators,
     /// feature matching, weight average) or `paper` (pix2pix exactly as published).
-    #[arg(long, value_enum, default_value_t = Preset::Default)]
-    preset: Preset,
+    #[arg(long, value_enum, default_value_t = Recipe::Default)]
+    preset: Recipe,
     /// Total epochs (with --resume, training continues until this many are done) [default: 200].
     #[arg(long)]
     epochs: Option<u64>,
@@ -109,12 +110,6 @@ pub(crate) struct TrainArgs {
     precision: Precision,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Preset {
-    Default,
-    Paper,
-}
-
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub(crate) enum UpsampleArg {
     Transposed,
@@ -137,11 +132,7 @@ pub(crate) enum NormArg {
 /// The run's settings: the preset's (`TrainConfig` holds every default), with every option
 /// given laid over them.
 pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
-    let ngf = a.ngf.unwrap_or(64);
-    let base = match a.preset {
-        Preset::Paper => TrainConfig::paper(ngf),
-        Preset::Default => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
-    };
+    let base = TrainConfig::recipe(a.preset, a.ngf.unwrap_or(64));
     let mut model = base.model.clone();
     model.ndf = a.ndf.unwrap_or(model.ndf);
     model.size = a.size.unwrap_or(model.size);
@@ -189,24 +180,22 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.style.is_none()
         && a.task.is_none();
     if a.resume && no_model_options {
-        model = train::run::run_model(&train::RunDir::new(&a.out)).unwrap_or(model);
+        model = saved.as_ref().map_or(model, |c| c.model.clone());
     }
     let epochs = a
         .epochs
         .or(saved.as_ref().map(|c| c.epochs))
         .unwrap_or(base.epochs);
-    let decay_epochs = match (a.decay_epochs, a.epochs, &saved) {
-        (Some(d), _, _) => d,
-        (None, None, Some(s)) => s.decay_epochs,
-        _ => epochs / 2,
-    };
-    TrainConfig {
+    // A resumed run keeps its decay unless its length changes.
+    let decay_epochs = a.decay_epochs.or(saved
+        .as_ref()
+        .filter(|_| a.epochs.is_none())
+        .map(|s| s.decay_epochs));
+    let mut config = TrainConfig {
         model,
         task,
         data: a.data.clone(),
         holdout: a.holdout.unwrap_or(base.holdout),
-        epochs,
-        decay_epochs: decay_epochs.min(epochs),
         batch: a.batch.unwrap_or(base.batch),
         lr: a.lr.unwrap_or(base.lr),
         l1_weight: a.l1_weight.unwrap_or(base.l1_weight),
@@ -221,7 +210,9 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         sample_every: a.sample_every.unwrap_or(base.sample_every),
         max_steps: a.max_steps,
         ..base
-    }
+    };
+    config.set_length(epochs, decay_epochs);
+    config
 }
 
 pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
@@ -230,6 +221,16 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
         (Some(model), false) => Start::FineTune(model.clone()),
         (None, false) => Start::Fresh,
     };
+    if a.resume {
+        let run = RunHistory::read(&train::RunDir::new(&a.out));
+        say(None, format!("resuming {}: {}", a.out.display(), run.summary()));
+        for problem in &run.problems {
+            say(None, problem);
+        }
+        if let Some((step, f)) = &run.figures {
+            say(None, format!("last held-out figures, {}", figures_line(*step, f)));
+        }
+    }
     let handle = train::spawn(TrainJob {
         start,
         lr_override: a.lr.filter(|_| a.resume),

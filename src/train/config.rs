@@ -80,6 +80,31 @@ impl Default for TrainConfig {
     }
 }
 
+/// Where a run's model and losses come from before any option is laid over them: the one choice
+/// the CLI (`--preset`), the Train tab (its recipe buttons) and `bench` (`--paper`) all make.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
+pub enum Recipe {
+    /// This app's: nearest + 3×3 upsampling, two discriminators, feature matching, weight average.
+    #[default]
+    Default,
+    /// pix2pix exactly as published.
+    Paper,
+}
+
+impl Recipe {
+    pub fn name(self) -> &'static str {
+        match self {
+            Recipe::Default => "default",
+            Recipe::Paper => "paper",
+        }
+    }
+}
+
+/// Generator width of the runs started in the app: trains on a CPU, renders in ~50 ms there.
+pub const APP_NGF: usize = 32;
+
 /// Fills the keys `value` lacks from `defaults` (both JSON objects; nested objects key by key).
 pub(crate) fn fill_missing(value: &mut serde_json::Value, defaults: serde_json::Value) {
     let (serde_json::Value::Object(fields), serde_json::Value::Object(defaults)) =
@@ -101,15 +126,69 @@ pub(crate) fn fill_missing(value: &mut serde_json::Value, defaults: serde_json::
 }
 
 impl TrainConfig {
+    /// `recipe`'s settings at generator width `ngf`; every other setting its default.
+    pub fn recipe(recipe: Recipe, ngf: usize) -> TrainConfig {
+        match recipe {
+            Recipe::Default => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
+            Recipe::Paper => TrainConfig {
+                model: ModelConfig::paper(ngf),
+                lambda_feat: 0.0,
+                ema_decay: 0.0,
+                ..TrainConfig::default()
+            },
+        }
+    }
+
     /// The published pix2pix recipe (Isola et al. 2017) at width `ngf`: its model
     /// ([`ModelConfig::paper`]) and its losses (no feature matching, no weight average).
     pub fn paper(ngf: usize) -> TrainConfig {
-        TrainConfig {
-            model: ModelConfig::paper(ngf),
-            lambda_feat: 0.0,
-            ema_decay: 0.0,
-            ..TrainConfig::default()
+        TrainConfig::recipe(Recipe::Paper, ngf)
+    }
+
+    /// Takes `recipe`'s model (at width `ngf`) and losses, keeping the resolution and every
+    /// other setting. Styles are class colours of facade labels: other tasks train without
+    /// style inputs.
+    pub fn apply_recipe(&mut self, recipe: Recipe, ngf: usize) {
+        let chosen = TrainConfig::recipe(recipe, ngf);
+        self.model = chosen.model.with_size(self.model.size);
+        if self.task != crate::task::LABELS {
+            self.model.style_channels = 0;
         }
+        self.lambda_feat = chosen.lambda_feat;
+        self.ema_decay = chosen.ema_decay;
+    }
+
+    /// The recipe these settings follow at their own width, if one does (its model and losses
+    /// unchanged); `None` for settings changed beyond a recipe.
+    pub fn follows(&self) -> Option<Recipe> {
+        [Recipe::Default, Recipe::Paper].into_iter().find(|&recipe| {
+            let mut chosen = self.clone();
+            chosen.apply_recipe(recipe, self.model.ngf);
+            chosen == *self
+        })
+    }
+
+    /// A run started in the app: the default recipe at [`APP_NGF`], the held-out split, and
+    /// checkpoints and samples often enough to watch (the dataset from `FACADES_DIR/train` when
+    /// that is set).
+    pub fn in_app() -> TrainConfig {
+        TrainConfig {
+            data: std::env::var("FACADES_DIR")
+                .map(|d| PathBuf::from(d).join("train"))
+                .unwrap_or_else(|_| PathBuf::from("facades/train")),
+            holdout: 40,
+            checkpoint_every: 500,
+            sample_every: 100,
+            samples: 3,
+            ..TrainConfig::recipe(Recipe::Default, APP_NGF)
+        }
+    }
+
+    /// Sets the run's length: `epochs`, the last `decay_epochs` of them with a decaying rate
+    /// (half of them when not given), never more than the run.
+    pub fn set_length(&mut self, epochs: u64, decay_epochs: Option<u64>) {
+        self.epochs = epochs;
+        self.decay_epochs = decay_epochs.unwrap_or(epochs / 2).min(epochs);
     }
 
     /// Reads settings written by any version: today's form, the run folders' older
@@ -217,6 +296,41 @@ mod tests {
             ..t.clone()
         };
         assert_eq!(constant.lr_at(3), 1.0);
+    }
+
+    #[test]
+    fn the_decay_is_half_the_run_unless_given_and_never_longer_than_the_run() {
+        let mut t = TrainConfig::default();
+        assert_eq!(t.decay_epochs, t.epochs / 2, "the defaults follow the rule");
+        t.set_length(31, None);
+        assert_eq!((t.epochs, t.decay_epochs), (31, 15));
+        t.set_length(10, Some(40));
+        assert_eq!((t.epochs, t.decay_epochs), (10, 10));
+        t.set_length(10, Some(3));
+        assert_eq!(t.decay_epochs, 3);
+    }
+
+    #[test]
+    fn a_recipe_replaces_model_and_losses_and_keeps_the_rest() {
+        let mut t = TrainConfig {
+            holdout: 40,
+            ..TrainConfig::recipe(Recipe::Default, 32)
+        };
+        t.model.size = 128;
+        t.apply_recipe(Recipe::Paper, 64);
+        let paper = TrainConfig::paper(64);
+        assert_eq!(t.model, paper.model.clone().with_size(128));
+        assert_eq!((t.lambda_feat, t.ema_decay, t.holdout), (0.0, 0.0, 40));
+        t.apply_recipe(Recipe::Default, 32);
+        assert_eq!(t.model.ngf, 32);
+        assert!(t.model.takes_style() && t.lambda_feat > 0.0 && t.ema_decay > 0.0);
+        assert_eq!(t.follows(), Some(Recipe::Default));
+        t.task = "sketch".into();
+        t.apply_recipe(Recipe::Default, 32);
+        assert!(!t.model.takes_style(), "styles are for label maps only");
+        assert_eq!(TrainConfig::paper(48).follows(), Some(Recipe::Paper));
+        t.lambda_feat = 3.0;
+        assert_eq!(t.follows(), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod adam;
 pub mod config;
 pub mod ema;
 pub mod gan;
+pub mod history;
 pub mod loss_log;
 pub mod measure;
 pub mod run;
@@ -12,7 +13,7 @@ pub mod run_dir;
 pub mod start;
 pub mod state;
 
-pub use config::TrainConfig;
+pub use config::{APP_NGF, Recipe, TrainConfig};
 pub use gan::GanTrainer;
 pub use run::{Faults, MAX_RESTORES, TrainHandle, TrainJob, spawn};
 pub use run_dir::RunDir;

@@ -139,11 +139,6 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
     }
 }
 
-/// The model a run folder trains, from its `config.json` (`None` when there is none to read).
-pub fn run_model(run: &RunDir) -> Option<crate::model::ModelConfig> {
-    TrainConfig::read(&run.config()).ok().map(|c| c.model)
-}
-
 /// The pairs a run trains on, shows and measures.
 struct Data {
     pairs: Arc<Vec<Resized>>,

@@ -90,8 +90,7 @@ fn resumed(
     let (state, from) = load_resume_state(run, given.beta1, device, events)?;
     let mut config = state.config().unwrap_or_else(|| given.clone());
     config.model = state.meta.model.clone();
-    config.epochs = given.epochs;
-    config.decay_epochs = given.decay_epochs.min(given.epochs);
+    config.set_length(given.epochs, Some(given.decay_epochs));
     config.max_steps = given.max_steps;
     config.data = given.data.clone();
     if let Some(lr) = lr_override {

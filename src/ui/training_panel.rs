@@ -14,15 +14,32 @@ use super::command::{Command, TrainStart};
 use crate::backend::BackendChoice;
 use crate::data::Dataset;
 use crate::events::{StepLosses, TrainCommand, TrainEvent};
-use crate::model::ModelConfig;
-use crate::train::{RunDir, Start, TrainConfig, TrainHandle, TrainJob, loss_log, spawn};
+use crate::train::history::{Curve, RunHistory, SHOWN_SAMPLES};
+use crate::train::{APP_NGF, Recipe, RunDir, Start, TrainConfig, TrainHandle, TrainJob, spawn};
 
+/// The generator width buttons (the variant names are kept in saved settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Preset {
+pub enum ModelWidth {
     /// ngf 32: trains on a CPU, renders in ~50 ms.
     FastCpu,
-    /// ngf 64: the paper's model, for a GPU.
+    /// ngf 64: the paper's width, for a GPU.
     Full,
+}
+
+impl ModelWidth {
+    /// The button for a width, if there is one.
+    pub fn of(ngf: usize) -> Option<ModelWidth> {
+        [ModelWidth::FastCpu, ModelWidth::Full]
+            .into_iter()
+            .find(|w| w.ngf() == ngf)
+    }
+
+    pub fn ngf(self) -> usize {
+        match self {
+            ModelWidth::FastCpu => APP_NGF,
+            ModelWidth::Full => 64,
+        }
+    }
 }
 
 /// The panel's settings as the app keeps them between sessions.
@@ -30,7 +47,13 @@ pub enum Preset {
 pub struct TrainingSettings {
     pub data_dir: String,
     pub run_dir: String,
-    pub preset: Preset,
+    #[serde(rename = "preset")]
+    pub width: ModelWidth,
+    #[serde(default)]
+    pub recipe: Recipe,
+    /// How settings saved before `recipe` existed chose the published recipe (read, never
+    /// written).
+    #[serde(default, skip_serializing)]
     pub paper_recipe: bool,
     pub config: TrainConfig,
 }
@@ -50,10 +73,10 @@ pub enum RunState {
 pub struct TrainingPanel {
     pub data_dir: String,
     pub run_dir: String,
-    pub preset: Preset,
-    /// Train the published pix2pix recipe instead of the default one (see `--preset paper`).
-    pub paper_recipe: bool,
-    /// The settings a run starts with: the preset and recipe buttons set its model, the fields
+    pub width: ModelWidth,
+    /// The recipe buttons (the CLI's `--preset`).
+    pub recipe: Recipe,
+    /// The settings a run starts with: the width and recipe buttons set its model, the fields
     /// below them edit it directly (the data folder comes from `data_dir` when a run starts).
     pub config: TrainConfig,
     pub backend: BackendChoice,
@@ -63,8 +86,8 @@ pub struct TrainingPanel {
     pub dataset_summary: Option<Result<String, String>>,
     handle: Option<TrainHandle>,
     pub state: RunState,
-    pub history: Vec<StepLosses>,
-    pub epoch_marks: Vec<u64>,
+    /// The loss curve: the run folder's log, then the live steps.
+    pub curve: Curve,
     pub samples: Vec<(u64, TextureHandle)>,
     pub sample_index: usize,
     pub messages: Vec<String>,
@@ -81,28 +104,20 @@ pub struct TrainingPanel {
 
 impl Default for TrainingPanel {
     fn default() -> Self {
+        let config = TrainConfig::in_app();
         TrainingPanel {
-            data_dir: std::env::var("FACADES_DIR")
-                .map(|d| format!("{d}/train"))
-                .unwrap_or_else(|_| "facades/train".into()),
+            data_dir: config.data.display().to_string(),
             run_dir: "runs/studio".into(),
-            preset: Preset::FastCpu,
-            paper_recipe: false,
-            config: TrainConfig {
-                holdout: 40,
-                checkpoint_every: 500,
-                sample_every: 100,
-                samples: 3,
-                ..TrainConfig::default().with_model(ModelConfig::new().with_width(32))
-            },
+            width: ModelWidth::FastCpu,
+            recipe: Recipe::Default,
+            config,
             backend: BackendChoice::Auto,
             auto_swap: false,
             log_scale: true,
             dataset_summary: None,
             handle: None,
             state: RunState::Idle,
-            history: Vec::new(),
-            epoch_marks: Vec::new(),
+            curve: Curve::default(),
             samples: Vec::new(),
             sample_index: 0,
             messages: Vec::new(),
@@ -156,8 +171,9 @@ impl TrainingPanel {
         TrainingSettings {
             data_dir: self.data_dir.clone(),
             run_dir: self.run_dir.clone(),
-            preset: self.preset,
-            paper_recipe: self.paper_recipe,
+            width: self.width,
+            recipe: self.recipe,
+            paper_recipe: false,
             config: self.config.clone(),
         }
     }
@@ -166,25 +182,18 @@ impl TrainingPanel {
     pub fn restore(&mut self, s: TrainingSettings) {
         self.data_dir = s.data_dir;
         self.run_dir = s.run_dir;
-        self.preset = s.preset;
-        self.paper_recipe = s.paper_recipe;
+        self.width = s.width;
+        self.recipe = match s.paper_recipe {
+            true => Recipe::Paper,
+            false => s.recipe,
+        };
         self.config = s.config;
     }
 
-    /// Sets the model and losses from the width preset and the recipe buttons (keeping the
-    /// resolution and every other field).
-    fn apply_preset(&mut self) {
-        let ngf = match self.preset {
-            Preset::FastCpu => 32,
-            Preset::Full => 64,
-        };
-        let recipe = match self.paper_recipe {
-            true => TrainConfig::paper(ngf),
-            false => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
-        };
-        self.config.model = recipe.model.with_size(self.config.model.size);
-        self.config.lambda_feat = recipe.lambda_feat;
-        self.config.ema_decay = recipe.ema_decay;
+    /// Sets the model and losses from the width and recipe buttons (keeping the resolution and
+    /// every other field).
+    fn apply_recipe(&mut self) {
+        self.config.apply_recipe(self.recipe, self.width.ngf());
     }
 
     pub fn scan_dataset(&mut self) {
@@ -202,35 +211,19 @@ impl TrainingPanel {
     /// Loads a run folder's loss history (a resumed or finished run shows its curve) and its
     /// settings, so "Resume run" continues with them.
     pub fn load_history(&mut self, run_dir: &Path) {
-        let run = RunDir::new(run_dir);
-        if let Ok(config) = TrainConfig::read(&run.config()) {
+        let run = RunHistory::read(&RunDir::new(run_dir));
+        if let Some(config) = run.config.clone() {
+            self.width = ModelWidth::of(config.model.ngf).unwrap_or(self.width);
+            self.recipe = config.follows().unwrap_or(self.recipe);
             self.config = config;
         }
-        self.figures = crate::train::measure::latest_figures(&run);
-        match loss_log::read(&run.losses()) {
-            Ok(rows) => {
-                self.epoch_marks.clear();
-                let mut last_epoch = None;
-                for r in &rows {
-                    if last_epoch.is_some_and(|e| e != r.epoch) {
-                        self.epoch_marks.push(r.step);
-                    }
-                    last_epoch = Some(r.epoch);
-                }
-                self.history = rows;
-            }
-            Err(e) => self.messages.push(e.to_string()),
-        }
-        self.latest_checkpoint = run.newest_checkpoint();
-        // Earlier samples, the last 30.
-        let found = run.samples();
-        let skip = found.len().saturating_sub(30);
+        self.figures = run.figures.clone();
+        self.latest_checkpoint = run.newest_checkpoint.clone();
         self.samples.clear();
-        self.pending_samples = found
-            .into_iter()
-            .skip(skip)
-            .filter_map(|(step, p)| crate::image_io::load_rgb(&p).ok().map(|img| (step, img)))
-            .collect();
+        self.sample_index = 0;
+        self.pending_samples = run.recent_samples(SHOWN_SAMPLES);
+        self.messages.extend(run.problems);
+        self.curve = run.curve;
     }
 
     /// Starts a run: fresh, resumed (`resume`), or fine-tuning `init_from`.
@@ -244,8 +237,7 @@ impl TrainingPanel {
             return;
         }
         let run_dir = PathBuf::from(&self.run_dir);
-        self.history.clear();
-        self.epoch_marks.clear();
+        self.curve.clear();
         self.samples.clear();
         self.sample_index = 0;
         self.messages.clear();
@@ -254,7 +246,6 @@ impl TrainingPanel {
         }
         let config = TrainConfig {
             data: PathBuf::from(&self.data_dir),
-            decay_epochs: self.config.decay_epochs.min(self.config.epochs),
             ..self.config.clone()
         };
         let start = match (resume, init_from) {
@@ -272,6 +263,20 @@ impl TrainingPanel {
         self.fold_settings = Some(true);
     }
 
+    /// Uploads a sample render; the slider follows it when it was at the newest one.
+    fn add_sample(&mut self, ctx: &egui::Context, step: u64, image: &image::RgbImage) {
+        let tex = ctx.load_texture(
+            format!("train-sample-{step}"),
+            super::color_image(image),
+            TextureOptions::LINEAR,
+        );
+        let follow = self.sample_index + 1 >= self.samples.len();
+        self.samples.push((step, tex));
+        if follow {
+            self.sample_index = self.samples.len() - 1;
+        }
+    }
+
     pub fn send(&self, command: TrainCommand) {
         if let Some(h) = &self.handle {
             h.send(command);
@@ -282,13 +287,7 @@ impl TrainingPanel {
     /// new checkpoint when "at every checkpoint" is on. Returns true while a run is active.
     pub fn poll(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) -> bool {
         for (step, image) in std::mem::take(&mut self.pending_samples) {
-            let tex = ctx.load_texture(
-                format!("train-sample-{step}"),
-                super::color_image(&image),
-                TextureOptions::LINEAR,
-            );
-            self.samples.push((step, tex));
-            self.sample_index = self.samples.len() - 1;
+            self.add_sample(ctx, step, &image);
         }
         let Some(handle) = &self.handle else {
             return false;
@@ -308,31 +307,14 @@ impl TrainingPanel {
                     self.state = RunState::Running;
                     self.total_steps = total_steps;
                     // Steps after the checkpoint a run resumes from are trained again.
-                    self.history.retain(|r| r.step < start_step);
-                    self.epoch_marks.retain(|&m| m < start_step);
+                    self.curve.truncate(start_step);
                     self.started = Some((Instant::now(), start_step));
                     self.messages.push(format!(
                         "training on {backend}: {train_pairs} pairs, {skipped} skipped, steps {start_step}..{total_steps}"
                     ));
                 }
-                TrainEvent::Losses(l) => {
-                    if self.history.last().is_some_and(|h| h.epoch != l.epoch) {
-                        self.epoch_marks.push(l.step);
-                    }
-                    self.history.push(l);
-                }
-                TrainEvent::Sample { step, image } => {
-                    let tex = ctx.load_texture(
-                        format!("train-sample-{step}"),
-                        super::color_image(&image),
-                        TextureOptions::LINEAR,
-                    );
-                    let follow = self.sample_index + 1 >= self.samples.len();
-                    self.samples.push((step, tex));
-                    if follow {
-                        self.sample_index = self.samples.len() - 1;
-                    }
-                }
+                TrainEvent::Losses(l) => self.curve.push(l),
+                TrainEvent::Sample { step, image } => self.add_sample(ctx, step, &image),
                 TrainEvent::Epoch { .. } => {}
                 TrainEvent::Evaluated { step, figures } => self.figures = Some((step, *figures)),
                 TrainEvent::Checkpoint { path, .. } => {
@@ -344,8 +326,7 @@ impl TrainingPanel {
                 TrainEvent::Warning(w) => self.messages.push(w),
                 TrainEvent::Restored(r) => {
                     // The failed stretch is trained again: drop it from the curve.
-                    self.history.retain(|h| h.step < r.step);
-                    self.epoch_marks.retain(|&m| m < r.step);
+                    self.curve.truncate(r.step);
                     self.messages.push(r.to_string());
                 }
                 TrainEvent::Paused { .. } => self.state = RunState::Paused,
@@ -372,7 +353,7 @@ impl TrainingPanel {
     /// Steps per second since this run (re)started, and the ETA in seconds.
     pub fn speed(&self) -> Option<(f64, f64)> {
         let (t0, s0) = self.started?;
-        let done = self.history.last()?.step + 1;
+        let done = self.curve.rows.last()?.step + 1;
         let secs = t0.elapsed().as_secs_f64();
         if done <= s0 || secs <= 0.0 {
             return None;
@@ -471,7 +452,7 @@ impl TrainingPanel {
     }
 
     fn status_line(&self, ui: &mut Ui) {
-        let step = self.history.last().map(|l| l.step + 1).unwrap_or(0);
+        let step = self.curve.next_step();
         let state = match &self.state {
             RunState::Idle => "idle".to_string(),
             RunState::Loading => "loading the dataset…".into(),
@@ -487,7 +468,7 @@ impl TrainingPanel {
             if let Some((rate, eta)) = self.speed() {
                 ui.label(format!("{rate:.2} steps/s, ETA {:.0} min", eta / 60.0));
             }
-            if let Some(l) = self.history.last() {
+            if let Some(l) = self.curve.rows.last() {
                 ui.label(format!("lr {:.2e}", l.lr));
             }
         });
@@ -521,9 +502,9 @@ impl TrainingPanel {
             ("D_fake", |l| l.d_fake, Color32::from_rgb(230, 90, 90)),
         ];
         // Thin long histories for drawing.
-        let stride = (self.history.len() / 4000).max(1);
-        let history = &self.history;
-        let marks = &self.epoch_marks;
+        let stride = (self.curve.rows.len() / 4000).max(1);
+        let history = &self.curve.rows;
+        let marks = &self.curve.epoch_marks;
         let mut plot = Plot::new("loss-plot")
             .height(200.0)
             .legend(Legend::default())
@@ -564,25 +545,25 @@ impl TrainingPanel {
             });
     }
 
-    /// Width preset and recipe: they set the model (and the recipe's losses).
+    /// Width and recipe: they set the model (and the recipe's losses).
     fn recipe_rows(&mut self, ui: &mut Ui) {
-        let before = (self.preset, self.paper_recipe);
+        let before = (self.width, self.recipe);
         ui.label("Model");
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.preset, Preset::FastCpu, "fast CPU (ngf 32)");
-            ui.selectable_value(&mut self.preset, Preset::Full, "full (ngf 64)");
+            ui.selectable_value(&mut self.width, ModelWidth::FastCpu, "fast CPU (ngf 32)");
+            ui.selectable_value(&mut self.width, ModelWidth::Full, "full (ngf 64)");
         });
         ui.end_row();
         ui.label("Recipe");
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.paper_recipe, false, "photographic")
+            ui.selectable_value(&mut self.recipe, Recipe::Default, "photographic")
                 .on_hover_text("nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)");
-            ui.selectable_value(&mut self.paper_recipe, true, "as published")
+            ui.selectable_value(&mut self.recipe, Recipe::Paper, "as published")
                 .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
         });
         ui.end_row();
-        if (self.preset, self.paper_recipe) != before {
-            self.apply_preset();
+        if (self.width, self.recipe) != before {
+            self.apply_recipe();
         }
     }
 
@@ -595,7 +576,7 @@ impl TrainingPanel {
             .labelled_by(l.id)
             .changed()
         {
-            c.decay_epochs = c.epochs / 2;
+            c.set_length(c.epochs, None);
         }
         ui.end_row();
         let l = ui.label("Batch size");
@@ -689,12 +670,12 @@ mod tests {
     #[test]
     fn settings_survive_a_session() {
         let mut panel = TrainingPanel {
-            preset: Preset::Full,
-            paper_recipe: true,
+            width: ModelWidth::Full,
+            recipe: Recipe::Paper,
             data_dir: "d".into(),
             ..TrainingPanel::default()
         };
-        panel.apply_preset();
+        panel.apply_recipe();
         panel.config.epochs = 33;
         let kept = serde_json::to_string(&panel.settings()).unwrap();
         let mut next = TrainingPanel::default();
@@ -702,5 +683,43 @@ mod tests {
         assert_eq!(next.settings(), panel.settings());
         assert_eq!(next.config.model, crate::model::ModelConfig::paper(64));
         assert_eq!((next.config.epochs, next.config.ema_decay), (33, 0.0));
+    }
+
+    /// Opening a run shows its width and recipe on the buttons.
+    #[test]
+    fn an_opened_run_sets_the_width_and_recipe_buttons() {
+        let dir = std::env::temp_dir().join(format!("fs-panel-recipe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = RunDir::new(&dir);
+        TrainConfig::paper(64).with_epochs(9).write(&run.config()).unwrap();
+        let mut panel = TrainingPanel::default();
+        panel.load_history(&dir);
+        assert_eq!((panel.width, panel.recipe), (ModelWidth::Full, Recipe::Paper));
+        assert_eq!(panel.config.epochs, 9);
+        TrainConfig::recipe(Recipe::Default, 32).write(&run.config()).unwrap();
+        panel.load_history(&dir);
+        assert_eq!((panel.width, panel.recipe), (ModelWidth::FastCpu, Recipe::Default));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Settings saved before the recipe had its own type said `paper_recipe: true`; they still
+    /// restore, with the published recipe chosen (eframe drops every kept setting, recent
+    /// files included, when one field fails to read).
+    #[test]
+    fn settings_from_before_the_recipe_type_still_restore() {
+        let panel = TrainingPanel {
+            recipe: Recipe::Paper,
+            ..TrainingPanel::default()
+        };
+        let saved = ron::to_string(&panel.settings()).unwrap();
+        assert!(saved.contains("recipe:Paper") && saved.contains("preset:FastCpu"), "{saved}");
+        assert!(!saved.contains("paper_recipe"), "{saved}");
+        let old = saved.replace("recipe:Paper", "paper_recipe:true");
+        let mut next = TrainingPanel::default();
+        next.restore(ron::from_str(&old).unwrap());
+        assert_eq!((next.width, next.recipe), (ModelWidth::FastCpu, Recipe::Paper));
+        let older = saved.replace("recipe:Paper", "paper_recipe:false");
+        next.restore(ron::from_str(&older).unwrap());
+        assert_eq!(next.recipe, Recipe::Default);
     }
 }
