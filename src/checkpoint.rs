@@ -24,11 +24,32 @@ const VERSION: u32 = 1;
 /// File extension of checkpoints and models.
 pub const EXTENSION: &str = "fsw";
 
+/// What a weights file holds (its `meta.kind`, written in lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    /// Training state: generator, discriminators, optimisers, the weight average.
+    Checkpoint,
+    /// A generator that renders photos.
+    Model,
+    /// The photo → labels segmenter.
+    Segmenter,
+}
+
+impl FileKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Checkpoint => "checkpoint",
+            FileKind::Model => "model",
+            FileKind::Segmenter => "segmenter",
+        }
+    }
+}
+
 /// What a weights file describes, stored as JSON in its `meta` section.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Meta {
-    /// "checkpoint" or "model".
-    pub kind: String,
+    pub kind: FileKind,
     pub name: String,
     pub step: u64,
     pub model: ModelConfig,
@@ -237,7 +258,7 @@ impl burn::module::ModuleMapper for ToHalf {
 /// Saves the generator with half-precision weights (half the size; loads as f32).
 pub fn save_model_half(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
     let meta = Meta {
-        kind: "model".into(),
+        kind: FileKind::Model,
         ..meta.clone()
     };
     save_generator(path, &meta, generator, true)
@@ -246,7 +267,7 @@ pub fn save_model_half(path: &Path, meta: &Meta, generator: &Generator) -> Resul
 /// Saves just the generator (a shipped model, or an export of a run).
 pub fn save_model(path: &Path, meta: &Meta, generator: &Generator) -> Result<()> {
     let meta = Meta {
-        kind: "model".into(),
+        kind: FileKind::Model,
         ..meta.clone()
     };
     save_generator(path, &meta, generator, false)
@@ -291,4 +312,30 @@ pub fn generator_from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Resul
     let template = crate::model::template_init(|| meta.model.init_generator(device));
     let generator = load_module(template, data, path, "generator")?;
     Ok(LoadedGenerator { meta, generator })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kinds are written as the strings files have always carried; any other kind is
+    /// refused by name.
+    #[test]
+    fn file_kinds_read_and_write_as_before_and_others_are_refused() {
+        let meta = |kind: &str| {
+            let model = serde_json::to_value(ModelConfig::new()).unwrap();
+            let json = serde_json::json!({"kind": kind, "name": "n", "step": 3, "model": model,
+                                          "train": null, "seconds": 1.0});
+            Meta::from_json(json.to_string().as_bytes())
+        };
+        for kind in [FileKind::Checkpoint, FileKind::Model, FileKind::Segmenter] {
+            let read = meta(kind.name()).unwrap();
+            assert_eq!(read.kind, kind);
+            let written = serde_json::to_value(&read).unwrap();
+            assert_eq!(written["kind"], kind.name());
+            assert_eq!(read.task, "labels", "files before tasks are label models");
+        }
+        let err = meta("weights").unwrap_err().to_string();
+        assert!(err.contains("unknown variant `weights`"), "{err}");
+    }
 }

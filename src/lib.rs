@@ -15,6 +15,7 @@ pub mod image_io;
 pub mod kernels;
 pub mod label_map;
 pub mod model;
+pub mod models;
 pub mod palette;
 pub mod render;
 pub mod segment;

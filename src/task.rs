@@ -93,8 +93,8 @@ impl Task {
     /// The shipped model of this task (`FACADE_MODEL` overrides the labels task's, as before).
     pub fn default_model_path(&self) -> PathBuf {
         match self.name.as_str() {
-            LABELS => crate::render::default_model_path(),
-            _ => crate::render::asset_path(&format!("assets/{}", self.default_model), ""),
+            LABELS => crate::models::default_model_path(),
+            _ => crate::models::asset_path(&format!("assets/{}", self.default_model), ""),
         }
     }
 

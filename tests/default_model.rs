@@ -8,8 +8,9 @@ use facade_studio::backend::cpu_device;
 use facade_studio::checkpoint;
 use facade_studio::document::sample::facade_layout;
 use facade_studio::label_map::LabelMap;
+use facade_studio::models::default_model_path;
 use facade_studio::palette::Palette;
-use facade_studio::render::{Renderer, default_model_path};
+use facade_studio::render::Renderer;
 use image::RgbImage;
 
 fn mean_luma(img: &RgbImage, map: &LabelMap, class: u8) -> f64 {

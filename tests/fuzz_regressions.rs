@@ -208,7 +208,7 @@ fn write_fuzz_seeds() {
     batch.push(&pair, 0, 0, false, &palette);
     trainer.step(&batch, 0, 2e-4);
     let mut meta = common::model_meta("seed", &config);
-    meta.kind = "checkpoint".into();
+    meta.kind = facade_studio::checkpoint::FileKind::Checkpoint;
     meta.train =
         facade_studio::train::state::settings_json(&facade_studio::train::TrainConfig::default());
     facade_studio::train::state::save_checkpoint(

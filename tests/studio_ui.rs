@@ -819,7 +819,7 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
     );
     assert_eq!(app.training.data_dir, data.display().to_string());
     assert_eq!(app.training.run_dir, run.display().to_string());
-    assert_eq!(app.mode, facade_studio::ui::app::Mode::Train);
+    assert_eq!(app.mode, facade_studio::ui::command::Mode::Train);
 }
 
 #[test]

@@ -3,9 +3,10 @@
 
 use facade_studio::backend::cpu_device;
 use facade_studio::label_map::LabelMap;
+use facade_studio::models::default_model_path;
 use facade_studio::palette::Palette;
+use facade_studio::render::Renderer;
 use facade_studio::render::tiled::origins;
-use facade_studio::render::{Renderer, default_model_path};
 use image::RgbImage;
 
 /// A facade whose classes change only from top to bottom: any change along x is the model's

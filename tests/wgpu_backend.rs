@@ -109,7 +109,7 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
 #[test]
 fn the_shipped_model_renders_on_wgpu_as_on_the_cpu() {
     let Some(gpu) = wgpu_or_skip() else { return };
-    let model = facade_studio::render::default_model_path();
+    let model = facade_studio::models::default_model_path();
     let map = facade_studio::bench::synthetic_layout(256, 4);
     let render = |device: backend::SelectedDevice| {
         let r = Renderer::load(&model, device).unwrap();
@@ -350,7 +350,7 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     let path = tmp.path().join("start.fsw");
     let meta = facade_studio::checkpoint::Meta {
         styles: Default::default(),
-        kind: "checkpoint".into(),
+        kind: facade_studio::checkpoint::FileKind::Checkpoint,
         ..common::model_meta("start", &config)
     };
     save_checkpoint(&path, &TrainState::of(&start, meta.clone())).unwrap();

@@ -7,8 +7,8 @@ use clap::Args;
 
 use facade_studio::backend::BackendChoice;
 use facade_studio::bench;
+use facade_studio::models::default_model_path;
 use facade_studio::train::Recipe;
-use facade_studio::render::default_model_path;
 
 use super::select_device;
 use facade_studio::backend::Precision;

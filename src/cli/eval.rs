@@ -8,7 +8,8 @@ use clap::Args;
 use facade_studio::backend::BackendChoice;
 use facade_studio::data::Dataset;
 use facade_studio::eval;
-use facade_studio::segment::{Segmenter, default_segmenter_path};
+use facade_studio::models::default_segmenter_path;
+use facade_studio::segment::Segmenter;
 
 use super::{bar, load_renderer};
 use facade_studio::task::LABELS;

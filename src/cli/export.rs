@@ -24,7 +24,7 @@ pub(crate) struct ExportArgs {
 }
 
 pub(crate) fn cmd_export(a: ExportArgs) -> Result<()> {
-    let source = facade_studio::render::resolve_model_path(&a.model)?;
+    let source = facade_studio::models::resolve_model_path(&a.model)?;
     let device = backend::cpu_device();
     let loaded = facade_studio::checkpoint::load_generator(&source, &device.device)?;
     let mut meta = loaded.meta.clone();

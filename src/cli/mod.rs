@@ -16,7 +16,8 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use facade_studio::backend::{self, BackendChoice};
-use facade_studio::render::{Renderer, default_model_path};
+use facade_studio::models::default_model_path;
+use facade_studio::render::Renderer;
 
 pub(crate) fn select_device(choice: BackendChoice) -> Result<backend::SelectedDevice> {
     let device = backend::select(choice, &mut |m| eprintln!("note: {m}"))?;

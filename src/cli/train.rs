@@ -223,12 +223,18 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
     };
     if a.resume {
         let run = RunHistory::read(&train::RunDir::new(&a.out));
-        say(None, format!("resuming {}: {}", a.out.display(), run.summary()));
+        say(
+            None,
+            format!("resuming {}: {}", a.out.display(), run.summary()),
+        );
         for problem in &run.problems {
             say(None, problem);
         }
         if let Some((step, f)) = &run.figures {
-            say(None, format!("last held-out figures, {}", figures_line(*step, f)));
+            say(
+                None,
+                format!("last held-out figures, {}", figures_line(*step, f)),
+            );
         }
     }
     let handle = train::spawn(TrainJob {

@@ -94,7 +94,10 @@ fn taps(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>, stride: [usize
 fn product(weight: Tensor<2>, columns: Tensor<3>, bias: Option<Tensor<1>>) -> Tensor<3> {
     let [n, k, _] = columns.dims();
     let [co, _] = weight.dims();
-    let y = weight.reshape([1, co, k]).expand([n, co, k]).matmul(columns);
+    let y = weight
+        .reshape([1, co, k])
+        .expand([n, co, k])
+        .matmul(columns);
     match bias {
         Some(b) => y + b.reshape([1, co, 1]),
         None => y,

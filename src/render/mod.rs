@@ -10,66 +10,12 @@ use burn::prelude::*;
 use image::RgbImage;
 
 use crate::backend::SelectedDevice;
-use crate::checkpoint::{self, Meta};
+use crate::checkpoint::{self, FileKind, Meta};
 use crate::error::{Error, Result};
 use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, Generator};
 use crate::palette::Palette;
 use crate::style::{self, Style, StyleBank};
-
-/// The model shipped with the app, relative to the crate root (or next to the executable).
-pub const DEFAULT_MODEL: &str = "assets/default-model.fsw";
-
-/// Where the default model is: `FACADE_MODEL`, then next to the executable, then the source tree.
-pub fn default_model_path() -> PathBuf {
-    asset_path(DEFAULT_MODEL, "FACADE_MODEL")
-}
-
-/// A shipped file (`relative` to the crate root): the path in `env_var` when set, else next to
-/// the executable, else in the source tree.
-pub fn asset_path(relative: &str, env_var: &str) -> PathBuf {
-    if let Ok(p) = std::env::var(env_var) {
-        return PathBuf::from(p);
-    }
-    let candidates = [
-        std::env::current_exe()
-            .ok()
-            .and_then(|e| e.parent().map(|d| d.join(relative))),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)),
-        Some(PathBuf::from(relative)),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative))
-}
-
-/// Resolves `--model`: a weights file, or a run folder (its newest readable checkpoint, or
-/// `model.fsw` in it).
-pub fn resolve_model_path(path: &Path) -> Result<PathBuf> {
-    if path.is_file() {
-        return Ok(path.to_path_buf());
-    }
-    if path.is_dir() {
-        let run = crate::train::RunDir::new(path);
-        if let Some(p) = run.newest_checkpoint() {
-            return Ok(p);
-        }
-        let model = run.model();
-        if model.is_file() {
-            return Ok(model);
-        }
-        return Err(Error::bad_file(
-            path,
-            "holds no checkpoint or model.fsw; train into it first, or pass a .fsw file",
-        ));
-    }
-    Err(Error::bad_file(
-        path,
-        "does not exist; pass a .fsw model file or a run folder",
-    ))
-}
 
 /// Encodes label maps as a generator's input on `device`: the label image, then `style`'s planes
 /// when the generator takes a style (`Some`; `[n, 3 + style::CHANNELS, h, w]`).
@@ -137,9 +83,9 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn load(path: &Path, device: SelectedDevice) -> Result<Renderer> {
-        let path = resolve_model_path(path)?;
+        let path = crate::models::resolve_model_path(path)?;
         let loaded = checkpoint::load_generator(&path, &device.device)?;
-        if loaded.meta.kind == crate::segment::KIND {
+        if loaded.meta.kind == FileKind::Segmenter {
             return Err(Error::bad_file(
                 &path,
                 "is the photo → labels segmenter used by `eval`, not a model that renders photos; pass a model (.fsw) or a run folder",

@@ -11,20 +11,9 @@ use burn::prelude::*;
 use image::RgbImage;
 
 use crate::backend::SelectedDevice;
-use crate::checkpoint::{self, Meta};
+use crate::checkpoint::{self, FileKind, Meta};
 use crate::error::{Error, Result};
 use crate::model::{DropoutMasks, Generator};
-
-/// The segmenter shipped with the app, relative to the crate root (or next to the executable).
-pub const DEFAULT_SEGMENTER: &str = "assets/segmenter.fsw";
-
-/// The `kind` a segmenter's weights file carries in its description.
-pub const KIND: &str = "segmenter";
-
-/// Where the shipped segmenter is: `FACADE_SEGMENTER`, next to the executable, the source tree.
-pub fn default_segmenter_path() -> PathBuf {
-    crate::render::asset_path(DEFAULT_SEGMENTER, "FACADE_SEGMENTER")
-}
 
 /// A segmenter ready to label photos on one device.
 pub struct Segmenter {
@@ -37,12 +26,12 @@ pub struct Segmenter {
 impl Segmenter {
     pub fn load(path: &Path, device: SelectedDevice) -> Result<Segmenter> {
         let loaded = checkpoint::load_generator(path, &device.device)?;
-        if loaded.meta.kind != KIND {
+        if loaded.meta.kind != FileKind::Segmenter {
             return Err(Error::bad_file(
                 path,
                 format!(
                     "is a {} file, not a segmenter; train one with `facade-studio segmenter train` or use assets/segmenter.fsw",
-                    loaded.meta.kind
+                    loaded.meta.kind.name()
                 ),
             ));
         }
@@ -54,10 +43,13 @@ impl Segmenter {
         })
     }
 
-    /// The shipped segmenter ([`default_segmenter_path`]) on the CPU: what labels a style photo
+    /// The shipped segmenter ([`crate::models::default_segmenter_path`]) on the CPU: what labels a style photo
     /// and the held-out renders at checkpoints.
     pub fn shipped_on_cpu() -> Result<Segmenter> {
-        Segmenter::load(&default_segmenter_path(), crate::backend::cpu_device())
+        Segmenter::load(
+            &crate::models::default_segmenter_path(),
+            crate::backend::cpu_device(),
+        )
     }
 
     /// Number of classes it tells apart.

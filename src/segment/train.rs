@@ -10,9 +10,9 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
-use super::{KIND, Segmenter};
+use super::Segmenter;
 use crate::backend::SelectedDevice;
-use crate::checkpoint::{self, Meta};
+use crate::checkpoint::{self, FileKind, Meta};
 use crate::data::augment::{AugmentConfig, Resized, resize_pair};
 use crate::data::dataset::load_pair;
 use crate::data::prefetch::{Schedule, preload};
@@ -160,7 +160,7 @@ pub fn train_segmenter(
             )));
         }
         let meta = Meta {
-            kind: KIND.into(),
+            kind: FileKind::Segmenter,
             name: format!(
                 "CMP facades segmenter (ngf {}, {} epochs)",
                 job.ngf,

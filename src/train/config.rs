@@ -83,7 +83,15 @@ impl Default for TrainConfig {
 /// Where a run's model and losses come from before any option is laid over them: the one choice
 /// the CLI (`--preset`), the Train tab (its recipe buttons) and `bench` (`--paper`) all make.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
 )]
 pub enum Recipe {
     /// This app's: nearest + 3×3 upsampling, two discriminators, feature matching, weight average.
@@ -129,7 +137,9 @@ impl TrainConfig {
     /// `recipe`'s settings at generator width `ngf`; every other setting its default.
     pub fn recipe(recipe: Recipe, ngf: usize) -> TrainConfig {
         match recipe {
-            Recipe::Default => TrainConfig::default().with_model(ModelConfig::new().with_width(ngf)),
+            Recipe::Default => {
+                TrainConfig::default().with_model(ModelConfig::new().with_width(ngf))
+            }
             Recipe::Paper => TrainConfig {
                 model: ModelConfig::paper(ngf),
                 lambda_feat: 0.0,
@@ -161,11 +171,13 @@ impl TrainConfig {
     /// The recipe these settings follow at their own width, if one does (its model and losses
     /// unchanged); `None` for settings changed beyond a recipe.
     pub fn follows(&self) -> Option<Recipe> {
-        [Recipe::Default, Recipe::Paper].into_iter().find(|&recipe| {
-            let mut chosen = self.clone();
-            chosen.apply_recipe(recipe, self.model.ngf);
-            chosen == *self
-        })
+        [Recipe::Default, Recipe::Paper]
+            .into_iter()
+            .find(|&recipe| {
+                let mut chosen = self.clone();
+                chosen.apply_recipe(recipe, self.model.ngf);
+                chosen == *self
+            })
     }
 
     /// A run started in the app: the default recipe at [`APP_NGF`], the held-out split, and

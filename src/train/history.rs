@@ -141,8 +141,14 @@ mod tests {
         let mut curve = Curve::from_rows(rows.to_vec());
         assert_eq!(curve.epoch_marks, [2, 4]);
         curve.truncate(3);
-        assert_eq!(curve.rows.iter().map(|r| r.step).collect::<Vec<_>>(), [0, 1, 2]);
-        assert_eq!((curve.epoch_marks.as_slice(), curve.next_step()), (&[2][..], 3));
+        assert_eq!(
+            curve.rows.iter().map(|r| r.step).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert_eq!(
+            (curve.epoch_marks.as_slice(), curve.next_step()),
+            (&[2][..], 3)
+        );
         curve.push(row(3, 2));
         assert_eq!(curve.epoch_marks, [2, 3]);
     }
@@ -167,7 +173,10 @@ mod tests {
         }
         std::fs::write(run.config(), "not json").unwrap();
         let h = RunHistory::read(&run);
-        assert_eq!((h.curve.rows.len(), h.curve.epoch_marks.as_slice()), (3, &[2][..]));
+        assert_eq!(
+            (h.curve.rows.len(), h.curve.epoch_marks.as_slice()),
+            (3, &[2][..])
+        );
         assert!(h.config.is_none());
         assert!(
             h.problems.len() == 1 && h.problems[0].contains("config.json"),

@@ -4,13 +4,13 @@
 use image::RgbImage;
 
 use super::gan::GanTrainer;
-use super::run_dir::RunDir;
 use crate::data::augment::Resized;
 use crate::error::{Error, Result};
 use crate::eval::{Figures, Totals};
 use crate::fsutil::atomic_write;
 use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, Generator};
+use crate::models::RunDir;
 use crate::palette::Palette;
 use crate::render::{encode, tensor_to_images};
 use crate::segment::Segmenter;

@@ -9,12 +9,11 @@ pub mod history;
 pub mod loss_log;
 pub mod measure;
 pub mod run;
-pub mod run_dir;
 pub mod start;
 pub mod state;
 
+pub use crate::models::RunDir;
 pub use config::{APP_NGF, Recipe, TrainConfig};
 pub use gan::GanTrainer;
 pub use run::{Faults, MAX_RESTORES, TrainHandle, TrainJob, spawn};
-pub use run_dir::RunDir;
 pub use start::Start;

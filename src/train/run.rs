@@ -15,19 +15,20 @@ use super::TrainConfig;
 use super::gan::{GanTrainer, Losses};
 use super::loss_log::LossLog;
 use super::measure::{self, EVAL_PAIRS};
-use super::run_dir::RunDir;
 use super::start::{self, Start};
 use super::state::{TrainState, save_checkpoint, settings_json};
 use crate::backend::{self, BackendChoice, BackendKind, Precision, SelectedDevice};
-use crate::checkpoint::{self, Meta};
+use crate::checkpoint::{self, FileKind, Meta};
 use crate::data::augment::{AugmentConfig, Resized};
 use crate::data::prefetch::{Schedule, preload};
 use crate::data::{Batch, Dataset, Prefetcher};
 use crate::error::{Error, Result};
 use crate::events::{Restore, StepLosses, TrainCommand, TrainEvent};
 use crate::image_io::save_png;
+use crate::models::RunDir;
+use crate::models::default_segmenter_path;
 use crate::palette::Palette;
-use crate::segment::{Segmenter, default_segmenter_path};
+use crate::segment::Segmenter;
 use crate::style::StyleBank;
 
 /// What to train, where, and how.
@@ -356,7 +357,7 @@ impl<'a> Run<'a> {
             backend: device.description.clone(),
         });
         let meta = Meta {
-            kind: "checkpoint".into(),
+            kind: FileKind::Checkpoint,
             name: job.run.name(),
             step: begun.step,
             model: config.model.clone(),

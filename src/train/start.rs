@@ -10,12 +10,12 @@ use crossbeam_channel::Sender;
 use super::TrainConfig;
 use super::ema::Ema;
 use super::gan::{GanTrainer, Objective, adam};
-use super::run_dir::RunDir;
 use super::state::{TrainState, load_checkpoint};
 use crate::checkpoint;
 use crate::error::{Error, Result};
 use crate::events::TrainEvent;
 use crate::model::{ModelConfig, Upsample};
+use crate::models::RunDir;
 
 /// How a run begins.
 #[derive(Debug, Clone, PartialEq)]

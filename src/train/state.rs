@@ -8,7 +8,7 @@ use burn::prelude::*;
 use super::TrainConfig;
 use super::adam::Adam;
 use super::gan::GanTrainer;
-use crate::checkpoint::{Container, Meta, load_module, meta_of, module_bytes};
+use crate::checkpoint::{Container, FileKind, Meta, load_module, meta_of, module_bytes};
 use crate::error::{Error, Result};
 use crate::model::{Discriminator, Generator, ModelConfig, template_init};
 
@@ -63,7 +63,7 @@ pub fn settings_json(config: &TrainConfig) -> Option<serde_json::Value> {
 pub fn save_checkpoint(path: &Path, state: &TrainState) -> Result<()> {
     let mut c = Container::default();
     let mut meta = state.meta.clone();
-    meta.kind = "checkpoint".into();
+    meta.kind = FileKind::Checkpoint;
     c.push(
         "meta",
         serde_json::to_vec_pretty(&meta).map_err(|e| Error::msg(e.to_string()))?,
@@ -138,7 +138,7 @@ pub fn checkpoint_from_bytes(
 ) -> Result<TrainState> {
     let c = Container::from_bytes(bytes, path)?;
     let meta = meta_of(&c, path)?;
-    if meta.kind != "checkpoint" {
+    if meta.kind != FileKind::Checkpoint {
         return Err(Error::bad_file(
             path,
             "is a model file without training state; use it with render, or start a new run (fine-tuning)",

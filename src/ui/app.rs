@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use egui::Ui;
 
 use super::canvas::Canvas;
-use super::command::{Command, TrainStart};
+use super::command::{Command, Mode, TrainStart};
 use super::dev_tools::DevTools;
 use super::dialogs::Dialogs;
 use super::file_actions::{Persisted, ask};
@@ -21,16 +21,9 @@ use super::training_panel::TrainingPanel;
 use crate::document::Document;
 use crate::document::project::Project;
 use crate::document::sample::facade_layout;
+use crate::models::default_model_path;
 use crate::palette::Palette;
-use crate::render::default_model_path;
 use crate::render::worker::RenderWorker;
-
-/// What the central area shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Paint,
-    Train,
-}
 
 pub struct StudioApp {
     pub mode: Mode,

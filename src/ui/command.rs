@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use super::app::Mode;
 use super::tools::{Tool, class_key};
 use crate::document::{Document, Edit, ScriptCommand};
 use crate::events::TrainCommand;
@@ -18,6 +17,13 @@ use crate::style::Style;
 
 /// Canvas sizes that File → New offers.
 pub const NEW_SIZES: [(u32, u32); 5] = [(256, 256), (512, 256), (256, 512), (512, 512), (768, 256)];
+
+/// What the central area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Paint,
+    Train,
+}
 
 /// One thing the user (or a script) asks the app to do. A path of `None` means "ask with a file
 /// dialog"; scripts, recent files and drag-and-drop give the path.

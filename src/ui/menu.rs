@@ -3,7 +3,8 @@
 
 use egui::Ui;
 
-use super::app::{Mode, StudioApp};
+use super::app::StudioApp;
+use super::command::Mode;
 use super::command::{Command, NEW_SIZES, button, menu_item};
 use crate::document::Document;
 

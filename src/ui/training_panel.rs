@@ -691,14 +691,25 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fs-panel-recipe-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let run = RunDir::new(&dir);
-        TrainConfig::paper(64).with_epochs(9).write(&run.config()).unwrap();
+        TrainConfig::paper(64)
+            .with_epochs(9)
+            .write(&run.config())
+            .unwrap();
         let mut panel = TrainingPanel::default();
         panel.load_history(&dir);
-        assert_eq!((panel.width, panel.recipe), (ModelWidth::Full, Recipe::Paper));
+        assert_eq!(
+            (panel.width, panel.recipe),
+            (ModelWidth::Full, Recipe::Paper)
+        );
         assert_eq!(panel.config.epochs, 9);
-        TrainConfig::recipe(Recipe::Default, 32).write(&run.config()).unwrap();
+        TrainConfig::recipe(Recipe::Default, 32)
+            .write(&run.config())
+            .unwrap();
         panel.load_history(&dir);
-        assert_eq!((panel.width, panel.recipe), (ModelWidth::FastCpu, Recipe::Default));
+        assert_eq!(
+            (panel.width, panel.recipe),
+            (ModelWidth::FastCpu, Recipe::Default)
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -712,12 +723,18 @@ mod tests {
             ..TrainingPanel::default()
         };
         let saved = ron::to_string(&panel.settings()).unwrap();
-        assert!(saved.contains("recipe:Paper") && saved.contains("preset:FastCpu"), "{saved}");
+        assert!(
+            saved.contains("recipe:Paper") && saved.contains("preset:FastCpu"),
+            "{saved}"
+        );
         assert!(!saved.contains("paper_recipe"), "{saved}");
         let old = saved.replace("recipe:Paper", "paper_recipe:true");
         let mut next = TrainingPanel::default();
         next.restore(ron::from_str(&old).unwrap());
-        assert_eq!((next.width, next.recipe), (ModelWidth::FastCpu, Recipe::Paper));
+        assert_eq!(
+            (next.width, next.recipe),
+            (ModelWidth::FastCpu, Recipe::Paper)
+        );
         let older = saved.replace("recipe:Paper", "paper_recipe:false");
         next.restore(ron::from_str(&older).unwrap());
         assert_eq!(next.recipe, Recipe::Default);

@@ -75,7 +75,7 @@ pub fn tiny_model(size: usize) -> ModelConfig {
 pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint::Meta {
     facade_studio::checkpoint::Meta {
         styles: Default::default(),
-        kind: "model".into(),
+        kind: facade_studio::checkpoint::FileKind::Model,
         name: name.into(),
         step: 0,
         model: config.clone(),
