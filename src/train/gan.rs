@@ -259,9 +259,4 @@ impl GanTrainer {
             None => self.generator.valid(),
         }
     }
-
-    /// The generator without autodiff, for rendering samples.
-    pub fn inference_generator(&self) -> Generator {
-        self.generator.valid()
-    }
 }

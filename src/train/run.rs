@@ -111,12 +111,24 @@ impl TrainHandle {
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }
+
+    /// A handle whose trainer has already ended, having sent what `events` holds (tests of the
+    /// owner's side).
+    #[cfg(test)]
+    pub(crate) fn ended(events: Receiver<TrainEvent>) -> TrainHandle {
+        TrainHandle {
+            events,
+            commands: unbounded().0,
+            thread: None,
+        }
+    }
 }
 
 /// Starts `job` on a new thread.
 pub fn spawn(job: TrainJob) -> TrainHandle {
     let (etx, erx) = unbounded();
     let (ctx, crx) = unbounded();
+    let failed = etx.clone();
     let thread = std::thread::Builder::new()
         .name("trainer".into())
         .spawn(move || {
@@ -131,6 +143,11 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
                     )));
                 }
             }
+        })
+        .map_err(|e| {
+            let _ = failed.send(TrainEvent::Failed(format!(
+                "the trainer could not start ({e}); nothing was written"
+            )));
         })
         .ok();
     TrainHandle {

@@ -292,6 +292,8 @@ impl TrainingPanel {
         let Some(handle) = &self.handle else {
             return false;
         };
+        // Asked before draining: a trainer that has ended has queued everything it will send.
+        let ended = handle.is_finished();
         let events: Vec<TrainEvent> = handle.events.try_iter().collect();
         for event in events {
             match event {
@@ -343,6 +345,11 @@ impl TrainingPanel {
                 }
                 TrainEvent::Failed(e) => self.state = RunState::Failed(e),
             }
+        }
+        if ended && self.is_active() {
+            self.state = RunState::Failed(
+                "the trainer ended without a word; the run folder keeps its last checkpoint".into(),
+            );
         }
         if !self.is_active() && self.handle.as_ref().is_some_and(|h| h.is_finished()) {
             self.handle = None;
@@ -683,6 +690,33 @@ mod tests {
         assert_eq!(next.settings(), panel.settings());
         assert_eq!(next.config.model, crate::model::ModelConfig::paper(64));
         assert_eq!((next.config.epochs, next.config.ema_decay), (33, 0.0));
+    }
+
+    /// A trainer that ends without its last event (it could not start, or died) does not leave
+    /// the tab loading for ever; one that said why keeps its own message.
+    #[test]
+    fn a_trainer_that_ends_silently_is_reported_as_failed() {
+        let ctx = egui::Context::default();
+        let mut panel = TrainingPanel {
+            state: RunState::Loading,
+            handle: Some(TrainHandle::ended(crossbeam_channel::unbounded().1)),
+            ..TrainingPanel::default()
+        };
+        assert!(!panel.poll(&ctx, &mut Vec::new()));
+        let RunState::Failed(why) = &panel.state else {
+            panic!("{:?}", panel.state)
+        };
+        assert!(why.contains("ended without a word"), "{why}");
+        let (tx, rx) = crossbeam_channel::unbounded();
+        tx.send(TrainEvent::Failed("could not start (no threads)".into()))
+            .unwrap();
+        panel.state = RunState::Loading;
+        panel.handle = Some(TrainHandle::ended(rx));
+        panel.poll(&ctx, &mut Vec::new());
+        assert_eq!(
+            panel.state,
+            RunState::Failed("could not start (no threads)".into())
+        );
     }
 
     /// Opening a run shows its width and recipe on the buttons.
