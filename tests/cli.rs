@@ -419,6 +419,8 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     common::make_dataset(&data, 3, 256);
+    // A broken training pair is skipped with a warning naming it (as `train` does).
+    std::fs::write(data.join("0.jpg"), b"not a JPEG").unwrap();
     let seg = tmp.path().join("seg.fsw");
     let text = ok(&facade(&[
         "segmenter",
@@ -438,6 +440,10 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     ]));
     assert!(
         text.contains("epoch 2/2") && text.contains("held out: pixel acc"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: skipped:") && text.contains("0.jpg"),
         "{text}"
     );
     assert!(std::fs::metadata(&seg).unwrap().len() > 1000);

@@ -40,7 +40,7 @@ pub(crate) struct SegmenterTrainArgs {
 }
 
 pub(crate) fn cmd_segmenter_train(a: SegmenterTrainArgs) -> Result<()> {
-    use facade_studio::segment::train::{SegmenterJob, train_segmenter};
+    use facade_studio::segment::train::{Report, SegmenterJob, train_segmenter};
     let device = select_device(a.backend)?;
     eprintln!("training the segmenter on {}", device.description);
     let job = SegmenterJob {
@@ -52,7 +52,11 @@ pub(crate) fn cmd_segmenter_train(a: SegmenterTrainArgs) -> Result<()> {
         lr: a.lr,
         seed: a.seed,
     };
-    train_segmenter(&job, &device, &mut |r| {
+    train_segmenter(&job, &device, &mut |report| {
+        let r = match report {
+            Report::Skipped(why) => return eprintln!("warning: skipped: {why}"),
+            Report::Epoch(r) => r,
+        };
         let held = r.held_out.as_ref().map_or(String::new(), |c| {
             format!(
                 "; held out: pixel acc {:.3}, class acc {:.3}, mIoU {:.3}",

@@ -22,6 +22,7 @@ use crate::eval::consistency::{Confusion, Consistency};
 use crate::model::{DropoutMasks, ModelConfig, NormKind, Upsample};
 use crate::palette::Palette;
 use crate::train::adam::Adam;
+use crate::train::config::{default_decay, linear_decay};
 
 #[derive(Debug, Clone)]
 pub struct SegmenterJob {
@@ -36,7 +37,14 @@ pub struct SegmenterJob {
     pub seed: u64,
 }
 
-/// What the trainer reports after each epoch.
+/// What the trainer reports: files it skipped, then each epoch.
+#[derive(Debug, Clone)]
+pub enum Report {
+    Skipped(String),
+    Epoch(EpochReport),
+}
+
+/// An epoch's figures.
 #[derive(Debug, Clone)]
 pub struct EpochReport {
     pub epoch: u64,
@@ -87,7 +95,7 @@ fn measure(segmenter: &Segmenter, pairs: &[Resized]) -> Result<Consistency> {
 pub fn train_segmenter(
     job: &SegmenterJob,
     device: &SelectedDevice,
-    report: &mut dyn FnMut(&EpochReport),
+    report: &mut dyn FnMut(&Report),
 ) -> Result<()> {
     let palette = Palette::cmp_facades();
     let size = 256u32;
@@ -104,8 +112,8 @@ pub fn train_segmenter(
             ),
         ));
     }
-    for b in &bad {
-        eprintln!("skipped: {}", b.error);
+    for b in bad {
+        report(&Report::Skipped(b.error.to_string()));
     }
     let held: Vec<Resized> = held_set
         .pairs
@@ -132,13 +140,7 @@ pub fn train_segmenter(
     let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4, None);
     let started = std::time::Instant::now();
     for epoch in 0..job.epochs {
-        // Constant, then linear decay over the second half.
-        let half = job.epochs / 2;
-        let lr = if epoch < half {
-            job.lr
-        } else {
-            job.lr * (job.epochs - epoch) as f64 / (job.epochs - half + 1) as f64
-        };
+        let lr = linear_decay(job.lr, job.epochs, default_decay(job.epochs), epoch);
         let mut loss_sum = 0.0f32;
         for _ in 0..spe {
             let batch: Batch = prefetch
@@ -178,13 +180,13 @@ pub fn train_segmenter(
             true => None,
             false => Some(measure(&Segmenter::load(&job.out, device.clone())?, &held)?),
         };
-        report(&EpochReport {
+        report(&Report::Epoch(EpochReport {
             epoch,
             epochs: job.epochs,
             mean_loss: loss_sum / spe as f32,
             held_out,
             seconds: started.elapsed().as_secs_f64(),
-        });
+        }));
     }
     Ok(())
 }

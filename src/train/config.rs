@@ -110,6 +110,23 @@ impl Recipe {
     }
 }
 
+/// The learning rate in `epoch` (0-based) of a run of `epochs`: `lr`, then a linear decay to
+/// zero over the last `decay_epochs` (pix2pix's "linear" policy; every trainer here uses it).
+pub fn linear_decay(lr: f64, epochs: u64, decay_epochs: u64, epoch: u64) -> f64 {
+    let decay = decay_epochs.min(epochs);
+    let constant = epochs - decay;
+    if epoch < constant || decay == 0 {
+        return lr;
+    }
+    let into = (epoch - constant + 1) as f64;
+    lr * (1.0 - into / (decay as f64 + 1.0)).max(0.0)
+}
+
+/// The decay a run of `epochs` gets unless told otherwise: half of it.
+pub fn default_decay(epochs: u64) -> u64 {
+    epochs / 2
+}
+
 /// Generator width of the runs started in the app: trains on a CPU, renders in ~50 ms there.
 pub const APP_NGF: usize = 32;
 
@@ -200,7 +217,7 @@ impl TrainConfig {
     /// (half of them when not given), never more than the run.
     pub fn set_length(&mut self, epochs: u64, decay_epochs: Option<u64>) {
         self.epochs = epochs;
-        self.decay_epochs = decay_epochs.unwrap_or(epochs / 2).min(epochs);
+        self.decay_epochs = decay_epochs.unwrap_or(default_decay(epochs)).min(epochs);
     }
 
     /// Reads settings written by any version: today's form, the run folders' older
@@ -236,16 +253,10 @@ impl TrainConfig {
         crate::fsutil::atomic_write(path, &text)
     }
 
-    /// The learning rate in `epoch` (0-based): constant, then linear decay to zero over the last
-    /// `decay_epochs` epochs (pix2pix's "linear" policy).
+    /// The learning rate in `epoch` (0-based): [`linear_decay`] of `lr` over the last
+    /// `decay_epochs` epochs.
     pub fn lr_at(&self, epoch: u64) -> f64 {
-        let decay = self.decay_epochs.min(self.epochs);
-        let constant = self.epochs - decay;
-        if epoch < constant || decay == 0 {
-            return self.lr;
-        }
-        let into = (epoch - constant + 1) as f64;
-        self.lr * (1.0 - into / (decay as f64 + 1.0)).max(0.0)
+        linear_decay(self.lr, self.epochs, self.decay_epochs, epoch)
     }
 
     /// The share of style-free steps for a style-capable model; `None` for a model without
