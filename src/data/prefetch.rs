@@ -8,6 +8,8 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, bounded};
 use rand::seq::SliceRandom;
 use rand::{SeedableRng, rngs::StdRng};
+use rayon::ThreadPoolBuilder;
+use rayon::prelude::*;
 
 use super::augment::{AugmentConfig, Batch, Resized, draw_augmentation, mix_seed, resize_pair};
 use super::dataset::{Dataset, PairSource, load_pair};
@@ -21,7 +23,8 @@ pub struct BadFile {
     pub error: Error,
 }
 
-/// Decodes and resizes every pair of `dataset` on `threads` threads. `progress(done, total)` is
+/// Decodes and resizes every pair of `dataset` on `threads` threads (a rayon pool of its own,
+/// so the loader never competes with the kernels' pool for its size). `progress(done, total)` is
 /// called from the worker threads as pairs finish.
 pub fn preload(
     dataset: &Dataset,
@@ -31,40 +34,26 @@ pub fn preload(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> (Vec<Resized>, Vec<BadFile>) {
     let total = dataset.pairs.len();
-    let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<Resized, Error>>> = (0..total).map(|_| None).collect();
-    let slots_ptr = std::sync::Mutex::new(&mut slots);
-    std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= total {
-                        break;
-                    }
-                    let result =
-                        load_pair(&dataset.pairs[i], palette).map(|p| resize_pair(&p, load_size));
-                    if let Ok(mut slots) = slots_ptr.lock() {
-                        slots[i] = Some(result);
-                    }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                }
-            });
-        }
-    });
+    let load = |source: &PairSource| {
+        let result = load_pair(source, palette).map(|p| resize_pair(&p, load_size));
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        result
+    };
+    let results: Vec<Result<Resized, Error>> =
+        match ThreadPoolBuilder::new().num_threads(threads.max(1)).build() {
+            Ok(pool) => pool.install(|| dataset.pairs.par_iter().map(load).collect()),
+            // No threads to be had: decode on this one.
+            Err(_) => dataset.pairs.iter().map(load).collect(),
+        };
     let mut good = Vec::with_capacity(total);
     let mut bad = Vec::new();
-    for (i, slot) in slots.into_iter().enumerate() {
-        match slot {
-            Some(Ok(r)) => good.push(r),
-            Some(Err(error)) => bad.push(BadFile {
-                source: dataset.pairs[i].clone(),
+    for (source, result) in dataset.pairs.iter().zip(results) {
+        match result {
+            Ok(r) => good.push(r),
+            Err(error) => bad.push(BadFile {
+                source: source.clone(),
                 error,
-            }),
-            None => bad.push(BadFile {
-                source: dataset.pairs[i].clone(),
-                error: Error::msg("was not loaded (a loader thread stopped)"),
             }),
         }
     }

@@ -115,12 +115,9 @@ impl Preview {
 
     /// Another seed: another plausible facade for the same layout.
     pub fn vary(&mut self) {
-        self.seed = (self
-            .seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407)
-            >> 33)
-            .max(1);
+        use rand::{Rng, SeedableRng};
+        // Drawn from the current seed, so a sequence of Vary clicks is the same every time.
+        self.seed = rand::rngs::StdRng::seed_from_u64(self.seed).random_range(1..1 << 31);
     }
 
     /// Whether the image shown is the render of `doc` as it is now, with the current seed.
