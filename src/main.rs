@@ -10,6 +10,7 @@ use facade_studio::backend::BackendChoice;
 mod cli;
 
 use cli::bench::{BenchArgs, cmd_bench};
+use cli::building::{BuildingArgs, cmd_building};
 use cli::dataset::{DatasetCommand, cmd_derive, cmd_download};
 use cli::eval::{EvalArgs, cmd_eval};
 use cli::export::{ExportArgs, cmd_export};
@@ -86,6 +87,10 @@ enum Command {
     /// folder per facade (labels, render, emission/height/normal/ORM maps, facade.json), atlases
     /// of each map and an index.json.
     Generate(GenerateArgs),
+    /// Generate a whole building: four walls of one style around a footprint (the front with
+    /// the entrance and shops, the sides and back plainer, floors and cornice meeting at the
+    /// corners), a flat roof, and one building.glb beside each wall's bundle.
+    Building(BuildingArgs),
     /// Get the facades dataset.
     #[command(subcommand)]
     Dataset(DatasetCommand),
@@ -103,6 +108,7 @@ fn main() {
         Some(Command::Eval(a)) => cmd_eval(a),
         Some(Command::Bench(a)) => cmd_bench(a),
         Some(Command::Generate(a)) => cmd_generate(a),
+        Some(Command::Building(a)) => cmd_building(a),
         Some(Command::Segmenter(SegmenterCommand::Train(a))) => cmd_segmenter_train(a),
         Some(Command::Export(a)) => cmd_export(a),
         Some(Command::Dataset(DatasetCommand::Download(a))) => cmd_download(a),

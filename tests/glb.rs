@@ -168,3 +168,168 @@ fn the_validator_check_can_fail() {
     assert!(!out.status.success(), "{report}");
     assert!(report.contains("ACCESSOR_INDEX_OOB"), "{report}");
 }
+
+/// Builds a building of `footprint` at 8 px/m into `out` (and `extra` options).
+fn building(out: &Path, footprint: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "building",
+        "--out",
+        s(out),
+        "--footprint",
+        footprint,
+        "--px-per-m",
+        "8",
+        "--backend",
+        "cpu",
+    ];
+    args.extend(extra);
+    common::facade_cli(&args)
+}
+
+/// `v` turned by the unit quaternion `q` (x, y, z, w) and moved by `t`.
+fn place(v: [f64; 3], q: [f32; 4], t: [f32; 3]) -> [f64; 3] {
+    let [qx, qy, qz, w] = q.map(f64::from);
+    let cross = |a: [f64; 3], b: [f64; 3]| {
+        [
+            a[1] * b[2] - a[2] * b[1],
+            a[2] * b[0] - a[0] * b[2],
+            a[0] * b[1] - a[1] * b[0],
+        ]
+    };
+    let u = [qx, qy, qz];
+    let c1 = cross(u, v);
+    let c2 = cross(u, c1);
+    [0, 1, 2].map(|k| v[k] + 2.0 * w * c1[k] + 2.0 * c2[k] + f64::from(t[k]))
+}
+
+#[test]
+fn a_building_is_four_walls_meeting_at_the_corners_under_a_roof_in_one_valid_glb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("house");
+    let done = building(&dir, "9x6", &["--floors", "2"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("building.json")).unwrap()).unwrap();
+    let height = json["height_m"].as_f64().unwrap();
+    assert!((height - (3.4 * 3.2 + 0.6)).abs() < 1e-3, "{height} m");
+    let (root, bin) = common::read_glb(&dir.join("building.glb"));
+    let names: Vec<&str> = root
+        .nodes
+        .iter()
+        .map(|n| n.name.as_deref().unwrap())
+        .collect();
+    assert_eq!(names, ["front", "right", "back", "left", "roof"]);
+    // Each wall's bottom edge in the world, left end then right end seen from outside.
+    let mut edges = Vec::new();
+    for node in &root.nodes[..4] {
+        let mesh = common::glb_quad_size_of(&root, node.mesh.unwrap().value());
+        let (w, h) = mesh;
+        assert!(
+            (h - height).abs() < 1e-3,
+            "{}: {h} m tall",
+            names[edges.len()]
+        );
+        let q = node.rotation.unwrap().0;
+        let t = node.translation.unwrap();
+        edges.push([
+            place([-w / 2.0, 0.0, 0.0], q, t),
+            place([w / 2.0, 0.0, 0.0], q, t),
+        ]);
+        // The same texels per metre on every wall: the base texture is 8 px a metre wide.
+        let material = &root.materials[root.meshes[node.mesh.unwrap().value()].primitives[0]
+            .material
+            .unwrap()
+            .value()];
+        let base = material
+            .pbr_metallic_roughness
+            .base_color_texture
+            .as_ref()
+            .unwrap();
+        let texture = common::glb_texture(&root, &bin, base.index.value());
+        assert!(
+            ((texture.width() as f64) / w - 8.0).abs() < 0.1,
+            "{} px for {w} m",
+            texture.width()
+        );
+    }
+    let near = |a: [f64; 3], b: [f64; 3]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4);
+    assert_eq!(edges.len(), 4);
+    for k in 0..4 {
+        let next = (k + 1) % 4;
+        assert!(
+            near(edges[k][1], edges[next][0]),
+            "{} does not meet {}: {edges:?}",
+            names[k],
+            names[next]
+        );
+    }
+    let corners = [
+        [4.5, 0.0, 3.0],
+        [4.5, 0.0, -3.0],
+        [-4.5, 0.0, -3.0],
+        [-4.5, 0.0, 3.0],
+    ];
+    for c in corners {
+        assert!(
+            edges.iter().any(|e| near(e[1], c)),
+            "no wall ends at the corner {c:?}"
+        );
+    }
+    let roof = &root.nodes[4];
+    assert!((f64::from(roof.translation.unwrap()[1]) - height).abs() < 1e-3);
+    let (rw, rd) = common::glb_bounds_of(&root, roof.mesh.unwrap().value(), [0, 2]);
+    assert!(
+        (rw - 9.0).abs() < 1e-4 && (rd - 6.0).abs() < 1e-4,
+        "roof {rw} × {rd} m"
+    );
+    let Some(out) = khronos_validator(&[dir.join("building.glb")]) else {
+        assert!(!common::required("FACADE_REQUIRE_GLTF_VALIDATOR"));
+        eprintln!("skipped: node or the gltf-validator package is not installed (see .ci/run)");
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains(": 0 errors, 0 warnings"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_building_that_cannot_be_built_is_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            "1.5x6",
+            &[],
+            "--footprint: a width of 1.5 m is narrower than one bay",
+        ),
+        (
+            "9x6",
+            &["--floors", "400"],
+            "--floors 400: the building would be",
+        ),
+        ("12by8", &[], "give width×depth in metres"),
+    ];
+    for (k, (footprint, extra, said)) in cases.into_iter().enumerate() {
+        let dir = tmp.path().join(format!("no-{k}"));
+        let out = building(&dir, footprint, extra);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let case = format!("{footprint} {extra:?}");
+        assert!(!out.status.success() && err.contains(said), "{case}: {err}");
+        assert!(!dir.exists(), "{case} wrote {}", dir.display());
+    }
+    // Into an existing folder: file by file, nothing of the user's removed.
+    let dir = tmp.path().join("kept");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    assert!(building(&dir, "9x6", &["--no-render"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(dir.join("building.glb").is_file() && dir.join("left/labels.png").is_file());
+}

@@ -10,6 +10,8 @@ use facade_studio::generate::set::SetRender;
 use facade_studio::generate::{FacadeParams, GroundFloor, NormalY, generate_set};
 use facade_studio::palette::Palette;
 
+use facade_studio::render::Renderer;
+
 use super::{bar, load_renderer};
 
 #[derive(Args)]
@@ -29,21 +31,34 @@ pub(crate) struct GenerateArgs {
     /// Building height in metres.
     #[arg(long, default_value_t = 16.0)]
     height_m: f32,
-    /// Pixels per metre.
-    #[arg(long, default_value_t = 16.0)]
-    px_per_m: f32,
     /// Upper floors: N or MIN-MAX.
     #[arg(long, default_value = "3-5", value_parser = parse_range)]
     floors: (u32, u32),
     /// Window bays per floor: N or MIN-MAX.
     #[arg(long, default_value = "4-6", value_parser = parse_range)]
     bays: (u32, u32),
+    /// Render so that the left and right edges continue into each other (repeat along a street).
+    #[arg(long)]
+    tileable: bool,
+    #[command(flatten)]
+    facade: FacadeArgs,
+    #[command(flatten)]
+    render: RenderArgs,
+}
+
+/// What every generated facade is drawn with (`generate` and `building`).
+#[derive(Args)]
+pub(crate) struct FacadeArgs {
+    /// Pixels per metre.
+    #[arg(long, default_value_t = 16.0)]
+    px_per_m: f32,
     /// Window width in metres.
     #[arg(long, default_value_t = 1.2)]
     window_width: f32,
     /// Window height in metres.
     #[arg(long, default_value_t = 1.6)]
     window_height: f32,
+    /// The ground floor (of the front, for a building).
     #[arg(long, value_enum, default_value_t = GroundFloor::Shops)]
     ground: GroundFloor,
     /// Probability of balconies on a floor.
@@ -67,16 +82,19 @@ pub(crate) struct GenerateArgs {
     /// Do not mirror bays about the middle.
     #[arg(long)]
     asymmetric: bool,
-    /// Render so that the left and right edges continue into each other (repeat along a street).
-    #[arg(long)]
-    tileable: bool,
+}
+
+/// How generated facades are rendered and written (`generate` and `building`).
+#[derive(Args)]
+pub(crate) struct RenderArgs {
     /// Labels, maps and description only, no render.
     #[arg(long)]
     no_render: bool,
     /// Normal map convention: up = OpenGL, glTF, Godot, Blender; down = DirectX, Unreal.
     #[arg(long, value_enum, default_value_t = NormalY::Up)]
-    normal_y: NormalY,
-    /// Facade k takes the gallery style drawn by seed N + k (a street whose facades differ) [default: --seed].
+    pub normal_y: NormalY,
+    /// The gallery style drawn by seed N (for a set: facade k takes seed N + k, a street whose
+    /// facades differ) [default: --seed].
     #[arg(long, conflicts_with = "no_style")]
     style_seed: Option<u64>,
     /// Render without styles (the model's own colours, alike for every facade).
@@ -87,6 +105,62 @@ pub(crate) struct GenerateArgs {
     model: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+}
+
+impl FacadeArgs {
+    /// These settings on a facade of `size_m` (width, height) with `floors` and `bays`.
+    pub(crate) fn params(
+        &self,
+        (width_m, height_m): (f32, f32),
+        floors: (u32, u32),
+        bays: (u32, u32),
+        seed: u64,
+    ) -> FacadeParams {
+        FacadeParams {
+            width_m,
+            height_m,
+            px_per_m: self.px_per_m,
+            floors,
+            bays,
+            window_width_m: self.window_width,
+            window_height_m: self.window_height,
+            ground: self.ground,
+            balcony: self.balcony,
+            blind: self.blind,
+            sill: self.sill,
+            cornice: self.cornice,
+            molding: self.molding,
+            pillar: self.pillar,
+            symmetric: !self.asymmetric,
+            tileable: false,
+            seed,
+        }
+    }
+}
+
+impl RenderArgs {
+    /// The model (none with --no-render) and the palette its facades are drawn in.
+    pub(crate) fn renderer(&self) -> Result<(Option<Renderer>, Palette)> {
+        let renderer = match self.no_render {
+            true => None,
+            false => Some(load_renderer(self.model.clone(), self.backend)?),
+        };
+        let palette = renderer
+            .as_ref()
+            .map_or_else(Palette::cmp_facades, |r| r.palette.clone());
+        Ok((renderer, palette))
+    }
+
+    /// How `renderer` renders: styles from seed `seed` on unless --no-style.
+    pub(crate) fn set_render<'a>(&self, renderer: &'a Renderer, seed: u64) -> SetRender<'a> {
+        SetRender {
+            renderer,
+            style_seed: match self.no_style {
+                true => None,
+                false => Some(self.style_seed.unwrap_or(seed)),
+            },
+        }
+    }
 }
 
 /// "N" or "MIN-MAX".
@@ -105,23 +179,13 @@ pub(crate) fn parse_range(s: &str) -> std::result::Result<(u32, u32), String> {
 impl GenerateArgs {
     fn params(&self) -> FacadeParams {
         FacadeParams {
-            width_m: self.width_m,
-            height_m: self.height_m,
-            px_per_m: self.px_per_m,
-            floors: self.floors,
-            bays: self.bays,
-            window_width_m: self.window_width,
-            window_height_m: self.window_height,
-            ground: self.ground,
-            balcony: self.balcony,
-            blind: self.blind,
-            sill: self.sill,
-            cornice: self.cornice,
-            molding: self.molding,
-            pillar: self.pillar,
-            symmetric: !self.asymmetric,
             tileable: self.tileable,
-            seed: self.seed,
+            ..self.facade.params(
+                (self.width_m, self.height_m),
+                self.floors,
+                self.bays,
+                self.seed,
+            )
         }
     }
 }
@@ -129,27 +193,15 @@ impl GenerateArgs {
 pub(crate) fn cmd_generate(a: GenerateArgs) -> Result<()> {
     let params = a.params();
     params.check().map_err(|e| anyhow::anyhow!(e))?;
-    let renderer = match a.no_render {
-        true => None,
-        false => Some(load_renderer(a.model.clone(), a.backend)?),
-    };
-    let palette = renderer
-        .as_ref()
-        .map_or_else(Palette::cmp_facades, |r| r.palette.clone());
+    let (renderer, palette) = a.render.renderer()?;
     let pb = bar(a.count as u64, "generating [{bar:30}] {pos}/{len} ({eta})");
     generate_set(
         &params,
         a.count,
         &a.out,
         &palette,
-        renderer.as_ref().map(|renderer| SetRender {
-            renderer,
-            style_seed: match a.no_style {
-                true => None,
-                false => Some(a.style_seed.unwrap_or(a.seed)),
-            },
-        }),
-        a.normal_y,
+        renderer.as_ref().map(|r| a.render.set_render(r, a.seed)),
+        a.render.normal_y,
         |k| pb.set_position(k as u64),
     )?;
     pb.finish_and_clear();

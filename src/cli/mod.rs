@@ -1,6 +1,7 @@
 //! The subcommands of the command line, one module each, and what they share.
 
 pub(crate) mod bench;
+pub(crate) mod building;
 pub(crate) mod dataset;
 pub(crate) mod eval;
 pub(crate) mod export;

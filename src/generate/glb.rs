@@ -46,6 +46,66 @@ pub fn facade_glb(b: &Bundle, textures: &Textures) -> Result<Vec<u8>> {
     doc.finish()
 }
 
+/// Where a wall stands: the centre of its bottom edge (metres) and the way it faces, in degrees
+/// about +y (0 faces +z, 90 faces +x).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placement {
+    pub centre: [f32; 3],
+    pub yaw_deg: f32,
+}
+
+impl Placement {
+    /// glTF's rotation quaternion (x, y, z, w).
+    fn rotation(&self) -> [f32; 4] {
+        let half = self.yaw_deg.to_radians() / 2.0;
+        [0.0, half.sin(), 0.0, half.cos()]
+    }
+}
+
+/// One wall of a building: its name, size in metres, placement and maps.
+pub struct WallMesh<'a> {
+    pub name: &'a str,
+    pub size_m: (f32, f32),
+    pub placement: Placement,
+    pub textures: Textures<'a>,
+}
+
+/// `building.glb`: a node with its own mesh and material per wall, and a flat roof of
+/// `roof_m` (width along x, depth along z) at height `roof_at_m` with a plain material.
+pub fn building_glb(walls: &[WallMesh], roof_m: (f32, f32), roof_at_m: f32) -> Result<Vec<u8>> {
+    let mut doc = Doc::default();
+    let mut nodes = Vec::new();
+    for wall in walls {
+        let mesh = doc.quad(wall.size_m);
+        let material = doc.material(&wall.textures);
+        doc.root.materials[material.value()].name = Some(wall.name.into());
+        doc.root.meshes[mesh.value()].name = Some(wall.name.into());
+        doc.root.meshes[mesh.value()].primitives[0].material = Some(material);
+        nodes.push(doc.root.push(json::Node {
+            mesh: Some(mesh),
+            name: Some(wall.name.into()),
+            translation: Some(wall.placement.centre),
+            rotation: Some(json::scene::UnitQuaternion(wall.placement.rotation())),
+            ..Default::default()
+        }));
+    }
+    let roof = doc.roof(roof_m);
+    nodes.push(doc.root.push(json::Node {
+        mesh: Some(roof),
+        name: Some("roof".into()),
+        translation: Some([0.0, roof_at_m, 0.0]),
+        ..Default::default()
+    }));
+    let scene = doc.root.push(json::Scene {
+        nodes,
+        name: Some("building".into()),
+        extensions: None,
+        extras: Default::default(),
+    });
+    doc.root.scene = Some(scene);
+    doc.finish()
+}
+
 /// A glTF document being built: its JSON and its one binary buffer.
 #[derive(Default)]
 struct Doc {
@@ -148,6 +208,48 @@ impl Doc {
                 attributes,
                 indices: Some(indices),
                 material: None,
+                mode: Checked::Valid(json::mesh::Mode::Triangles),
+                targets: None,
+                extensions: None,
+                extras: Default::default(),
+            }],
+            weights: None,
+            extensions: None,
+            extras: Default::default(),
+        })
+    }
+
+    /// A flat roof of `(w, d)` metres facing +y, centred on the origin, with a plain roofing
+    /// material (no textures).
+    fn roof(&mut self, (w, d): (f32, f32)) -> Index<json::Mesh> {
+        use json::accessor::Type;
+        use json::material::{PbrBaseColorFactor, PbrMetallicRoughness, StrengthFactor};
+        use json::mesh::Semantic;
+        let (x, z) = (w / 2.0, d / 2.0);
+        let positions = [-x, 0.0, z, x, 0.0, z, x, 0.0, -z, -x, 0.0, -z];
+        let normals = [0.0, 1.0, 0.0].repeat(4);
+        let mut attributes = BTreeMap::new();
+        let pos = self.attribute(&positions, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Positions), pos);
+        let nor = self.attribute(&normals, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Normals), nor);
+        let indices = self.indices(&[0, 1, 2, 0, 2, 3]);
+        let material = self.root.push(json::Material {
+            name: Some("roof".into()),
+            pbr_metallic_roughness: PbrMetallicRoughness {
+                base_color_factor: PbrBaseColorFactor([0.22, 0.21, 0.2, 1.0]),
+                metallic_factor: StrengthFactor(0.0),
+                roughness_factor: StrengthFactor(0.9),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        self.root.push(json::Mesh {
+            name: Some("roof".into()),
+            primitives: vec![json::mesh::Primitive {
+                attributes,
+                indices: Some(indices),
+                material: Some(material),
                 mode: Checked::Valid(json::mesh::Mode::Triangles),
                 targets: None,
                 extensions: None,

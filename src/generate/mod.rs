@@ -3,6 +3,7 @@
 //! written as a bundle per facade (`facade-studio generate`).
 
 pub mod atlas;
+pub mod building;
 pub mod glb;
 pub mod layout;
 pub mod maps;

@@ -34,7 +34,7 @@ pub struct SetRender<'a> {
 
 impl SetRender<'_> {
     /// The style facade `k` of the set is rendered in.
-    fn style(&self, k: u32) -> Style {
+    pub fn style(&self, k: u32) -> Style {
         let drawn = match (self.style_seed, self.renderer.takes_style()) {
             (Some(seed), true) => self.renderer.style_bank().draw(seed + k as u64),
             _ => None,

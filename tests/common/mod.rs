@@ -199,7 +199,17 @@ pub fn read_glb(path: &Path) -> (gltf::json::Root, Vec<u8>) {
 
 /// The width and height (metres) of the quad in a facade.glb: its positions' bounds.
 pub fn glb_quad_size(root: &gltf::json::Root) -> (f64, f64) {
-    let primitive = &root.meshes[0].primitives[0];
+    glb_quad_size_of(root, 0)
+}
+
+/// The width and height (metres, in its own frame) of the quad of mesh `mesh`.
+pub fn glb_quad_size_of(root: &gltf::json::Root, mesh: usize) -> (f64, f64) {
+    glb_bounds_of(root, mesh, [0, 1])
+}
+
+/// The extent (metres) of mesh `mesh`'s positions along the two `axes` (0 = x, 1 = y, 2 = z).
+pub fn glb_bounds_of(root: &gltf::json::Root, mesh: usize, axes: [usize; 2]) -> (f64, f64) {
+    let primitive = &root.meshes[mesh].primitives[0];
     let positions = primitive
         .attributes
         .iter()
@@ -209,10 +219,8 @@ pub fn glb_quad_size(root: &gltf::json::Root) -> (f64, f64) {
         .map(|(_, a)| &root.accessors[a.value()])
         .unwrap();
     let axis = |v: &Option<serde_json::Value>, k: usize| v.as_ref().unwrap()[k].as_f64().unwrap();
-    (
-        axis(&positions.max, 0) - axis(&positions.min, 0),
-        axis(&positions.max, 1) - axis(&positions.min, 1),
-    )
+    let extent = |k: usize| axis(&positions.max, k) - axis(&positions.min, k);
+    (extent(axes[0]), extent(axes[1]))
 }
 
 /// The picture of texture `texture` embedded in a facade.glb.

@@ -1,0 +1,74 @@
+//! `building`: a whole building (four walls of one style around a footprint, a flat roof) as
+//! per-wall bundles and one `building.glb`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use facade_studio::generate::building::{BuildingParams, generate_building};
+
+use super::bar;
+use super::generate::{FacadeArgs, RenderArgs};
+
+#[derive(Args)]
+pub(crate) struct BuildingArgs {
+    /// Output folder (front/, right/, back/, left/, building.glb, building.json); an existing
+    /// one is written file by file, nothing in it removed.
+    #[arg(long)]
+    out: PathBuf,
+    /// Width (front and back) × depth (sides) in metres, e.g. 12x8.
+    #[arg(long, value_parser = parse_footprint)]
+    footprint: (f32, f32),
+    /// Floors above the ground floor.
+    #[arg(long, default_value_t = 4)]
+    floors: u32,
+    /// Height of an upper floor in metres (the ground floor is 1.4 times taller).
+    #[arg(long, default_value_t = 3.2)]
+    floor_height: f32,
+    /// Seed of the walls' layouts (and of the style unless --style-seed).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    facade: FacadeArgs,
+    #[command(flatten)]
+    render: RenderArgs,
+}
+
+/// "W×D" or "WxD" in metres.
+fn parse_footprint(s: &str) -> std::result::Result<(f32, f32), String> {
+    let bad = || format!("\"{s}\": give width×depth in metres, e.g. 12x8");
+    let (w, d) = s.split_once(['x', 'X', '×']).ok_or_else(bad)?;
+    let num = |t: &str| t.trim().parse::<f32>().map_err(|_| bad());
+    Ok((num(w)?, num(d)?))
+}
+
+pub(crate) fn cmd_building(a: BuildingArgs) -> Result<()> {
+    let (width_m, depth_m) = a.footprint;
+    let params = BuildingParams {
+        width_m,
+        depth_m,
+        floors: a.floors,
+        floor_m: a.floor_height,
+        facade: a.facade.params((width_m, 1.0), (1, 1), (1, 1), a.seed),
+    };
+    params.check().map_err(|e| anyhow::anyhow!(e))?;
+    let (renderer, palette) = a.render.renderer()?;
+    let pb = bar(4, "rendering walls [{bar:30}] {pos}/{len} ({eta})");
+    generate_building(
+        &params,
+        &a.out,
+        &palette,
+        renderer.as_ref().map(|r| a.render.set_render(r, a.seed)),
+        a.render.normal_y,
+        |k| pb.set_position(k as u64),
+    )?;
+    pb.finish_and_clear();
+    eprintln!(
+        "wrote a {width_m}×{depth_m} m building of {} floors ({:.1} m tall) into {}",
+        a.floors + 1,
+        params.height_m(),
+        a.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,420 @@
+//! Whole buildings (`facade-studio building`): four walls around a rectangular footprint from one
+//! parameter set and one style — the front with the entrance and the shop floor, the sides and
+//! the back plainer, every wall with the same floor heights and the same cornice line so that
+//! they meet at the corners — a flat roof, and one `building.glb` (a mesh per wall and the roof,
+//! in metres, every wall's texture at the same pixels per metre) beside the walls' own bundles.
+//!
+//! ```text
+//! out/
+//!   front/ right/ back/ left/   each wall's bundle (labels, albedo, maps, facade.glb/.json)
+//!   building.glb                the four walls and the roof, placed
+//!   building.json               footprint, floors, heights, each wall's rectangle in metres
+//! ```
+
+use std::path::Path;
+
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use serde::Serialize;
+
+use super::glb::{self, Placement, Textures, WallMesh};
+use super::params::{CORNICE_M, GROUND_RATIO, MAX_SIDE};
+use super::set::SetRender;
+use super::{Bundle, FacadeParams, GroundFloor, NormalY, describe, labels, layout, write_bundle};
+use crate::error::{Error, Result};
+use crate::image_io::encode_png;
+use crate::palette::Palette;
+use crate::render::tiled::Tiling;
+use crate::style::Style;
+
+/// The width of a window bay the walls are divided into, about (metres).
+pub const BAY_M: f32 = 3.2;
+
+/// A building: its footprint, its floors, and the facade parameters its walls share (window
+/// sizes, ornament probabilities, the front's ground floor, pixels per metre, seed).
+#[derive(Debug, Clone)]
+pub struct BuildingParams {
+    /// Along the street: the front and the back (metres).
+    pub width_m: f32,
+    /// The sides (metres).
+    pub depth_m: f32,
+    /// Floors above the ground floor.
+    pub floors: u32,
+    /// Height of an upper floor (the ground floor is 1.4 times taller), metres.
+    pub floor_m: f32,
+    pub facade: FacadeParams,
+}
+
+/// One wall: its name, its facade's parameters and where it stands.
+#[derive(Debug, Clone)]
+pub struct Wall {
+    pub name: &'static str,
+    pub params: FacadeParams,
+    pub placement: Placement,
+}
+
+impl BuildingParams {
+    /// Ground to roof, metres: the ground floor, the upper floors and the cornice band.
+    pub fn height_m(&self) -> f32 {
+        (self.floors as f32 + GROUND_RATIO) * self.floor_m + CORNICE_M
+    }
+
+    /// The four walls, counter-clockwise seen from above, starting with the front (facing +z).
+    pub fn walls(&self) -> [Wall; 4] {
+        let (w, d) = (self.width_m, self.depth_m);
+        let f = &self.facade;
+        // One draw for the whole building: a cornice, molding bands between floors and corner
+        // pillars run round all four walls or none.
+        let mut rng = StdRng::seed_from_u64(f.seed ^ 0xC0_4A1C);
+        let mut all_or_none = |p: f32| if rng.random::<f32>() < p { 1.0 } else { 0.0 };
+        let (cornice, molding) = (all_or_none(f.cornice), all_or_none(f.molding));
+        let pillar = all_or_none(f.pillar);
+        let wall = |name, width_m: f32, k: u64, [x, z]: [f32; 2], yaw_deg| {
+            let front = k == 0;
+            let bays = ((width_m / BAY_M).round() as u32).max(1);
+            Wall {
+                name,
+                params: FacadeParams {
+                    width_m,
+                    height_m: self.height_m(),
+                    floors: (self.floors, self.floors),
+                    bays: (bays, bays),
+                    ground: if front { f.ground } else { GroundFloor::Plain },
+                    balcony: if front { f.balcony } else { 0.0 },
+                    blind: if front { f.blind } else { f.blind / 2.0 },
+                    pillar,
+                    cornice,
+                    molding,
+                    tileable: false,
+                    seed: f.seed.wrapping_mul(4).wrapping_add(k),
+                    ..f.clone()
+                },
+                placement: Placement {
+                    centre: [x, 0.0, z],
+                    yaw_deg,
+                },
+            }
+        };
+        [
+            wall("front", w, 0, [0.0, d / 2.0], 0.0),
+            wall("right", d, 1, [w / 2.0, 0.0], 90.0),
+            wall("back", w, 2, [0.0, -d / 2.0], 180.0),
+            wall("left", d, 3, [-w / 2.0, 0.0], 270.0),
+        ]
+    }
+
+    /// Why this building cannot be built, naming the parameter.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let f = &self.facade;
+        let bay = f.window_width_m + 1.0;
+        for (side, v) in [("width", self.width_m), ("depth", self.depth_m)] {
+            if !(v.is_finite() && v >= bay) {
+                return Err(format!(
+                    "--footprint: a {side} of {v} m is narrower than one bay ({bay:.1} m: a {} m window and a metre of wall); make it at least {bay:.1} m or lower --window-width",
+                    f.window_width_m
+                ));
+            }
+        }
+        if self.floors == 0 {
+            return Err("--floors 0: give at least 1 floor above the ground floor".into());
+        }
+        if !(self.floor_m.is_finite() && self.floor_m >= f.window_height_m + 0.6) {
+            return Err(format!(
+                "--floor-height {} m leaves no room for a {} m window: give at least {:.1} m",
+                self.floor_m,
+                f.window_height_m,
+                f.window_height_m + 0.6
+            ));
+        }
+        let px = |m: f32| (m * f.px_per_m).round() as u32;
+        if px(self.height_m()) > MAX_SIDE {
+            return Err(format!(
+                "--floors {}: the building would be {:.0} m tall, {} px at {} px/m, above the texture limit of {MAX_SIDE} px: lower --floors or --px-per-m",
+                self.floors,
+                self.height_m(),
+                px(self.height_m()),
+                f.px_per_m
+            ));
+        }
+        let long = self.width_m.max(self.depth_m);
+        if px(long) > MAX_SIDE {
+            return Err(format!(
+                "--footprint: a {long} m wall would be {} px at {} px/m, above the texture limit of {MAX_SIDE} px: lower --px-per-m or the footprint",
+                px(long),
+                f.px_per_m
+            ));
+        }
+        for wall in self.walls() {
+            wall.params
+                .check()
+                .map_err(|e| format!("the {} wall: {e}", wall.name))?;
+        }
+        Ok(())
+    }
+}
+
+/// `building.json`.
+#[derive(Serialize)]
+struct Description<'a> {
+    footprint_m: [f32; 2],
+    floors: u32,
+    floor_m: f32,
+    ground_floor_m: f32,
+    height_m: f32,
+    px_per_m: f32,
+    seed: u64,
+    model: Option<&'a str>,
+    style: serde_json::Value,
+    walls: Vec<WallOut>,
+    roof: RoofOut,
+}
+
+#[derive(Serialize)]
+struct WallOut {
+    name: &'static str,
+    folder: &'static str,
+    width_m: f32,
+    height_m: f32,
+    width_px: u32,
+    height_px: u32,
+    /// The bottom edge from the left end to the right end, seen from outside, as (x, z) metres.
+    bottom_edge_m: [[f32; 2]; 2],
+    facing_deg: f32,
+}
+
+#[derive(Serialize)]
+struct RoofOut {
+    kind: &'static str,
+    at_m: f32,
+    size_m: [f32; 2],
+}
+
+/// Metres to the millimetre.
+fn mm(m: f32) -> f32 {
+    (m * 1000.0).round() / 1000.0
+}
+
+/// The bottom edge's two ends of a wall `width_m` wide at `p`, left then right seen from outside.
+fn bottom_edge(width_m: f32, p: &Placement) -> [[f32; 2]; 2] {
+    let (sin, cos) = p.yaw_deg.to_radians().sin_cos();
+    // The wall's own +x axis turned by the yaw about +y: (cos, -sin) in (x, z).
+    let end = |s: f32| {
+        [
+            mm(p.centre[0] + s * width_m / 2.0 * cos),
+            mm(p.centre[2] - s * width_m / 2.0 * sin),
+        ]
+    };
+    [end(-1.0), end(1.0)]
+}
+
+/// One wall's bundle and the PNG bytes `building.glb` embeds.
+struct Built {
+    bundle: Bundle,
+    textures: [Vec<u8>; 4],
+}
+
+/// Renders `wall` (when `render` is given) in `style` and writes its bundle into `dir`.
+fn build_wall(
+    wall: &Wall,
+    dir: &Path,
+    palette: &Palette,
+    render: Option<&SetRender>,
+    style: &Style,
+    normal_y: NormalY,
+) -> Result<Built> {
+    let l = layout(&wall.params);
+    let map = labels(&l, palette)?;
+    let albedo = match render {
+        Some(r) => Some(r.renderer.render_as(&map, style, None, Tiling::Tiles)?),
+        None => None,
+    };
+    let model = render.map(|r| r.renderer.meta.name.as_str());
+    let json = describe(&wall.params, &l, model, style.to_json(palette));
+    let bundle = Bundle::new(&map, palette, albedo, wall.params.px_per_m, normal_y, json);
+    write_bundle(dir, &bundle)?;
+    let at = |name: &str| dir.join(name);
+    let base = match &bundle.albedo {
+        Some(a) => encode_png(a, &at("albedo.png"))?,
+        None => encode_png(&bundle.labels, &at("labels.png"))?,
+    };
+    let normal = glb::normal_y_up(&bundle.normal, normal_y);
+    let normal = encode_png(normal.as_ref().unwrap_or(&bundle.normal), &at("normal.png"))?;
+    let textures = [
+        base,
+        encode_png(&bundle.orm, &at("orm.png"))?,
+        normal,
+        encode_png(&bundle.emission, &at("emission.png"))?,
+    ];
+    Ok(Built { bundle, textures })
+}
+
+/// Writes the building into `out` (checked before anything is written; an existing folder is
+/// written file by file, nothing in it removed). `done(k)` is called after wall `k` (1–4).
+pub fn generate_building(
+    params: &BuildingParams,
+    out: &Path,
+    palette: &Palette,
+    render: Option<SetRender<'_>>,
+    normal_y: NormalY,
+    mut done: impl FnMut(u32),
+) -> Result<()> {
+    params.check().map_err(Error::msg)?;
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let style = render.as_ref().map(|r| r.style(0)).unwrap_or_default();
+    let walls = params.walls();
+    let mut built = Vec::with_capacity(walls.len());
+    for (k, wall) in walls.iter().enumerate() {
+        built.push(build_wall(
+            wall,
+            &out.join(wall.name),
+            palette,
+            render.as_ref(),
+            &style,
+            normal_y,
+        )?);
+        done(k as u32 + 1);
+    }
+    let meshes: Vec<WallMesh> = walls
+        .iter()
+        .zip(&built)
+        .map(|(wall, b)| WallMesh {
+            name: wall.name,
+            size_m: (wall.params.width_m, wall.params.height_m),
+            placement: wall.placement,
+            textures: Textures {
+                base: &b.textures[0],
+                orm: &b.textures[1],
+                normal: &b.textures[2],
+                emission: &b.textures[3],
+            },
+        })
+        .collect();
+    let roof = (params.width_m, params.depth_m);
+    let glb = glb::building_glb(&meshes, roof, params.height_m())?;
+    crate::fsutil::atomic_write(&out.join("building.glb"), &glb)?;
+    let model = render.as_ref().map(|r| r.renderer.meta.name.as_str());
+    let text = describe_building(params, &walls, &built, model, style.to_json(palette));
+    crate::fsutil::atomic_write(&out.join("building.json"), text.as_bytes())
+}
+
+fn describe_building(
+    params: &BuildingParams,
+    walls: &[Wall],
+    built: &[Built],
+    model: Option<&str>,
+    style: serde_json::Value,
+) -> String {
+    let walls = walls
+        .iter()
+        .zip(built)
+        .map(|(wall, b)| WallOut {
+            name: wall.name,
+            folder: wall.name,
+            width_m: wall.params.width_m,
+            height_m: mm(wall.params.height_m),
+            width_px: b.bundle.labels.width(),
+            height_px: b.bundle.labels.height(),
+            bottom_edge_m: bottom_edge(wall.params.width_m, &wall.placement),
+            facing_deg: wall.placement.yaw_deg,
+        })
+        .collect();
+    let d = Description {
+        footprint_m: [params.width_m, params.depth_m],
+        floors: params.floors,
+        floor_m: params.floor_m,
+        ground_floor_m: mm(params.floor_m * GROUND_RATIO),
+        height_m: mm(params.height_m()),
+        px_per_m: params.facade.px_per_m,
+        seed: params.facade.seed,
+        model,
+        style,
+        walls,
+        roof: RoofOut {
+            kind: "flat",
+            at_m: mm(params.height_m()),
+            size_m: [params.width_m, params.depth_m],
+        },
+    };
+    serde_json::to_string_pretty(&d).expect("plain data serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn building() -> BuildingParams {
+        BuildingParams {
+            width_m: 12.0,
+            depth_m: 8.0,
+            floors: 3,
+            floor_m: 3.2,
+            facade: FacadeParams::default(),
+        }
+    }
+
+    /// Each wall's right end (seen from outside) is the next wall's left end, round the
+    /// footprint, and the walls share their height and floors.
+    #[test]
+    fn the_walls_meet_at_the_corners_of_the_footprint() {
+        let b = building();
+        let walls = b.walls();
+        let edges: Vec<[[f32; 2]; 2]> = walls
+            .iter()
+            .map(|w| bottom_edge(w.params.width_m, &w.placement))
+            .collect();
+        for k in 0..4 {
+            let next = (k + 1) % 4;
+            assert_eq!(
+                edges[k][1], edges[next][0],
+                "{} → {}",
+                walls[k].name, walls[next].name
+            );
+        }
+        assert_eq!(edges[0], [[-6.0, 4.0], [6.0, 4.0]]);
+        for w in &walls {
+            assert_eq!((w.params.height_m, w.params.floors), (b.height_m(), (3, 3)));
+            assert_eq!(w.params.cornice, walls[0].params.cornice);
+            assert_eq!(w.params.pillar, walls[0].params.pillar);
+            assert_eq!(w.params.molding, walls[0].params.molding);
+        }
+        assert_eq!(walls[0].params.ground, GroundFloor::Shops);
+        assert!(
+            walls[1..]
+                .iter()
+                .all(|w| w.params.ground == GroundFloor::Plain)
+        );
+        assert!(walls[1..].iter().all(|w| w.params.balcony == 0.0));
+    }
+
+    #[test]
+    fn buildings_that_cannot_be_built_are_refused_naming_the_parameter() {
+        let refused = |b: BuildingParams| b.check().unwrap_err();
+        assert!(
+            refused(BuildingParams {
+                depth_m: 1.5,
+                ..building()
+            })
+            .starts_with("--footprint")
+        );
+        assert!(
+            refused(BuildingParams {
+                floors: 0,
+                ..building()
+            })
+            .starts_with("--floors 0")
+        );
+        let tall = refused(BuildingParams {
+            floors: 200,
+            ..building()
+        });
+        assert!(
+            tall.starts_with("--floors 200") && tall.contains("texture limit"),
+            "{tall}"
+        );
+        let low = refused(BuildingParams {
+            floor_m: 1.5,
+            ..building()
+        });
+        assert!(low.starts_with("--floor-height"), "{low}");
+        assert!(building().check().is_ok());
+    }
+}
