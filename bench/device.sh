@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One prepared run for a lent GPU machine (README "Speed"), inside a time box of BUDGET seconds.
+# One prepared run for a lent GPU machine (docs/speed.md), inside a time box of BUDGET seconds.
 # Setup: the Vulkan loader from .gl/*.deb when the machine has none; the binary: FS, else
 # .carry/facade-studio.xz (built elsewhere, carried), else a release build here. Then the steps of
 # PLAN in order, each cut short so that the box holds:

@@ -88,7 +88,7 @@ fn damaged_label_images_never_panic() {
         refused > 300,
         "most damage is caught: {refused} of 1500 refused"
     );
-    // The README's rows, word for word.
+    // The failure table's rows in docs/robustness.md, word for word.
     let truncated = &jpg[..jpg.len() / 2];
     let err = facade_studio::image_io::decode_rgb(truncated, Path::new("x.jpg")).unwrap_err();
     assert!(
@@ -146,7 +146,7 @@ fn damaged_projects_and_palettes_never_panic() {
     std::fs::write(&bad_palette, "(name: \"x\", classes: [").unwrap();
     let err = Palette::load(&bad_palette).unwrap_err().to_string();
     assert!(err.contains("bad-palette.ron"), "{err}");
-    // The README's row: a canvas size that disagrees with the data.
+    // The failure table's row (docs/robustness.md): a canvas size that disagrees with the data.
     let short = Project {
         runs: vec![(0, 10)],
         ..Project::from_map(&map, "cmp_facades", 0, "")
@@ -196,7 +196,7 @@ fn damaged_weights_files_never_panic() {
         refused > 350,
         "damage is caught by the checksum: {refused} of 400"
     );
-    // The README's row for a torn file.
+    // The failure table's row (docs/robustness.md) for a torn file.
     std::fs::write(&damaged, &good[..good.len() - 100]).unwrap();
     let err = facade_studio::checkpoint::load_generator(&damaged, &device.device)
         .err()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The README's GPU table from bench/device.sh's bench.jsonl: ours (wgpu) against PyTorch CUDA,
+"""The GPU table of docs/speed.md from bench/device.sh's bench.jsonl: ours (wgpu) against PyTorch CUDA,
 per width and batch, ratios from the same run. Usage: table.py bench.jsonl"""
 import json, sys
 

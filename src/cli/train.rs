@@ -105,7 +105,7 @@ pub(crate) struct TrainArgs {
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
     /// The GPU's float type: f32, f16, or flex32 (f32 storage, reduced-precision arithmetic
-    /// where the device allows). See the README's "Speed" for what each measured.
+    /// where the device allows). See docs/speed.md for what each measured.
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     precision: Precision,
 }

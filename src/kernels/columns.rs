@@ -2,9 +2,9 @@
 //! operations only, so that it runs and differentiates on any device. It is for GPUs where the
 //! backend's own convolution has no matrix-product form for the data type: on Burn's wgpu backend
 //! with f32 data, autotune can only pick a direct kernel for a dense convolution's forward pass,
-//! and that kernel took 65 % of a training step's GPU time on an H200 (README "Speed"). Chosen
+//! and that kernel took 65 % of a training step's GPU time on an H200 (docs/speed.md). Chosen
 //! with `FACADE_GPU_CONV=columns` only: on the H200 with WGSL and f32 it measured 3.8× slower
-//! than the direct kernel at batch 16 (README "Speed"); it is kept for the f16 / SPIR-V
+//! than the direct kernel at batch 16 (docs/speed.md); it is kept for the f16 / SPIR-V
 //! measurement, where the matrix products can use tensor cores.
 //!
 //! Kernel launches count on a GPU (wgpu spends tens of microseconds on each), so the columns are
