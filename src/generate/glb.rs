@@ -201,13 +201,24 @@ impl Doc {
         attributes.insert(Checked::Valid(Semantic::Tangents), tan);
         let uv = self.attribute(&uvs, 2, Type::Vec2);
         attributes.insert(Checked::Valid(Semantic::TexCoords(0)), uv);
+        self.two_triangles("facade", attributes, None)
+    }
+
+    /// A mesh of one primitive: the four vertices of `attributes` as two triangles (0 1 2,
+    /// 0 2 3), with `material`.
+    fn two_triangles(
+        &mut self,
+        name: &str,
+        attributes: BTreeMap<Checked<json::mesh::Semantic>, Index<json::Accessor>>,
+        material: Option<Index<json::Material>>,
+    ) -> Index<json::Mesh> {
         let indices = self.indices(&[0, 1, 2, 0, 2, 3]);
         self.root.push(json::Mesh {
-            name: Some("facade".into()),
+            name: Some(name.into()),
             primitives: vec![json::mesh::Primitive {
                 attributes,
                 indices: Some(indices),
-                material: None,
+                material,
                 mode: Checked::Valid(json::mesh::Mode::Triangles),
                 targets: None,
                 extensions: None,
@@ -233,7 +244,6 @@ impl Doc {
         attributes.insert(Checked::Valid(Semantic::Positions), pos);
         let nor = self.attribute(&normals, 3, Type::Vec3);
         attributes.insert(Checked::Valid(Semantic::Normals), nor);
-        let indices = self.indices(&[0, 1, 2, 0, 2, 3]);
         let material = self.root.push(json::Material {
             name: Some("roof".into()),
             pbr_metallic_roughness: PbrMetallicRoughness {
@@ -244,21 +254,7 @@ impl Doc {
             },
             ..Default::default()
         });
-        self.root.push(json::Mesh {
-            name: Some("roof".into()),
-            primitives: vec![json::mesh::Primitive {
-                attributes,
-                indices: Some(indices),
-                material: Some(material),
-                mode: Checked::Valid(json::mesh::Mode::Triangles),
-                targets: None,
-                extensions: None,
-                extras: Default::default(),
-            }],
-            weights: None,
-            extensions: None,
-            extras: Default::default(),
-        })
+        self.two_triangles("roof", attributes, Some(material))
     }
 
     /// Triangle indices (counter-clockwise seen from +z: the front face).
