@@ -286,14 +286,35 @@ fn a_building_is_four_walls_meeting_at_the_corners_under_a_roof_in_one_valid_glb
         (rw - 9.0).abs() < 1e-4 && (rd - 6.0).abs() < 1e-4,
         "roof {rw} × {rd} m"
     );
-    let Some(out) = khronos_validator(&[dir.join("building.glb")]) else {
+    // The distant version: one mesh, one material, the same box.
+    let (lod1, _) = common::read_glb(&dir.join("building-lod1.glb"));
+    assert_eq!((lod1.meshes.len(), lod1.materials.len()), (1, 1));
+    assert_eq!(lod1.meshes[0].primitives.len(), 1);
+    let (bw, bh) = common::glb_bounds_of(&lod1, 0, [0, 1]);
+    let (_, bd) = common::glb_bounds_of(&lod1, 0, [0, 2]);
+    let size = [bw, bh, bd];
+    assert!(
+        [9.0, height, 6.0]
+            .iter()
+            .zip(size)
+            .all(|(a, b)| (a - b).abs() < 1e-3),
+        "{size:?}"
+    );
+    let lods = json["lods"].as_array().unwrap();
+    assert_eq!(lods.len(), 2);
+    assert_eq!(
+        (lods[1]["materials"].as_u64(), lods[1]["triangles"].as_u64()),
+        (Some(1), Some(10))
+    );
+    let Some(out) = khronos_validator(&[dir.join("building.glb"), dir.join("building-lod1.glb")])
+    else {
         assert!(!common::required("FACADE_REQUIRE_GLTF_VALIDATOR"));
         eprintln!("skipped: node or the gltf-validator package is not installed (see .ci/run)");
         return;
     };
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        out.status.success() && report.contains(": 0 errors, 0 warnings"),
+        out.status.success() && report.matches(": 0 errors, 0 warnings").count() == 2,
         "{report}"
     );
 }
@@ -332,4 +353,62 @@ fn a_building_that_cannot_be_built_is_refused_before_anything_is_written() {
         "mine"
     );
     assert!(dir.join("building.glb").is_file() && dir.join("left/labels.png").is_file());
+}
+
+#[test]
+fn a_street_lines_up_buildings_of_varied_widths_side_by_side_in_one_valid_glb() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("street");
+    let extra = ["--floors", "2", "--count", "3", "--street", "--no-render"];
+    let done = building(&dir, "9x6", &extra);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let index: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    assert_eq!(index.len(), 3);
+    let span = |e: &serde_json::Value| {
+        let (x, w) = (
+            e["offset_m"][0].as_f64().unwrap(),
+            e["footprint_m"][0].as_f64().unwrap(),
+        );
+        (x - w / 2.0, x + w / 2.0)
+    };
+    let spans: Vec<(f64, f64)> = index.iter().map(span).collect();
+    for pair in spans.windows(2) {
+        assert!(
+            (pair[0].1 - pair[1].0).abs() < 1e-4,
+            "gap or overlap: {spans:?}"
+        );
+    }
+    assert!(
+        (spans[0].0 + spans[2].1).abs() < 1e-4,
+        "centred on the origin: {spans:?}"
+    );
+    let (root, _) = common::read_glb(&dir.join("street.glb"));
+    let scene = &root.scenes[root.scene.unwrap().value()];
+    assert_eq!(scene.nodes.len(), 3);
+    for (node, entry) in scene.nodes.iter().zip(&index) {
+        let node = &root.nodes[node.value()];
+        assert_eq!(node.name.as_deref(), entry["folder"].as_str());
+        assert_eq!(
+            node.children.as_ref().map(Vec::len),
+            Some(5),
+            "four walls and a roof"
+        );
+        let x = f64::from(node.translation.unwrap()[0]);
+        assert!((x - entry["offset_m"][0].as_f64().unwrap()).abs() < 1e-4);
+    }
+    let Some(out) = khronos_validator(&[dir.join("street.glb")]) else {
+        assert!(!common::required("FACADE_REQUIRE_GLTF_VALIDATOR"));
+        eprintln!("skipped: node or the gltf-validator package is not installed (see .ci/run)");
+        return;
+    };
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && report.contains(": 0 errors, 0 warnings"),
+        "{report}"
+    );
 }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 
 use facade_studio::generate::building::{BuildingParams, generate_building};
+use facade_studio::generate::street::generate_buildings;
 
 use super::bar;
 use super::generate::{FacadeArgs, RenderArgs};
@@ -29,6 +30,12 @@ pub(crate) struct BuildingArgs {
     /// Seed of the walls' layouts (and of the style unless --style-seed).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How many buildings (building-001/ …, seeds --seed, --seed + 1 …, a style each).
+    #[arg(long, default_value_t = 1)]
+    count: u32,
+    /// Line the buildings up along a street (widths ±25 %, floors ±1) in one street.glb.
+    #[arg(long)]
+    street: bool,
     #[command(flatten)]
     facade: FacadeArgs,
     #[command(flatten)]
@@ -54,21 +61,44 @@ pub(crate) fn cmd_building(a: BuildingArgs) -> Result<()> {
     };
     params.check().map_err(|e| anyhow::anyhow!(e))?;
     let (renderer, palette) = a.render.renderer()?;
-    let pb = bar(4, "rendering walls [{bar:30}] {pos}/{len} ({eta})");
-    generate_building(
-        &params,
-        &a.out,
-        &palette,
-        renderer.as_ref().map(|r| a.render.set_render(r, a.seed)),
-        a.render.normal_y,
-        |k| pb.set_position(k as u64),
-    )?;
-    pb.finish_and_clear();
-    eprintln!(
-        "wrote a {width_m}×{depth_m} m building of {} floors ({:.1} m tall) into {}",
-        a.floors + 1,
-        params.height_m(),
-        a.out.display()
+    let pb = bar(
+        4 * a.count as u64,
+        "rendering walls [{bar:30}] {pos}/{len} ({eta})",
     );
+    let render = renderer.as_ref().map(|r| a.render.set_render(r, a.seed));
+    let progress = |k: u32| pb.set_position(k as u64);
+    match (a.count, a.street) {
+        (1, false) => generate_building(
+            &params,
+            &a.out,
+            &palette,
+            render,
+            a.render.normal_y,
+            progress,
+        )?,
+        set => generate_buildings(
+            &params,
+            set,
+            &a.out,
+            &palette,
+            render,
+            a.render.normal_y,
+            progress,
+        )?,
+    }
+    pb.finish_and_clear();
+    match (a.count, a.street) {
+        (1, false) => eprintln!(
+            "wrote a {width_m}×{depth_m} m building of {} floors ({:.1} m tall) into {}",
+            a.floors + 1,
+            params.height_m(),
+            a.out.display()
+        ),
+        (n, street) => eprintln!(
+            "wrote {n} buildings{} into {}",
+            if street { " and street.glb" } else { "" },
+            a.out.display()
+        ),
+    }
     Ok(())
 }

@@ -7,8 +7,10 @@
 //! ```text
 //! out/
 //!   front/ right/ back/ left/   each wall's bundle (labels, albedo, maps, facade.glb/.json)
-//!   building.glb                the four walls and the roof, placed
-//!   building.json               footprint, floors, heights, each wall's rectangle in metres
+//!   building.glb                the four walls and the roof, placed (a material per wall)
+//!   building-lod1.glb           the same as one mesh and one material: half-resolution atlases
+//!   building.json               footprint, floors, heights, each wall's rectangle in metres,
+//!                               each level of detail's triangle and texture budget
 //! ```
 
 use std::path::Path;
@@ -16,7 +18,8 @@ use std::path::Path;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
-use super::glb::{self, Placement, Textures, WallMesh};
+use super::atlas::{compose, pack};
+use super::glb::{self, AtlasQuad, Placement, Textures, WallMesh};
 use super::params::{CORNICE_M, GROUND_RATIO, MAX_SIDE};
 use super::set::SetRender;
 use super::{Bundle, FacadeParams, GroundFloor, NormalY, describe, labels, layout, write_bundle};
@@ -166,6 +169,17 @@ struct Description<'a> {
     style: serde_json::Value,
     walls: Vec<WallOut>,
     roof: RoofOut,
+    lods: [Lod; 2],
+}
+
+/// What one level of detail costs: its file, triangles, draw calls and textures.
+#[derive(Serialize)]
+struct Lod {
+    file: &'static str,
+    triangles: u32,
+    materials: u32,
+    /// Every texture's size in pixels.
+    textures: Vec<[u32; 2]>,
 }
 
 #[derive(Serialize)]
@@ -212,15 +226,11 @@ struct Built {
     textures: [Vec<u8>; 4],
 }
 
-/// Renders `wall` (when `render` is given) in `style` and writes its bundle into `dir`.
-fn build_wall(
-    wall: &Wall,
-    dir: &Path,
-    palette: &Palette,
-    render: Option<&SetRender>,
-    style: &Style,
-    normal_y: NormalY,
-) -> Result<Built> {
+/// Renders `wall` (when there is a model) in the building's style and writes its bundle into
+/// `dir`.
+fn build_wall(wall: &Wall, dir: &Path, how: &Rendering) -> Result<Built> {
+    let (palette, style, normal_y) = (how.palette, how.style, how.normal_y);
+    let render = how.render;
     let l = layout(&wall.params);
     let map = labels(&l, palette)?;
     let albedo = match render {
@@ -255,57 +265,177 @@ pub fn generate_building(
     palette: &Palette,
     render: Option<SetRender<'_>>,
     normal_y: NormalY,
-    mut done: impl FnMut(u32),
+    done: impl FnMut(u32),
 ) -> Result<()> {
     params.check().map_err(Error::msg)?;
-    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let style = render.as_ref().map(|r| r.style(0)).unwrap_or_default();
+    let how = Rendering {
+        palette,
+        render: render.as_ref(),
+        style: &style,
+        normal_y,
+    };
+    write_building(params, out, &how, done).map(|_| ())
+}
+
+/// How a building's walls are drawn and rendered.
+pub struct Rendering<'a> {
+    pub palette: &'a Palette,
+    pub render: Option<&'a SetRender<'a>>,
+    pub style: &'a Style,
+    pub normal_y: NormalY,
+}
+
+/// A building written to disk, with the maps its glb files embed.
+pub struct Written {
+    walls: [Wall; 4],
+    built: Vec<Built>,
+    width_m: f32,
+    depth_m: f32,
+    height_m: f32,
+}
+
+impl Written {
+    /// The building as glb meshes (for `building.glb` and a street's).
+    pub fn mesh(&self) -> glb::BuildingMesh<'_> {
+        let walls = self
+            .walls
+            .iter()
+            .zip(&self.built)
+            .map(|(wall, b)| WallMesh {
+                name: wall.name,
+                size_m: (wall.params.width_m, wall.params.height_m),
+                placement: wall.placement,
+                textures: Textures {
+                    base: &b.textures[0],
+                    orm: &b.textures[1],
+                    normal: &b.textures[2],
+                    emission: &b.textures[3],
+                },
+            })
+            .collect();
+        glb::BuildingMesh {
+            walls,
+            roof_m: (self.width_m, self.depth_m),
+            roof_at_m: self.height_m,
+        }
+    }
+}
+
+/// Writes the (checked) building's walls, `building.glb`, `building-lod1.glb` and
+/// `building.json` into `out`.
+pub fn write_building(
+    params: &BuildingParams,
+    out: &Path,
+    how: &Rendering,
+    mut done: impl FnMut(u32),
+) -> Result<Written> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let walls = params.walls();
     let mut built = Vec::with_capacity(walls.len());
     for (k, wall) in walls.iter().enumerate() {
-        built.push(build_wall(
-            wall,
-            &out.join(wall.name),
-            palette,
-            render.as_ref(),
-            &style,
-            normal_y,
-        )?);
+        built.push(build_wall(wall, &out.join(wall.name), how)?);
         done(k as u32 + 1);
     }
-    let meshes: Vec<WallMesh> = walls
+    let written = Written {
+        walls,
+        built,
+        width_m: params.width_m,
+        depth_m: params.depth_m,
+        height_m: params.height_m(),
+    };
+    let glb = glb::building_glb(&written.mesh())?;
+    crate::fsutil::atomic_write(&out.join("building.glb"), &glb)?;
+    let lod1 = write_lod1(params, &written, &out.join("building-lod1.glb"))?;
+    let lod0 = Lod {
+        file: "building.glb",
+        triangles: 10,
+        materials: 5,
+        textures: written
+            .built
+            .iter()
+            .flat_map(|b| [b.bundle.labels.dimensions().into(); 4])
+            .collect(),
+    };
+    let model = how.render.map(|r| r.renderer.meta.name.as_str());
+    let style = how.style.to_json(how.palette);
+    let text = describe_building(params, &written, [lod0, lod1], model, style);
+    crate::fsutil::atomic_write(&out.join("building.json"), text.as_bytes())?;
+    Ok(written)
+}
+
+/// The roof's colour in the atlas (base colour; occlusion, roughness, metalness).
+const ROOF_RGB: [u8; 3] = [56, 54, 51];
+const ROOF_ORM: [u8; 3] = [255, 230, 0];
+
+/// Writes `building-lod1.glb` at `path`: the walls' base colour and ORM maps at half resolution
+/// in one atlas each, with a small tile of the roof's colour, on one merged mesh.
+fn write_lod1(params: &BuildingParams, written: &Written, path: &Path) -> Result<Lod> {
+    let (walls, built) = (&written.walls, &written.built);
+    use image::imageops::{FilterType, resize};
+    let half = |img: &image::RgbImage| {
+        let (w, h) = img.dimensions();
+        resize(img, (w / 2).max(1), (h / 2).max(1), FilterType::Triangle)
+    };
+    let tile = |rgb: [u8; 3]| image::RgbImage::from_pixel(8, 8, image::Rgb(rgb));
+    let mut base: Vec<image::RgbImage> = built
         .iter()
-        .zip(&built)
-        .map(|(wall, b)| WallMesh {
-            name: wall.name,
+        .map(|b| half(b.bundle.albedo.as_ref().unwrap_or(&b.bundle.labels)))
+        .collect();
+    let mut orm: Vec<image::RgbImage> = built.iter().map(|b| half(&b.bundle.orm)).collect();
+    base.push(tile(ROOF_RGB));
+    orm.push(tile(ROOF_ORM));
+    let sizes: Vec<(u32, u32)> = base.iter().map(|i| i.dimensions()).collect();
+    const PADDING: u32 = 4;
+    let (aw, ah, places) = pack(&sizes, PADDING);
+    let uv = |k: usize, inset: f32| {
+        let p = places[k];
+        let (x0, y0) = (p.x as f32 + inset, p.y as f32 + inset);
+        let (x1, y1) = ((p.x + p.w) as f32 - inset, (p.y + p.h) as f32 - inset);
+        [
+            x0 / aw as f32,
+            y0 / ah as f32,
+            x1 / aw as f32,
+            y1 / ah as f32,
+        ]
+    };
+    let quads: Vec<AtlasQuad> = walls
+        .iter()
+        .enumerate()
+        .map(|(k, wall)| AtlasQuad {
             size_m: (wall.params.width_m, wall.params.height_m),
             placement: wall.placement,
-            textures: Textures {
-                base: &b.textures[0],
-                orm: &b.textures[1],
-                normal: &b.textures[2],
-                emission: &b.textures[3],
-            },
+            uv: uv(k, 0.0),
         })
         .collect();
-    let roof = (params.width_m, params.depth_m);
-    let glb = glb::building_glb(&meshes, roof, params.height_m())?;
-    crate::fsutil::atomic_write(&out.join("building.glb"), &glb)?;
-    let model = render.as_ref().map(|r| r.renderer.meta.name.as_str());
-    let text = describe_building(params, &walls, &built, model, style.to_json(palette));
-    crate::fsutil::atomic_write(&out.join("building.json"), text.as_bytes())
+    let base_png = encode_png(&compose(&base, &places, (aw, ah), PADDING), path)?;
+    let orm_png = encode_png(&compose(&orm, &places, (aw, ah), PADDING), path)?;
+    let roof = (
+        (params.width_m, params.depth_m),
+        params.height_m(),
+        uv(walls.len(), 2.0),
+    );
+    let glb = glb::merged_glb(&quads, roof, (&base_png, &orm_png))?;
+    crate::fsutil::atomic_write(path, &glb)?;
+    Ok(Lod {
+        file: "building-lod1.glb",
+        triangles: 10,
+        materials: 1,
+        textures: vec![[aw, ah]; 2],
+    })
 }
 
 fn describe_building(
     params: &BuildingParams,
-    walls: &[Wall],
-    built: &[Built],
+    written: &Written,
+    lods: [Lod; 2],
     model: Option<&str>,
     style: serde_json::Value,
 ) -> String {
-    let walls = walls
+    let walls = written
+        .walls
         .iter()
-        .zip(built)
+        .zip(&written.built)
         .map(|(wall, b)| WallOut {
             name: wall.name,
             folder: wall.name,
@@ -333,6 +463,7 @@ fn describe_building(
             at_m: mm(params.height_m()),
             size_m: [params.width_m, params.depth_m],
         },
+        lods,
     };
     serde_json::to_string_pretty(&d).expect("plain data serialises")
 }

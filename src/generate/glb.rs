@@ -36,13 +36,7 @@ pub fn facade_glb(b: &Bundle, textures: &Textures) -> Result<Vec<u8>> {
         name: Some("facade".into()),
         ..Default::default()
     });
-    let scene = doc.root.push(json::Scene {
-        nodes: vec![node],
-        name: Some("facade".into()),
-        extensions: None,
-        extras: Default::default(),
-    });
-    doc.root.scene = Some(scene);
+    doc.scene("facade", vec![node]);
     doc.finish()
 }
 
@@ -70,41 +64,165 @@ pub struct WallMesh<'a> {
     pub textures: Textures<'a>,
 }
 
-/// `building.glb`: a node with its own mesh and material per wall, and a flat roof of
-/// `roof_m` (width along x, depth along z) at height `roof_at_m` with a plain material.
-pub fn building_glb(walls: &[WallMesh], roof_m: (f32, f32), roof_at_m: f32) -> Result<Vec<u8>> {
+/// One building of a glb: its walls, and its flat roof of `roof_m` (width along x, depth along
+/// z) at height `roof_at_m`.
+pub struct BuildingMesh<'a> {
+    pub walls: Vec<WallMesh<'a>>,
+    pub roof_m: (f32, f32),
+    pub roof_at_m: f32,
+}
+
+/// `building.glb`: a node with its own mesh and material per wall, and the flat roof with a
+/// plain material.
+pub fn building_glb(building: &BuildingMesh) -> Result<Vec<u8>> {
+    let mut doc = Doc::default();
+    let nodes = doc.building(building);
+    doc.scene("building", nodes);
+    doc.finish()
+}
+
+/// `street.glb`: each building (named) under a node of its own at its offset (metres).
+pub fn street_glb(buildings: &[(String, [f32; 3], BuildingMesh)]) -> Result<Vec<u8>> {
     let mut doc = Doc::default();
     let mut nodes = Vec::new();
-    for wall in walls {
-        let mesh = doc.quad(wall.size_m);
-        let material = doc.material(&wall.textures);
-        doc.root.materials[material.value()].name = Some(wall.name.into());
-        doc.root.meshes[mesh.value()].name = Some(wall.name.into());
-        doc.root.meshes[mesh.value()].primitives[0].material = Some(material);
+    for (name, offset, building) in buildings {
+        let children = doc.building(building);
         nodes.push(doc.root.push(json::Node {
-            mesh: Some(mesh),
-            name: Some(wall.name.into()),
-            translation: Some(wall.placement.centre),
-            rotation: Some(json::scene::UnitQuaternion(wall.placement.rotation())),
+            name: Some(name.clone()),
+            translation: Some(*offset),
+            children: Some(children),
             ..Default::default()
         }));
     }
-    let roof = doc.roof(roof_m);
-    nodes.push(doc.root.push(json::Node {
-        mesh: Some(roof),
-        name: Some("roof".into()),
-        translation: Some([0.0, roof_at_m, 0.0]),
-        ..Default::default()
-    }));
-    let scene = doc.root.push(json::Scene {
-        nodes,
-        name: Some("building".into()),
-        extensions: None,
-        extras: Default::default(),
-    });
-    doc.root.scene = Some(scene);
+    doc.scene("street", nodes);
     doc.finish()
 }
+
+/// One quad of a merged mesh: its size, placement and where its picture is in the atlas
+/// (u0, v0, u1, v1 from the top-left).
+pub struct AtlasQuad {
+    pub size_m: (f32, f32),
+    pub placement: Placement,
+    pub uv: [f32; 4],
+}
+
+/// `building-lod1.glb`: the walls and the roof as one mesh with one material whose base colour
+/// and occlusion/roughness/metalness come from one atlas each (`base`, `orm`, PNG): one draw
+/// call for a building in the distance. The roof is a horizontal quad of `roof_m` at
+/// `roof_at_m` showing the atlas at `roof_uv`.
+pub fn merged_glb(
+    walls: &[AtlasQuad],
+    (roof_m, roof_at_m, roof_uv): ((f32, f32), f32, [f32; 4]),
+    (base, orm): (&[u8], &[u8]),
+) -> Result<Vec<u8>> {
+    let mut v = Vertices::default();
+    for wall in walls {
+        v.wall(wall);
+    }
+    v.roof(roof_m, roof_at_m, roof_uv);
+    let mut doc = Doc::default();
+    let material = doc.atlas_material(base, orm);
+    let mesh = doc.merged_mesh(&v, material);
+    let node = doc.root.push(json::Node {
+        mesh: Some(mesh),
+        name: Some("building".into()),
+        ..Default::default()
+    });
+    doc.scene("building-lod1", vec![node]);
+    doc.finish()
+}
+
+/// Vertices of quads placed in the world, four each, with their triangles.
+#[derive(Default)]
+struct Vertices {
+    positions: Vec<f32>,
+    normals: Vec<f32>,
+    uvs: Vec<f32>,
+    indices: Vec<u16>,
+}
+
+impl Vertices {
+    /// Four corners (position, uv) facing `normal`, counter-clockwise seen from outside.
+    fn quad(&mut self, corners: [([f32; 3], [f32; 2]); 4], normal: [f32; 3]) {
+        let first = (self.positions.len() / 3) as u16;
+        for (p, uv) in corners {
+            self.positions.extend(p);
+            self.normals.extend(normal);
+            self.uvs.extend(uv);
+        }
+        self.indices.extend([0, 1, 2, 0, 2, 3].map(|i| first + i));
+    }
+
+    fn wall(&mut self, q: &AtlasQuad) {
+        let (w, h) = q.size_m;
+        let (sin, cos) = q.placement.yaw_deg.to_radians().sin_cos();
+        let [cx, cy, cz] = q.placement.centre;
+        let at = |x: f32, y: f32| [cx + x * cos, cy + y, cz - x * sin];
+        let [u0, v0, u1, v1] = q.uv;
+        let x = w / 2.0;
+        let corners = [
+            (at(-x, 0.0), [u0, v1]),
+            (at(x, 0.0), [u1, v1]),
+            (at(x, h), [u1, v0]),
+            (at(-x, h), [u0, v0]),
+        ];
+        self.quad(corners, [sin, 0.0, cos]);
+    }
+
+    fn roof(&mut self, (w, d): (f32, f32), y: f32, [u0, v0, u1, v1]: [f32; 4]) {
+        let (x, z) = (w / 2.0, d / 2.0);
+        let corners = [
+            ([-x, y, z], [u0, v1]),
+            ([x, y, z], [u1, v1]),
+            ([x, y, -z], [u1, v0]),
+            ([-x, y, -z], [u0, v0]),
+        ];
+        self.quad(corners, [0.0, 1.0, 0.0]);
+    }
+}
+
+impl Doc {
+    /// A building's wall and roof nodes.
+    fn building(&mut self, b: &BuildingMesh) -> Vec<Index<json::Node>> {
+        let mut nodes = Vec::new();
+        for wall in &b.walls {
+            let mesh = self.quad(wall.size_m);
+            let material = self.material(&wall.textures);
+            self.root.materials[material.value()].name = Some(wall.name.into());
+            self.root.meshes[mesh.value()].name = Some(wall.name.into());
+            self.root.meshes[mesh.value()].primitives[0].material = Some(material);
+            nodes.push(self.root.push(json::Node {
+                mesh: Some(mesh),
+                name: Some(wall.name.into()),
+                translation: Some(wall.placement.centre),
+                rotation: Some(json::scene::UnitQuaternion(wall.placement.rotation())),
+                ..Default::default()
+            }));
+        }
+        let roof = self.roof(b.roof_m);
+        nodes.push(self.root.push(json::Node {
+            mesh: Some(roof),
+            name: Some("roof".into()),
+            translation: Some([0.0, b.roof_at_m, 0.0]),
+            ..Default::default()
+        }));
+        nodes
+    }
+
+    /// The document's one scene, of `nodes`.
+    fn scene(&mut self, name: &str, nodes: Vec<Index<json::Node>>) {
+        let scene = self.root.push(json::Scene {
+            nodes,
+            name: Some(name.into()),
+            extensions: None,
+            extras: Default::default(),
+        });
+        self.root.scene = Some(scene);
+    }
+}
+
+/// A primitive's vertex attributes.
+type Attributes = BTreeMap<Checked<json::mesh::Semantic>, Index<json::Accessor>>;
 
 /// A glTF document being built: its JSON and its one binary buffer.
 #[derive(Default)]
@@ -209,10 +327,21 @@ impl Doc {
     fn two_triangles(
         &mut self,
         name: &str,
-        attributes: BTreeMap<Checked<json::mesh::Semantic>, Index<json::Accessor>>,
+        attributes: Attributes,
         material: Option<Index<json::Material>>,
     ) -> Index<json::Mesh> {
-        let indices = self.indices(&[0, 1, 2, 0, 2, 3]);
+        self.mesh(name, attributes, &[0, 1, 2, 0, 2, 3], material)
+    }
+
+    /// A mesh of one primitive: the triangles `indices` of `attributes`, with `material`.
+    fn mesh(
+        &mut self,
+        name: &str,
+        attributes: Attributes,
+        indices: &[u16],
+        material: Option<Index<json::Material>>,
+    ) -> Index<json::Mesh> {
+        let indices = self.indices(indices);
         self.root.push(json::Mesh {
             name: Some(name.into()),
             primitives: vec![json::mesh::Primitive {
@@ -255,6 +384,46 @@ impl Doc {
             ..Default::default()
         });
         self.two_triangles("roof", attributes, Some(material))
+    }
+
+    /// One mesh of `v`'s quads with `material`.
+    fn merged_mesh(&mut self, v: &Vertices, material: Index<json::Material>) -> Index<json::Mesh> {
+        use json::accessor::Type;
+        use json::mesh::Semantic;
+        let mut attributes = BTreeMap::new();
+        let pos = self.attribute(&v.positions, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Positions), pos);
+        let nor = self.attribute(&v.normals, 3, Type::Vec3);
+        attributes.insert(Checked::Valid(Semantic::Normals), nor);
+        let uv = self.attribute(&v.uvs, 2, Type::Vec2);
+        attributes.insert(Checked::Valid(Semantic::TexCoords(0)), uv);
+        self.mesh("building", attributes, &v.indices, Some(material))
+    }
+
+    /// The atlas material: base colour and occlusion/roughness/metalness, no normal map or
+    /// emission (for a building seen from afar).
+    fn atlas_material(&mut self, base: &[u8], orm: &[u8]) -> Index<json::Material> {
+        use json::material::{OcclusionTexture, PbrMetallicRoughness, StrengthFactor};
+        let base = self.texture(base, "albedo-atlas");
+        let orm = self.texture(orm, "orm-atlas");
+        self.root.push(json::Material {
+            name: Some("building".into()),
+            pbr_metallic_roughness: PbrMetallicRoughness {
+                base_color_texture: Some(base),
+                metallic_roughness_texture: Some(orm.clone()),
+                metallic_factor: StrengthFactor(1.0),
+                roughness_factor: StrengthFactor(1.0),
+                ..Default::default()
+            },
+            occlusion_texture: Some(OcclusionTexture {
+                index: orm.index,
+                strength: StrengthFactor(1.0),
+                tex_coord: 0,
+                extensions: None,
+                extras: Default::default(),
+            }),
+            ..Default::default()
+        })
     }
 
     /// Triangle indices (counter-clockwise seen from +z: the front face).

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod maps;
 pub mod params;
 pub mod set;
+pub mod street;
 
 use std::path::{Path, PathBuf};
 
