@@ -412,3 +412,62 @@ fn a_street_lines_up_buildings_of_varied_widths_side_by_side_in_one_valid_glb() 
         "{report}"
     );
 }
+
+/// What Blender made of a glb (`.ci/blender-building.py … check`); `None` when Blender is not
+/// installed here.
+fn blender_check(glb: &Path) -> Option<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/blender-building.py");
+    let out = std::process::Command::new("blender")
+        .args(["-b", "--python"])
+        .arg(script)
+        .arg("--")
+        .arg(glb)
+        .arg("check")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find_map(|l| l.strip_prefix("BUILDING "));
+    let line = line.unwrap_or_else(|| panic!("Blender gave no report: {text}"));
+    Some(serde_json::from_str(line).unwrap())
+}
+
+/// A real client: Blender imports the building as five meshes of the footprint's size whose
+/// only open edges, once the corners are welded, are the four on the ground (CI installs
+/// Blender and sets FACADE_REQUIRE_BLENDER; elsewhere this skips with a note).
+#[test]
+fn blender_imports_a_building_closed_apart_from_the_ground() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("house");
+    assert!(
+        building(&dir, "9x6", &["--floors", "2", "--no-render"])
+            .status
+            .success()
+    );
+    let Some(report) = blender_check(&dir.join("building.glb")) else {
+        assert!(
+            !common::required("FACADE_REQUIRE_BLENDER"),
+            "FACADE_REQUIRE_BLENDER is set but blender is missing"
+        );
+        eprintln!("skipped: Blender is not installed (see .ci/run)");
+        return;
+    };
+    assert_eq!(
+        report["meshes"],
+        serde_json::json!(["back", "front", "left", "right", "roof"])
+    );
+    let size: Vec<f64> = (0..3)
+        .map(|k| report["size"][k].as_f64().unwrap())
+        .collect();
+    let height = 3.4 * 3.2 + 0.6;
+    let want = [9.0, 6.0, height];
+    assert!(
+        size.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-3),
+        "{size:?} against {want:?}"
+    );
+    assert_eq!(report["boundary_edges"], 4, "{report}");
+    assert_eq!(
+        report["boundary_z"],
+        serde_json::json!([0.0, 0.0]),
+        "{report}"
+    );
+}
