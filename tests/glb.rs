@@ -359,7 +359,16 @@ fn a_building_that_cannot_be_built_is_refused_before_anything_is_written() {
 fn a_street_lines_up_buildings_of_varied_widths_side_by_side_in_one_valid_glb() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("street");
-    let extra = ["--floors", "2", "--count", "3", "--street", "--no-render"];
+    let extra = [
+        "--floors",
+        "2",
+        "--count",
+        "3",
+        "--street",
+        "--no-render",
+        "--roof",
+        "hipped",
+    ];
     let done = building(&dir, "9x6", &extra);
     assert!(
         done.status.success(),
@@ -437,20 +446,25 @@ fn blender_check(glb: &Path) -> Option<serde_json::Value> {
 #[test]
 fn blender_imports_a_building_closed_apart_from_the_ground() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("house");
-    assert!(
-        building(&dir, "9x6", &["--floors", "2", "--no-render"])
-            .status
-            .success()
-    );
-    let Some(report) = blender_check(&dir.join("building.glb")) else {
-        assert!(
-            !common::required("FACADE_REQUIRE_BLENDER"),
-            "FACADE_REQUIRE_BLENDER is set but blender is missing"
-        );
-        eprintln!("skipped: Blender is not installed (see .ci/run)");
-        return;
-    };
+    for (roof, rise) in [("flat", 0.0), ("hipped", 3.0 * 30f64.to_radians().tan())] {
+        let dir = tmp.path().join(roof);
+        let options = ["--floors", "2", "--no-render", "--roof", roof];
+        assert!(building(&dir, "9x6", &options).status.success());
+        let Some(report) = blender_check(&dir.join("building.glb")) else {
+            assert!(
+                !common::required("FACADE_REQUIRE_BLENDER"),
+                "FACADE_REQUIRE_BLENDER is set but blender is missing"
+            );
+            eprintln!("skipped: Blender is not installed (see .ci/run)");
+            return;
+        };
+        check_blender_report(&report, rise);
+    }
+}
+
+/// Five meshes of 9 × 6 m, as tall as two upper floors and the ground floor plus the roof's
+/// `rise`, open only at the ground.
+fn check_blender_report(report: &serde_json::Value, rise: f64) {
     assert_eq!(
         report["meshes"],
         serde_json::json!(["back", "front", "left", "right", "roof"])
@@ -458,7 +472,7 @@ fn blender_imports_a_building_closed_apart_from_the_ground() {
     let size: Vec<f64> = (0..3)
         .map(|k| report["size"][k].as_f64().unwrap())
         .collect();
-    let height = 3.4 * 3.2 + 0.6;
+    let height = 3.4 * 3.2 + 0.6 + rise;
     let want = [9.0, 6.0, height];
     assert!(
         size.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-3),

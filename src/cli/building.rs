@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use facade_studio::generate::building::{BuildingParams, generate_building};
+use facade_studio::generate::building::{BuildingParams, RoofKind, generate_building};
 use facade_studio::generate::street::generate_buildings;
 
 use super::bar;
@@ -27,6 +27,9 @@ pub(crate) struct BuildingArgs {
     /// Height of an upper floor in metres (the ground floor is 1.4 times taller).
     #[arg(long, default_value_t = 3.2)]
     floor_height: f32,
+    /// The roof: flat, or hipped (30° slopes up to a ridge along the longer side).
+    #[arg(long, value_enum, default_value_t = RoofKind::Flat)]
+    roof: RoofKind,
     /// Seed of the walls' layouts (and of the style unless --style-seed).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -57,6 +60,7 @@ pub(crate) fn cmd_building(a: BuildingArgs) -> Result<()> {
         depth_m,
         floors: a.floors,
         floor_m: a.floor_height,
+        roof: a.roof,
         facade: a.facade.params((width_m, 1.0), (1, 1), (1, 1), a.seed),
     };
     params.check().map_err(|e| anyhow::anyhow!(e))?;

@@ -64,11 +64,13 @@ pub struct WallMesh<'a> {
     pub textures: Textures<'a>,
 }
 
-/// One building of a glb: its walls, and its flat roof of `roof_m` (width along x, depth along
-/// z) at height `roof_at_m`.
+/// A roof's triangles (metres, eaves at y = 0, counter-clockwise seen from outside).
+pub type Triangles = Vec<[[f32; 3]; 3]>;
+
+/// One building of a glb: its walls, and its roof's triangles raised to `roof_at_m`.
 pub struct BuildingMesh<'a> {
     pub walls: Vec<WallMesh<'a>>,
-    pub roof_m: (f32, f32),
+    pub roof: Triangles,
     pub roof_at_m: f32,
 }
 
@@ -108,18 +110,18 @@ pub struct AtlasQuad {
 
 /// `building-lod1.glb`: the walls and the roof as one mesh with one material whose base colour
 /// and occlusion/roughness/metalness come from one atlas each (`base`, `orm`, PNG): one draw
-/// call for a building in the distance. The roof is a horizontal quad of `roof_m` at
-/// `roof_at_m` showing the atlas at `roof_uv`.
+/// call for a building in the distance. The roof is `roof`'s triangles raised to `roof_at_m`,
+/// showing the atlas at `roof_uv`.
 pub fn merged_glb(
     walls: &[AtlasQuad],
-    (roof_m, roof_at_m, roof_uv): ((f32, f32), f32, [f32; 4]),
+    (roof, roof_at_m, roof_uv): (&Triangles, f32, [f32; 4]),
     (base, orm): (&[u8], &[u8]),
 ) -> Result<Vec<u8>> {
     let mut v = Vertices::default();
     for wall in walls {
         v.wall(wall);
     }
-    v.roof(roof_m, roof_at_m, roof_uv);
+    v.roof(roof, roof_at_m, roof_uv);
     let mut doc = Doc::default();
     let material = doc.atlas_material(base, orm);
     let mesh = doc.merged_mesh(&v, material);
@@ -169,15 +171,19 @@ impl Vertices {
         self.quad(corners, [sin, 0.0, cos]);
     }
 
-    fn roof(&mut self, (w, d): (f32, f32), y: f32, [u0, v0, u1, v1]: [f32; 4]) {
-        let (x, z) = (w / 2.0, d / 2.0);
-        let corners = [
-            ([-x, y, z], [u0, v1]),
-            ([x, y, z], [u1, v1]),
-            ([x, y, -z], [u1, v0]),
-            ([-x, y, -z], [u0, v0]),
-        ];
-        self.quad(corners, [0.0, 1.0, 0.0]);
+    /// The roof's triangles raised by `y`, every vertex at the middle of the roof's tile.
+    fn roof(&mut self, roof: &Triangles, y: f32, [u0, v0, u1, v1]: [f32; 4]) {
+        let uv = [(u0 + u1) / 2.0, (v0 + v1) / 2.0];
+        for t in roof {
+            let first = (self.positions.len() / 3) as u16;
+            let normal = face_normal(t);
+            for [x, ty, z] in t {
+                self.positions.extend([*x, ty + y, *z]);
+                self.normals.extend(normal);
+                self.uvs.extend(uv);
+            }
+            self.indices.extend([first, first + 1, first + 2]);
+        }
     }
 }
 
@@ -199,7 +205,7 @@ impl Doc {
                 ..Default::default()
             }));
         }
-        let roof = self.roof(b.roof_m);
+        let roof = self.roof(&b.roof);
         nodes.push(self.root.push(json::Node {
             mesh: Some(roof),
             name: Some("roof".into()),
@@ -219,6 +225,21 @@ impl Doc {
         });
         self.root.scene = Some(scene);
     }
+}
+
+/// The unit normal of a counter-clockwise triangle.
+fn face_normal([a, b, c]: &[[f32; 3]; 3]) -> [f32; 3] {
+    let (u, v) = (
+        [0, 1, 2].map(|k| b[k] - a[k]),
+        [0, 1, 2].map(|k| c[k] - a[k]),
+    );
+    let n = [
+        u[1] * v[2] - u[2] * v[1],
+        u[2] * v[0] - u[0] * v[2],
+        u[0] * v[1] - u[1] * v[0],
+    ];
+    let len = n.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    n.map(|x| x / len)
 }
 
 /// A primitive's vertex attributes.
@@ -359,15 +380,14 @@ impl Doc {
         })
     }
 
-    /// A flat roof of `(w, d)` metres facing +y, centred on the origin, with a plain roofing
-    /// material (no textures).
-    fn roof(&mut self, (w, d): (f32, f32)) -> Index<json::Mesh> {
+    /// The roof's triangles (flat-shaded: three vertices each) with a plain roofing material
+    /// (no textures).
+    fn roof(&mut self, roof: &Triangles) -> Index<json::Mesh> {
         use json::accessor::Type;
         use json::material::{PbrBaseColorFactor, PbrMetallicRoughness, StrengthFactor};
         use json::mesh::Semantic;
-        let (x, z) = (w / 2.0, d / 2.0);
-        let positions = [-x, 0.0, z, x, 0.0, z, x, 0.0, -z, -x, 0.0, -z];
-        let normals = [0.0, 1.0, 0.0].repeat(4);
+        let positions: Vec<f32> = roof.iter().flatten().flatten().copied().collect();
+        let normals: Vec<f32> = roof.iter().flat_map(|t| face_normal(t).repeat(3)).collect();
         let mut attributes = BTreeMap::new();
         let pos = self.attribute(&positions, 3, Type::Vec3);
         attributes.insert(Checked::Valid(Semantic::Positions), pos);
@@ -383,7 +403,8 @@ impl Doc {
             },
             ..Default::default()
         });
-        self.two_triangles("roof", attributes, Some(material))
+        let indices: Vec<u16> = (0..3 * roof.len() as u16).collect();
+        self.mesh("roof", attributes, &indices, Some(material))
     }
 
     /// One mesh of `v`'s quads with `material`.
