@@ -227,6 +227,33 @@ impl Doc {
     }
 }
 
+/// A material of base colour `base` and occlusion, roughness and metalness from `orm`'s R, G, B.
+fn base_orm_material(
+    name: &str,
+    base: json::texture::Info,
+    orm: json::texture::Info,
+) -> json::Material {
+    use json::material::{OcclusionTexture, PbrMetallicRoughness, StrengthFactor};
+    json::Material {
+        name: Some(name.into()),
+        pbr_metallic_roughness: PbrMetallicRoughness {
+            base_color_texture: Some(base),
+            metallic_roughness_texture: Some(orm.clone()),
+            metallic_factor: StrengthFactor(1.0),
+            roughness_factor: StrengthFactor(1.0),
+            ..Default::default()
+        },
+        occlusion_texture: Some(OcclusionTexture {
+            index: orm.index,
+            strength: StrengthFactor(1.0),
+            tex_coord: 0,
+            extensions: None,
+            extras: Default::default(),
+        }),
+        ..Default::default()
+    }
+}
+
 /// The unit normal of a counter-clockwise triangle.
 fn face_normal([a, b, c]: &[[f32; 3]; 3]) -> [f32; 3] {
     let (u, v) = (
@@ -424,27 +451,9 @@ impl Doc {
     /// The atlas material: base colour and occlusion/roughness/metalness, no normal map or
     /// emission (for a building seen from afar).
     fn atlas_material(&mut self, base: &[u8], orm: &[u8]) -> Index<json::Material> {
-        use json::material::{OcclusionTexture, PbrMetallicRoughness, StrengthFactor};
         let base = self.texture(base, "albedo-atlas");
         let orm = self.texture(orm, "orm-atlas");
-        self.root.push(json::Material {
-            name: Some("building".into()),
-            pbr_metallic_roughness: PbrMetallicRoughness {
-                base_color_texture: Some(base),
-                metallic_roughness_texture: Some(orm.clone()),
-                metallic_factor: StrengthFactor(1.0),
-                roughness_factor: StrengthFactor(1.0),
-                ..Default::default()
-            },
-            occlusion_texture: Some(OcclusionTexture {
-                index: orm.index,
-                strength: StrengthFactor(1.0),
-                tex_coord: 0,
-                extensions: None,
-                extras: Default::default(),
-            }),
-            ..Default::default()
-        })
+        self.root.push(base_orm_material("building", base, orm))
     }
 
     /// Triangle indices (counter-clockwise seen from +z: the front face).
@@ -512,22 +521,12 @@ impl Doc {
     /// convention whatever the bundle's, and the emission mask (emissive factor 0: raise it
     /// in the engine for lit windows).
     fn material(&mut self, t: &Textures) -> Index<json::Material> {
-        use json::material::{
-            EmissiveFactor, NormalTexture, OcclusionTexture, PbrMetallicRoughness, StrengthFactor,
-        };
+        use json::material::{EmissiveFactor, NormalTexture};
         let base = self.texture(t.base, "albedo");
         let orm = self.texture(t.orm, "orm");
         let normal = self.texture(t.normal, "normal");
         let emission = self.texture(t.emission, "emission");
         self.root.push(json::Material {
-            name: Some("facade".into()),
-            pbr_metallic_roughness: PbrMetallicRoughness {
-                base_color_texture: Some(base),
-                metallic_roughness_texture: Some(orm.clone()),
-                metallic_factor: StrengthFactor(1.0),
-                roughness_factor: StrengthFactor(1.0),
-                ..Default::default()
-            },
             normal_texture: Some(NormalTexture {
                 index: normal.index,
                 scale: 1.0,
@@ -535,16 +534,9 @@ impl Doc {
                 extensions: None,
                 extras: Default::default(),
             }),
-            occlusion_texture: Some(OcclusionTexture {
-                index: orm.index,
-                strength: StrengthFactor(1.0),
-                tex_coord: 0,
-                extensions: None,
-                extras: Default::default(),
-            }),
             emissive_texture: Some(emission),
             emissive_factor: EmissiveFactor([0.0, 0.0, 0.0]),
-            ..Default::default()
+            ..base_orm_material("facade", base, orm)
         })
     }
 
