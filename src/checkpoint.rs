@@ -64,6 +64,10 @@ pub struct Meta {
     /// The task the model was trained for (`palettes/tasks/`; "labels" in files written before tasks).
     #[serde(default = "crate::task::labels")]
     pub task: String,
+    /// The input palette's file text for a model of a task read from a task file (a shipped
+    /// task's palette is known by its name), so that the model renders without that file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub palette: Option<String>,
 }
 
 /// Sections of a weights file, in memory.

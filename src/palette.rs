@@ -19,6 +19,12 @@ pub const CMP_FACADES_RON: &str = include_str!("../palettes/cmp_facades.ron");
 /// "unknown" in a [`SnapReport`]. JPEG-smeared label maps stay well inside it on flat regions.
 pub const UNKNOWN_COLOUR_DISTANCE: f32 = 60.0;
 
+/// The name of the generated grey palette ([`Palette::grey_ramp`]).
+pub const GREY: &str = "grey";
+
+/// Levels of the grey palette: as many as a palette may hold.
+pub const GREY_LEVELS: usize = 255;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Palette {
     pub name: String,
@@ -74,6 +80,34 @@ impl Palette {
         })
     }
 
+    /// The input of a continuous task (colourisation): 255 greys from black to white, level `k`
+    /// being round(k·255/254), so that a greyscale image is a label map one grey value off at
+    /// most. White is the background (a blank canvas is white paper).
+    pub fn grey_ramp() -> Palette {
+        let classes = (0..GREY_LEVELS)
+            .map(|k| {
+                let v = grey_value(k as u8);
+                ClassSpec {
+                    id: k as u8,
+                    name: format!("grey {v}"),
+                    rgb: (v, v, v),
+                    key: String::new(),
+                }
+            })
+            .collect();
+        Palette {
+            name: GREY.into(),
+            classes,
+            background: (GREY_LEVELS - 1) as u8,
+        }
+    }
+
+    /// Whether this is the grey ramp (snapping and the studio's level picker treat it as a
+    /// continuous input).
+    pub fn is_grey_ramp(&self) -> bool {
+        self.name == GREY && self.len() == GREY_LEVELS
+    }
+
     pub fn load(path: &Path) -> Result<Palette> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Palette::parse(&text)
@@ -113,6 +147,9 @@ impl Palette {
 
     /// Index of the palette colour nearest to `rgb`, and the squared distance to it.
     pub fn nearest(&self, rgb: [u8; 3]) -> (u8, u32) {
+        if self.is_grey_ramp() {
+            return nearest_grey(rgb);
+        }
         let mut best = (0u8, u32::MAX);
         for (i, c) in self.classes.iter().enumerate() {
             let dr = rgb[0] as i32 - c.rgb.0 as i32;
@@ -179,6 +216,30 @@ impl Palette {
             out[2 * n + k] = v[2];
         }
     }
+}
+
+/// The grey value of level `k` of the grey ramp.
+pub fn grey_value(k: u8) -> u8 {
+    ((k as u32 * 255 + 127) / 254).min(255) as u8
+}
+
+/// The grey level nearest `rgb` and its squared distance: the nearest grey to any colour is
+/// its channels' mean (the foot of the perpendicular on the grey axis), so the nearest level
+/// is the one nearest the mean — O(1) instead of a search over 255 classes.
+fn nearest_grey(rgb: [u8; 3]) -> (u8, u32) {
+    let mean = (rgb[0] as f32 + rgb[1] as f32 + rgb[2] as f32) / 3.0;
+    let guess = (mean * (GREY_LEVELS - 1) as f32 / 255.0).round() as i32;
+    let distance = |k: i32| {
+        let v = grey_value(k as u8) as i32;
+        rgb.iter()
+            .map(|&c| (c as i32 - v).pow(2) as u32)
+            .sum::<u32>()
+    };
+    (guess - 1..=guess + 1)
+        .filter(|k| (0..GREY_LEVELS as i32).contains(k))
+        .map(|k| (k as u8, distance(k)))
+        .min_by_key(|&(_, d)| d)
+        .unwrap_or((0, u32::MAX))
 }
 
 impl Default for Palette {

@@ -1198,3 +1198,116 @@ fn an_unsaved_sketch_is_offered_back_as_a_sketch_after_a_crash() {
     );
     assert_eq!(h.state().doc.map, painted);
 }
+
+#[test]
+fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused() {
+    use facade_studio::ui::command::Command;
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    // A label map given to colourise: refused by name, the painting and task unchanged.
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    let labels = state.path().join("labels.png");
+    facade_studio::bench::synthetic_layout(64, 2)
+        .to_rgb(&palette)
+        .save(&labels)
+        .unwrap();
+    let before = h.state().doc.map.clone();
+    h.state_mut().run(Command::ColourisePhoto(Some(labels)));
+    settle(&mut h);
+    assert_eq!(h.state().doc.map, before);
+    assert_eq!(h.state().palette.name, "cmp_facades");
+    let error = h.state().errors.first().cloned().unwrap_or_default();
+    assert!(
+        error.contains("labels.png") && error.contains("--task labels"),
+        "{error}"
+    );
+    h.state_mut().errors.clear();
+
+    // A colour photo: the grey task, the photo's size within 512, its luminance, a note.
+    let photo = state.path().join("photo.png");
+    let colour = image::RgbImage::from_fn(600, 300, |x, y| {
+        image::Rgb([(x % 200) as u8 + 40, (y % 150) as u8 + 60, 90])
+    });
+    colour.save(&photo).unwrap();
+    h.state_mut().run(Command::ColourisePhoto(Some(photo)));
+    settle(&mut h);
+    let app = h.state();
+    assert!(app.errors.is_empty(), "{:?}", app.errors);
+    assert_eq!(app.palette.name, "grey");
+    assert_eq!((app.doc.map.width, app.doc.map.height), (512, 256));
+    let luma = image::imageops::grayscale(&image::imageops::resize(
+        &colour,
+        512,
+        256,
+        image::imageops::FilterType::Nearest,
+    ));
+    let shown = app.palette.colour(app.doc.map.get(100, 50))[0] as i32;
+    assert!((shown - luma.get_pixel(100, 50).0[0] as i32).abs() <= 2);
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("converted to grey"), "{notice}");
+    // The level picker (at mid-grey), not a 255-entry class list.
+    assert!(
+        !h.query_all_by_label("brush grey")
+            .collect::<Vec<_>>()
+            .is_empty()
+    );
+    assert!(h.query_by_label("swatch grey 0").is_none());
+    assert_eq!(app_class_grey(&h), 128);
+}
+
+/// The grey the brush paints in the app `h`.
+fn app_class_grey(h: &Harness<'static, StudioApp>) -> u8 {
+    let app = h.state();
+    app.palette.colour(app.tools.class)[0]
+}
+
+#[test]
+fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
+    use facade_studio::ui::command::Command;
+    let state = tempfile::tempdir().unwrap();
+    let mut h = blank_app(state.path());
+    h.state_mut().run(Command::SetTask("sketch".into()));
+    settle(&mut h);
+    // A pix2pix pair: its own labels (no segmenter needed) at the model's scale.
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    let map = facade_studio::bench::synthetic_layout(128, 5);
+    let pair = state.path().join("pair.png");
+    common::pair_image(&map, &palette).save(&pair).unwrap();
+    h.state_mut().run(Command::OpenPhotoAsLabels(Some(pair)));
+    settle(&mut h);
+    let app = h.state();
+    assert!(app.errors.is_empty(), "{:?}", app.errors);
+    assert_eq!(app.palette.name, "cmp_facades", "back on the labels task");
+    assert_eq!(app.doc.map, map.resized(256, 256));
+    let count = app.doc.style.count();
+    assert!(
+        count >= 2,
+        "the photo's wall and window colours are the style ({count} classes)"
+    );
+    let wall = palette.index_of("facade").unwrap();
+    let photo_wall = common::photo_for(&map);
+    let taken = app.doc.style.get(wall).unwrap();
+    let (x, y) = (0..128 * 128)
+        .map(|k| (k % 128, k / 128))
+        .find(|&(x, y)| map.get(x, y) == wall)
+        .unwrap();
+    let there = photo_wall.get_pixel(x, y).0;
+    for c in 0..3 {
+        assert!(
+            (taken[c] as i32 - there[c] as i32).abs() <= 8,
+            "{taken:?} vs {there:?}"
+        );
+    }
+    // Too small a photo: its size and the minimum, the painting kept.
+    let small = state.path().join("small.png");
+    image::RgbImage::new(40, 30).save(&small).unwrap();
+    let before = h.state().doc.map.clone();
+    h.state_mut().run(Command::OpenPhotoAsLabels(Some(small)));
+    settle(&mut h);
+    assert_eq!(h.state().doc.map, before);
+    let error = h.state().errors.first().cloned().unwrap_or_default();
+    assert!(
+        error.contains("small.png") && error.contains("40×30") && error.contains("64×64"),
+        "{error}"
+    );
+}

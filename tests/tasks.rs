@@ -268,3 +268,236 @@ fn a_second_palette_paints_and_trains_from_a_pix2pix_folder_in_its_colours() {
         "{shown}"
     );
 }
+
+/// A smooth warm colour photo of `w`×`h` (no palette's colours).
+fn colour_photo(w: u32, h: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let v = ((x * 3 + y * 2) % 160) as u8;
+        Rgb([v + 70, v + 50, v + 20])
+    })
+}
+
+#[test]
+fn a_colourisation_model_trains_on_grey_pairs_and_colourises_a_photo_of_any_size() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facades = tmp.path().join("facades");
+    common::make_dataset(&facades, 4, 32);
+    let greys = tmp.path().join("greys");
+    let derived = common::facade_cli(&[
+        "dataset",
+        "derive",
+        "--kind",
+        "grey",
+        "--from",
+        s(&facades),
+        "--out",
+        s(&greys),
+    ]);
+    assert!(
+        text(&derived).contains("wrote 4 pairs"),
+        "{}",
+        text(&derived)
+    );
+    let run = tmp.path().join("run");
+    train_tiny("grey", &greys, &run);
+
+    // A colour photo of an odd size is made grey (said) and colourised at its own size.
+    let photo = tmp.path().join("photo.png");
+    colour_photo(50, 37).save(&photo).unwrap();
+    let output = tmp.path().join("colour.png");
+    let done = render_task("grey", &run, &photo, &output);
+    assert!(done.status.success(), "{}", text(&done));
+    assert!(text(&done).contains("converted to grey"), "{}", text(&done));
+    assert_eq!(
+        image::open(&output).unwrap().to_rgb8().dimensions(),
+        (50, 37)
+    );
+
+    // A label map is refused, naming the file and the task that fits; nothing is written.
+    let labels = tmp.path().join("labels.png");
+    let palette = Palette::cmp_facades();
+    facade_studio::bench::synthetic_layout(48, 2)
+        .to_rgb(&palette)
+        .save(&labels)
+        .unwrap();
+    let refused_out = tmp.path().join("refused.png");
+    let refused = render_task("grey", &run, &labels, &refused_out);
+    assert!(!refused.status.success());
+    let shown = text(&refused);
+    assert!(
+        shown.contains("labels.png") && shown.contains("--task labels"),
+        "{shown}"
+    );
+    assert!(!refused_out.exists());
+}
+
+/// `render --from-photo PHOTO --output OUT` with the shipped model, plus `extra` arguments.
+fn from_photo(photo: &Path, output: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["render", "--from-photo", s(photo), "--output", s(output)];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--backend", "cpu"]);
+    common::facade_cli(&args)
+}
+
+/// Mean of each channel.
+fn mean_rgb(image: &RgbImage) -> [f64; 3] {
+    let n = (image.width() * image.height()) as f64;
+    let mut sum = [0f64; 3];
+    for p in image.pixels() {
+        for (total, &v) in sum.iter_mut().zip(p.0.iter()) {
+            *total += v as f64;
+        }
+    }
+    sum.map(|v| v / n)
+}
+
+#[test]
+fn render_from_photo_reads_its_labels_and_renders_it_in_its_own_colours_or_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let palette = Palette::cmp_facades();
+    let photo =
+        common::photo_for(&facade_studio::bench::synthetic_layout(300, 4).resized(300, 200));
+    let photo_path = tmp.path().join("photo.png");
+    photo.save(&photo_path).unwrap();
+    let output = tmp.path().join("restyled.png");
+    let labels = tmp.path().join("labels.png");
+    let done = from_photo(&photo_path, &output, &["--labels-out", s(&labels)]);
+    assert!(done.status.success(), "{}", text(&done));
+
+    // The photo's aspect at the model's scale (shorter side 256), labels in the palette.
+    let render = image::open(&output).unwrap().to_rgb8();
+    assert_eq!(render.dimensions(), (384, 256));
+    let read = image::open(&labels).unwrap().to_rgb8();
+    assert_eq!(read.dimensions(), (384, 256));
+    assert_eq!(
+        palette.snap(&read).1.unknown,
+        0,
+        "labels in the CMP colours"
+    );
+    // Its own colours: each labelled region takes the photo's colour there.
+    let (own, theirs) = (mean_rgb(&render), mean_rgb(&photo));
+    for c in 0..3 {
+        assert!(
+            (own[c] - theirs[c]).abs() < 20.0,
+            "{own:?} vs the photo's {theirs:?}"
+        );
+    }
+    // Another colour for one class: the same building, redder.
+    let red = tmp.path().join("red.png");
+    let done = from_photo(&photo_path, &red, &["--colour", "facade=#C03020"]);
+    assert!(done.status.success(), "{}", text(&done));
+    let redder = mean_rgb(&image::open(&red).unwrap().to_rgb8());
+    assert!(
+        redder[0] - redder[2] > own[0] - own[2] + 10.0,
+        "{redder:?} vs {own:?}"
+    );
+
+    // Too small a photo: its size and the minimum, and nothing written.
+    let small = tmp.path().join("small.png");
+    colour_photo(40, 30).save(&small).unwrap();
+    let small_out = tmp.path().join("small-out.png");
+    let refused = text(&from_photo(&small, &small_out, &[]));
+    assert!(
+        refused.contains("small.png") && refused.contains("40×30") && refused.contains("64×64"),
+        "{refused}"
+    );
+    assert!(!small_out.exists());
+}
+
+/// Outline (right) and filled (left) shapes on 32×32: a circle and a square placed by `k`.
+fn shapes_pair(k: u32) -> RgbImage {
+    let (cx, cy, r) = (10 + k * 3, 12 + k, 6.0 + k as f32);
+    let (sx, sy, side) = (18 + k, 4 + 2 * k, 9 + k);
+    let mut pair = RgbImage::from_pixel(64, 32, Rgb([255, 255, 255]));
+    for y in 0..32u32 {
+        for x in 0..32u32 {
+            let d = ((x as f32 - cx as f32).powi(2) + (y as f32 - cy as f32).powi(2)).sqrt();
+            let in_square = (sx..sx + side).contains(&x) && (sy..sy + side).contains(&y);
+            let on_square =
+                in_square && (x == sx || x == sx + side - 1 || y == sy || y == sy + side - 1);
+            if d <= r {
+                pair.put_pixel(x, y, Rgb([40, 160, 60]));
+            }
+            if in_square {
+                pair.put_pixel(x, y, Rgb([230, 200, 40]));
+            }
+            if (d - r).abs() < 0.7 {
+                pair.put_pixel(32 + x, y, Rgb([200, 0, 0]));
+            }
+            if on_square {
+                pair.put_pixel(32 + x, y, Rgb([0, 0, 200]));
+            }
+        }
+    }
+    pair
+}
+
+#[test]
+fn a_pix2pix_folder_of_another_kind_trains_and_renders_through_a_task_file_alone() {
+    // Shape outlines → filled shapes: a palette file and a task file, no code.
+    let tmp = tempfile::tempdir().unwrap();
+    let kind = tmp.path().join("shapes-task");
+    std::fs::create_dir_all(&kind).unwrap();
+    std::fs::write(
+        kind.join("outlines.ron"),
+        r#"(name: "outlines", background: 1, classes: [
+            (id: 1, name: "paper", rgb: (255, 255, 255), key: "1"),
+            (id: 2, name: "circle", rgb: (200, 0, 0), key: "2"),
+            (id: 3, name: "square", rgb: (0, 0, 200), key: "3"),
+        ])"#,
+    )
+    .unwrap();
+    let task_file = kind.join("shapes.ron");
+    std::fs::write(
+        &task_file,
+        r#"(name: "shapes", about: "shape outlines to filled shapes", menu: "Shapes",
+            palette: "outlines.ron", default_model: "shapes.fsw")"#,
+    )
+    .unwrap();
+    let data = tmp.path().join("shapes");
+    std::fs::create_dir_all(&data).unwrap();
+    for k in 0..4 {
+        shapes_pair(k)
+            .save(data.join(format!("{}.png", k + 1)))
+            .unwrap();
+    }
+    let run = tmp.path().join("run");
+    train_tiny(s(&task_file), &data, &run);
+    let model = tmp.path().join("shapes.fsw");
+    let exported = common::facade_cli(&["export", "--model", s(&run), "--output", s(&model)]);
+    assert!(exported.status.success(), "{}", text(&exported));
+    // The model carries its palette: it renders the task's input with the task file.
+    let input = tmp.path().join("outline.png");
+    let pair = shapes_pair(2);
+    image::imageops::crop_imm(&pair, 32, 0, 32, 32)
+        .to_image()
+        .save(&input)
+        .unwrap();
+    let output = tmp.path().join("filled.png");
+    let done = render_task(s(&task_file), &model, &input, &output);
+    assert!(done.status.success(), "{}", text(&done));
+    assert_eq!(image::open(&output).unwrap().width(), 32);
+    let meta = facade_studio::checkpoint::load_generator(
+        &model,
+        &facade_studio::backend::cpu_device().device,
+    )
+    .unwrap()
+    .meta;
+    assert_eq!(meta.task, "shapes");
+    assert!(meta.palette.unwrap_or_default().contains("circle"));
+    // As the labels task it is refused, and told how to pass the task file.
+    let refused = text(&render_task("labels", &model, &input, &output));
+    assert!(
+        refused.contains("trained for the shapes task") && refused.contains("shapes task file"),
+        "{refused}"
+    );
+    // A task file whose palette file is missing names that file.
+    let broken = kind.join("broken.ron");
+    std::fs::write(
+        &broken,
+        r#"(name: "broken", about: "x", menu: "x", palette: "missing.ron", default_model: "x.fsw")"#,
+    )
+    .unwrap();
+    let refused = text(&render_task(s(&broken), &model, &input, &output));
+    assert!(refused.contains("missing.ron"), "{refused}");
+}

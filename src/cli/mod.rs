@@ -52,7 +52,7 @@ pub(crate) fn load_task_renderer(
     model: Option<PathBuf>,
     choice: BackendChoice,
 ) -> Result<Renderer> {
-    let task = facade_studio::task::Task::named(task)?;
+    let task = facade_studio::task::Task::resolve(task)?;
     let path = match model {
         Some(path) => path,
         None => {

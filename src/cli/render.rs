@@ -8,12 +8,12 @@ use clap::Args;
 use facade_studio::backend::BackendChoice;
 use facade_studio::image_io::save_png;
 use facade_studio::label_map::LabelMap;
-use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
 use facade_studio::render::tiled::Tiling;
 use facade_studio::segment::Segmenter;
 use facade_studio::style::Style;
-use facade_studio::style::photo::style_of_file;
+use facade_studio::style::photo::{LabelSource, restyle_source, style_of_file};
+use facade_studio::task::{InputKind, Task};
 
 use super::{bar, load_task_renderer, say};
 
@@ -23,13 +23,21 @@ pub(crate) struct RenderArgs {
     #[arg(long)]
     model: Option<PathBuf>,
     /// What the input is (a file in palettes/tasks/): `labels` (a CMP facade label map), `sketch` (black
-    /// lines on white) or `cityscapes` (a Cityscapes label map); the model must have been
-    /// trained for it.
+    /// lines on white), `grey` (a photo to colourise, rendered at its own size, tile by tile) or
+    /// `cityscapes` (a Cityscapes label map); the model must have been trained for it.
     #[arg(long, default_value = facade_studio::task::LABELS)]
     task: String,
-    /// A label image (or sketch), or a folder of them.
-    #[arg(long)]
-    input: PathBuf,
+    /// A label image (or sketch, or photo to colourise), or a folder of them.
+    #[arg(long, required_unless_present = "from_photo")]
+    input: Option<PathBuf>,
+    /// Restyle a facade photo: the shipped segmenter reads its labels (the photo's aspect, at
+    /// the model's scale) and the render takes the photo's own colours unless --style,
+    /// --style-seed or --colour say otherwise.
+    #[arg(long, conflicts_with = "input", value_name = "PHOTO")]
+    from_photo: Option<PathBuf>,
+    /// With --from-photo: also save the labels it read (edit them, then render with --input).
+    #[arg(long, requires = "from_photo", value_name = "PNG")]
+    labels_out: Option<PathBuf>,
     /// Output PNG, or a folder (when --input is a folder).
     #[arg(long)]
     output: PathBuf,
@@ -61,8 +69,10 @@ pub(crate) struct RenderArgs {
 }
 
 impl RenderArgs {
-    fn tiling(&self) -> Tiling {
-        match (self.tileable, self.tiles) {
+    /// A photo to colourise keeps its size: tiles unless asked otherwise.
+    fn tiling(&self, task: &Task) -> Tiling {
+        let tiles = self.tiles || task.input == InputKind::Grey;
+        match (self.tileable, tiles) {
             (true, _) => Tiling::Wrapped,
             (false, true) => Tiling::Tiles,
             (false, false) => Tiling::Whole,
@@ -72,23 +82,30 @@ impl RenderArgs {
 
 pub(crate) fn render_file(
     renderer: &Renderer,
-    palette: &Palette,
+    task: &Task,
     input: &Path,
     output: &Path,
     style: &Style,
     a: &RenderArgs,
 ) -> Result<()> {
-    let (seed, variations, tiling) = (a.seed, a.variations, a.tiling());
-    let (map, report) = LabelMap::load_image(input, palette)?;
-    if report.is_suspicious() {
-        eprintln!(
-            "warning: {}: {:.0}% of pixels are far from every palette colour; is it a label map?",
-            input.display(),
-            report.unknown_fraction() * 100.0
-        );
+    let read = task.load_input(input)?;
+    if let Some(note) = &read.note {
+        eprintln!("note: {}: {note}", input.display());
     }
-    if variations <= 1 {
-        let photo = renderer.render_as(&map, style, Some(seed), tiling)?;
+    render_map(renderer, &read.map, output, style, a, a.tiling(task))
+}
+
+/// Renders `map` into `output`, or --variations of it as STEM-vK.png.
+fn render_map(
+    renderer: &Renderer,
+    map: &LabelMap,
+    output: &Path,
+    style: &Style,
+    a: &RenderArgs,
+    tiling: Tiling,
+) -> Result<()> {
+    if a.variations <= 1 {
+        let photo = renderer.render_as(map, style, Some(a.seed), tiling)?;
         save_png(&photo, output)?;
         return Ok(());
     }
@@ -96,11 +113,54 @@ pub(crate) fn render_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    for k in 1..=variations {
-        let photo = renderer.render_as(&map, style, Some(seed + k), tiling)?;
+    for k in 1..=a.variations {
+        let photo = renderer.render_as(map, style, Some(a.seed + k), tiling)?;
         save_png(&photo, &output.with_file_name(format!("{stem}-v{k}.png")))?;
     }
     Ok(())
+}
+
+/// `--from-photo`: the photo's labels from the segmenter, rendered in its own style (or the one
+/// asked for) at the photo's aspect, tile by tile.
+fn render_from_photo(renderer: &Renderer, photo: &Path, a: &RenderArgs) -> Result<()> {
+    if a.task != facade_studio::task::LABELS {
+        bail!(
+            "--from-photo reads facade labels from the photo (the shipped segmenter); use it with --task labels"
+        );
+    }
+    let image = facade_studio::image_io::load_rgb(photo)?;
+    let (labels, own, source) = restyle_source(
+        &image,
+        &renderer.palette,
+        renderer.unit(),
+        Segmenter::shipped_on_cpu,
+    )
+    .map_err(|e| anyhow!("{}: {e}", photo.display()))?;
+    if source == LabelSource::Pair {
+        eprintln!(
+            "note: {}: a pix2pix pair: its own labels are used",
+            photo.display()
+        );
+    }
+    if let Some(out) = &a.labels_out {
+        save_png(&labels.to_rgb(&renderer.palette), out)?;
+    }
+    let style = match a.style.is_some() || a.style_seed.is_some() {
+        true => style_of_args(a, renderer)?,
+        false if renderer.takes_style() => with_colours(own, a, renderer)?,
+        false => {
+            eprintln!(
+                "note: {}: this model takes no style, so the render keeps the photo's layout but not its colours",
+                renderer.source.display()
+            );
+            Style::none()
+        }
+    };
+    let tiling = match a.tileable {
+        true => Tiling::Wrapped,
+        false => Tiling::Tiles,
+    };
+    render_map(renderer, &labels, &a.output, &style, a, tiling)
 }
 
 /// The style `--style`, `--style-seed` and `--colour` ask for (none: the model's choice).
@@ -113,7 +173,7 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
         );
     }
     let palette = &renderer.palette;
-    let mut style = match (&a.style, a.style_seed) {
+    let style = match (&a.style, a.style_seed) {
         (Some(photo), _) => {
             let (style, _) = style_of_file(photo, palette, Segmenter::shipped_on_cpu)?;
             style
@@ -126,9 +186,14 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
         })?,
         (None, None) => Style::none(),
     };
+    with_colours(style, a, renderer)
+}
+
+/// `style` with the --colour overrides.
+fn with_colours(mut style: Style, a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
     for c in &a.colours {
         style
-            .set_from_arg(c, palette)
+            .set_from_arg(c, &renderer.palette)
             .map_err(|e| anyhow!("--colour {e}"))?;
     }
     Ok(style)
@@ -136,20 +201,22 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
 
 pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
     let renderer = load_task_renderer(&a.task, a.model.clone(), a.backend)?;
-    let palette = renderer.palette.clone();
+    let task = Task::resolve(&a.task)?;
+    let input = match (&a.from_photo, &a.input) {
+        (Some(photo), _) => return render_from_photo(&renderer, photo, &a),
+        (None, Some(input)) => input.clone(),
+        (None, None) => bail!("give --input (a picture or a folder) or --from-photo PHOTO"),
+    };
     let style = style_of_args(&a, &renderer)?;
-    if a.input.is_dir() {
-        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&a.input)
-            .with_context(|| format!("reading {}", a.input.display()))?
+    if input.is_dir() {
+        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&input)
+            .with_context(|| format!("reading {}", input.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| facade_studio::image_io::is_image_path(p))
             .collect();
         inputs.sort();
         if inputs.is_empty() {
-            bail!(
-                "{}: no PNG or JPEG label images in this folder",
-                a.input.display()
-            );
+            bail!("{}: no PNG or JPEG images in this folder", input.display());
         }
         std::fs::create_dir_all(&a.output)
             .with_context(|| format!("creating {}", a.output.display()))?;
@@ -164,7 +231,7 @@ pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let out = a.output.join(format!("{stem}.png"));
-            if let Err(e) = render_file(&renderer, &palette, input, &out, &style, &a) {
+            if let Err(e) = render_file(&renderer, &task, input, &out, &style, &a) {
                 say(Some(&pb), format!("skipped: {e:#}"));
                 failed += 1;
             }
@@ -182,6 +249,6 @@ pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
         }
         Ok(())
     } else {
-        render_file(&renderer, &palette, &a.input, &a.output, &style, &a)
+        render_file(&renderer, &task, &input, &a.output, &style, &a)
     }
 }

@@ -200,6 +200,20 @@ impl Generator {
         self
     }
 
+    /// The same generator taking only its first `keep` input planes (a style-capable model as
+    /// the start of a task without styles: its style planes' weights are dropped).
+    pub fn with_first_inputs(mut self, keep: usize) -> Generator {
+        let first = &mut self.downs[0].conv;
+        let weight = first.weight.val();
+        let [co, ci, kh, kw] = weight.dims();
+        if keep >= ci {
+            return self;
+        }
+        first.weight =
+            burn::module::Param::from_tensor(weight.slice([0..co, 0..keep, 0..kh, 0..kw]));
+        self
+    }
+
     /// Input planes the generator takes.
     pub fn inputs(&self) -> usize {
         self.downs[0].conv.weight.dims()[1]

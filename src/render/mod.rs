@@ -101,9 +101,11 @@ impl Renderer {
         device: SelectedDevice,
         source: PathBuf,
     ) -> Renderer {
-        let palette = crate::task::Task::named(&meta.task)
-            .map(|t| t.palette())
-            .unwrap_or_else(|_| Palette::cmp_facades());
+        let palette = match (&meta.palette, crate::task::Task::named(&meta.task)) {
+            (Some(source), _) => Palette::parse(source).unwrap_or_default(),
+            (None, Ok(task)) => task.palette(),
+            (None, Err(_)) => Palette::cmp_facades(),
+        };
         Renderer {
             prepared: generator.clone().for_rendering(),
             generator,

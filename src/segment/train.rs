@@ -174,6 +174,7 @@ pub fn train_segmenter(
             seconds: started.elapsed().as_secs_f64(),
             styles: Default::default(),
             task: crate::task::labels(),
+            palette: None,
         };
         checkpoint::save_generator(&job.out, &meta, &net.valid(), true)?;
         let held_out = match held.is_empty() {

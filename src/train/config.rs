@@ -267,7 +267,7 @@ impl TrainConfig {
 
     pub fn validate(&self) -> std::result::Result<(), String> {
         self.model.validate()?;
-        crate::task::Task::named(&self.task).map_err(|e| e.to_string())?;
+        crate::task::Task::resolve(&self.task).map_err(|e| e.to_string())?;
         if self.batch == 0 {
             return Err("batch size must be at least 1".into());
         }

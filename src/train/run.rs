@@ -173,7 +173,7 @@ struct Data {
 impl Data {
     /// Decodes everything once, in parallel; skips (and reports) what cannot be read.
     fn load(config: &TrainConfig, events: &Sender<TrainEvent>) -> Result<Data> {
-        let palette = crate::task::Task::named(&config.task)?.palette();
+        let palette = crate::task::Task::resolve(&config.task)?.palette();
         let size = config.model.size as u32;
         let dataset = Dataset::open(&config.data)?;
         let (train_set, val_set) = dataset.split_last(config.holdout);
@@ -355,6 +355,7 @@ impl<'a> Run<'a> {
         )?;
         let config = begun.config;
         let data = Data::load(&config, events)?;
+        let task = crate::task::Task::resolve(&config.task)?;
         // Label consistency needs label maps: only the labels task's held-out inputs are.
         let segmenter = match config.task == crate::task::LABELS {
             true => checkpoint_segmenter(&data.held, events),
@@ -381,7 +382,8 @@ impl<'a> Run<'a> {
             train: settings_json(&config),
             seconds: begun.seconds,
             styles: data.style_bank(&config.model),
-            task: config.task.clone(),
+            task: task.name,
+            palette: task.palette_source,
         };
         let log = LossLog::open(&job.run.losses(), begun.step)?;
         measure::trim_figures(&job.run, begun.step)?;

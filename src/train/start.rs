@@ -180,7 +180,7 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 /// when fine-tuning. Deterministic, so a run can always go back to them.
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
-/// upsampling and discriminator scales: a generator with transposed convolutions fine-tuned into
+/// upsampling, styles (a model of another task loses its style planes) and discriminator scales: a generator with transposed convolutions fine-tuned into
 /// a nearest + 3×3 model starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
@@ -203,14 +203,19 @@ pub fn starting_trainer(
             }
             generator = generator.into_resize_upsampling();
         }
-        if model.style_channels < loaded.meta.model.style_channels {
+        let (theirs, ours) = (loaded.meta.model.style_channels, model.style_channels);
+        if ours < theirs && loaded.meta.task == config.task {
             return Err(Error::bad_file(
                 from,
                 "takes a style, which a fine-tune cannot remove; fine-tune it with the default --style",
             ));
         }
-        generator =
-            generator.with_extra_inputs(model.style_channels - loaded.meta.model.style_channels);
+        // Another task's style planes mean nothing here: their weights go.
+        let inputs = generator.inputs();
+        generator = match ours < theirs {
+            true => generator.with_first_inputs(inputs - (theirs - ours)),
+            false => generator.with_extra_inputs(ours - theirs),
+        };
         model = ModelConfig {
             upsample: model.upsample,
             num_d: model.num_d,

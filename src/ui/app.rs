@@ -202,6 +202,12 @@ impl StudioApp {
             Command::ImportLabels(path) => {
                 self.with_path(path, || ask::image(None), Self::import_labels)
             }
+            Command::OpenPhotoAsLabels(path) => {
+                self.with_path(path, || ask::image(None), Self::open_photo_as_labels)
+            }
+            Command::ColourisePhoto(path) => {
+                self.with_path(path, || ask::image(None), Self::colourise_photo)
+            }
             Command::ExportRender(path) => self.export(path, "render.png", Self::export_render),
             Command::ExportLabels(path) => self.export(path, "labels.png", Self::export_labels),
             Command::ExportSideBySide(path) => {

@@ -40,6 +40,10 @@ pub enum Command {
     Save,
     SaveAs(Option<PathBuf>),
     ImportLabels(Option<PathBuf>),
+    /// A facade photo read into labels by the segmenter, its colours as the style (restyling).
+    OpenPhotoAsLabels(Option<PathBuf>),
+    /// A photo on the colourisation task's canvas (made grey when it is in colour).
+    ColourisePhoto(Option<PathBuf>),
     ExportRender(Option<PathBuf>),
     ExportLabels(Option<PathBuf>),
     ExportSideBySide(Option<PathBuf>),
@@ -122,6 +126,8 @@ impl Command {
             Command::Save => "Save",
             Command::SaveAs(_) => "Save as…",
             Command::ImportLabels(_) => "Import label image…",
+            Command::OpenPhotoAsLabels(_) => "Open photo as labels…",
+            Command::ColourisePhoto(_) => "Import photo to colourise…",
             Command::ExportRender(_) => "Export render…",
             Command::ExportLabels(_) => "Export labels…",
             Command::ExportSideBySide(_) => "Export side by side…",
@@ -185,6 +191,12 @@ impl Command {
                 Some("Take each class's colour from a facade photo (any photo, or a pix2pix pair)")
             }
             Command::MoreStyles => Some("Draw other styles from the model's training photos"),
+            Command::OpenPhotoAsLabels(_) => Some(
+                "Read a facade photo's labels onto the canvas (editable) and render it in its own colours, or pick another style",
+            ),
+            Command::ColourisePhoto(_) => {
+                Some("Put a photo on the colourisation task's canvas; the render is it in colour")
+            }
             Command::SetTask(_) => Some("Paint this kind of input, rendered by its shipped model"),
             Command::StartTraining(TrainStart::ResumeRun) => {
                 Some("Continue the run folder's newest checkpoint with its own settings")
@@ -269,6 +281,8 @@ impl Command {
             Command::Save,
             Command::SaveAs(None),
             Command::ImportLabels(None),
+            Command::OpenPhotoAsLabels(None),
+            Command::ColourisePhoto(None),
             Command::ExportRender(None),
             Command::ExportLabels(None),
             Command::ExportSideBySide(None),
@@ -468,9 +482,11 @@ mod tests {
             Command::StyleFromPhoto(_) => 35,
             Command::MoreStyles => 36,
             Command::SetTask(_) => 37,
+            Command::OpenPhotoAsLabels(_) => 38,
+            Command::ColourisePhoto(_) => 39,
         }
     }
-    const VARIANTS: usize = 38;
+    const VARIANTS: usize = 40;
 
     #[test]
     fn every_variant_is_in_the_table() {

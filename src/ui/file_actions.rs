@@ -200,17 +200,19 @@ impl StudioApp {
         );
     }
 
-    /// Imports a colour label image: colours snapped to the palette, resized (nearest) to the
-    /// canvas. One undo step.
+    /// Imports a picture of the task's input — a label image snapped to the palette, or a
+    /// photo to colourise made grey — resized (nearest) to the canvas. One undo step.
     pub fn import_labels(&mut self, path: &Path) -> Result<()> {
-        let (map, report) = LabelMap::load_image(path, &self.palette)?;
-        let map = map.resized(self.doc.map.width, self.doc.map.height);
-        if report.is_suspicious() {
-            self.notice = Some(format!(
-                "{}: {:.0}% of pixels were far from every class colour and were snapped to the nearest",
-                path.display(),
-                report.unknown_fraction() * 100.0
-            ));
+        let read = match self.task() {
+            Some(task) => task.load_input(path)?,
+            None => {
+                let (map, _) = LabelMap::load_image(path, &self.palette)?;
+                crate::task::input::Input { map, note: None }
+            }
+        };
+        let map = read.map.resized(self.doc.map.width, self.doc.map.height);
+        if let Some(note) = read.note {
+            self.notice = Some(format!("{}: {note}", path.display()));
         }
         self.doc.apply(Edit::Replace(map));
         Ok(())

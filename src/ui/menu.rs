@@ -50,6 +50,8 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
             ui.separator();
             for command in [
                 Command::ImportLabels(None),
+                Command::OpenPhotoAsLabels(None),
+                Command::ColourisePhoto(None),
                 Command::StyleFromPhoto(None),
                 Command::ExportRender(None),
                 Command::ExportLabels(None),

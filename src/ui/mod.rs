@@ -12,6 +12,7 @@ pub mod gallery;
 pub mod generate_panel;
 pub mod menu;
 pub mod options;
+pub mod photo_import;
 pub mod preview;
 pub mod script;
 pub mod status_bar;

@@ -68,7 +68,12 @@ impl ToolState {
     pub fn new(palette: &Palette) -> ToolState {
         ToolState {
             tool: Tool::Brush,
-            class: palette.index_of("window").unwrap_or(0),
+            class: palette
+                .index_of("window")
+                .unwrap_or(match palette.is_grey_ramp() {
+                    true => palette.nearest([128; 3]).0,
+                    false => 0,
+                }),
             radius: 4,
         }
     }
@@ -118,44 +123,17 @@ impl ToolState {
             key(&Command::BrushSmaller),
             key(&Command::BrushBigger)
         ));
-        ui.label("Alt-click picks a class from the canvas.");
+        let grey = palette.is_grey_ramp();
+        ui.label(match grey {
+            true => "Alt-click picks a grey from the canvas.",
+            false => "Alt-click picks a class from the canvas.",
+        });
         ui.separator();
-        ui.heading("Classes");
-        for (index, class) in palette.classes.iter().enumerate() {
-            let index = index as u8;
-            let command = Command::SelectClass(index);
-            let selected = self.class == index;
-            let response = ui
-                .horizontal(|ui| {
-                    let (rect, swatch) =
-                        ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::click());
-                    ui.painter()
-                        .rect_filled(rect, 3.0, colour32(palette, index));
-                    if selected {
-                        ui.painter().rect_stroke(
-                            rect.expand(2.0),
-                            3.0,
-                            egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
-                            egui::StrokeKind::Outside,
-                        );
-                    }
-                    let name = format!("swatch {}", class.name);
-                    swatch.widget_info(|| {
-                        egui::WidgetInfo::selected(egui::Role::Button, true, selected, &name)
-                    });
-                    let shortcut = command.shortcut_text(&ctx, palette);
-                    let shortcut = shortcut.as_deref().unwrap_or(&class.key);
-                    let text = format!("{}  [{shortcut}]", class.name);
-                    let label = ui.selectable_label(selected, text);
-                    if let Some((style, typical)) = style {
-                        style_swatch(ui, index, &class.name, style, typical, commands);
-                    }
-                    swatch.clicked() || label.clicked()
-                })
-                .inner;
-            if response {
-                commands.push(command);
-            }
+        if grey {
+            grey_picker(ui, self.class, palette, commands);
+        } else {
+            ui.heading("Classes");
+            class_list(ui, self.class, palette, style, commands);
         }
         if style.is_some() {
             ui.weak("Right: the colour a class renders in (empty: the model's choice).");
@@ -165,6 +143,70 @@ impl ToolState {
             palette.classes[palette.background as usize].name
         ));
     }
+}
+
+/// The palette's classes: a swatch, name and key each (and the style colour when there is a
+/// style). Choosing one queues its command.
+fn class_list(
+    ui: &mut Ui,
+    current: u8,
+    palette: &Palette,
+    style: Option<(&Style, &[[u8; 3]])>,
+    commands: &mut Vec<Command>,
+) {
+    let ctx = ui.ctx().clone();
+    for (index, class) in palette.classes.iter().enumerate() {
+        let index = index as u8;
+        let command = Command::SelectClass(index);
+        let selected = current == index;
+        let response = ui
+            .horizontal(|ui| {
+                let (rect, swatch) =
+                    ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::click());
+                ui.painter()
+                    .rect_filled(rect, 3.0, colour32(palette, index));
+                if selected {
+                    ui.painter().rect_stroke(
+                        rect.expand(2.0),
+                        3.0,
+                        egui::Stroke::new(2.0, ui.visuals().strong_text_color()),
+                        egui::StrokeKind::Outside,
+                    );
+                }
+                let name = format!("swatch {}", class.name);
+                swatch.widget_info(|| {
+                    egui::WidgetInfo::selected(egui::Role::Button, true, selected, &name)
+                });
+                let shortcut = command.shortcut_text(&ctx, palette);
+                let shortcut = shortcut.as_deref().unwrap_or(&class.key);
+                let text = format!("{}  [{shortcut}]", class.name);
+                let label = ui.selectable_label(selected, text);
+                if let Some((style, typical)) = style {
+                    style_swatch(ui, index, &class.name, style, typical, commands);
+                }
+                swatch.clicked() || label.clicked()
+            })
+            .inner;
+        if response {
+            commands.push(command);
+        }
+    }
+}
+
+/// A grey task's brush colour: one of the grey ramp's levels, on a slider (a 255-entry class
+/// list would be of no use).
+fn grey_picker(ui: &mut Ui, current: u8, palette: &Palette, commands: &mut Vec<Command>) {
+    ui.heading("Grey");
+    let mut value = palette.colour(current)[0];
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(22.0, 18.0), egui::Sense::hover());
+        ui.painter()
+            .rect_filled(rect, 3.0, colour32(palette, current));
+        let slider = ui.add(egui::Slider::new(&mut value, 0..=255).text("brush grey"));
+        if slider.changed() {
+            commands.push(Command::SelectClass(palette.nearest([value; 3]).0));
+        }
+    });
 }
 
 /// A class's style colour: a colour button and "×" to free it when set, an empty box that sets

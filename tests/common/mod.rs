@@ -82,6 +82,7 @@ pub fn model_meta(name: &str, config: &ModelConfig) -> facade_studio::checkpoint
         train: None,
         seconds: 0.0,
         task: "labels".into(),
+        palette: None,
     }
 }
 

@@ -2,25 +2,30 @@
 //! (`palettes/`) and its shipped model; a model file records its task, and a model is never run
 //! on another task's input.
 //!
-//! Every input is a picture on a palette (a label map, or a sketch as black "ink" on white
-//! "paper"), so painting, snapping, training and rendering are the same code for all tasks.
+//! Every input is a picture on a palette (a label map, a sketch as black "ink" on white
+//! "paper", or a greyscale photo on the 255-level grey ramp), so painting, snapping, training and
+//! rendering are the same code for all tasks. What differs is how an input file is read
+//! ([`input`]): a grey task takes photos, converts colour ones and refuses label maps.
 
-use std::path::PathBuf;
+pub mod input;
+
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::palette::{CMP_FACADES_RON, Palette};
 
 /// The sketch palette shipped in `palettes/sketch.ron`.
-pub const SKETCH_RON: &str = include_str!("../palettes/sketch.ron");
+pub const SKETCH_RON: &str = include_str!("../../palettes/sketch.ron");
 
 /// The Cityscapes palette shipped in `palettes/cityscapes.ron`.
-pub const CITYSCAPES_RON: &str = include_str!("../palettes/cityscapes.ron");
+pub const CITYSCAPES_RON: &str = include_str!("../../palettes/cityscapes.ron");
 
 /// The task files shipped in `palettes/tasks/`.
-const TASK_FILES: [&str; 3] = [
-    include_str!("../palettes/tasks/labels.ron"),
-    include_str!("../palettes/tasks/sketch.ron"),
-    include_str!("../palettes/tasks/cityscapes.ron"),
+const TASK_FILES: [&str; 4] = [
+    include_str!("../../palettes/tasks/labels.ron"),
+    include_str!("../../palettes/tasks/sketch.ron"),
+    include_str!("../../palettes/tasks/grey.ron"),
+    include_str!("../../palettes/tasks/cityscapes.ron"),
 ];
 
 /// The palettes the tasks may name.
@@ -32,6 +37,21 @@ const PALETTES: [(&str, &str); 3] = [
 
 /// The task of a model written before tasks existed.
 pub const LABELS: &str = "labels";
+
+/// The colourisation task (a greyscale photo in, a colour photo out).
+pub const GREY: &str = "grey";
+
+/// What kind of picture a task's input is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    /// Classes painted in their colours (a label map, a sketch).
+    #[default]
+    Classes,
+    /// A greyscale photo (its palette is the grey ramp): colour photos are converted, label
+    /// maps refused.
+    Grey,
+}
 
 /// One task, as its file says.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -49,6 +69,13 @@ pub struct Task {
     /// the model learned them).
     #[serde(default = "default_brush")]
     pub brush_radius: u32,
+    /// What kind of picture the input is (label maps unless the file says).
+    #[serde(default)]
+    pub input: InputKind,
+    /// The palette file's text, for a task read from a file whose palette is a file beside
+    /// it rather than a shipped one.
+    #[serde(skip)]
+    pub palette_source: Option<String>,
 }
 
 fn default_brush() -> u32 {
@@ -81,8 +108,56 @@ impl Task {
         })
     }
 
+    /// A shipped task by name, or a task file (`.ron`, the fields of `palettes/tasks/*.ron`):
+    /// a folder of another kind of pix2pix pairs needs a task file and a palette file, no code.
+    pub fn resolve(spec: &str) -> Result<Task> {
+        let path = Path::new(spec);
+        match Task::named(spec) {
+            Ok(task) => Ok(task),
+            Err(_) if spec.ends_with(".ron") || path.is_file() => Task::from_file(path),
+            Err(e) => Err(Error::msg(format!("{e}, or a task file (.ron)"))),
+        }
+    }
+
+    /// The task in the file `path`; its `palette` is a shipped palette's name or a palette file
+    /// (relative to the task file).
+    pub fn from_file(path: &Path) -> Result<Task> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let mut task: Task = ron::from_str(&text).map_err(|e| {
+            Error::bad_file(
+                path,
+                format!(
+                    "is not a task file ({e}); its fields are those of palettes/tasks/labels.ron"
+                ),
+            )
+        })?;
+        if Task::named(&task.name).is_ok() {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "names the shipped task \"{}\"; give the task its own name",
+                    task.name
+                ),
+            ));
+        }
+        if task.input == InputKind::Grey || PALETTES.iter().any(|(n, _)| *n == task.palette) {
+            return Ok(task);
+        }
+        let file = path.parent().unwrap_or(Path::new(".")).join(&task.palette);
+        Palette::load(&file)?;
+        let source = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+        task.palette_source = Some(source);
+        Ok(task)
+    }
+
     /// The input palette.
     pub fn palette(&self) -> Palette {
+        if let Some(source) = &self.palette_source {
+            return Palette::parse(source).expect("checked when the task file was read");
+        }
+        if self.input == InputKind::Grey || self.palette == crate::palette::GREY {
+            return Palette::grey_ramp();
+        }
         let (_, text) = PALETTES
             .iter()
             .find(|(n, _)| *n == self.palette)
@@ -104,11 +179,15 @@ impl Task {
         if model_task == self.name {
             return Ok(());
         }
-        let theirs = Task::named(model_task)
-            .map(|t| t.about)
-            .unwrap_or_else(|_| "an unknown task".into());
+        let (theirs, pass) = match Task::named(model_task) {
+            Ok(t) => (t.about, format!("--task {model_task}")),
+            Err(_) => (
+                "a task from a task file".into(),
+                format!("--task with the {model_task} task file (.ron)"),
+            ),
+        };
         Err(Error::msg(format!(
-            "{model} was trained for the {model_task} task ({theirs}), but the input is for the {} task ({}). Pass --task {model_task}, or a {} model with --model.",
+            "{model} was trained for the {model_task} task ({theirs}), but the input is for the {} task ({}). Pass {pass}, or a {} model with --model.",
             self.name, self.about, self.name
         )))
     }
@@ -152,6 +231,6 @@ mod tests {
         assert!(e.contains("input is for the labels task"), "{e}");
         assert!(e.contains("--task sketch"), "{e}");
         let e = Task::named("colour").unwrap_err().to_string();
-        assert!(e.contains("labels, sketch, cityscapes"), "{e}");
+        assert!(e.contains("labels, sketch, grey, cityscapes"), "{e}");
     }
 }
