@@ -501,3 +501,31 @@ fn a_pix2pix_folder_of_another_kind_trains_and_renders_through_a_task_file_alone
     let refused = text(&render_task(s(&broken), &model, &input, &output));
     assert!(refused.contains("missing.ron"), "{refused}");
 }
+
+#[test]
+fn the_shipped_grey_model_puts_colour_into_a_grey_photo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let photo = tmp.path().join("grey.png");
+    let grey = image::imageops::grayscale(&common::photo_for(
+        &facade_studio::bench::synthetic_layout(256, 3),
+    ));
+    image::DynamicImage::ImageLuma8(grey).save(&photo).unwrap();
+    let output = tmp.path().join("colour.png");
+    let done = common::facade_cli(&[
+        "render",
+        "--task",
+        "grey",
+        "--input",
+        s(&photo),
+        "--output",
+        s(&output),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(done.status.success(), "{}", text(&done));
+    let colour = image::open(&output).unwrap().to_rgb8();
+    assert_eq!(colour.dimensions(), (256, 256));
+    let spread = |p: &Rgb<u8>| p.0.iter().max().unwrap() - p.0.iter().min().unwrap();
+    let coloured = colour.pixels().filter(|p| spread(p) > 12).count();
+    assert!(coloured > 256 * 256 / 10, "only {coloured} coloured pixels");
+}

@@ -106,7 +106,13 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     if a.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", report.figures.to_text(&renderer.palette));
+        // Label consistency is over the segmenter's classes: the facade labels, whatever the task.
+        print!(
+            "{}",
+            report
+                .figures
+                .to_text(&facade_studio::palette::Palette::cmp_facades())
+        );
         println!("(report in {})", a.out.display());
     }
     Ok(())
