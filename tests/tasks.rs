@@ -36,6 +36,22 @@ fn train_tiny(task: &str, data: &Path, run: &Path) {
     assert!(trained.status.success(), "{}", text(&trained));
 }
 
+/// `facade-studio dataset derive --kind KIND` of `from` into `out`, which must say it wrote `n`.
+fn derive_pairs(kind: &str, from: &Path, out: &Path, n: usize) {
+    let derived = common::facade_cli(&[
+        "dataset",
+        "derive",
+        "--kind",
+        kind,
+        "--from",
+        s(from),
+        "--out",
+        s(out),
+    ]);
+    let said = text(&derived);
+    assert!(said.contains(&format!("wrote {n} pairs")), "{said}");
+}
+
 /// `facade-studio render --task TASK --model MODEL` of `input` into `output`, on the CPU.
 fn render_task(task: &str, model: &Path, input: &Path, output: &Path) -> std::process::Output {
     common::facade_cli(&[
@@ -162,21 +178,7 @@ fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
     let facades = tmp.path().join("facades");
     common::make_dataset(&facades, 4, 32);
     let sketches = tmp.path().join("sketches");
-    let derived = common::facade_cli(&[
-        "dataset",
-        "derive",
-        "--kind",
-        "edges",
-        "--from",
-        s(&facades),
-        "--out",
-        s(&sketches),
-    ]);
-    assert!(
-        text(&derived).contains("wrote 4 pairs"),
-        "{}",
-        text(&derived)
-    );
+    derive_pairs("edges", &facades, &sketches, 4);
     let run = tmp.path().join("run");
     train_tiny("sketch", &sketches, &run);
     let model = tmp.path().join("sketch.fsw");
@@ -283,21 +285,7 @@ fn a_colourisation_model_trains_on_grey_pairs_and_colourises_a_photo_of_any_size
     let facades = tmp.path().join("facades");
     common::make_dataset(&facades, 4, 32);
     let greys = tmp.path().join("greys");
-    let derived = common::facade_cli(&[
-        "dataset",
-        "derive",
-        "--kind",
-        "grey",
-        "--from",
-        s(&facades),
-        "--out",
-        s(&greys),
-    ]);
-    assert!(
-        text(&derived).contains("wrote 4 pairs"),
-        "{}",
-        text(&derived)
-    );
+    derive_pairs("grey", &facades, &greys, 4);
     let run = tmp.path().join("run");
     train_tiny("grey", &greys, &run);
 

@@ -290,6 +290,10 @@ pub enum ScriptStep {
     NoStyle,
     /// Takes the style of a facade photo or pix2pix pair (File → Style from photo).
     StyleFromPhoto(PathBuf),
+    /// File → Open photo as labels (the segmenter's labels, the photo's colours).
+    OpenPhotoAsLabels(PathBuf),
+    /// File → Import photo to colourise (the grey task).
+    ColourisePhoto(PathBuf),
     /// Closes the window (asking first when there are unsaved changes, as File → Quit does).
     Quit,
 }
@@ -316,6 +320,8 @@ pub enum ScriptCommand {
     Colour(u8, [u8; 3]),
     NoStyle,
     StyleFromPhoto(PathBuf),
+    OpenPhotoAsLabels(PathBuf),
+    ColourisePhoto(PathBuf),
     Quit,
 }
 
@@ -371,6 +377,8 @@ impl ScriptStep {
             }
             ScriptStep::NoStyle => ScriptCommand::NoStyle,
             ScriptStep::StyleFromPhoto(p) => ScriptCommand::StyleFromPhoto(p.clone()),
+            ScriptStep::OpenPhotoAsLabels(p) => ScriptCommand::OpenPhotoAsLabels(p.clone()),
+            ScriptStep::ColourisePhoto(p) => ScriptCommand::ColourisePhoto(p.clone()),
             ScriptStep::Quit => ScriptCommand::Quit,
         })
     }
@@ -484,7 +492,7 @@ mod tests {
             r#"[Rect(a: (1, 1), b: (9, 9), class: "window"), Undo, Redo, ZoomFit, Zoom100,
                 ZoomIn, ZoomOut, Vary, RandomSample, Save("out.ron"), ExportLabels("l.png"),
                 ExportRender("r.png"), ExportSideBySide("p.png"), Open("in.ron"),
-                ImportLabels("in.png"), Quit]"#,
+                ImportLabels("in.png"), OpenPhotoAsLabels("a.jpg"), ColourisePhoto("b.jpg"), Quit]"#,
         )
         .unwrap();
         let expected = vec![
@@ -507,6 +515,8 @@ mod tests {
             ScriptCommand::ExportSideBySide("p.png".into()),
             ScriptCommand::Open("in.ron".into()),
             ScriptCommand::ImportLabels("in.png".into()),
+            ScriptCommand::OpenPhotoAsLabels("a.jpg".into()),
+            ScriptCommand::ColourisePhoto("b.jpg".into()),
             ScriptCommand::Quit,
         ];
         assert_eq!(steps.len(), expected.len());

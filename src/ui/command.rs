@@ -398,6 +398,8 @@ impl From<ScriptCommand> for Command {
             ScriptCommand::Colour(class, rgb) => Command::SetClassColour(class, Some(rgb)),
             ScriptCommand::NoStyle => Command::SetStyle(Box::default()),
             ScriptCommand::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p)),
+            ScriptCommand::OpenPhotoAsLabels(p) => Command::OpenPhotoAsLabels(Some(p)),
+            ScriptCommand::ColourisePhoto(p) => Command::ColourisePhoto(Some(p)),
             ScriptCommand::Quit => Command::Quit,
         }
     }
