@@ -296,10 +296,20 @@ fn a_colourisation_model_trains_on_grey_pairs_and_colourises_a_photo_of_any_size
     let done = render_task("grey", &run, &photo, &output);
     assert!(done.status.success(), "{}", text(&done));
     assert!(text(&done).contains("converted to grey"), "{}", text(&done));
-    assert_eq!(
-        image::open(&output).unwrap().to_rgb8().dimensions(),
-        (50, 37)
-    );
+    let colour = image::open(&output).unwrap().to_rgb8();
+    assert_eq!(colour.dimensions(), (50, 37));
+    // It keeps the photo's luminance (where no channel is clipped) and only adds colour.
+    let luma = image::imageops::grayscale(&colour_photo(50, 37));
+    for (p, g) in colour.pixels().zip(luma.pixels()) {
+        let y = 0.2126 * p.0[0] as f32 + 0.7152 * p.0[1] as f32 + 0.0722 * p.0[2] as f32;
+        let clipped = p.0.iter().any(|&c| c == 0 || c == 255);
+        assert!(
+            clipped || (y - g.0[0] as f32).abs() <= 2.0,
+            "{:?} for grey {}",
+            p.0,
+            g.0[0]
+        );
+    }
 
     // A label map is refused, naming the file and the task that fits; nothing is written.
     let labels = tmp.path().join("labels.png");

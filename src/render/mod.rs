@@ -65,6 +65,23 @@ pub fn tensor_to_images(t: Tensor<4>) -> Result<Vec<RgbImage>> {
         .collect())
 }
 
+/// Colourisation adds colour and keeps the picture: each pixel of `image` is shifted (equally in
+/// every channel, so its chroma stays) until its luminance (Rec. 709, as `dataset derive --kind
+/// grey` measured it) is the grey input's there. The generator's re-drawn detail gives way to the
+/// photo's own. `map` is on the grey ramp `palette`, `image` the same size.
+pub fn keep_luminance(image: &mut RgbImage, map: &LabelMap, palette: &Palette) {
+    if image.dimensions() != (map.width, map.height) {
+        return;
+    }
+    for (p, &id) in image.pixels_mut().zip(&map.ids) {
+        let [r, g, b] = p.0.map(f32::from);
+        let luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let shift = palette.colour(id)[0] as f32 - luma;
+        p.0 =
+            p.0.map(|c| (c as f32 + shift).round().clamp(0.0, 255.0) as u8);
+    }
+}
+
 /// A generator ready to render on one device.
 pub struct Renderer {
     /// The generator as loaded (what a save writes back).
@@ -77,7 +94,8 @@ pub struct Renderer {
     pub device: SelectedDevice,
     pub source: PathBuf,
     /// Shift each styled class to exactly its style colour after the generator
-    /// ([`style::match_means`]); on unless turned off (eval measures both).
+    /// ([`style::match_means`]), and a colourisation to exactly its grey input's luminance
+    /// ([`keep_luminance`]); on unless turned off (eval measures both).
     pub exact_colours: bool,
 }
 
@@ -176,6 +194,9 @@ impl Renderer {
             && self.exact_colours
         {
             style::match_means(&mut image, &map, style);
+        }
+        if self.palette.is_grey_ramp() && self.exact_colours {
+            keep_luminance(&mut image, &map, &self.palette);
         }
         Ok(image)
     }
