@@ -54,4 +54,13 @@ impl Error {
     pub fn msg(message: impl Into<String>) -> Self {
         Error::Message(message.into())
     }
+
+    /// A message about what a file holds, named by that file (other errors name theirs
+    /// already).
+    pub fn in_file(self, path: impl AsRef<Path>) -> Self {
+        match self {
+            Error::Message(m) => Error::bad_file(path, m),
+            other => other,
+        }
+    }
 }

@@ -12,7 +12,7 @@ use facade_studio::render::Renderer;
 use facade_studio::render::tiled::Tiling;
 use facade_studio::segment::Segmenter;
 use facade_studio::style::Style;
-use facade_studio::style::photo::{LabelSource, restyle_source, style_of_file};
+use facade_studio::style::photo::{LabelSource, restyle_file, style_of_file};
 use facade_studio::task::{InputKind, Task};
 
 use super::{bar, load_task_renderer, say};
@@ -69,10 +69,10 @@ pub(crate) struct RenderArgs {
 }
 
 impl RenderArgs {
-    /// A photo to colourise keeps its size: tiles unless asked otherwise.
-    fn tiling(&self, task: &Task) -> Tiling {
-        let tiles = self.tiles || task.input == InputKind::Grey;
-        match (self.tileable, tiles) {
+    /// How to render: whole, or tiles when asked or when the output keeps the input's size
+    /// (`keep_size`: a photo to colourise, a restyled photo).
+    fn tiling(&self, keep_size: bool) -> Tiling {
+        match (self.tileable, self.tiles || keep_size) {
             (true, _) => Tiling::Wrapped,
             (false, true) => Tiling::Tiles,
             (false, false) => Tiling::Whole,
@@ -92,7 +92,8 @@ pub(crate) fn render_file(
     if let Some(note) = &read.note {
         eprintln!("note: {}: {note}", input.display());
     }
-    render_map(renderer, &read.map, output, style, a, a.tiling(task))
+    let tiling = a.tiling(task.input == InputKind::Grey);
+    render_map(renderer, &read.map, output, style, a, tiling)
 }
 
 /// Renders `map` into `output`, or --variations of it as STEM-vK.png.
@@ -128,14 +129,12 @@ fn render_from_photo(renderer: &Renderer, photo: &Path, a: &RenderArgs) -> Resul
             "--from-photo reads facade labels from the photo (the shipped segmenter); use it with --task labels"
         );
     }
-    let image = facade_studio::image_io::load_rgb(photo)?;
-    let (labels, own, source) = restyle_source(
-        &image,
+    let (labels, own, source) = restyle_file(
+        photo,
         &renderer.palette,
         renderer.unit(),
         Segmenter::shipped_on_cpu,
-    )
-    .map_err(|e| anyhow!("{}: {e}", photo.display()))?;
+    )?;
     if source == LabelSource::Pair {
         eprintln!(
             "note: {}: a pix2pix pair: its own labels are used",
@@ -156,11 +155,7 @@ fn render_from_photo(renderer: &Renderer, photo: &Path, a: &RenderArgs) -> Resul
             Style::none()
         }
     };
-    let tiling = match a.tileable {
-        true => Tiling::Wrapped,
-        false => Tiling::Tiles,
-    };
-    render_map(renderer, &labels, &a.output, &style, a, tiling)
+    render_map(renderer, &labels, &a.output, &style, a, a.tiling(true))
 }
 
 /// The style `--style`, `--style-seed` and `--colour` ask for (none: the model's choice).

@@ -34,11 +34,19 @@ pub fn style_of_file(
     segmenter: impl FnOnce() -> Result<Segmenter>,
 ) -> Result<(Style, LabelSource)> {
     let image = load_rgb(path)?;
-    let (style, source) = style_of_image(&image, palette, segmenter).map_err(|e| match e {
-        Error::Message(m) => Error::bad_file(path, m),
-        other => other,
-    })?;
-    Ok((style, source))
+    style_of_image(&image, palette, segmenter).map_err(|e| e.in_file(path))
+}
+
+/// The labels and style of the photo in the file `path` (see [`restyle_source`]); errors name
+/// the file.
+pub fn restyle_file(
+    path: &Path,
+    palette: &Palette,
+    side: u32,
+    segmenter: impl FnOnce() -> Result<Segmenter>,
+) -> Result<(LabelMap, Style, LabelSource)> {
+    let image = load_rgb(path)?;
+    restyle_source(&image, palette, side, segmenter).map_err(|e| e.in_file(path))
 }
 
 /// The smallest photo whose labels are worth painting on ([`restyle_source`]).

@@ -36,10 +36,7 @@ impl Task {
     /// The input in the picture file `path` (see [`Task::input_of`]); errors name the file.
     pub fn load_input(&self, path: &Path) -> Result<Input> {
         let image = load_rgb(path)?;
-        self.input_of(&image).map_err(|e| match e {
-            Error::Message(m) => Error::bad_file(path, m),
-            other => other,
-        })
+        self.input_of(&image).map_err(|e| e.in_file(path))
     }
 
     /// The input in a decoded picture: snapped to the palette (with a note when much of it

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use super::app::StudioApp;
 use crate::document::Edit;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::label_map::LabelMap;
 use crate::segment::Segmenter;
-use crate::style::photo::{LabelSource, restyle_source};
+use crate::style::photo::{LabelSource, restyle_file};
 use crate::task::{self, Task};
 
 /// The shorter side of a photo's labels on the canvas: the scale the facade models learned.
@@ -25,17 +25,12 @@ impl StudioApp {
     /// the labels task's canvas and its colours as the style. Undoable on the labels task.
     pub fn open_photo_as_labels(&mut self, path: &Path) -> Result<()> {
         let labels = Task::named(task::LABELS)?;
-        let image = crate::image_io::load_rgb(path)?;
-        let (map, style, source) = restyle_source(
-            &image,
+        let (map, style, source) = restyle_file(
+            path,
             &labels.palette(),
             LABELS_SIDE,
             Segmenter::shipped_on_cpu,
-        )
-        .map_err(|e| match e {
-            Error::Message(m) => Error::bad_file(path, m),
-            other => other,
-        })?;
+        )?;
         self.show_task(&labels)?;
         self.doc.apply(Edit::Replace(map));
         self.doc.set_style(style, None);
