@@ -3,6 +3,7 @@
 //! step, and after a step log, sample and checkpoint — and events for whoever watches (the CLI's
 //! progress bars or the app's training panel).
 
+use crate::task::Task;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -172,8 +173,8 @@ struct Data {
 
 impl Data {
     /// Decodes everything once, in parallel; skips (and reports) what cannot be read.
-    fn load(config: &TrainConfig, events: &Sender<TrainEvent>) -> Result<Data> {
-        let palette = crate::task::Task::resolve(&config.task)?.palette();
+    fn load(config: &TrainConfig, task: &Task, events: &Sender<TrainEvent>) -> Result<Data> {
+        let palette = task.palette();
         let size = config.model.size as u32;
         let dataset = Dataset::open(&config.data)?;
         let (train_set, val_set) = dataset.split_last(config.holdout);
@@ -354,8 +355,8 @@ impl<'a> Run<'a> {
             events,
         )?;
         let config = begun.config;
-        let data = Data::load(&config, events)?;
-        let task = crate::task::Task::resolve(&config.task)?;
+        let task = Task::resolve(&config.task)?;
+        let data = Data::load(&config, &task, events)?;
         // Label consistency needs label maps: only the labels task's held-out inputs are.
         let segmenter = match config.task == crate::task::LABELS {
             true => checkpoint_segmenter(&data.held, events),

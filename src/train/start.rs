@@ -180,8 +180,9 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 /// when fine-tuning. Deterministic, so a run can always go back to them.
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
-/// upsampling, styles (a model of another task loses its style planes) and discriminator scales: a generator with transposed convolutions fine-tuned into
-/// a nearest + 3×3 model starts from their least-squares projection.
+/// upsampling, styles (a model of another task loses its style planes) and discriminator
+/// scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
+/// starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
     init_from: Option<&Path>,
