@@ -19,6 +19,9 @@ pub struct StepLosses {
     pub lr: f64,
     /// Wall-clock seconds since the run (first start) began, across resumes.
     pub seconds: f64,
+    /// Focal frequency loss (0 when the run has none; last, so older logs read).
+    #[serde(default)]
+    pub g_freq: f32,
 }
 
 /// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/

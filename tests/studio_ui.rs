@@ -909,6 +909,51 @@ fn step_until(h: &mut Harness<'static, StudioApp>, done: impl Fn(&StudioApp) -> 
 }
 
 #[test]
+fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
+    let state = tempfile::tempdir().unwrap();
+    let model = state.path().join("styled.fsw");
+    common::save_styled_model(&model, 32);
+    let app = StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        ..options(state.path())
+    });
+    let mut h = harness(app);
+    step_until(&mut h, |a| a.preview.renders > 0);
+    let a = h.state();
+    assert!(a.doc.style.is_empty());
+    let drawn = a.preview.style_for(&a.doc);
+    let facade = a.palette.index_of("facade").unwrap();
+    let walls: Vec<[u8; 3]> = common::style_bank()
+        .styles
+        .iter()
+        .filter_map(|s| s.get(facade))
+        .collect();
+    let wall = drawn.get(facade).expect("the wall gets a colour");
+    assert!(drawn.is_drawn(facade), "a hint, not an exact colour");
+    assert!(
+        walls
+            .iter()
+            .any(|w| (0..3).all(|c| w[c].abs_diff(wall[c]) <= 30)),
+        "{wall:?} is near one of the training walls {walls:?}"
+    );
+    // Vary draws again (over a few seeds the wall changes); "Draw colours" off leaves it free.
+    let mut seen = vec![wall];
+    for _ in 0..6 {
+        h.state_mut().run(facade_studio::ui::Command::Vary);
+        let a = h.state();
+        seen.push(a.preview.style_for(&a.doc).get(facade).unwrap());
+    }
+    seen.dedup();
+    assert!(seen.len() > 1, "Vary changes the drawn colours: {seen:?}");
+    h.get_by_label("Draw colours").click();
+    settle(&mut h);
+    let a = h.state();
+    assert!(a.preview.model_colours);
+    assert_eq!(a.preview.style_for(&a.doc), a.doc.style);
+}
+
+#[test]
 fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follows() {
     let state = tempfile::tempdir().unwrap();
     let model = state.path().join("styled.fsw");

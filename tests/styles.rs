@@ -256,6 +256,25 @@ fn render_takes_a_style_photo_a_gallery_seed_and_class_colours() {
         seeded_again.as_raw(),
         "a seed draws the same style"
     );
+    // Without a style the prior draws one per --seed; --model-colours leaves the classes to the
+    // model (what every render did before the prior).
+    let model_colours = render("model.png", &["--model-colours"]);
+    let other_seed = render("seed5.png", &["--seed", "5"]);
+    let other_seed_model = render("seed5m.png", &["--seed", "5", "--model-colours"]);
+    assert_ne!(plain.as_raw(), model_colours.as_raw());
+    assert_ne!(other_seed.as_raw(), other_seed_model.as_raw());
+    // A chosen colour is exact, whatever the prior draws around it.
+    let facade = palette.index_of("facade").unwrap();
+    let mean = |img: &image::RgbImage| {
+        let px: Vec<&image::Rgb<u8>> = (img.pixels().zip(&map.ids))
+            .filter(|(_, id)| **id == facade)
+            .map(|(p, _)| p)
+            .collect();
+        assert!(!px.is_empty() && img.len() == map.ids.len() * 3);
+        [0, 1, 2].map(|c| px.iter().map(|p| p[c] as f32).sum::<f32>() / px.len() as f32)
+    };
+    let red = mean(&coloured);
+    assert!(red[0] > 200.0 && red[1] < 40.0 && red[2] < 40.0, "{red:?}");
 }
 
 #[test]
@@ -339,14 +358,14 @@ fn projects_keep_their_style_and_version_1_files_still_open() {
 }
 
 #[test]
-fn eval_renders_each_layout_in_its_own_or_another_style_and_draws_the_style_grid() {
+fn eval_renders_each_layout_in_its_own_another_or_a_drawn_style_and_draws_the_style_grid() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     common::make_dataset(&data, 4, 32);
     let model = tmp.path().join("styled.fsw");
     common::save_styled_model(&model, 32);
     let mut l1 = Vec::new();
-    for mode in ["none", "own", "other"] {
+    for mode in ["none", "own", "other", "prior"] {
         let out = tmp.path().join(format!("report-{mode}"));
         let o = common::facade_cli(&[
             "eval",
@@ -367,10 +386,11 @@ fn eval_renders_each_layout_in_its_own_or_another_style_and_draws_the_style_grid
         assert_eq!(report["style"], mode);
         l1.push(report["l1"].as_f64().unwrap());
         let grid = image::open(out.join("grid-styles.png")).unwrap();
-        assert_eq!((grid.width(), grid.height()), (5 * 32, 4 * 32));
+        // layout | photo | none | prior | own | other
+        assert_eq!((grid.width(), grid.height()), (6 * 32, 4 * 32));
     }
     assert!(
-        l1[0] != l1[1] && l1[1] != l1[2],
+        l1[0] != l1[1] && l1[1] != l1[2] && l1[3] != l1[0],
         "styles change the renders: {l1:?}"
     );
 }

@@ -12,7 +12,9 @@ use facade_studio::events::TrainEvent;
 use facade_studio::palette::Palette;
 use facade_studio::render::Renderer;
 use facade_studio::train::gan::Objective;
-use facade_studio::train::{GanTrainer, RunDir, Start, TrainConfig, TrainJob, loss_log, spawn};
+use facade_studio::train::{
+    GanLoss, GanTrainer, RunDir, Start, TrainConfig, TrainJob, loss_log, spawn,
+};
 
 use burn::prelude::*;
 
@@ -59,6 +61,31 @@ fn l1_falls_by_half_on_one_fixed_pair() {
 }
 
 fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bool) -> TrainJob {
+    job_with(data, run, max_steps, resume, TrainConfig::default())
+}
+
+/// The second-step recipe's parts all on: hinge loss, a 4× faster D with β1 0, DiffAugment,
+/// focal frequency loss, L1 ×10 and a label modulation in the decoder.
+fn second_step(config: TrainConfig) -> TrainConfig {
+    TrainConfig {
+        model: config.model.with_modulation(8),
+        gan_loss: GanLoss::Hinge,
+        d_lr_scale: 4.0,
+        beta1: 0.0,
+        diff_augment: true,
+        ffl_weight: 10.0,
+        l1_weight: 10.0,
+        ..config
+    }
+}
+
+fn job_with(
+    data: &std::path::Path,
+    run: &std::path::Path,
+    max_steps: u64,
+    resume: bool,
+    base: TrainConfig,
+) -> TrainJob {
     let train = TrainConfig {
         model: common::tiny_model(32),
         data: data.to_path_buf(),
@@ -70,7 +97,7 @@ fn job(data: &std::path::Path, run: &std::path::Path, max_steps: u64, resume: bo
         samples: 1,
         max_steps: Some(max_steps),
         seed: 9,
-        ..TrainConfig::default()
+        ..base
     };
     TrainJob {
         start: if resume { Start::Resume } else { Start::Fresh },
@@ -152,15 +179,32 @@ fn run_to_end_allow_fail(job: TrainJob) -> Vec<TrainEvent> {
 
 #[test]
 fn resuming_reproduces_the_uninterrupted_losses() {
+    resumes_exactly(TrainConfig::default());
+}
+
+#[test]
+fn the_second_step_recipe_resumes_exactly_too() {
+    // Its augmentation draws, modulation weights and D's rate survive a resume.
+    let rows = resumes_exactly(second_step(TrainConfig::default()));
+    assert!(
+        rows.iter().all(|r| r.g_freq > 0.0),
+        "focal frequency logged"
+    );
+}
+
+fn resumes_exactly(base: TrainConfig) -> Vec<facade_studio::events::StepLosses> {
     let data = tempfile::tempdir().unwrap();
     common::make_dataset(data.path(), 4, 32);
+    let job = |run: &std::path::Path, steps: u64, resume: bool| {
+        job_with(data.path(), run, steps, resume, base.clone())
+    };
     let straight = tempfile::tempdir().unwrap();
-    run_to_end(job(data.path(), straight.path(), 8, false));
+    run_to_end(job(straight.path(), 8, false));
     let split = tempfile::tempdir().unwrap();
-    run_to_end(job(data.path(), split.path(), 5, false));
+    run_to_end(job(split.path(), 5, false));
     // Drop the final checkpoint at 5 so the resume starts from step 3 and re-trains 3, 4.
     std::fs::remove_file(RunDir::new(split.path()).checkpoint(5)).unwrap();
-    run_to_end(job(data.path(), split.path(), 8, true));
+    run_to_end(job(split.path(), 8, true));
     let a = loss_log::read(&RunDir::new(straight.path()).losses()).unwrap();
     let b = loss_log::read(&RunDir::new(split.path()).losses()).unwrap();
     assert_eq!(a.len(), 8);
@@ -168,12 +212,58 @@ fn resuming_reproduces_the_uninterrupted_losses() {
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.step, y.step);
         assert_eq!(
-            (x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake),
-            (y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake),
+            (x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake, x.g_freq),
+            (y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake, y.g_freq),
             "step {}",
             x.step
         );
     }
+    a
+}
+
+#[test]
+fn the_second_step_recipe_learns_and_augments_what_d_sees() {
+    let size = 32;
+    let batch = fixed_batch(size);
+    let config = second_step(TrainConfig::default().with_model(common::tiny_model(size as usize)));
+    let trainer = |config: &TrainConfig| {
+        GanTrainer::new(
+            config.model.clone(),
+            &Device::flex(),
+            1,
+            Objective::from(config),
+        )
+    };
+    // The same start, with and without DiffAugment: D judges other pictures at once.
+    let plain = TrainConfig {
+        diff_augment: false,
+        ..config.clone()
+    };
+    let first = trainer(&config).step(&batch, 0, 1e-4);
+    let first_plain = trainer(&plain).step(&batch, 0, 1e-4);
+    assert_eq!(first.g_l1, first_plain.g_l1, "same generator");
+    assert_ne!(first.d_real, first_plain.d_real, "augmented real pair");
+    // Hinge losses of an untrained D sit near the margin (1 each), not at BCE's ln 2.
+    assert!((0.5..1.5).contains(&first.d_real), "{first:?}");
+
+    let mut t = trainer(&config);
+    let mut rows = Vec::new();
+    for step in 0..200 {
+        let losses = t.step(&batch, step, 2e-4);
+        assert!(losses.is_finite(), "step {step}: {losses:?}");
+        rows.push(losses);
+    }
+    let mean = |f: fn(&facade_studio::train::gan::Losses) -> f32, r: std::ops::Range<usize>| {
+        let n = r.len() as f32;
+        rows[r].iter().map(f).sum::<f32>() / n
+    };
+    let (l1_first, l1_last) = (mean(|l| l.g_l1, 0..10), mean(|l| l.g_l1, 190..200));
+    let (ffl_first, ffl_last) = (mean(|l| l.g_freq, 0..10), mean(|l| l.g_freq, 190..200));
+    assert!(l1_last < 0.75 * l1_first, "L1 {l1_first} → {l1_last}");
+    assert!(
+        ffl_last < 0.75 * ffl_first,
+        "focal frequency {ffl_first} → {ffl_last}"
+    );
 }
 
 #[test]

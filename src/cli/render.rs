@@ -57,9 +57,15 @@ pub(crate) struct RenderArgs {
     /// it (the photo's labels come from the segmenter, or from the pair if it is a pix2pix pair).
     #[arg(long, conflicts_with = "style_seed")]
     style: Option<PathBuf>,
-    /// Render in a style drawn from the model's training photos (the app's gallery).
+    /// The seed of the style the model's style prior draws for the layout (a plausible style
+    /// near one of its training photos'; classes set with --colour are kept and the rest drawn
+    /// to go with them). Without it, the prior draws by --seed (each variation its own style).
     #[arg(long)]
     style_seed: Option<u64>,
+    /// Leave the classes no style sets to the model (its own, average colours) instead of
+    /// drawing them from the style prior.
+    #[arg(long, conflicts_with_all = ["style", "style_seed"])]
+    model_colours: bool,
     /// Set one class's colour, CLASS=#RRGGBB (a name or the app's 1-based number; repeat for
     /// more; over --style or --style-seed).
     #[arg(long = "colour", value_name = "CLASS=#RRGGBB")]
@@ -106,7 +112,8 @@ fn render_map(
     tiling: Tiling,
 ) -> Result<()> {
     if a.variations <= 1 {
-        let photo = renderer.render_as(map, style, Some(a.seed), tiling)?;
+        let style = completed(style, map, a.seed, a, renderer);
+        let photo = renderer.render_as(map, &style, Some(a.seed), tiling)?;
         save_png(&photo, output)?;
         return Ok(());
     }
@@ -115,10 +122,28 @@ fn render_map(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     for k in 1..=a.variations {
-        let photo = renderer.render_as(map, style, Some(a.seed + k), tiling)?;
+        let style = completed(style, map, a.seed + k, a, renderer);
+        let photo = renderer.render_as(map, &style, Some(a.seed + k), tiling)?;
         save_png(&photo, &output.with_file_name(format!("{stem}-v{k}.png")))?;
     }
     Ok(())
+}
+
+/// The style a render of `map` with dropout seed `seed` uses: `style`, with the classes it leaves
+/// free drawn by the model's style prior (by --style-seed, else by `seed`) — unless the style
+/// is a photo's (--style, --from-photo), --model-colours is given, or the model takes none.
+fn completed(
+    style: &Style,
+    map: &LabelMap,
+    seed: u64,
+    a: &RenderArgs,
+    renderer: &Renderer,
+) -> Style {
+    if a.model_colours || a.style.is_some() || a.from_photo.is_some() || !renderer.takes_style() {
+        return style.clone();
+    }
+    let present = facade_studio::style::classes_of(map);
+    (renderer.style_bank()).sample_for(&present, style, a.style_seed.unwrap_or(seed))
 }
 
 /// `--from-photo`: the photo's labels from the segmenter, rendered in its own style (or the one
@@ -173,13 +198,12 @@ fn style_of_args(a: &RenderArgs, renderer: &Renderer) -> Result<Style> {
             let (style, _) = style_of_file(photo, palette, Segmenter::shipped_on_cpu)?;
             style
         }
-        (None, Some(seed)) => renderer.style_bank().draw(seed).cloned().with_context(|| {
-            format!(
-                "{}: this model holds no gallery of training styles; use --style PHOTO or --colour",
-                renderer.source.display()
-            )
-        })?,
-        (None, None) => Style::none(),
+        (None, Some(_)) if renderer.style_bank().is_empty() => bail!(
+            "{}: this model holds no gallery of training styles; use --style PHOTO or --colour",
+            renderer.source.display()
+        ),
+        // The prior completes the style per layout (see `completed`).
+        (None, _) => Style::none(),
     };
     with_colours(style, a, renderer)
 }

@@ -11,7 +11,7 @@ use facade_studio::eval;
 use facade_studio::events::TrainEvent;
 use facade_studio::model::{NormKind, Upsample};
 use facade_studio::train::history::RunHistory;
-use facade_studio::train::{self, Recipe, Start, TrainConfig, TrainJob};
+use facade_studio::train::{self, GanLoss, Recipe, Start, TrainConfig, TrainJob};
 
 use super::{bar, say};
 
@@ -55,6 +55,25 @@ pub(crate) struct TrainArgs {
     /// Weight of the discriminator feature-matching loss (0 = off) [default: 10; paper: 0].
     #[arg(long)]
     lambda_feat: Option<f32>,
+    /// Hidden features of the decoder's label modulation (SPADE/CLADE-like; 0 = none) [default: 0;
+    /// with --resume: the run's]. A fine-tuned model gains it at zero.
+    #[arg(long)]
+    modulation: Option<usize>,
+    /// Adversarial loss [default: bce, as published; hinge: SPADE's].
+    #[arg(long, value_enum)]
+    gan_loss: Option<GanLoss>,
+    /// Discriminator learning rate as a multiple of --lr [default: 1; SPADE: 4].
+    #[arg(long)]
+    d_lr_scale: Option<f64>,
+    /// Adam's β1 for both networks [default: 0.5, as published; SPADE: 0].
+    #[arg(long)]
+    beta1: Option<f32>,
+    /// DiffAugment (colour, translation, cutout) on what the discriminator sees [default: off].
+    #[arg(long, value_enum)]
+    diff_augment: Option<OnOff>,
+    /// Weight of the focal frequency loss (0 = off) [default: 0].
+    #[arg(long)]
+    ffl_weight: Option<f32>,
     /// Decay of the generator's weight average used for samples and exports (0 = off)
     /// [default: 0.999; paper: 0].
     #[arg(long)]
@@ -137,6 +156,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     model.ndf = a.ndf.unwrap_or(model.ndf);
     model.size = a.size.unwrap_or(model.size);
     model.num_d = a.num_d.unwrap_or(model.num_d);
+    model.modulation = a.modulation.unwrap_or(model.modulation);
     if let Some(norm) = a.norm {
         model.norm = match norm {
             NormArg::Batch => NormKind::Batch,
@@ -177,6 +197,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.norm.is_none()
         && a.upsample.is_none()
         && a.num_d.is_none()
+        && a.modulation.is_none()
         && a.style.is_none()
         && a.task.is_none();
     if a.resume && no_model_options {
@@ -201,6 +222,11 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         l1_weight: a.l1_weight.unwrap_or(base.l1_weight),
         lambda_feat: a.lambda_feat.unwrap_or(base.lambda_feat),
         ema_decay: a.ema_decay.unwrap_or(base.ema_decay),
+        gan_loss: a.gan_loss.unwrap_or(base.gan_loss),
+        d_lr_scale: a.d_lr_scale.unwrap_or(base.d_lr_scale),
+        beta1: a.beta1.unwrap_or(base.beta1),
+        diff_augment: a.diff_augment.map_or(base.diff_augment, |d| d == OnOff::On),
+        ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
         style_none: a
             .style_none
             .or(saved.as_ref().map(|c| c.style_none))

@@ -12,12 +12,11 @@ use std::path::Path;
 
 use image::RgbImage;
 
-use crate::data::augment::{AugmentConfig, resize_pair};
+use crate::data::augment::{AugmentConfig, Resized, resize_pair};
 use crate::data::dataset::{Dataset, load_pair};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 use crate::image_io::save_png;
-use crate::palette::Palette;
 use crate::render::Renderer;
 use crate::segment::Segmenter;
 use crate::style::Style;
@@ -48,6 +47,9 @@ pub enum StyleMode {
     Own,
     /// The style of another pair of the split (halfway round it).
     Other,
+    /// A style the model's prior draws for the layout (seed: the pair's place in the split),
+    /// as the app and `render` do when no style is given.
+    Prior,
 }
 
 impl StyleMode {
@@ -55,14 +57,20 @@ impl StyleMode {
     fn style_for(
         self,
         i: usize,
-        own: &Style,
+        pair: &Resized,
         dataset: &Dataset,
-        palette: &Palette,
+        renderer: &Renderer,
         size: u32,
     ) -> Result<Style> {
+        let palette = &renderer.palette;
         Ok(match self {
             StyleMode::None => Style::none(),
-            StyleMode::Own => own.clone(),
+            StyleMode::Own => pair.style.clone(),
+            StyleMode::Prior => renderer.style_bank().sample_for(
+                &crate::style::classes_of(&pair.labels),
+                &Style::none(),
+                i as u64 + 1,
+            ),
             StyleMode::Other => {
                 let n = dataset.len();
                 (0..n)
@@ -208,13 +216,7 @@ pub fn evaluate(
                 continue;
             }
         };
-        let style = style.style_for(
-            i,
-            &pair.style,
-            dataset,
-            &renderer.palette,
-            augment.load_size,
-        )?;
+        let style = style.style_for(i, &pair, dataset, renderer, augment.load_size)?;
         let render = renderer.render(&pair.labels, &style, None)?;
         let truth = match truth {
             Some(t) => Some(truth_labels(t, source, augment.load_size)?),

@@ -1,5 +1,5 @@
 //! The picture of what a style does: one row per held-out pair, layout | true photo | no style |
-//! its own photo's style | another pair's style.
+//! a style drawn by the prior | its own photo's style | another pair's style.
 
 use image::RgbImage;
 
@@ -9,7 +9,15 @@ use crate::data::dataset::{Dataset, load_pair};
 use crate::error::{Error, Result};
 use crate::render::Renderer;
 
-/// The grid of the first `rows` readable pairs of `dataset` (five columns, see the module doc).
+/// The rendered columns, left to right.
+const MODES: [StyleMode; 4] = [
+    StyleMode::None,
+    StyleMode::Prior,
+    StyleMode::Own,
+    StyleMode::Other,
+];
+
+/// The grid of the first `rows` readable pairs of `dataset` (six columns, see the module doc).
 pub fn style_grid(renderer: &Renderer, dataset: &Dataset, rows: usize) -> Result<RgbImage> {
     let size = renderer.meta.model.size as u32;
     let load = AugmentConfig::eval(size).load_size;
@@ -23,8 +31,8 @@ pub fn style_grid(renderer: &Renderer, dataset: &Dataset, rows: usize) -> Result
             continue;
         };
         let mut row = vec![pair.labels.to_rgb(palette), pair.photo.clone()];
-        for mode in [StyleMode::None, StyleMode::Own, StyleMode::Other] {
-            let style = mode.style_for(i, &pair.style, dataset, palette, load)?;
+        for mode in MODES {
+            let style = mode.style_for(i, &pair, dataset, renderer, load)?;
             row.push(renderer.render(&pair.labels, &style, None)?);
         }
         cells.push(row);
@@ -35,7 +43,7 @@ pub fn style_grid(renderer: &Renderer, dataset: &Dataset, rows: usize) -> Result
             "no pair could be read for the style grid",
         ));
     }
-    let mut grid = RgbImage::new(5 * size, cells.len() as u32 * size);
+    let mut grid = RgbImage::new((2 + MODES.len() as u32) * size, cells.len() as u32 * size);
     for (r, row) in cells.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             image::imageops::replace(

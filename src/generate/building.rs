@@ -315,7 +315,7 @@ pub fn generate_building(
     done: impl FnMut(u32),
 ) -> Result<()> {
     params.check().map_err(Error::msg)?;
-    let style = render.as_ref().map(|r| r.style(0)).unwrap_or_default();
+    let style = building_style(render.as_ref(), 0, params, palette)?;
     let how = Rendering {
         palette,
         render: render.as_ref(),
@@ -323,6 +323,22 @@ pub fn generate_building(
         normal_y,
     };
     write_building(params, out, &how, done).map(|_| ())
+}
+
+/// The one style of building `k` of a set: drawn by the model's style prior for its front
+/// wall's layout (none without a model or a style seed).
+pub fn building_style(
+    render: Option<&SetRender<'_>>,
+    k: u32,
+    params: &BuildingParams,
+    palette: &Palette,
+) -> Result<Style> {
+    let Some(r) = render else {
+        return Ok(Style::none());
+    };
+    let [front, ..] = params.walls();
+    let map = labels(&layout(&front.params), palette)?;
+    Ok(r.style(k, &map))
 }
 
 /// How a building's walls are drawn and rendered.

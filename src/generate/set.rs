@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{Bundle, FacadeParams, NormalY, describe, labels, layout, write_bundle};
 use crate::error::{Error, Result};
+use crate::label_map::LabelMap;
 use crate::palette::Palette;
 use crate::render::Renderer;
 use crate::render::tiled::Tiling;
@@ -25,21 +26,24 @@ struct Entry {
     bays: u32,
 }
 
-/// How a set is rendered: by this model, each facade in a style drawn from the model's training
-/// photos (seeds `style_seed`, `style_seed + 1` …) when a seed is given and the model takes one.
+/// How a set is rendered: by this model, each facade in a style its style prior draws for the
+/// facade's layout (seeds `style_seed`, `style_seed + 1` …) when a seed is given and the model
+/// takes one.
 pub struct SetRender<'a> {
     pub renderer: &'a Renderer,
     pub style_seed: Option<u64>,
 }
 
 impl SetRender<'_> {
-    /// The style facade `k` of the set is rendered in.
-    pub fn style(&self, k: u32) -> Style {
-        let drawn = match (self.style_seed, self.renderer.takes_style()) {
-            (Some(seed), true) => self.renderer.style_bank().draw(seed + k as u64),
-            _ => None,
-        };
-        drawn.cloned().unwrap_or_default()
+    /// The style facade `k` (layout `map`) of the set is rendered in.
+    pub fn style(&self, k: u32, map: &LabelMap) -> Style {
+        match (self.style_seed, self.renderer.takes_style()) {
+            (Some(seed), true) => {
+                let present = crate::style::classes_of(map);
+                (self.renderer.style_bank()).sample_for(&present, &Style::none(), seed + k as u64)
+            }
+            _ => Style::none(),
+        }
     }
 }
 
@@ -69,7 +73,10 @@ pub fn generate_set(
         };
         let l = layout(&p);
         let map = labels(&l, palette)?;
-        let style = render.as_ref().map(|r| r.style(k)).unwrap_or_default();
+        let style = render
+            .as_ref()
+            .map(|r| r.style(k, &map))
+            .unwrap_or_default();
         let albedo = match &render {
             Some(r) => {
                 let tiling = if p.tileable {

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
 use super::NormalY;
-use super::building::{BuildingParams, Rendering, Written, write_building};
+use super::building::{BuildingParams, Rendering, Written, building_style, write_building};
 use super::glb;
 use super::set::SetRender;
 use crate::error::{Error, Result};
@@ -77,10 +77,7 @@ pub fn generate_buildings(
     let mut written: Vec<(Written, Entry)> = Vec::new();
     let mut x = 0.0;
     for (k, p) in all.iter().enumerate() {
-        let style = render
-            .as_ref()
-            .map(|r| r.style(k as u32))
-            .unwrap_or_default();
+        let style = building_style(render.as_ref(), k as u32, p, palette)?;
         let how = Rendering {
             palette,
             render: render.as_ref(),

@@ -58,6 +58,10 @@ pub struct ModelConfig {
     /// takes none (every model before styles). The discriminator never sees them.
     #[config(default = 4)]
     pub style_channels: usize,
+    /// Hidden features of the decoder's label modulation (see [`super::modulation`]; 0 = none,
+    /// every model before it).
+    #[config(default = 0)]
+    pub modulation: usize,
 }
 
 impl ModelConfig {
@@ -129,6 +133,12 @@ impl ModelConfig {
                 "style_channels {} must be 0 (no style) or {}",
                 self.style_channels,
                 crate::style::CHANNELS
+            ));
+        }
+        if self.modulation > 512 {
+            return Err(format!(
+                "modulation width {} must be at most 512",
+                self.modulation
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {

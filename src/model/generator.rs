@@ -9,6 +9,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 
+use super::modulation::{Modulation, pyramid};
 use super::norm::Norm;
 use super::upsample::{PhaseConv, ResizeConv};
 use super::{DropoutMasks, ModelConfig, NormKind, Upsample};
@@ -20,6 +21,24 @@ pub(crate) fn init_normal() -> Initializer {
         mean: 0.0,
         std: 0.02,
     }
+}
+
+/// `conv` reading `extra` more input planes, with zero weights on them.
+pub(crate) fn with_extra_input_planes(mut conv: Conv2d, extra: usize) -> Conv2d {
+    let weight = conv.weight.val();
+    let [co, _, kh, kw] = weight.dims();
+    let zeros = Tensor::zeros([co, extra, kh, kw], &weight.device());
+    conv.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
+    conv
+}
+
+/// `conv` reading only its first `keep` input planes.
+pub(crate) fn with_first_input_planes(mut conv: Conv2d, keep: usize) -> Conv2d {
+    let weight = conv.weight.val();
+    let [co, ci, kh, kw] = weight.dims();
+    let keep = keep.min(ci);
+    conv.weight = burn::module::Param::from_tensor(weight.slice([0..co, 0..keep, 0..kh, 0..kw]));
+    conv
 }
 
 #[derive(Module, Debug)]
@@ -38,6 +57,9 @@ pub struct UpBlock {
     norm: Option<Norm>,
     dropout: bool,
     phase: Option<PhaseConv>,
+    /// The label modulation after the norm (models with [`ModelConfig::modulation`]; absent
+    /// from older files, which load as `None`).
+    modulation: Option<Modulation>,
 }
 
 impl UpBlock {
@@ -159,12 +181,16 @@ impl Generator {
             } else {
                 Norm::new(norm, up_out, device)
             };
+            let modulation = (config.modulation > 0 && norm_layer.is_some()).then(|| {
+                Modulation::new(config.generator_inputs(), config.modulation, up_out, device)
+            });
             ups.push(UpBlock {
                 conv,
                 resize,
                 norm: norm_layer,
                 dropout: config.has_dropout(level),
                 phase: None,
+                modulation,
             });
         }
         Generator { downs, ups }
@@ -192,26 +218,59 @@ impl Generator {
         if extra == 0 {
             return self;
         }
-        let first = &mut self.downs[0].conv;
-        let weight = first.weight.val();
-        let [co, _, kh, kw] = weight.dims();
-        let zeros = Tensor::zeros([co, extra, kh, kw], &weight.device());
-        first.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
-        self
+        let first = self.downs[0].conv.clone();
+        self.downs[0].conv = with_extra_input_planes(first, extra);
+        self.map_modulations(|m| m.with_extra_inputs(extra))
     }
 
     /// The same generator taking only its first `keep` input planes (a style-capable model as
     /// the start of a task without styles: its style planes' weights are dropped).
     pub fn with_first_inputs(mut self, keep: usize) -> Generator {
-        let first = &mut self.downs[0].conv;
-        let weight = first.weight.val();
-        let [co, ci, kh, kw] = weight.dims();
-        if keep >= ci {
+        if keep >= self.inputs() {
             return self;
         }
-        first.weight =
-            burn::module::Param::from_tensor(weight.slice([0..co, 0..keep, 0..kh, 0..kw]));
-        self
+        let first = self.downs[0].conv.clone();
+        self.downs[0].conv = with_first_input_planes(first, keep);
+        self.map_modulations(|m| m.with_first_inputs(keep))
+    }
+
+    /// The same generator with a label modulation of `hidden` features after every decoder
+    /// norm that has none, starting at zero (it renders exactly as before). `device` is the
+    /// generator's; call it under [`super::seeded_init`] for reproducible weights.
+    pub fn with_modulation(self, hidden: usize, device: &Device) -> Generator {
+        let inputs = self.inputs();
+        let ups = self
+            .ups
+            .into_iter()
+            .map(|up| {
+                let channels = up.norm.as_ref().map(Norm::channels);
+                match (up.modulation.is_none(), channels) {
+                    (true, Some(c)) => UpBlock {
+                        modulation: Some(Modulation::new(inputs, hidden, c, device)),
+                        ..up
+                    },
+                    _ => up,
+                }
+            })
+            .collect();
+        Generator { ups, ..self }
+    }
+
+    /// Whether the decoder has a label modulation.
+    pub fn is_modulated(&self) -> bool {
+        self.ups.iter().any(|u| u.modulation.is_some())
+    }
+
+    fn map_modulations(self, f: impl Fn(Modulation) -> Modulation) -> Generator {
+        let ups = self
+            .ups
+            .into_iter()
+            .map(|up| UpBlock {
+                modulation: up.modulation.map(&f),
+                ..up
+            })
+            .collect();
+        Generator { ups, ..self }
     }
 
     /// Input planes the generator takes.
@@ -249,6 +308,10 @@ impl Generator {
     }
 
     fn forward_layers(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
+        let conditions = match self.is_modulated() {
+            true => pyramid(input.clone(), self.ups.len()),
+            false => Vec::new(),
+        };
         let mut skips = Vec::with_capacity(self.downs.len());
         let mut h = input;
         for (level, down) in self.downs.iter().enumerate() {
@@ -275,6 +338,9 @@ impl Generator {
             u = up.upsample(x);
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
+            }
+            if let (Some(m), Some(cond)) = (&up.modulation, conditions.get(level)) {
+                u = m.forward(u, cond.clone());
             }
             if up.dropout {
                 u = masks.apply(u);

@@ -18,3 +18,36 @@ pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, target: bool) -> Tenso
 pub fn l1<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<1> {
     (a - b).abs().mean()
 }
+
+/// The discriminator's hinge loss (Lim & Ye 2017; SPADE's): mean(relu(1 − x)) on real logits,
+/// mean(relu(1 + x)) on fake ones.
+pub fn hinge_d<const D: usize>(logits: Tensor<D>, real: bool) -> Tensor<1> {
+    let margin = if real { logits.neg() } else { logits };
+    (margin + 1.0).clamp_min(0.0).mean()
+}
+
+/// The generator's hinge loss: −mean(x) on the logits of its render.
+pub fn hinge_g<const D: usize>(logits: Tensor<D>) -> Tensor<1> {
+    logits.mean().neg()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logits(values: &[f32]) -> Tensor<1> {
+        Tensor::from_data(
+            TensorData::new(values.to_vec(), [values.len()]),
+            &Device::flex(),
+        )
+    }
+
+    #[test]
+    fn hinge_counts_only_logits_inside_the_margin() {
+        let x = logits(&[2.0, 0.5, -0.5, -3.0]);
+        // real: relu(1 − x) = 0, 0.5, 1.5, 4 → 1.5; fake: relu(1 + x) = 3, 1.5, 0.5, 0 → 1.25.
+        assert_eq!(hinge_d(x.clone(), true).into_scalar::<f32>(), 1.5);
+        assert_eq!(hinge_d(x.clone(), false).into_scalar::<f32>(), 1.25);
+        assert_eq!(hinge_g(x).into_scalar::<f32>(), 0.25);
+    }
+}

@@ -4,8 +4,10 @@
 pub mod config;
 pub mod discriminator;
 pub mod dropout;
+pub mod focal_frequency;
 pub mod generator;
 pub mod loss;
+pub mod modulation;
 pub mod norm;
 pub mod upsample;
 

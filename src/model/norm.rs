@@ -35,6 +35,11 @@ impl Norm {
         })
     }
 
+    /// Channels it normalises.
+    pub fn channels(&self) -> usize {
+        self.gamma.dims()[0]
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let (gamma, beta) = (self.gamma.val(), self.beta.val());
         let x = match kernels::norm(x, &gamma, &beta, self.per_sample, EPS) {

@@ -1,7 +1,8 @@
 //! Exact colours: after the generator, each class the style sets is shifted so that its mean
 //! colour in the render is the style's mean over that class's pixels, the shift feathered over a
 //! few pixels at class borders (a photo style's light and shade is the generator's to follow).
-//! The generator gets the colours close; this makes a picked colour the colour you get.
+//! The generator gets the colours close; this makes a picked colour the colour you get. Colours
+//! the style prior drew are hints only and are left as the generator renders them.
 
 use image::RgbImage;
 
@@ -22,7 +23,10 @@ pub fn match_means(image: &mut RgbImage, labels: &LabelMap, style: &Style) {
     let mut sums = vec![([0f64; 3], [0f64; 3], 0usize); 256];
     for (k, (p, &id)) in image.pixels().zip(&labels.ids).enumerate() {
         let at = ((k % w) as u32, (k / w) as u32);
-        let Some(target) = style.colour_at(id, at, size) else {
+        let Some(target) = style
+            .colour_at(id, at, size)
+            .filter(|_| !style.is_drawn(id))
+        else {
             continue;
         };
         let s = &mut sums[id as usize];

@@ -9,10 +9,12 @@
 mod bank;
 mod matching;
 pub mod photo;
+mod prior;
 
 pub use matching::match_means;
 
 pub use bank::StyleBank;
+pub use prior::classes_of;
 
 use image::RgbImage;
 use rand::Rng;
@@ -38,6 +40,11 @@ pub struct Style {
     /// sets use it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cells: Vec<Vec<Option<[u8; 3]>>>,
+    /// Indexed by class id: `true` where the colour is a draw of the style prior (see
+    /// [`StyleBank::sample_for`]), a hint the generator follows but exact colours leave alone;
+    /// exact colours are for colours someone chose.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drawn: Vec<bool>,
 }
 
 impl Style {
@@ -54,6 +61,11 @@ impl Style {
         self.colours.get(class as usize).copied().flatten()
     }
 
+    /// Whether `class`'s colour was drawn by the style prior rather than chosen.
+    pub fn is_drawn(&self, class: u8) -> bool {
+        self.drawn.get(class as usize).copied().unwrap_or(false)
+    }
+
     /// Sets (or frees) a class's colour, the same all over the picture.
     pub fn set(&mut self, class: u8, colour: Option<[u8; 3]>) {
         let i = class as usize;
@@ -67,6 +79,12 @@ impl Style {
         }
         self.colours[i] = colour;
         trim(&mut self.colours);
+        if let Some(d) = self.drawn.get_mut(i) {
+            *d = false;
+        }
+        while self.drawn.last() == Some(&false) {
+            self.drawn.pop();
+        }
     }
 
     /// Parses `CLASS=#RRGGBB` (a class name or 1-based number as the app shows it) and sets it.
@@ -144,6 +162,7 @@ impl Style {
         Style {
             colours: self.colours.clone(),
             cells: Vec::new(),
+            drawn: self.drawn.clone(),
         }
     }
 
@@ -176,7 +195,11 @@ impl Style {
         let mut colours = means(&whole);
         trim(&mut colours);
         let cells = cells.iter().map(|c| means(c)).collect();
-        Style { colours, cells }
+        Style {
+            colours,
+            cells,
+            drawn: Vec::new(),
+        }
     }
 
     /// What training shows the generator: none of the style (with probability `none`), else the

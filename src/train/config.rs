@@ -44,6 +44,20 @@ pub struct TrainConfig {
     /// off, as in pix2pix).
     #[config(default = 10.0)]
     pub lambda_feat: f32,
+    /// The adversarial loss: pix2pix's binary cross-entropy or SPADE's hinge.
+    #[config(default = "GanLoss::Bce")]
+    pub gan_loss: GanLoss,
+    /// The discriminator's learning rate as a multiple of `lr` (1 in pix2pix; 4 in SPADE's two
+    /// time-scale recipe, G 1e-4 and D 4e-4), decayed with it.
+    #[config(default = 1.0)]
+    pub d_lr_scale: f64,
+    /// Differentiable augmentation of both pairs the discriminator sees (see
+    /// [`super::diff_augment`]).
+    #[config(default = false)]
+    pub diff_augment: bool,
+    /// Weight of the focal frequency loss (see [`crate::model::focal_frequency`]; 0 = off).
+    #[config(default = 0.0)]
+    pub ffl_weight: f32,
     /// Decay of the exponential moving average of the generator's weights that samples and
     /// exports use (0 = off: the trained weights themselves, as in pix2pix).
     #[config(default = 0.999)]
@@ -108,6 +122,26 @@ impl Recipe {
             Recipe::Paper => "paper",
         }
     }
+}
+
+/// The adversarial loss of a run.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+pub enum GanLoss {
+    /// Binary cross-entropy on the patch logits (pix2pix).
+    #[default]
+    Bce,
+    /// Hinge loss (Lim & Ye 2017; SPADE, OASIS).
+    Hinge,
 }
 
 /// The learning rate in `epoch` (0-based) of a run of `epochs`: `lr`, then a linear decay to
@@ -279,6 +313,21 @@ impl TrainConfig {
                 "feature-matching weight {} must be 0 or more",
                 self.lambda_feat
             ));
+        }
+        if !(self.d_lr_scale > 0.0 && self.d_lr_scale.is_finite()) {
+            return Err(format!(
+                "discriminator learning-rate scale {} must be positive",
+                self.d_lr_scale
+            ));
+        }
+        if !(self.ffl_weight >= 0.0 && self.ffl_weight.is_finite()) {
+            return Err(format!(
+                "focal frequency weight {} must be 0 or more",
+                self.ffl_weight
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.beta1) {
+            return Err(format!("Adam beta1 {} must be in [0, 1]", self.beta1));
         }
         if !(0.0..1.0).contains(&self.ema_decay) {
             return Err(format!("EMA decay {} must be in [0, 1)", self.ema_decay));

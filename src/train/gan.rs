@@ -1,16 +1,20 @@
 //! One pix2pix training step: D on real and detached fake pairs, then G with BCE + λ·L1, and
 //! optionally pix2pixHD's feature matching (the fake pair's discriminator activations pulled
-//! towards the real pair's) and a moving average of G's weights.
+//! towards the real pair's), a moving average of G's weights, and the second-step recipe's
+//! parts: hinge loss, a faster discriminator, DiffAugment, focal frequency loss.
 
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 
 use super::adam::Adam;
+use super::config::GanLoss;
+use super::diff_augment;
 use super::ema::Ema;
 use crate::data::Batch;
 use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
-use crate::model::loss::{bce_with_logits, l1};
+use crate::model::focal_frequency::focal_frequency;
+use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
@@ -22,22 +26,46 @@ pub struct Losses {
     pub g_feat: f32,
     pub d_real: f32,
     pub d_fake: f32,
+    /// Focal frequency loss (0 when it is off).
+    pub g_freq: f32,
 }
 
 impl Losses {
     pub fn is_finite(&self) -> bool {
-        [self.g_gan, self.g_l1, self.g_feat, self.d_real, self.d_fake]
-            .iter()
-            .all(|v| v.is_finite())
+        [
+            self.g_gan,
+            self.g_l1,
+            self.g_feat,
+            self.d_real,
+            self.d_fake,
+            self.g_freq,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
     }
 }
 
-/// Mean BCE of every scale's logits against `target`.
-fn gan_loss(outputs: &[ScaleOutput], target: bool) -> Tensor<1> {
+/// What a discriminator's logits cost, averaged over its scales: for D, `real` says which
+/// pairs they judged; for G (`Judged::Generator`), the render should pass as real.
+#[derive(Clone, Copy)]
+enum Judged {
+    Real,
+    Fake,
+    Generator,
+}
+
+fn gan_loss(kind: GanLoss, outputs: &[ScaleOutput], judged: Judged) -> Tensor<1> {
     let n = outputs.len().max(1) as f32;
+    let one = |logits: Tensor<4>| match (kind, judged) {
+        (GanLoss::Bce, Judged::Real | Judged::Generator) => bce_with_logits(logits, true),
+        (GanLoss::Bce, Judged::Fake) => bce_with_logits(logits, false),
+        (GanLoss::Hinge, Judged::Real) => hinge_d(logits, true),
+        (GanLoss::Hinge, Judged::Fake) => hinge_d(logits, false),
+        (GanLoss::Hinge, Judged::Generator) => hinge_g(logits),
+    };
     outputs
         .iter()
-        .map(|o| bce_with_logits(o.logits.clone(), target))
+        .map(|o| one(o.logits.clone()))
         .reduce(|a, b| a + b)
         .expect("a discriminator has at least one scale")
         / n
@@ -62,6 +90,22 @@ fn feature_matching(fake: &[ScaleOutput], real: &[ScaleOutput]) -> Tensor<1> {
         .reduce(|a, b| a + b)
         .expect("a discriminator has blocks")
         / n
+}
+
+/// The discriminator step's losses and weight sum (still on the device).
+struct DStep {
+    real: Tensor<1>,
+    fake: Tensor<1>,
+    sum: Option<Tensor<1>>,
+}
+
+/// The generator step's losses and weight sum (still on the device).
+struct GStep {
+    gan: Tensor<1>,
+    l1: Tensor<1>,
+    feat: Option<Tensor<1>>,
+    freq: Option<Tensor<1>>,
+    sum: Option<Tensor<1>>,
 }
 
 /// The values of one-element tensors, read back in one transfer.
@@ -92,8 +136,7 @@ pub struct GanTrainer {
     pub opt_d: Adam,
     /// The averaged generator, when the run keeps one.
     pub ema: Option<Ema>,
-    pub l1_weight: f32,
-    pub lambda_feat: f32,
+    pub objective: Objective,
     pub seed: u64,
 }
 
@@ -104,6 +147,10 @@ pub struct Objective {
     pub l1_weight: f32,
     pub lambda_feat: f32,
     pub ema_decay: f64,
+    pub gan_loss: GanLoss,
+    pub d_lr_scale: f64,
+    pub diff_augment: bool,
+    pub ffl_weight: f32,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -113,6 +160,10 @@ impl From<&super::TrainConfig> for Objective {
             l1_weight: t.l1_weight,
             lambda_feat: t.lambda_feat,
             ema_decay: t.ema_decay,
+            gan_loss: t.gan_loss,
+            d_lr_scale: t.d_lr_scale,
+            diff_augment: t.diff_augment,
+            ffl_weight: t.ffl_weight,
         }
     }
 }
@@ -160,8 +211,7 @@ impl GanTrainer {
             opt_g: adam(objective.beta1),
             opt_d: adam(objective.beta1),
             ema,
-            l1_weight: objective.l1_weight,
-            lambda_feat: objective.lambda_feat,
+            objective,
             seed,
         }
     }
@@ -187,59 +237,28 @@ impl GanTrainer {
         let mut masks = DropoutMasks::seeded(mix_seed(self.seed, step, 0xD20), self.config.dropout);
         let fake = self.generator.forward(input.clone(), &mut masks);
         // The discriminator judges photos against the labels only, never the style.
-        let input = input.narrow(1, 0, 3);
-
-        // Discriminator: real pairs → 1, fake pairs (no gradient into G) → 0.
-        let real_pair = Tensor::cat(vec![input.clone(), target.clone()], 1);
-        let real_out = self.discriminator.forward(real_pair.clone());
-        let fake_out = self
-            .discriminator
-            .forward(Tensor::cat(vec![input.clone(), fake.clone().detach()], 1));
-        let d_real = gan_loss(&real_out, true);
-        let d_fake = gan_loss(&fake_out, false);
-        let d_loss = (d_real.clone() + d_fake.clone()) * 0.5;
-        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        let (discriminator, d_sum) =
-            self.opt_d
-                .step_unchecked(lr, self.discriminator.clone(), grads);
-        self.discriminator = discriminator;
-
-        // Generator: fool the updated D, stay close to the photo (and, with feature matching, to
-        // the real pair's D activations). D's weights get no gradient.
-        let frozen = self.discriminator.clone().no_grad();
-        let fake_out = frozen.forward(Tensor::cat(vec![input, fake.clone()], 1));
-        let g_gan = gan_loss(&fake_out, true);
-        let g_l1 = l1(fake, target);
-        let mut g_loss = g_gan.clone() + g_l1.clone() * self.l1_weight;
-        let g_feat = (self.lambda_feat > 0.0).then(|| {
-            let real_out = frozen.forward(real_pair);
-            feature_matching(&fake_out, &real_out)
-        });
-        if let Some(feat) = &g_feat {
-            g_loss = g_loss + feat.clone() * self.lambda_feat;
-        }
-        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        let (generator, g_sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
-        self.generator = generator;
-        if let Some(ema) = &mut self.ema {
-            ema.update(&self.generator);
-        }
+        let labels = input.narrow(1, 0, self.config.in_channels);
+        let real_pair = Tensor::cat(vec![labels.clone(), target.clone()], 1);
+        let fake_pair = Tensor::cat(vec![labels, fake.clone()], 1);
+        let d = self.discriminator_step(&real_pair, &fake_pair, step, lr);
+        let g = self.generator_step(real_pair, fake_pair, fake, target, step, lr);
 
         // One read-back per step (each one waits for the GPU to finish everything queued).
-        let device = d_real.device().inner();
+        let device = d.real.device().inner();
         let zero = || Tensor::<1>::zeros([1], &device);
         let scalars = [
-            Some(g_gan),
-            Some(g_l1),
-            g_feat,
-            Some(d_real),
-            Some(d_fake),
-            d_sum,
-            g_sum,
+            Some(g.gan),
+            Some(g.l1),
+            g.feat,
+            Some(d.real),
+            Some(d.fake),
+            d.sum,
+            g.sum,
+            g.freq,
         ]
         .map(|t| t.map_or_else(zero, |t| t.detach().inner()));
         let values = read_scalars(scalars.into());
-        let [g_gan, g_l1, g_feat, d_real, d_fake, d_sum, g_sum] = values;
+        let [g_gan, g_l1, g_feat, d_real, d_fake, d_sum, g_sum, g_freq] = values;
         self.opt_d.check_sum(d_sum);
         self.opt_g.check_sum(g_sum);
         Losses {
@@ -248,6 +267,90 @@ impl GanTrainer {
             g_feat,
             d_real,
             d_fake,
+            g_freq,
+        }
+    }
+
+    /// `pair` as the discriminator sees it: with DiffAugment's draw for `step` and `phase`
+    /// (0: D's step, 1: G's), or as it is.
+    fn seen_by_d(&self, pair: Tensor<4>, step: u64, phase: u64) -> Tensor<4> {
+        if !self.objective.diff_augment {
+            return pair;
+        }
+        let [n, _, h, w] = pair.dims();
+        let seed = mix_seed(self.seed, step, 0xDA0 + phase);
+        let draws = diff_augment::draws(seed, n, h.min(w));
+        diff_augment::augment(pair, self.config.in_channels, &draws)
+    }
+
+    /// Discriminator: real pairs → real, fake pairs (no gradient into G) → fake; both pairs
+    /// through the same augmentation.
+    fn discriminator_step(
+        &mut self,
+        real_pair: &Tensor<4>,
+        fake_pair: &Tensor<4>,
+        step: u64,
+        lr: f64,
+    ) -> DStep {
+        let kind = self.objective.gan_loss;
+        let real_out = (self.discriminator).forward(self.seen_by_d(real_pair.clone(), step, 0));
+        let fake = self.seen_by_d(fake_pair.clone().detach(), step, 0);
+        let fake_out = self.discriminator.forward(fake);
+        let d_real = gan_loss(kind, &real_out, Judged::Real);
+        let d_fake = gan_loss(kind, &fake_out, Judged::Fake);
+        let d_loss = (d_real.clone() + d_fake.clone()) * 0.5;
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        let lr = lr * self.objective.d_lr_scale;
+        let (discriminator, sum) =
+            (self.opt_d).step_unchecked(lr, self.discriminator.clone(), grads);
+        self.discriminator = discriminator;
+        DStep {
+            real: d_real,
+            fake: d_fake,
+            sum,
+        }
+    }
+
+    /// Generator: fool the updated D, stay close to the photo (L1, and with their weights the
+    /// real pair's D activations and the photo's spectrum). D's weights get no gradient.
+    fn generator_step(
+        &mut self,
+        real_pair: Tensor<4>,
+        fake_pair: Tensor<4>,
+        fake: Tensor<4>,
+        target: Tensor<4>,
+        step: u64,
+        lr: f64,
+    ) -> GStep {
+        let o = self.objective;
+        let frozen = self.discriminator.clone().no_grad();
+        let fake_out = frozen.forward(self.seen_by_d(fake_pair, step, 1));
+        let gan = gan_loss(o.gan_loss, &fake_out, Judged::Generator);
+        let l1_loss = l1(fake.clone(), target.clone());
+        let mut g_loss = gan.clone() + l1_loss.clone() * o.l1_weight;
+        let feat = (o.lambda_feat > 0.0).then(|| {
+            let real_out = frozen.forward(self.seen_by_d(real_pair, step, 1));
+            feature_matching(&fake_out, &real_out)
+        });
+        if let Some(feat) = &feat {
+            g_loss = g_loss + feat.clone() * o.lambda_feat;
+        }
+        let freq = (o.ffl_weight > 0.0).then(|| focal_frequency(fake, target));
+        if let Some(freq) = &freq {
+            g_loss = g_loss + freq.clone() * o.ffl_weight;
+        }
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        let (generator, sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
+        self.generator = generator;
+        if let Some(ema) = &mut self.ema {
+            ema.update(&self.generator);
+        }
+        GStep {
+            gan,
+            l1: l1_loss,
+            feat,
+            freq,
+            sum,
         }
     }
 

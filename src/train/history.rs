@@ -132,6 +132,7 @@ mod tests {
             d_fake: 0.6,
             lr: 2e-4,
             seconds: step as f64,
+            g_freq: 0.0,
         }
     }
 

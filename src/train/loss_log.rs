@@ -39,6 +39,7 @@ fn to_csv(rows: &[StepLosses]) -> Result<Vec<u8>> {
         writer
             .write_record([
                 "step", "epoch", "g_gan", "g_l1", "g_feat", "d_real", "d_fake", "lr", "seconds",
+                "g_freq",
             ])
             .map_err(|e| Error::msg(e.to_string()))?;
     }
@@ -93,6 +94,7 @@ mod tests {
             d_fake: 0.75,
             lr: 2e-4,
             seconds: step as f64 * 0.5,
+            g_freq: 0.0625,
         }
     }
 
@@ -127,6 +129,7 @@ mod tests {
             rows,
             vec![StepLosses {
                 g_feat: 0.0,
+                g_freq: 0.0,
                 ..row(0)
             }]
         );

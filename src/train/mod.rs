@@ -3,6 +3,7 @@
 
 pub mod adam;
 pub mod config;
+pub mod diff_augment;
 pub mod ema;
 pub mod gan;
 pub mod history;
@@ -13,7 +14,7 @@ pub mod start;
 pub mod state;
 
 pub use crate::models::RunDir;
-pub use config::{APP_NGF, Recipe, TrainConfig};
+pub use config::{APP_NGF, GanLoss, Recipe, TrainConfig};
 pub use gan::GanTrainer;
 pub use run::{Faults, MAX_RESTORES, TrainHandle, TrainJob, spawn};
 pub use start::Start;

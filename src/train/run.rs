@@ -554,6 +554,7 @@ impl<'a> Run<'a> {
             d_fake: losses.d_fake,
             lr: self.config.lr_at(epoch),
             seconds: self.meta.seconds,
+            g_freq: losses.g_freq,
         };
         self.log.append(&row)?;
         self.send(TrainEvent::Losses(row));

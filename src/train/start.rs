@@ -180,8 +180,8 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 /// when fine-tuning. Deterministic, so a run can always go back to them.
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
-/// upsampling, styles (a model of another task loses its style planes) and discriminator
-/// scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
+/// upsampling, styles (a model of another task loses its style planes), label modulation (added
+/// at zero) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
 /// starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
@@ -217,10 +217,24 @@ pub fn starting_trainer(
             true => generator.with_first_inputs(inputs - (theirs - ours)),
             false => generator.with_extra_inputs(ours - theirs),
         };
+        // A modulation is added (starting at zero), never removed.
+        let modulation = match (loaded.meta.model.modulation, model.modulation) {
+            (0, hidden) if hidden > 0 => {
+                let g = generator;
+                generator = crate::model::seeded_init(device, config.seed ^ 0x30D, || {
+                    let g = g.with_modulation(hidden, device);
+                    crate::model::materialize(&g);
+                    g
+                });
+                hidden
+            }
+            (theirs, _) => theirs,
+        };
         model = ModelConfig {
             upsample: model.upsample,
             num_d: model.num_d,
             style_channels: model.style_channels,
+            modulation,
             ..loaded.meta.model.clone()
         };
         init = Some(generator);

@@ -9,6 +9,7 @@ use super::gallery::Gallery;
 use crate::document::Document;
 use crate::events::{RenderEvent, RenderRequest};
 use crate::render::worker::RenderWorker;
+use crate::style::{Style, classes_of};
 
 #[derive(Default)]
 pub struct Preview {
@@ -19,8 +20,12 @@ pub struct Preview {
     pub shown: Option<(u64, u64)>,
     pub requested: Option<(u64, u64)>,
     pub last_ms: Option<f64>,
-    /// Test-time dropout seed; 0 = deterministic.
+    /// Test-time dropout seed; 0 = deterministic. It also draws the colours of the classes the
+    /// style leaves free (see [`Preview::style_for`]).
     pub seed: u64,
+    /// Leave the classes the style leaves free to the model (its average colours) instead of
+    /// drawing them from the style prior.
+    pub model_colours: bool,
     pub model_name: Option<String>,
     pub model_ngf: Option<usize>,
     pub model_path: Option<std::path::PathBuf>,
@@ -45,10 +50,23 @@ impl Preview {
         worker.request(RenderRequest {
             revision: doc.revision,
             map: doc.map.clone(),
-            style: doc.style.clone(),
+            style: self.style_for(doc),
             seed: self.seed,
         });
         self.requested = Some(key);
+    }
+
+    /// The style `doc` renders in: its own, with the classes it leaves free drawn by the model's
+    /// style prior for the layout and the seed (so Vary gives another plausible facade, in other
+    /// colours) — unless the model takes no style, "Draw colours" is off, or the style is a
+    /// photo's (its grid of light and shade says what the photo looked like).
+    pub fn style_for(&self, doc: &Document) -> Style {
+        match &self.gallery.bank {
+            Some(bank) if !self.model_colours && doc.style.cells.is_empty() => {
+                bank.sample_for(&classes_of(&doc.map), &doc.style, self.seed)
+            }
+            _ => doc.style.clone(),
+        }
     }
 
     /// Re-requests the current map (after a model swap).
@@ -153,6 +171,15 @@ impl Preview {
             ui.add(egui::DragValue::new(&mut self.seed).range(0..=u32::MAX as u64))
                 .labelled_by(label.id);
             super::command::button(ui, Command::Vary, true, commands);
+            if self.gallery.bank.is_some() {
+                let mut draw = !self.model_colours;
+                let hover = "On: classes without a colour take one drawn from the training photos' styles (another with each seed). Off: the model's own average colours";
+                if ui.checkbox(&mut draw, "Draw colours").on_hover_text(hover).changed() {
+                    self.model_colours = !draw;
+                    self.invalidate();
+                    self.shown = None;
+                }
+            }
         });
         if let Some(e) = &self.error {
             ui.colored_label(Color32::from_rgb(255, 120, 100), e);
