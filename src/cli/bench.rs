@@ -38,8 +38,11 @@ pub(crate) struct BenchArgs {
     precision: Precision,
     /// Time the published recipe (transposed convolutions, one discriminator, no feature
     /// matching or weight average) instead of the default one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "recipe")]
     paper: bool,
+    /// The recipe whose model and losses are timed (`default`, `paper`, `second-step`).
+    #[arg(long, value_enum)]
+    recipe: Option<Recipe>,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
@@ -93,9 +96,9 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
             batch,
             render_runs: a.renders.max(1),
             train_steps: a.steps.max(1),
-            recipe: match a.paper {
-                true => Recipe::Paper,
-                false => Recipe::Default,
+            recipe: match (a.paper, a.recipe) {
+                (true, _) => Recipe::Paper,
+                (false, recipe) => recipe.unwrap_or_default(),
             },
         };
         let row = bench::bench_width(&device, &spec);

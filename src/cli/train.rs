@@ -25,7 +25,9 @@ pub(crate) struct TrainArgs {
     #[arg(long)]
     out: PathBuf,
     /// Where unset options come from: `default` (nearest + 3×3 upsampling, two discriminators,
-    /// feature matching, weight average) or `paper` (pix2pix exactly as published).
+    /// feature matching, weight average), `paper` (pix2pix exactly as published) or
+    /// `second-step` (default + label modulation, hinge loss, D at 4× the rate with β1 0,
+    /// DiffAugment, focal frequency loss, L1 ×10, lr 1e-4).
     #[arg(long, value_enum, default_value_t = Recipe::Default)]
     preset: Recipe,
     /// Total epochs (with --resume, training continues until this many are done) [default: 200].

@@ -113,6 +113,10 @@ pub enum Recipe {
     Default,
     /// pix2pix exactly as published.
     Paper,
+    /// The photographs issue's second step: this app's model with a label modulation in the
+    /// decoder, hinge loss, D at 4× G's rate with β1 0 (SPADE's), DiffAugment, focal frequency
+    /// loss and L1 ×10.
+    SecondStep,
 }
 
 impl Recipe {
@@ -120,6 +124,7 @@ impl Recipe {
         match self {
             Recipe::Default => "default",
             Recipe::Paper => "paper",
+            Recipe::SecondStep => "second-step",
         }
     }
 }
@@ -161,6 +166,9 @@ pub fn default_decay(epochs: u64) -> u64 {
     epochs / 2
 }
 
+/// Hidden features of the second-step recipe's label modulation.
+pub const SECOND_STEP_MODULATION: usize = 64;
+
 /// Generator width of the runs started in the app: trains on a CPU, renders in ~50 ms there.
 pub const APP_NGF: usize = 32;
 
@@ -197,6 +205,19 @@ impl TrainConfig {
                 ema_decay: 0.0,
                 ..TrainConfig::default()
             },
+            Recipe::SecondStep => TrainConfig {
+                model: ModelConfig::new()
+                    .with_width(ngf)
+                    .with_modulation(SECOND_STEP_MODULATION),
+                lr: 1e-4,
+                beta1: 0.0,
+                l1_weight: 10.0,
+                gan_loss: GanLoss::Hinge,
+                d_lr_scale: 4.0,
+                diff_augment: true,
+                ffl_weight: 10.0,
+                ..TrainConfig::default()
+            },
         }
     }
 
@@ -217,12 +238,19 @@ impl TrainConfig {
         }
         self.lambda_feat = chosen.lambda_feat;
         self.ema_decay = chosen.ema_decay;
+        self.lr = chosen.lr;
+        self.beta1 = chosen.beta1;
+        self.l1_weight = chosen.l1_weight;
+        self.gan_loss = chosen.gan_loss;
+        self.d_lr_scale = chosen.d_lr_scale;
+        self.diff_augment = chosen.diff_augment;
+        self.ffl_weight = chosen.ffl_weight;
     }
 
     /// The recipe these settings follow at their own width, if one does (its model and losses
     /// unchanged); `None` for settings changed beyond a recipe.
     pub fn follows(&self) -> Option<Recipe> {
-        [Recipe::Default, Recipe::Paper]
+        [Recipe::Default, Recipe::Paper, Recipe::SecondStep]
             .into_iter()
             .find(|&recipe| {
                 let mut chosen = self.clone();
@@ -403,6 +431,23 @@ mod tests {
         assert_eq!(TrainConfig::paper(48).follows(), Some(Recipe::Paper));
         t.lambda_feat = 3.0;
         assert_eq!(t.follows(), None);
+        // The second step and back: its losses come and go with it.
+        t.apply_recipe(Recipe::SecondStep, 32);
+        assert_eq!(t.follows(), Some(Recipe::SecondStep));
+        assert_eq!(
+            (t.gan_loss, t.diff_augment, t.l1_weight),
+            (GanLoss::Hinge, true, 10.0)
+        );
+        assert_eq!(
+            (t.model.modulation, t.model.size),
+            (SECOND_STEP_MODULATION, 128)
+        );
+        t.apply_recipe(Recipe::Default, 32);
+        assert_eq!(t.follows(), Some(Recipe::Default));
+        assert_eq!(
+            (t.gan_loss, t.diff_augment, t.ffl_weight),
+            (GanLoss::Bce, false, 0.0)
+        );
     }
 
     #[test]

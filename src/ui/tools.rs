@@ -136,7 +136,7 @@ impl ToolState {
             class_list(ui, self.class, palette, style, commands);
         }
         if style.is_some() {
-            ui.weak("Right: the colour a class renders in (empty: the model's choice).");
+            ui.weak("Right: the colour a class renders in (empty: drawn with the seed, or the model's own with Draw colours off).");
         }
         ui.label(format!(
             "Eraser paints: {}",
