@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::tools::{Tool, class_key};
-use crate::document::{Document, Edit, ScriptCommand};
+use crate::document::{Document, Edit};
 use crate::events::TrainCommand;
 use crate::generate::FacadeParams;
 use crate::palette::Palette;
@@ -376,35 +376,6 @@ fn modifier_count(m: Modifiers) -> u32 {
         .sum()
 }
 
-impl From<ScriptCommand> for Command {
-    fn from(step: ScriptCommand) -> Command {
-        match step {
-            ScriptCommand::Edit(edit) => Command::Edit(edit),
-            ScriptCommand::Undo => Command::Undo,
-            ScriptCommand::Redo => Command::Redo,
-            ScriptCommand::ZoomIn => Command::ZoomIn,
-            ScriptCommand::ZoomOut => Command::ZoomOut,
-            ScriptCommand::ZoomFit => Command::ZoomFit,
-            ScriptCommand::Zoom100 => Command::Zoom100,
-            ScriptCommand::Vary => Command::Vary,
-            ScriptCommand::RandomSample => Command::RandomSample,
-            ScriptCommand::Open(p) => Command::Open(Some(p)),
-            ScriptCommand::ImportLabels(p) => Command::ImportLabels(Some(p)),
-            ScriptCommand::Save(p) => Command::SaveAs(Some(p)),
-            ScriptCommand::ExportRender(p) => Command::ExportRender(Some(p)),
-            ScriptCommand::ExportLabels(p) => Command::ExportLabels(Some(p)),
-            ScriptCommand::ExportSideBySide(p) => Command::ExportSideBySide(Some(p)),
-            ScriptCommand::ExportBundle(p) => Command::ExportBundle(Some(p)),
-            ScriptCommand::Colour(class, rgb) => Command::SetClassColour(class, Some(rgb)),
-            ScriptCommand::NoStyle => Command::SetStyle(Box::default()),
-            ScriptCommand::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p)),
-            ScriptCommand::OpenPhotoAsLabels(p) => Command::OpenPhotoAsLabels(Some(p)),
-            ScriptCommand::ColourisePhoto(p) => Command::ColourisePhoto(Some(p)),
-            ScriptCommand::Quit => Command::Quit,
-        }
-    }
-}
-
 /// A menu entry: the label and the first shortcut from the table; queues the command when
 /// clicked.
 pub fn menu_item(
@@ -616,13 +587,8 @@ mod tests {
     }
 
     #[test]
-    fn script_commands_become_the_app_commands_of_the_menus() {
-        assert_eq!(
-            Command::from(ScriptCommand::Save("a.ron".into())),
-            Command::SaveAs(Some("a.ron".into()))
-        );
-        assert_eq!(Command::from(ScriptCommand::Undo), Command::Undo);
-        assert!(Command::from(ScriptCommand::ExportRender("r.png".into())).needs_render());
-        assert!(!Command::from(ScriptCommand::ExportLabels("l.png".into())).needs_render());
+    fn exports_of_the_render_wait_for_it() {
+        assert!(Command::ExportRender(Some("r.png".into())).needs_render());
+        assert!(!Command::ExportLabels(Some("l.png".into())).needs_render());
     }
 }

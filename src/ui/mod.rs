@@ -15,6 +15,7 @@ pub mod options;
 pub mod photo_import;
 pub mod preview;
 pub mod script;
+pub mod script_steps;
 pub mod status_bar;
 pub mod task_switch;
 pub mod tools;

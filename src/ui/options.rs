@@ -23,7 +23,7 @@ pub struct StudioOptions {
     pub run_dir: Option<PathBuf>,
     /// Start training at once: Some(false) a new run, Some(true) resume the run folder.
     pub start_training: Option<bool>,
-    /// Edits and app commands to run at start (a RON list, see `document::ScriptStep`):
+    /// Edits and app commands to run at start (a RON list, see `ui::script_steps::ScriptStep`):
     /// scripting, and crash tests.
     pub script: Option<PathBuf>,
 }

@@ -21,10 +21,10 @@ pub struct Script {
 impl Script {
     /// Reads and checks the whole script (nothing runs if any step is wrong).
     pub fn load(path: &Path, palette: &Palette) -> Result<Script> {
-        let steps = crate::document::load_script(path, palette)?;
+        let steps = super::script_steps::load_steps(path, palette)?;
         Ok(Script {
             path: path.to_path_buf(),
-            steps: steps.into_iter().map(Command::from).collect(),
+            steps: steps.into(),
             done: 0,
         })
     }
