@@ -223,7 +223,7 @@ pub fn preview_latency(
         _ => return Err(crate::error::Error::msg("the render worker did not start")),
     };
     let palette = Palette::cmp_facades();
-    let mut doc = Document::new(crate::document::sample::facade_layout(
+    let mut doc = Document::new(crate::generate::sample::random_sample(
         256, 256, 1, &palette,
     ));
     let mut rng = StdRng::seed_from_u64(5);

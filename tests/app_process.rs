@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use facade_studio::document::project::Project;
-use facade_studio::document::sample::facade_layout;
 use facade_studio::document::{Document, Edit};
+use facade_studio::generate::sample::random_sample;
 use facade_studio::palette::Palette;
 use facade_studio::ui::{StudioApp, StudioOptions};
 
@@ -80,7 +80,7 @@ fn a_killed_app_offers_its_painting_at_the_next_start() {
     let _ = child.wait();
 
     let palette = Palette::cmp_facades();
-    let mut expected = Document::new(facade_layout(256, 256, 1, &palette));
+    let mut expected = Document::new(random_sample(256, 256, 1, &palette));
     for e in edits {
         expected.apply(e);
     }
@@ -145,7 +145,7 @@ fn a_script_paints_undoes_saves_exports_and_quits_the_real_app() {
     assert!(status.success(), "{status}");
 
     let palette = Palette::cmp_facades();
-    let mut expected = Document::new(facade_layout(256, 256, 1, &palette));
+    let mut expected = Document::new(random_sample(256, 256, 1, &palette));
     expected.apply(Edit::Rect {
         a: (10, 10),
         b: (120, 60),

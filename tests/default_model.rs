@@ -6,7 +6,7 @@ mod common;
 
 use facade_studio::backend::cpu_device;
 use facade_studio::checkpoint;
-use facade_studio::document::sample::facade_layout;
+use facade_studio::generate::sample::random_sample;
 use facade_studio::label_map::LabelMap;
 use facade_studio::models::default_model_path;
 use facade_studio::palette::Palette;
@@ -31,7 +31,7 @@ fn region_lumas(renderer: &Renderer) -> (f64, f64, f64) {
     let palette = Palette::cmp_facades();
     let (mut win, mut wall, mut sky) = (0.0, 0.0, 0.0);
     for seed in 1..=4 {
-        let map = facade_layout(256, 256, seed, &palette);
+        let map = random_sample(256, 256, seed, &palette);
         let img = renderer
             .render(&map, &facade_studio::style::Style::none(), None)
             .unwrap();
@@ -95,7 +95,7 @@ fn half_precision_weights_render_like_full_precision() {
         std::fs::metadata(&half).unwrap().len(),
     );
     assert!((hs as f64) < 0.6 * fs as f64, "half file {hs} vs full {fs}");
-    let map = facade_layout(64, 64, 2, &Palette::cmp_facades());
+    let map = random_sample(64, 64, 2, &Palette::cmp_facades());
     let a = Renderer::load(&full, cpu_device())
         .unwrap()
         .render(&map, &facade_studio::style::Style::none(), None)
@@ -128,7 +128,7 @@ fn the_shipped_model_takes_a_style_and_its_gallery_holds_the_training_photos_sty
     renderer.exact_colours = false;
     let palette = Palette::cmp_facades();
     let wall = palette.index_of("facade").unwrap();
-    let map = facade_layout(256, 256, 2, &palette);
+    let map = random_sample(256, 256, 2, &palette);
     let wall_colour = |rgb: [u8; 3]| {
         let mut style = facade_studio::style::Style::none();
         style.set(wall, Some(rgb));
@@ -169,7 +169,7 @@ fn the_shipped_sketch_model_paints_windows_darker_than_walls_from_their_outlines
     let (mut dark, mut light) = (0.0, 0.0);
     for seed in 1..=3 {
         // The outline drawing of a facade layout: what an artist would sketch.
-        let layout = facade_layout(256, 256, seed, &cmp);
+        let layout = random_sample(256, 256, seed, &cmp);
         let drawing = derive(&layout.to_rgb(&cmp), DeriveKind::Edges);
         let (ids, _) = renderer.palette.snap(&drawing);
         let sketch = LabelMap::from_ids(256, 256, ids).unwrap();

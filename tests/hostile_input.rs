@@ -64,7 +64,7 @@ fn refused_or_read<T, E: std::fmt::Display>(
 #[test]
 fn damaged_label_images_never_panic() {
     let palette = Palette::cmp_facades();
-    let map = facade_studio::document::sample::facade_layout(64, 64, 1, &palette);
+    let map = facade_studio::generate::sample::random_sample(64, 64, 1, &palette);
     let mut png = Vec::new();
     map.to_rgb(&palette)
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
@@ -103,7 +103,7 @@ fn damaged_label_images_never_panic() {
 #[test]
 fn damaged_projects_and_palettes_never_panic() {
     let palette = Palette::cmp_facades();
-    let map = facade_studio::document::sample::facade_layout(32, 32, 2, &palette);
+    let map = facade_studio::generate::sample::random_sample(32, 32, 2, &palette);
     let project = ron::to_string(&Project::from_map(&map, "cmp_facades", 3, "m")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.ron");

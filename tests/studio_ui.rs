@@ -227,7 +227,7 @@ fn importing_a_jpeg_smeared_label_image_snaps_it_to_the_palette() {
     let state = tempfile::tempdir().unwrap();
     let mut h = blank_app(state.path());
     let palette = facade_studio::palette::Palette::cmp_facades();
-    let layout = facade_studio::document::sample::facade_layout(128, 128, 3, &palette);
+    let layout = facade_studio::generate::sample::random_sample(128, 128, 3, &palette);
     let jpeg = state.path().join("layout.jpg");
     let mut bytes = Vec::new();
     layout
@@ -610,7 +610,7 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
     // The saved project is the painting after Undo: the window, no door.
     let palette = facade_studio::palette::Palette::cmp_facades();
     let mut expected = facade_studio::document::Document::new(
-        facade_studio::document::sample::facade_layout(256, 256, 1, &palette),
+        facade_studio::generate::sample::random_sample(256, 256, 1, &palette),
     );
     expected.apply(facade_studio::document::Edit::Rect {
         a: (1, 1),

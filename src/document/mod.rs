@@ -4,7 +4,6 @@
 pub mod history;
 pub mod project;
 pub mod raster;
-pub mod sample;
 
 use crate::label_map::LabelMap;
 use crate::style::Style;

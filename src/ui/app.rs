@@ -20,7 +20,7 @@ use super::tools::ToolState;
 use super::training_panel::TrainingPanel;
 use crate::document::Document;
 use crate::document::project::Project;
-use crate::document::sample::facade_layout;
+use crate::generate::sample::random_sample;
 use crate::models::default_model_path;
 use crate::palette::Palette;
 use crate::render::worker::RenderWorker;
@@ -64,7 +64,7 @@ impl StudioApp {
         let palette = Palette::cmp_facades();
         let recovery = Recovery::new(options.state_dir.clone());
         let offer_recovery = recovery.pending();
-        let map = facade_layout(256, 256, 1, &palette);
+        let map = random_sample(256, 256, 1, &palette);
         let mut app = StudioApp {
             mode: Mode::Paint,
             training: TrainingPanel::default(),

@@ -8,8 +8,8 @@ use super::app::StudioApp;
 use super::tools::ToolState;
 use crate::document::Edit;
 use crate::document::project::Project;
-use crate::document::sample::facade_layout;
 use crate::error::{Error, Result};
+use crate::generate::sample::random_sample;
 use crate::image_io::save_png;
 use crate::label_map::LabelMap;
 
@@ -124,7 +124,7 @@ impl StudioApp {
             return;
         }
         self.sample_seed += 1;
-        let map = facade_layout(
+        let map = random_sample(
             self.doc.map.width,
             self.doc.map.height,
             self.sample_seed,
