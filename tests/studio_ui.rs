@@ -908,17 +908,21 @@ fn step_until(h: &mut Harness<'static, StudioApp>, done: impl Fn(&StudioApp) -> 
     }
 }
 
+/// The app rendering with a tiny style-capable model (three training styles) saved in `state`.
+fn styled_app(state: &Path) -> Harness<'static, StudioApp> {
+    let model = state.join("styled.fsw");
+    common::save_styled_model(&model, 32);
+    harness(StudioApp::new(StudioOptions {
+        model: Some(model),
+        render: true,
+        ..options(state)
+    }))
+}
+
 #[test]
 fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
     let state = tempfile::tempdir().unwrap();
-    let model = state.path().join("styled.fsw");
-    common::save_styled_model(&model, 32);
-    let app = StudioApp::new(StudioOptions {
-        model: Some(model),
-        render: true,
-        ..options(state.path())
-    });
-    let mut h = harness(app);
+    let mut h = styled_app(state.path());
     step_until(&mut h, |a| a.preview.renders > 0);
     let a = h.state();
     assert!(a.doc.style.is_empty());
@@ -956,14 +960,7 @@ fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
 #[test]
 fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follows() {
     let state = tempfile::tempdir().unwrap();
-    let model = state.path().join("styled.fsw");
-    common::save_styled_model(&model, 32);
-    let app = StudioApp::new(StudioOptions {
-        model: Some(model),
-        render: true,
-        ..options(state.path())
-    });
-    let mut h = harness(app);
+    let mut h = styled_app(state.path());
     let bank = common::style_bank();
     // The gallery shows the model's three styles, rendered.
     step_until(&mut h, |a| {
