@@ -21,7 +21,10 @@
 #               for TRAIN_S seconds (default: what the box leaves), TRAIN_BATCH images a step, the
 #               step count planned from the measured step time so that the learning rate's linear
 #               decay ends with it; checkpoints with held-out figures about every quarter; the
-#               weight average exported in 15 MB parts (`cat model.fsw.part-* > m.fsw`).
+#               weight average exported in 15 MB parts (`cat model.fsw.part-* > m.fsw`); the
+#               recipe TRAIN_PRESET (default, paper or second-step; default: default — the step
+#               time is planned from the default recipe's bench row, and second-step costs ~1.2×
+#               on a CPU, so give it TRAIN_S with room).
 # Under $OUT: bench.jsonl (and its table in device.log), profile.txt, results.tar.gz (train log,
 # config, losses, held-out figures, samples), gpu-cache.tar.xz (the tuning caches: carry it back
 # as .carry/gpu-cache.tar.xz and the next machine skips the tuning; the newest is kept in
@@ -172,9 +175,9 @@ EOF
   DECAY=$(((EPOCHS + 1) / 2))
   EVERY=$((STEPS / 4 > 1 ? STEPS / 4 : 1))
   from=${INIT:+--init-from $INIT}
-  say "train: ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
+  say "train: ${TRAIN_PRESET:-default} recipe, ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
   [ "$TRAIN_S" -gt 20 ] && FACADE_GPU_CONV="${TRAIN_CONV:-backend}" timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
-    --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
+    --preset "${TRAIN_PRESET:-default}" --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
     --decay-epochs "$DECAY" --max-steps "$STEPS" --checkpoint-every "$EVERY" \
     --sample-every "$EVERY" --backend wgpu > "$WORK/train.log" 2>&1 \
     || say "training ended early (status $?): the newest checkpoint stands"

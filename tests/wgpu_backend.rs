@@ -333,25 +333,24 @@ fn moments(adam: &facade_studio::train::adam::Adam) -> Vec<f32> {
     out
 }
 
-#[test]
-fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
+/// One starting state (seed 3) saved as a checkpoint in `dir` and loaded as a trainer on the CPU
+/// and on `gpu`; also the checkpoint's description.
+fn same_start(
+    config: &facade_studio::model::ModelConfig,
+    objective: facade_studio::train::gan::Objective,
+    gpu: &backend::SelectedDevice,
+    dir: &std::path::Path,
+) -> (GanTrainer, GanTrainer, facade_studio::checkpoint::Meta) {
     use burn::module::Module;
-    use facade_studio::train::gan::{Objective, adam};
+    use facade_studio::train::gan::adam;
     use facade_studio::train::state::{TrainState, load_checkpoint, save_checkpoint};
-    let Some(gpu) = wgpu_or_skip() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    // Adam's placement, not styles: a model without style inputs.
-    let config = common::tiny_model(64).with_style_channels(0);
-    let objective = Objective::from(&facade_studio::train::TrainConfig::default());
     let cpu = backend::cpu_device();
-
-    // One starting state, loaded on both devices.
     let start = GanTrainer::new(config.clone(), &cpu.device, 3, objective);
-    let path = tmp.path().join("start.fsw");
+    let path = dir.join("start.fsw");
     let meta = facade_studio::checkpoint::Meta {
         styles: Default::default(),
         kind: facade_studio::checkpoint::FileKind::Checkpoint,
-        ..common::model_meta("start", &config)
+        ..common::model_meta("start", config)
     };
     save_checkpoint(&path, &TrainState::of(&start, meta.clone())).unwrap();
     let on = |device: &burn::prelude::Device| {
@@ -365,8 +364,11 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
             objective,
         )
     };
-    let (mut host, mut device) = (on(&cpu.device), on(&gpu.device));
+    (on(&cpu.device), on(&gpu.device), meta)
+}
 
+/// One 64×64 pair, no style.
+fn batch64() -> facade_studio::data::Batch {
     let map = facade_studio::bench::synthetic_layout(64, 5);
     let palette = facade_studio::palette::Palette::cmp_facades();
     let mut batch = facade_studio::data::Batch::new(64);
@@ -376,6 +378,60 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
         labels: map,
     };
     batch.push(&pair, 0, 0, false, &palette);
+    batch
+}
+
+#[test]
+fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
+    use facade_studio::train::gan::Objective;
+    use facade_studio::train::{Recipe, TrainConfig};
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // Hinge loss, D at 4× with β1 0, DiffAugment, focal frequency loss, the label modulation.
+    let recipe = TrainConfig::recipe(Recipe::SecondStep, 8);
+    let config = common::tiny_model(64)
+        .with_style_channels(0)
+        .with_modulation(recipe.model.modulation);
+    let objective = Objective::from(&recipe);
+    let (mut host, mut device, _) = same_start(&config, objective, &gpu, tmp.path());
+    let batch = batch64();
+    // The first three steps agree within 2 % + 1e-3 (the default recipe's tolerance above).
+    for step in 0..3 {
+        let (h, d) = (
+            host.step(&batch, step, 1e-4),
+            device.step(&batch, step, 1e-4),
+        );
+        assert!(
+            h.g_freq > 0.0 && h.is_finite() && d.is_finite(),
+            "{h:?} {d:?}"
+        );
+        for (name, a, b) in [
+            ("G_GAN", h.g_gan, d.g_gan),
+            ("G_L1", h.g_l1, d.g_l1),
+            ("G_freq", h.g_freq, d.g_freq),
+            ("D_real", h.d_real, d.d_real),
+            ("D_fake", h.d_fake, d.d_fake),
+        ] {
+            assert!(
+                (a - b).abs() <= 0.02 * a.abs().max(b.abs()) + 1e-3,
+                "step {step} {name}: CPU {a} vs GPU {b}"
+            );
+        }
+    }
+}
+
+#[test]
+fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
+    use facade_studio::train::gan::{Objective, adam};
+    use facade_studio::train::state::{TrainState, load_checkpoint, save_checkpoint};
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // Adam's placement, not styles: a model without style inputs.
+    let config = common::tiny_model(64).with_style_channels(0);
+    let objective = Objective::from(&facade_studio::train::TrainConfig::default());
+    let cpu = backend::cpu_device();
+    let (mut host, mut device, meta) = same_start(&config, objective, &gpu, tmp.path());
+    let batch = batch64();
     // Ten steps of the whole recipe (two discriminators, feature matching, weight average,
     // dropout) from one state: the GPU path (kernel fusion, autotuned kernels, the decoder's
     // phase convolutions, Adam on the device) against the CPU path (its own kernels, the tied
