@@ -958,6 +958,61 @@ fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
 }
 
 #[test]
+fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview() {
+    let state = tempfile::tempdir().unwrap();
+    let mut h = styled_app(state.path());
+    step_until(&mut h, |a| a.preview.renders > 0);
+    let out = state.path().join("house");
+    h.state_mut()
+        .run(facade_studio::ui::Command::ExportBuilding(Some(
+            out.clone(),
+        )));
+    step_until(&mut h, |a| a.building.written > 0 || !a.errors.is_empty());
+    let a = h.state();
+    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    for file in [
+        "building.glb",
+        "building-lod1.glb",
+        "building.json",
+        "front/albedo.png",
+        "back/albedo.png",
+    ] {
+        assert!(out.join(file).is_file(), "{file} written");
+    }
+    // The front is the painting without its sky and margins, at the wall's size; its labels
+    // keep the painting's classes, the other walls are generated.
+    let painted: std::collections::BTreeSet<u8> = a.doc.map.ids.iter().copied().collect();
+    let front = image::open(out.join("front/labels.png")).unwrap().to_rgb8();
+    let palette = &a.palette;
+    let rgb = |c: u8| {
+        let (r, g, b) = palette.classes[c as usize].rgb;
+        [r, g, b]
+    };
+    let background = rgb(palette.index_of("background").unwrap());
+    assert!(
+        front.pixels().all(|p| p.0 != background),
+        "no sky left on the front wall"
+    );
+    assert!(
+        front
+            .pixels()
+            .all(|p| { painted.iter().any(|&c| rgb(c) == p.0) })
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("building.json")).unwrap()).unwrap();
+    let width_m = json["footprint_m"][0].as_f64().unwrap();
+    let px_per_m = json["px_per_m"].as_f64().unwrap();
+    assert!(
+        (width_m * px_per_m - front.width() as f64).abs() <= 1.0,
+        "{width_m} m, {} px",
+        front.width()
+    );
+    let view = a.building.view.as_ref().expect("the 3D preview opens");
+    assert_eq!(view.wall_count(), 4);
+    assert!(view.open);
+}
+
+#[test]
 fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follows() {
     let state = tempfile::tempdir().unwrap();
     let mut h = styled_app(state.path());

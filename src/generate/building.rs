@@ -25,9 +25,13 @@ use super::set::SetRender;
 use super::{Bundle, FacadeParams, GroundFloor, NormalY, describe, labels, layout, write_bundle};
 use crate::error::{Error, Result};
 use crate::image_io::encode_png;
+use crate::label_map::LabelMap;
 use crate::palette::Palette;
 use crate::render::tiled::Tiling;
 use crate::style::Style;
+
+/// The name (and folder) of the front wall.
+pub const FRONT: &str = "front";
 
 /// The width of a window bay the walls are divided into, about (metres).
 pub const BAY_M: f32 = 3.2;
@@ -142,7 +146,7 @@ impl BuildingParams {
             }
         };
         [
-            wall("front", w, 0, [0.0, d / 2.0], 0.0),
+            wall(FRONT, w, 0, [0.0, d / 2.0], 0.0),
             wall("right", d, 1, [w / 2.0, 0.0], 90.0),
             wall("back", w, 2, [0.0, -d / 2.0], 180.0),
             wall("left", d, 3, [-w / 2.0, 0.0], 270.0),
@@ -279,10 +283,17 @@ fn build_wall(wall: &Wall, dir: &Path, how: &Rendering) -> Result<Built> {
     let (palette, style, normal_y) = (how.palette, how.style, how.normal_y);
     let render = how.render;
     let l = layout(&wall.params);
-    let map = labels(&l, palette)?;
-    let albedo = match render {
-        Some(r) => Some(r.renderer.render_as(&map, style, None, Tiling::Tiles)?),
-        None => None,
+    let painted = how.front.filter(|_| wall.name == FRONT);
+    let map = match painted {
+        Some(front) => front.map.resized(l.width, l.height),
+        None => labels(&l, palette)?,
+    };
+    let albedo = match (painted, render) {
+        (Some(front), _) => front.albedo.as_ref().map(|a| {
+            image::imageops::resize(a, l.width, l.height, image::imageops::FilterType::Triangle)
+        }),
+        (None, Some(r)) => Some(r.renderer.render_as(&map, style, None, Tiling::Tiles)?),
+        (None, None) => None,
     };
     let model = render.map(|r| r.renderer.meta.name.as_str());
     let json = describe(&wall.params, &l, model, style.to_json(palette));
@@ -321,8 +332,31 @@ pub fn generate_building(
         render: render.as_ref(),
         style: &style,
         normal_y,
+        front: None,
     };
     write_building(params, out, &how, done).map(|_| ())
+}
+
+/// Writes a building whose front is `front` (the app's painting and its render, in `style`), the
+/// other walls generated and rendered to match in the same style (as [`generate_building`]).
+pub fn generate_painted_building(
+    params: &BuildingParams,
+    front: &PaintedFront,
+    style: &Style,
+    out: &Path,
+    palette: &Palette,
+    render: Option<SetRender<'_>>,
+    done: impl FnMut(u32),
+) -> Result<Written> {
+    params.check().map_err(Error::msg)?;
+    let how = Rendering {
+        palette,
+        render: render.as_ref(),
+        style,
+        normal_y: NormalY::Up,
+        front: Some(front),
+    };
+    write_building(params, out, &how, done)
 }
 
 /// The one style of building `k` of a set: drawn by the model's style prior for its front
@@ -347,6 +381,41 @@ pub struct Rendering<'a> {
     pub render: Option<&'a SetRender<'a>>,
     pub style: &'a Style,
     pub normal_y: NormalY,
+    /// A painted front (the app's File → Export building): its labels and render stand for the
+    /// generated front, stretched to the wall's pixel size.
+    pub front: Option<&'a PaintedFront>,
+}
+
+/// A front wall someone painted: its label map and the render of it.
+#[derive(Debug, Clone)]
+pub struct PaintedFront {
+    pub map: LabelMap,
+    pub albedo: Option<image::RgbImage>,
+}
+
+/// Upper floors of about this height (metres) fit a painted front.
+const PAINTED_FLOOR_M: f32 = 3.3;
+
+impl BuildingParams {
+    /// A building whose front is a `width`×`height` px painting at `facade.px_per_m`: its width
+    /// and height in metres from the painting, as many floors as fit floors of about 3.3 m, a
+    /// depth of three quarters of the width (at least one bay); the other facade parameters
+    /// (window sizes, ornaments, seed) from `facade`.
+    pub fn around_painting(width: u32, height: u32, facade: &FacadeParams) -> BuildingParams {
+        let width_m = width as f32 / facade.px_per_m;
+        let height_m = height as f32 / facade.px_per_m;
+        let above = (height_m - CORNICE_M).max(0.0);
+        let floors = ((above / PAINTED_FLOOR_M - GROUND_RATIO).round() as u32).max(1);
+        let bay = facade.window_width_m + 1.0;
+        BuildingParams {
+            width_m,
+            depth_m: (width_m * 0.75).max(bay),
+            floors,
+            floor_m: above / (floors as f32 + GROUND_RATIO),
+            roof: RoofKind::Hipped,
+            facade: facade.clone(),
+        }
+    }
 }
 
 /// A building written to disk, with the maps its glb files embed.
@@ -357,7 +426,35 @@ pub struct Written {
     height_m: f32,
 }
 
+/// One wall as a viewer draws it: its picture (the render, else the labels), its size in
+/// metres and where it stands (centre of its rectangle; yaw about +y, 0 = facing +z).
+pub struct WallView {
+    pub name: &'static str,
+    pub image: image::RgbImage,
+    pub size_m: (f32, f32),
+    pub centre: [f32; 3],
+    pub yaw_deg: f32,
+}
+
 impl Written {
+    /// The walls as a viewer draws them, and the roof's triangles (eaves at the walls' top).
+    pub fn views(&self) -> (Vec<WallView>, glb::Triangles, f32) {
+        let walls = (self.walls.iter().zip(&self.built))
+            .map(|(wall, b)| WallView {
+                name: wall.name,
+                image: b
+                    .bundle
+                    .albedo
+                    .clone()
+                    .unwrap_or_else(|| b.bundle.labels.clone()),
+                size_m: (wall.params.width_m, wall.params.height_m),
+                centre: wall.placement.centre,
+                yaw_deg: wall.placement.yaw_deg,
+            })
+            .collect();
+        (walls, self.roof.clone(), self.height_m)
+    }
+
     /// Two a wall, and the roof's.
     fn triangles(&self) -> u32 {
         (2 * self.walls.len() + self.roof.len()) as u32

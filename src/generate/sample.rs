@@ -52,13 +52,14 @@ pub fn random_sample(width: u32, height: u32, seed: u64, palette: &Palette) -> L
     let right = (width as f32 * rng.random_range(0.0..0.06)) as u32;
     let top = (height as f32 * rng.random_range(0.04..0.14)) as u32;
     let (fw, fh) = (width - left - right, height - top);
-    let mut canvas = LabelMap::filled(width, height, palette.background);
+    let sky = palette.index_of("background").unwrap_or(palette.background);
+    let mut canvas = LabelMap::filled(width, height, sky);
     let params = sample_params(fw, fh, seed);
     let facade = match params.check() {
         Ok(()) => labels(&layout(&params), palette).ok(),
         Err(_) => None,
     };
-    let wall = palette.index_of("facade").unwrap_or(palette.background);
+    let wall = palette.index_of("facade").unwrap_or(sky);
     for y in 0..fh {
         for x in 0..fw {
             let id = facade
@@ -81,7 +82,7 @@ mod tests {
         let a = random_sample(256, 256, 1, &palette);
         assert_eq!((a.width, a.height), (256, 256));
         // Sky along the top row, windows and a wall below it.
-        assert!((0..256).all(|x| a.get(x, 0) == palette.background));
+        assert!((0..256).all(|x| a.get(x, 0) == class("background")));
         let count = |m: &LabelMap, c: u8| m.ids.iter().filter(|&&id| id == c).count();
         assert!(count(&a, class("window")) > 256 * 256 / 50);
         assert!(count(&a, class("facade")) > 256 * 256 / 10);

@@ -83,6 +83,7 @@ pub fn generate_buildings(
             render: render.as_ref(),
             style: &style,
             normal_y,
+            front: None,
         };
         let folder = format!("building-{:03}", k + 1);
         let w = write_building(p, &out.join(&folder), &how, |j| done(4 * k as u32 + j))?;

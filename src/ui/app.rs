@@ -57,6 +57,8 @@ pub struct StudioApp {
     /// The `--script` steps still to run.
     pub(super) script: Option<Script>,
     pub dev: DevTools,
+    /// File → Export building: the export under way and the last building's 3D preview.
+    pub building: super::building_export::BuildingExport,
 }
 
 impl StudioApp {
@@ -87,6 +89,7 @@ impl StudioApp {
             close_window: false,
             sample_seed: 1,
             script: None,
+            building: Default::default(),
             options: options.clone(),
             dev: DevTools::from_env(),
         };
@@ -216,6 +219,9 @@ impl StudioApp {
             Command::ExportBundle(path) => {
                 self.with_path(path, ask::folder, |app, p| app.export_bundle(p))
             }
+            Command::ExportBuilding(path) => {
+                self.with_path(path, ask::folder, |app, p| app.export_building(p))
+            }
             Command::RandomSample => self.random_sample(),
             Command::Generate(params) => self.generate_facade(&params),
             Command::LoadModel(path) => {
@@ -326,6 +332,7 @@ impl eframe::App for StudioApp {
             self.preview.drain(ctx, worker);
         }
         self.follow_model_task();
+        self.poll_building(ctx);
         // The trainer's events are taken even when its panel is hidden, so nothing is lost.
         if self.training.poll(ctx, &mut commands) {
             // Curves refresh once a second: repainting more often costs a software-rendered
@@ -403,6 +410,9 @@ impl eframe::App for StudioApp {
                     .ui(ui, &mut self.doc, &mut self.tools, &self.palette);
             }
         });
+        if let Some(view) = &mut self.building.view {
+            view.show(&ctx);
+        }
         let offer = self.offer_recovery.as_ref();
         self.dialogs.ui(ui, &mut self.errors, offer, &mut commands);
         self.run_all(&ctx, &mut commands);

@@ -49,6 +49,8 @@ pub enum Command {
     ExportSideBySide(Option<PathBuf>),
     /// Labels, render and material maps of the canvas into a folder (see `generate::Bundle`).
     ExportBundle(Option<PathBuf>),
+    /// File → Export building: the painting as the front of a whole building (into a folder).
+    ExportBuilding(Option<PathBuf>),
     RandomSample,
     /// Replace the canvas with a facade built from these parameters (repeated changes while the
     /// Generate panel is adjusted are one undo step).
@@ -132,6 +134,7 @@ impl Command {
             Command::ExportLabels(_) => "Export labels…",
             Command::ExportSideBySide(_) => "Export side by side…",
             Command::ExportBundle(_) => "Export for game engine…",
+            Command::ExportBuilding(_) => "Export building…",
             Command::RandomSample => "Random sample",
             Command::Generate(_) => "Generate",
             Command::LoadModel(_) => "Load model…",
@@ -198,6 +201,9 @@ impl Command {
                 Some("Put a photo on the colourisation task's canvas; the render is it in colour")
             }
             Command::SetTask(_) => Some("Paint this kind of input, rendered by its shipped model"),
+            Command::ExportBuilding(_) => Some(
+                "The painting as the front of a building: three matching walls rendered, a roof, building.glb, and a 3D preview",
+            ),
             Command::StartTraining(TrainStart::ResumeRun) => {
                 Some("Continue the run folder's newest checkpoint with its own settings")
             }
@@ -265,7 +271,10 @@ impl Command {
     pub fn needs_render(&self) -> bool {
         matches!(
             self,
-            Command::ExportRender(_) | Command::ExportSideBySide(_) | Command::ExportBundle(_)
+            Command::ExportRender(_)
+                | Command::ExportSideBySide(_)
+                | Command::ExportBundle(_)
+                | Command::ExportBuilding(_)
         )
     }
 
@@ -287,6 +296,7 @@ impl Command {
             Command::ExportLabels(None),
             Command::ExportSideBySide(None),
             Command::ExportBundle(None),
+            Command::ExportBuilding(None),
             Command::RandomSample,
             Command::Generate(Box::default()),
             Command::LoadModel(None),
@@ -457,9 +467,10 @@ mod tests {
             Command::SetTask(_) => 37,
             Command::OpenPhotoAsLabels(_) => 38,
             Command::ColourisePhoto(_) => 39,
+            Command::ExportBuilding(_) => 40,
         }
     }
-    const VARIANTS: usize = 40;
+    const VARIANTS: usize = 41;
 
     #[test]
     fn every_variant_is_in_the_table() {

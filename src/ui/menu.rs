@@ -57,6 +57,7 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
                 Command::ExportLabels(None),
                 Command::ExportSideBySide(None),
                 Command::ExportBundle(None),
+                Command::ExportBuilding(None),
             ] {
                 menu_item(ui, command, palette, doc, commands);
             }

@@ -2,6 +2,8 @@
 //! centre, the live render on the right, status at the bottom.
 
 pub mod app;
+pub mod building_export;
+pub mod building_view;
 pub mod canvas;
 pub mod command;
 pub mod dev_tools;

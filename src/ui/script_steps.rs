@@ -89,6 +89,9 @@ pub enum ScriptStep {
     /// Labels, render, material maps and facade.json into this folder (File → Export for game
     /// engine); waits for the render like `ExportRender`.
     ExportBundle(PathBuf),
+    /// The painting as the front of a whole building, into this folder (File → Export
+    /// building); waits for the render like `ExportRender`.
+    ExportBuilding(PathBuf),
     /// Sets one class's style colour, as its swatch does.
     Colour {
         class: ClassRef,
@@ -160,6 +163,7 @@ impl ScriptStep {
             ScriptStep::ExportLabels(p) => Command::ExportLabels(Some(p.clone())),
             ScriptStep::ExportSideBySide(p) => Command::ExportSideBySide(Some(p.clone())),
             ScriptStep::ExportBundle(p) => Command::ExportBundle(Some(p.clone())),
+            ScriptStep::ExportBuilding(p) => Command::ExportBuilding(Some(p.clone())),
             ScriptStep::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p.clone())),
             ScriptStep::OpenPhotoAsLabels(p) => Command::OpenPhotoAsLabels(Some(p.clone())),
             ScriptStep::ColourisePhoto(p) => Command::ColourisePhoto(Some(p.clone())),
