@@ -367,6 +367,28 @@ fn same_start(
     (on(&cpu.device), on(&gpu.device), meta)
 }
 
+/// Every loss of a CPU step `h` and a GPU step `d` agrees within `rel` of the larger + 1e-3.
+fn assert_losses_agree(
+    step: u64,
+    h: &facade_studio::train::gan::Losses,
+    d: &facade_studio::train::gan::Losses,
+    rel: f32,
+) {
+    for (name, a, b) in [
+        ("G_GAN", h.g_gan, d.g_gan),
+        ("G_L1", h.g_l1, d.g_l1),
+        ("G_feat", h.g_feat, d.g_feat),
+        ("G_freq", h.g_freq, d.g_freq),
+        ("D_real", h.d_real, d.d_real),
+        ("D_fake", h.d_fake, d.d_fake),
+    ] {
+        assert!(
+            (a - b).abs() <= rel * a.abs().max(b.abs()) + 1e-3,
+            "step {step} {name}: CPU {a} vs GPU {b}"
+        );
+    }
+}
+
 /// One 64×64 pair, no style.
 fn batch64() -> facade_studio::data::Batch {
     let map = facade_studio::bench::synthetic_layout(64, 5);
@@ -405,18 +427,7 @@ fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
             h.g_freq > 0.0 && h.is_finite() && d.is_finite(),
             "{h:?} {d:?}"
         );
-        for (name, a, b) in [
-            ("G_GAN", h.g_gan, d.g_gan),
-            ("G_L1", h.g_l1, d.g_l1),
-            ("G_freq", h.g_freq, d.g_freq),
-            ("D_real", h.d_real, d.d_real),
-            ("D_fake", h.d_fake, d.d_fake),
-        ] {
-            assert!(
-                (a - b).abs() <= 0.02 * a.abs().max(b.abs()) + 1e-3,
-                "step {step} {name}: CPU {a} vs GPU {b}"
-            );
-        }
+        assert_losses_agree(step, &h, &d, 0.02);
     }
 }
 
@@ -439,25 +450,13 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     // the first three steps, 10 % after them: the two runs' rounding differences grow through the
     // GAN's dynamics, and which kernels autotune picks moves them (step 8's D_fake was 2.4 % apart
     // with one tuning cache on lavapipe, within 2 % with another).
-    let close = |step: u64, a: f32, b: f32| {
-        let rel = if step < 3 { 0.02 } else { 0.10 };
-        (a - b).abs() <= rel * a.abs().max(b.abs()) + 1e-3
-    };
     let mut moments_after_3 = None;
     for step in 0..10 {
         let (h, d) = (
             host.step(&batch, step, 2e-4),
             device.step(&batch, step, 2e-4),
         );
-        for (name, a, b) in [
-            ("G_GAN", h.g_gan, d.g_gan),
-            ("G_L1", h.g_l1, d.g_l1),
-            ("G_feat", h.g_feat, d.g_feat),
-            ("D_real", h.d_real, d.d_real),
-            ("D_fake", h.d_fake, d.d_fake),
-        ] {
-            assert!(close(step, a, b), "step {step} {name}: CPU {a} vs GPU {b}");
-        }
+        assert_losses_agree(step, &h, &d, if step < 3 { 0.02 } else { 0.10 });
         assert!(h.g_feat > 0.0, "feature matching is on: {h:?}");
         if step == 2 {
             moments_after_3 = Some((moments(&host.opt_g), moments(&device.opt_g)));

@@ -50,11 +50,6 @@ impl Modulation {
         x.clone() * gamma + x + beta
     }
 
-    /// Input planes it reads.
-    pub fn inputs(&self) -> usize {
-        self.shared.weight.dims()[1]
-    }
-
     /// The same modulation reading `extra` more input planes, with zero weights on them.
     pub fn with_extra_inputs(mut self, extra: usize) -> Modulation {
         self.shared = super::generator::with_extra_input_planes(self.shared, extra);
