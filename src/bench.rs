@@ -218,7 +218,7 @@ pub fn preview_latency(
 
     let worker = RenderWorker::start(model.to_path_buf(), choice, Box::new(|| {}));
     let (ngf, backend) = match worker.events.recv_timeout(Duration::from_secs(120)) {
-        Ok(RenderEvent::ModelReady { ngf, device, .. }) => (ngf, device),
+        Ok(RenderEvent::ModelReady { model, .. }) => (model.ngf, model.device),
         Ok(RenderEvent::ModelFailed(e)) => return Err(crate::error::Error::msg(e)),
         _ => return Err(crate::error::Error::msg("the render worker did not start")),
     };

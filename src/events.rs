@@ -146,15 +146,22 @@ pub struct ThumbnailRequest {
     pub style: crate::style::Style,
 }
 
+/// The model the render worker has loaded, and where it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedModel {
+    pub name: String,
+    /// The device in use, in words.
+    pub device: String,
+    pub ngf: usize,
+    pub path: PathBuf,
+}
+
 /// What the render worker reports.
 #[derive(Debug, Clone)]
 pub enum RenderEvent {
-    /// A model is loaded and ready: its name and the device in use.
+    /// A model is loaded and ready.
     ModelReady {
-        name: String,
-        device: String,
-        ngf: usize,
-        path: PathBuf,
+        model: LoadedModel,
         /// The training styles of a model that takes a style; None for one that does not.
         styles: Option<crate::style::StyleBank>,
         /// The model's task (`palettes/tasks/`): what its input is.

@@ -123,7 +123,7 @@ fn main() {
 
 #[cfg(feature = "studio")]
 fn open_studio(app: AppArgs) -> Result<()> {
-    facade_studio::ui::run(facade_studio::ui::StudioOptions {
+    facade_studio::ui::launch(facade_studio::ui::StudioOptions {
         model: app.model,
         backend: app.backend,
         open: app.file,

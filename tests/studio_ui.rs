@@ -379,10 +379,16 @@ fn a_render_from_the_worker_reaches_the_preview() {
         "no render arrived: {:?}",
         preview.error
     );
-    assert_eq!(preview.model_name.as_deref(), Some("tiny test model"));
+    assert_eq!(preview.model_name(), Some("tiny test model"));
     let img = preview.image.as_ref().unwrap();
     assert_eq!(img.dimensions(), (256, 256));
-    assert!(preview.device.as_deref().unwrap_or("").contains("CPU"));
+    assert!(
+        preview
+            .model
+            .as_ref()
+            .map_or("", |m| m.device.as_str())
+            .contains("CPU")
+    );
     // A stroke makes a new revision, and its render arrives too.
     let shown = preview.shown.unwrap().0;
     h.key_press(Key::R);
@@ -944,7 +950,7 @@ fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
     // Vary draws again (over a few seeds the wall changes); "Draw colours" off leaves it free.
     let mut seen = vec![wall];
     for _ in 0..6 {
-        h.state_mut().run(facade_studio::ui::Command::Vary);
+        h.state_mut().execute(facade_studio::ui::Command::Vary);
         let a = h.state();
         seen.push(a.preview.style_for(&a.doc).get(facade).unwrap());
     }
@@ -964,7 +970,7 @@ fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview(
     step_until(&mut h, |a| a.preview.renders > 0);
     let out = state.path().join("house");
     h.state_mut()
-        .run(facade_studio::ui::Command::ExportBuilding(Some(
+        .execute(facade_studio::ui::Command::ExportBuilding(Some(
             out.clone(),
         )));
     step_until(&mut h, |a| a.building.written > 0 || !a.errors.is_empty());
@@ -1085,7 +1091,7 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     let pair = state.path().join("pair.png");
     common::pair_image(&map, &palette).save(&pair).unwrap();
     h.state_mut()
-        .run(facade_studio::ui::Command::StyleFromPhoto(Some(
+        .execute(facade_studio::ui::Command::StyleFromPhoto(Some(
             pair.clone(),
         )));
     settle(&mut h);
@@ -1100,11 +1106,11 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     // The style is saved with the project and comes back with it.
     let project = state.path().join("styled.ron");
     h.state_mut()
-        .run(facade_studio::ui::Command::SaveAs(Some(project.clone())));
+        .execute(facade_studio::ui::Command::SaveAs(Some(project.clone())));
     h.state_mut()
-        .run(facade_studio::ui::Command::SetStyle(Box::default()));
+        .execute(facade_studio::ui::Command::SetStyle(Box::default()));
     h.state_mut()
-        .run(facade_studio::ui::Command::Open(Some(project)));
+        .execute(facade_studio::ui::Command::Open(Some(project)));
     settle(&mut h);
     assert_eq!(h.state().doc.style, expected);
 }
@@ -1196,7 +1202,7 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
     // Facade layouts are labels: no random sample or generator on paper.
     assert!(h.query_by_label("Generate facade").is_none());
     h.state_mut()
-        .run(facade_studio::ui::command::Command::RandomSample);
+        .execute(facade_studio::ui::command::Command::RandomSample);
     settle(&mut h);
     assert_eq!(h.state().doc.map, sketch);
     assert!(
@@ -1231,7 +1237,7 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
     assert!(h.state().doc.map.ids.iter().all(|&c| c == facade));
     // Opening the kept project switches back to the sketch task with the sketch on it.
     h.state_mut()
-        .run(facade_studio::ui::command::Command::Open(Some(kept)));
+        .execute(facade_studio::ui::command::Command::Open(Some(kept)));
     settle(&mut h);
     assert_eq!(h.state().palette.name, "sketch");
     assert_eq!(h.state().doc.map, sketch);
@@ -1258,7 +1264,7 @@ fn a_sketch_project_opened_at_start_renders_with_the_shipped_sketch_model() {
     let app = h.state();
     assert_eq!(app.palette.name, "sketch");
     assert_eq!(app.doc.map, map, "the sketch stays on the canvas");
-    let model = app.preview.model_name.as_deref().unwrap_or("");
+    let model = app.preview.model_name().unwrap_or("");
     assert!(
         model.contains("sketch"),
         "{model:?} {:?}",
@@ -1271,7 +1277,7 @@ fn an_unsaved_sketch_is_offered_back_as_a_sketch_after_a_crash() {
     let state = tempfile::tempdir().unwrap();
     let mut h = blank_app(state.path());
     h.state_mut()
-        .run(facade_studio::ui::command::Command::SetTask(
+        .execute(facade_studio::ui::command::Command::SetTask(
             "sketch".into(),
         ));
     settle(&mut h);
@@ -1309,7 +1315,7 @@ fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused()
         .save(&labels)
         .unwrap();
     let before = h.state().doc.map.clone();
-    h.state_mut().run(Command::ColourisePhoto(Some(labels)));
+    h.state_mut().execute(Command::ColourisePhoto(Some(labels)));
     settle(&mut h);
     assert_eq!(h.state().doc.map, before);
     assert_eq!(h.state().palette.name, "cmp_facades");
@@ -1326,7 +1332,7 @@ fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused()
         image::Rgb([(x % 200) as u8 + 40, (y % 150) as u8 + 60, 90])
     });
     colour.save(&photo).unwrap();
-    h.state_mut().run(Command::ColourisePhoto(Some(photo)));
+    h.state_mut().execute(Command::ColourisePhoto(Some(photo)));
     settle(&mut h);
     let app = h.state();
     assert!(app.errors.is_empty(), "{:?}", app.errors);
@@ -1363,14 +1369,15 @@ fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
     use facade_studio::ui::command::Command;
     let state = tempfile::tempdir().unwrap();
     let mut h = blank_app(state.path());
-    h.state_mut().run(Command::SetTask("sketch".into()));
+    h.state_mut().execute(Command::SetTask("sketch".into()));
     settle(&mut h);
     // A pix2pix pair: its own labels (no segmenter needed) at the model's scale.
     let palette = facade_studio::palette::Palette::cmp_facades();
     let map = facade_studio::bench::synthetic_layout(128, 5);
     let pair = state.path().join("pair.png");
     common::pair_image(&map, &palette).save(&pair).unwrap();
-    h.state_mut().run(Command::OpenPhotoAsLabels(Some(pair)));
+    h.state_mut()
+        .execute(Command::OpenPhotoAsLabels(Some(pair)));
     settle(&mut h);
     let app = h.state();
     assert!(app.errors.is_empty(), "{:?}", app.errors);
@@ -1399,7 +1406,8 @@ fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
     let small = state.path().join("small.png");
     image::RgbImage::new(40, 30).save(&small).unwrap();
     let before = h.state().doc.map.clone();
-    h.state_mut().run(Command::OpenPhotoAsLabels(Some(small)));
+    h.state_mut()
+        .execute(Command::OpenPhotoAsLabels(Some(small)));
     settle(&mut h);
     assert_eq!(h.state().doc.map, before);
     let error = h.state().errors.first().cloned().unwrap_or_default();

@@ -121,12 +121,12 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     // Hot swap: the preview loads the checkpoint without restarting.
     wait_until(&mut h, "the first preview model", |a| {
-        a.preview.model_path.is_some()
+        a.preview.model.is_some()
     });
     h.get_by_label("Use for preview").click();
     h.step();
     wait_until(&mut h, "the swapped model", |a| {
-        a.preview.model_path.as_deref() == Some(checkpoint.as_path())
+        a.preview.model_path().as_deref() == Some(checkpoint.as_path())
     });
 
     // A reopened run folder shows its curve.
@@ -236,7 +236,7 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     let mut h = harness(app);
     h.step();
     wait_until(&mut h, "the first preview model", |a| {
-        a.preview.model_path.as_deref() == Some(first.as_path())
+        a.preview.model_path().as_deref() == Some(first.as_path())
     });
     h.get_by_label("Train").click();
     h.step();
@@ -250,9 +250,9 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
         Some(format!("preview now uses {}", newest.display()))
     );
     wait_until(&mut h, "the swapped model", |a| {
-        a.preview.model_path.as_deref() == Some(newest.as_path())
+        a.preview.model_path().as_deref() == Some(newest.as_path())
     });
-    assert_eq!(h.state().preview.model_name.as_deref(), Some("newest"));
+    assert_eq!(h.state().preview.model_name(), Some("newest"));
 
     // The same command without a render worker says so instead.
     let app = StudioApp::new(StudioOptions {

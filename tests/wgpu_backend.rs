@@ -227,9 +227,10 @@ fn render_after_gpu_failure(
             .recv_timeout(std::time::Duration::from_secs(600))
             .expect("the render worker answers")
     };
-    let RenderEvent::ModelReady { device, .. } = next() else {
+    let RenderEvent::ModelReady { model, .. } = next() else {
         panic!("the model loads")
     };
+    let device = model.device;
     assert!(device.contains("GPU"), "{device}");
     worker.request(RenderRequest {
         revision: 1,
@@ -245,9 +246,10 @@ fn render_after_gpu_failure(
         message.contains("GPU failed") && message.contains("switching the preview to the CPU"),
         "{message}"
     );
-    let RenderEvent::ModelReady { device, .. } = next() else {
+    let RenderEvent::ModelReady { model, .. } = next() else {
         panic!("the model is reloaded on the CPU")
     };
+    let device = model.device;
     let RenderEvent::Rendered {
         revision, image, ..
     } = next()

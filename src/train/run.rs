@@ -49,6 +49,7 @@ pub struct TrainJob {
     /// its next step, so the live preview keeps the CPU.
     pub yield_to: Option<Arc<AtomicBool>>,
     /// Deliberate failures, for tests that prove recovery (empty in normal use).
+    #[doc(hidden)]
     pub faults: Faults,
 }
 
@@ -133,7 +134,7 @@ pub fn spawn(job: TrainJob) -> TrainHandle {
     let thread = std::thread::Builder::new()
         .name("trainer".into())
         .spawn(move || {
-            match backend::guarded(|| run(&job, &etx, &crx)) {
+            match backend::guarded(|| train_job(&job, &etx, &crx)) {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     let _ = etx.send(TrainEvent::Failed(e.to_string()));
@@ -316,7 +317,7 @@ enum Flow {
     Stop,
 }
 
-fn run(
+fn train_job(
     job: &TrainJob,
     events: &Sender<TrainEvent>,
     commands: &Receiver<TrainCommand>,

@@ -1,5 +1,5 @@
 //! The application: owns the document, the panels and the render worker, lays the panels out,
-//! and runs every command in one place (`run`). File work is in `file_actions`, the modal
+//! and runs every command in one place (`execute`). File work is in `file_actions`, the modal
 //! dialogs in `dialogs`, `--script` in `script`, the environment-switched tooling in `dev_tools`.
 
 use std::path::{Path, PathBuf};
@@ -11,11 +11,11 @@ use super::command::{Command, Mode, TrainStart};
 use super::dev_tools::DevTools;
 use super::dialogs::Dialogs;
 use super::file_actions::{Persisted, ask};
-use super::files::Recovery;
 use super::generate_panel::GeneratePanel;
 use super::options::StudioOptions;
 use super::preview::Preview;
 use super::script::Script;
+use super::storage::Recovery;
 use super::tools::ToolState;
 use super::training_panel::TrainingPanel;
 use crate::document::Document;
@@ -94,7 +94,7 @@ impl StudioApp {
             dev: DevTools::from_env(),
         };
         if let Some(path) = &options.open {
-            app.run(Command::Open(Some(path.clone())));
+            app.execute(Command::Open(Some(path.clone())));
         }
         if let Some(path) = &options.script {
             match Script::load(path, &app.palette) {
@@ -183,7 +183,7 @@ impl StudioApp {
     /// Starts a run in the Train tab; the trainer waits while the preview renders.
     fn start_training(&mut self, how: TrainStart) {
         let yield_to = self.worker.as_ref().map(|w| w.busy.clone());
-        let current = self.preview.model_path.clone();
+        let current = self.preview.model_path();
         match how {
             TrainStart::Fresh => self.training.start(false, None, yield_to),
             TrainStart::ResumeRun => self.training.start(true, None, yield_to),
@@ -193,7 +193,7 @@ impl StudioApp {
 
     /// Runs one command: the only place menus, toolbar, keys, drag-and-drop, dialogs, the
     /// training panel and scripts change the app.
-    pub fn run(&mut self, command: Command) {
+    pub fn execute(&mut self, command: Command) {
         match command {
             Command::New { width, height } => self.new_canvas(width, height),
             Command::Open(path) => self.with_path(path, ask::open, |app, p| {
@@ -297,7 +297,7 @@ impl StudioApp {
     fn run_all(&mut self, ctx: &egui::Context, commands: &mut Vec<Command>) {
         if !commands.is_empty() {
             for command in commands.drain(..) {
-                self.run(command);
+                self.execute(command);
             }
             // The panels drawn before the commands ran show the new state in the next frame.
             ctx.request_repaint();
@@ -349,7 +349,7 @@ impl eframe::App for StudioApp {
         }
         if self.doc.is_dirty() {
             // Wake up for the next autosave even when idle.
-            ctx.request_repaint_after(super::files::AUTOSAVE_EVERY);
+            ctx.request_repaint_after(super::storage::AUTOSAVE_EVERY);
         }
     }
 
@@ -397,7 +397,7 @@ impl eframe::App for StudioApp {
         self.run_all(&ctx, &mut commands);
         egui::CentralPanel::default().show(ui, |ui| match self.mode {
             Mode::Train => {
-                let current = self.preview.model_path.clone();
+                let current = self.preview.model_path();
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     self.training.ui(ui, current.as_deref(), &mut commands)
                 });

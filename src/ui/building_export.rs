@@ -85,7 +85,7 @@ impl StudioApp {
                 "a building is being written already; wait for it",
             ));
         }
-        let model = (self.preview.model_path.clone())
+        let model = (self.preview.model_path())
             .ok_or_else(|| Error::msg("no model is loaded yet; wait for the first render"))?;
         let albedo = (self.preview.image.clone())
             .ok_or_else(|| Error::msg("there is no render yet; wait for the preview to appear"))?;

@@ -1,7 +1,7 @@
 //! Every action of the app as one command enum (after rerun's `re_ui` command.rs and
 //! egui_demo_app's wrap_app.rs). Each command knows its label, its hover hint and its keyboard
 //! shortcuts, here and nowhere else; menus, the toolbar, the tool panel, keys, drag-and-drop, the
-//! dialogs, the training panel and `--script` only produce commands, and `StudioApp::run` is the
+//! dialogs, the training panel and `--script` only produce commands, and `StudioApp::execute` is the
 //! one place they run.
 
 use std::path::PathBuf;
@@ -114,7 +114,8 @@ const fn key(key: Key) -> KeyboardShortcut {
     KeyboardShortcut::new(Modifiers::NONE, key)
 }
 
-const fn command(key: Key) -> KeyboardShortcut {
+/// Ctrl+key (Cmd+key on macOS).
+const fn ctrl(key: Key) -> KeyboardShortcut {
     KeyboardShortcut::new(Modifiers::COMMAND, key)
 }
 
@@ -220,12 +221,12 @@ impl Command {
     /// The keyboard shortcuts, the one menus show first.
     pub fn shortcuts(&self, palette: &Palette) -> Vec<KeyboardShortcut> {
         match self {
-            Command::Open(None) => vec![command(Key::O)],
-            Command::Save => vec![command(Key::S)],
-            Command::Undo => vec![command(Key::Z)],
+            Command::Open(None) => vec![ctrl(Key::O)],
+            Command::Save => vec![ctrl(Key::S)],
+            Command::Undo => vec![ctrl(Key::Z)],
             Command::Redo => vec![
                 KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::Z),
-                command(Key::Y),
+                ctrl(Key::Y),
             ],
             Command::SelectTool(tool) => vec![key(match tool {
                 Tool::Brush => Key::B,

@@ -187,7 +187,7 @@ impl StudioApp {
 
     /// Writes the painting, its style, seed and model as a project file at `path`.
     pub(super) fn write_project(&self, path: &Path) -> Result<()> {
-        let model = self.preview.model_name.clone().unwrap_or_default();
+        let model = self.preview.model_name().unwrap_or_default().to_string();
         Project::of_document(&self.doc, &self.palette.name, self.preview.seed, &model).save(path)
     }
 
@@ -255,7 +255,7 @@ impl StudioApp {
             image::imageops::FilterType::Triangle,
         );
         let px_per_m = self.generate.params.px_per_m;
-        let model = self.preview.model_name.as_deref();
+        let model = self.preview.model_name();
         let style = self.doc.style.to_json(&self.palette);
         let json = describe_painted(
             map,

@@ -9,7 +9,6 @@ pub mod command;
 pub mod dev_tools;
 pub mod dialogs;
 pub mod file_actions;
-pub mod files;
 pub mod gallery;
 pub mod generate_panel;
 pub mod menu;
@@ -19,6 +18,7 @@ pub mod preview;
 pub mod script;
 pub mod script_steps;
 pub mod status_bar;
+pub mod storage;
 pub mod task_switch;
 pub mod tools;
 pub mod training_panel;
@@ -36,7 +36,7 @@ pub fn color_image(image: &image::RgbImage) -> egui::ColorImage {
 }
 
 /// Opens the window. Returns when it is closed.
-pub fn run(options: StudioOptions) -> eframe::Result {
+pub fn launch(options: StudioOptions) -> eframe::Result {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Facade Studio")
@@ -44,11 +44,11 @@ pub fn run(options: StudioOptions) -> eframe::Result {
             .with_min_inner_size([800.0, 480.0])
             .with_drag_and_drop(true),
         // eframe's own settings file lives with the rest of the app's state (FACADE_STATE_DIR).
-        persistence_path: Some(files::state_dir().join("app.ron")),
+        persistence_path: Some(storage::state_dir().join("app.ron")),
         ..Default::default()
     };
     eframe::run_native(
-        files::APP_ID,
+        storage::APP_ID,
         native,
         Box::new(move |cc| Ok(Box::new(StudioApp::from_creation_context(cc, options)))),
     )

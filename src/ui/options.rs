@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::files::state_dir;
+use super::storage::state_dir;
 use crate::backend::BackendChoice;
 
 /// How the app starts.

@@ -7,7 +7,7 @@ use image::RgbImage;
 use super::command::Command;
 use super::gallery::Gallery;
 use crate::document::Document;
-use crate::events::{RenderEvent, RenderRequest};
+use crate::events::{LoadedModel, RenderEvent, RenderRequest};
 use crate::render::worker::RenderWorker;
 use crate::style::{Style, classes_of};
 
@@ -26,21 +26,29 @@ pub struct Preview {
     /// Leave the classes the style leaves free to the model (its average colours) instead of
     /// drawing them from the style prior.
     pub model_colours: bool,
-    pub model_name: Option<String>,
-    pub model_ngf: Option<usize>,
-    pub model_path: Option<std::path::PathBuf>,
+    /// The model in use (None until the worker has loaded one).
+    pub model: Option<LoadedModel>,
     /// The task of a model that has just loaded, until the studio follows it (palette, tools,
     /// canvas).
     pub loaded_task: Option<String>,
     /// The style gallery drawn under the render.
     pub gallery: Gallery,
-    pub device: Option<String>,
     pub error: Option<String>,
     /// Renders received (tests and the status bar).
     pub renders: u64,
 }
 
 impl Preview {
+    /// The file of the model in use.
+    pub fn model_path(&self) -> Option<std::path::PathBuf> {
+        self.model.as_ref().map(|m| m.path.clone())
+    }
+
+    /// The name of the model in use.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_ref().map(|m| m.name.as_str())
+    }
+
     /// Asks the worker for the current map when it (or the seed) changed.
     pub fn request_if_stale(&mut self, worker: &RenderWorker, doc: &Document) {
         let key = (doc.revision, self.seed);
@@ -81,19 +89,13 @@ impl Preview {
             changed = true;
             match event {
                 RenderEvent::ModelReady {
-                    name,
-                    device,
-                    ngf,
-                    path,
+                    model,
                     styles,
                     task,
                 } => {
                     self.loaded_task = Some(task);
                     self.gallery.set_bank(styles);
-                    self.model_name = Some(name);
-                    self.model_ngf = Some(ngf);
-                    self.model_path = Some(path);
-                    self.device = Some(device);
+                    self.model = Some(model);
                     self.error = None;
                     self.invalidate();
                 }

@@ -1,5 +1,5 @@
 //! `--script`: a RON list of edits and app commands run in order at start through
-//! `StudioApp::run`, as if the user had painted and chosen them. An export of the render waits
+//! `StudioApp::execute`, as if the user had painted and chosen them. An export of the render waits
 //! for the render of the painting as it is at that step; the first step that fails stops the
 //! script (its error names the step; the steps after it do not run).
 
@@ -51,7 +51,7 @@ impl StudioApp {
             script.done += 1;
             let (step, path) = (script.done, script.path.clone());
             let errors = self.errors.len();
-            self.run(command.clone());
+            self.execute(command.clone());
             if self.errors.len() > errors {
                 let e = &mut self.errors[errors];
                 *e = format!(

@@ -8,12 +8,17 @@ use super::app::StudioApp;
 pub fn status_bar(ui: &mut Ui, app: &StudioApp) {
     let (preview, doc) = (&app.preview, &app.doc);
     ui.horizontal(|ui| {
-        let device = preview.device.clone().unwrap_or_else(|| "starting…".into());
-        ui.label(format!("Backend: {device}"));
-        ui.separator();
-        match (&preview.model_name, preview.model_ngf) {
-            (Some(name), Some(ngf)) => ui.label(format!("Model: {name}, ngf {ngf}")),
-            _ => ui.label("Model: none"),
+        match &preview.model {
+            Some(m) => {
+                ui.label(format!("Backend: {}", m.device));
+                ui.separator();
+                ui.label(format!("Model: {}, ngf {}", m.name, m.ngf))
+            }
+            None => {
+                ui.label("Backend: starting…");
+                ui.separator();
+                ui.label("Model: none")
+            }
         };
         ui.separator();
         match preview.last_ms {
