@@ -166,6 +166,8 @@ pub enum RenderEvent {
         styles: Option<crate::style::StyleBank>,
         /// The model's task (`palettes/tasks/`): what its input is.
         task: String,
+        /// The input palette a model of a task file keeps (None for a shipped task's model).
+        palette: Option<String>,
     },
     /// Loading a model failed; the previous one (if any) stays in use.
     ModelFailed(String),

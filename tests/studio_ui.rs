@@ -1416,3 +1416,92 @@ fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
         "{error}"
     );
 }
+
+/// Task → Open task file paints the file's palette and loads the model beside it (or says how
+/// to train one); loading a model of a task file from elsewhere switches the studio to the
+/// palette the model keeps.
+#[test]
+fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
+    use facade_studio::ui::command::Command;
+    let state = tempfile::tempdir().unwrap();
+    let kind = state.path().join("shapes");
+    std::fs::create_dir_all(&kind).unwrap();
+    let outlines = r#"(name: "outlines", background: 1, classes: [
+        (id: 1, name: "paper", rgb: (255, 255, 255), key: "1"),
+        (id: 2, name: "circle", rgb: (200, 0, 0), key: "2"),
+        (id: 3, name: "square", rgb: (0, 0, 200), key: "3"),
+    ])"#;
+    std::fs::write(kind.join("outlines.ron"), outlines).unwrap();
+    let task_file = kind.join("shapes.ron");
+    std::fs::write(
+        &task_file,
+        r#"(name: "shapes", about: "shape outlines to filled shapes", menu: "Shapes",
+            palette: "outlines.ron", default_model: "shapes.fsw")"#,
+    )
+    .unwrap();
+    let mut h = harness(StudioApp::new(StudioOptions {
+        render: true,
+        ..options(state.path())
+    }));
+    step_until(&mut h, |a| a.preview.model.is_some());
+    assert_eq!(h.state().palette.name, "cmp_facades");
+
+    // No model yet: the palette is there to paint, and the notice says how to get a model.
+    h.state_mut()
+        .execute(Command::OpenTaskFile(Some(task_file.clone())));
+    settle(&mut h);
+    assert_eq!(h.state().palette.name, "outlines");
+    assert_eq!(h.state().palette.len(), 3);
+    let notice = h.state().notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("no model yet") && notice.contains("shapes.fsw"),
+        "{notice}"
+    );
+
+    // The model beside the file: opening the task again renders with it.
+    let mut meta = common::model_meta("shapes model", &common::tiny_model(32));
+    meta.task = "shapes".into();
+    meta.palette = Some(outlines.into());
+    common::save_untrained_model_as(&kind.join("shapes.fsw"), &meta, 3);
+    h.state_mut().execute(Command::SetTask("labels".into()));
+    step_until(&mut h, |a| {
+        a.preview
+            .model_name()
+            .is_some_and(|n| !n.contains("shapes"))
+    });
+    assert_eq!(h.state().palette.name, "cmp_facades");
+    h.state_mut()
+        .execute(Command::OpenTaskFile(Some(task_file)));
+    let renders = h.state().preview.renders;
+    step_until(&mut h, |a| {
+        a.preview.model_name() == Some("shapes model") && a.preview.renders > renders
+    });
+    assert_eq!(h.state().palette.name, "outlines");
+    assert_eq!(h.state().preview.error, None);
+
+    // Back on labels, Load model… with the shapes model: the studio follows its palette.
+    h.state_mut().execute(Command::SetTask("labels".into()));
+    step_until(&mut h, |a| {
+        a.preview
+            .model_name()
+            .is_some_and(|n| !n.contains("shapes"))
+    });
+    assert_eq!(h.state().palette.name, "cmp_facades");
+    h.state_mut()
+        .execute(Command::LoadModel(Some(kind.join("shapes.fsw"))));
+    step_until(&mut h, |a| a.palette.name == "outlines");
+    assert_eq!(h.state().palette.name, "outlines");
+    assert_eq!(h.state().errors, Vec::<String>::new());
+
+    // A task file that is not one: an error naming it, the studio unchanged.
+    let bad = state.path().join("bad.ron");
+    std::fs::write(&bad, "(name: 3)").unwrap();
+    h.state_mut().execute(Command::OpenTaskFile(Some(bad)));
+    settle(&mut h);
+    assert_eq!(h.state().palette.name, "outlines");
+    let errors = h.state().errors.join("\n");
+    assert!(
+        errors.contains("bad.ron") && errors.contains("not a task file"),
+        "{errors}"
+    );
+}

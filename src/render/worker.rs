@@ -212,6 +212,7 @@ impl Worker {
                     },
                     styles: r.takes_style().then(|| r.style_bank().clone()),
                     task: r.meta.task.clone(),
+                    palette: r.meta.palette.clone(),
                 });
                 self.renderer = Some(r);
             }

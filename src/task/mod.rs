@@ -76,6 +76,9 @@ pub struct Task {
     /// it rather than a shipped one.
     #[serde(skip)]
     pub palette_source: Option<String>,
+    /// The folder of a task read from a file: its `default_model` is looked for there.
+    #[serde(skip)]
+    pub folder: Option<PathBuf>,
 }
 
 fn default_brush() -> u32 {
@@ -140,14 +143,38 @@ impl Task {
                 ),
             ));
         }
+        let folder = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        task.folder = Some(folder.clone());
         if task.input == InputKind::Grey || PALETTES.iter().any(|(n, _)| *n == task.palette) {
             return Ok(task);
         }
-        let file = path.parent().unwrap_or(Path::new(".")).join(&task.palette);
+        let file = folder.join(&task.palette);
         Palette::load(&file)?;
         let source = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
         task.palette_source = Some(source);
         Ok(task)
+    }
+
+    /// The task a model was trained for: the shipped task of that name or, for a model of a
+    /// task file (which keeps its input palette), the task rebuilt from the model.
+    pub fn of_model(name: &str, palette: Option<&str>) -> Result<Task> {
+        let shipped = Task::named(name);
+        let (Err(_), Some(source)) = (&shipped, palette) else {
+            return shipped;
+        };
+        let parsed = Palette::parse(source)
+            .map_err(|e| Error::msg(format!("the {name} model's palette is unreadable ({e})")))?;
+        Ok(Task {
+            name: name.to_string(),
+            about: format!("{name} (the model's own task)"),
+            menu: name.to_string(),
+            palette: parsed.name,
+            default_model: String::new(),
+            brush_radius: default_brush(),
+            input: InputKind::Classes,
+            palette_source: Some(source.to_string()),
+            folder: None,
+        })
     }
 
     /// The input palette.
@@ -165,10 +192,12 @@ impl Task {
         Palette::parse(text).expect("palettes/*.ron are checked by build.rs")
     }
 
-    /// The shipped model of this task (`FACADE_MODEL` overrides the labels task's, as before).
+    /// The shipped model of this task (`FACADE_MODEL` overrides the labels task's, as before);
+    /// a task file's model is beside the file.
     pub fn default_model_path(&self) -> PathBuf {
-        match self.name.as_str() {
-            LABELS => crate::models::default_model_path(),
+        match (self.name.as_str(), &self.folder) {
+            (_, Some(folder)) => folder.join(&self.default_model),
+            (LABELS, None) => crate::models::default_model_path(),
             _ => crate::models::asset_path(&format!("assets/{}", self.default_model), ""),
         }
     }

@@ -289,6 +289,9 @@ impl StudioApp {
             }
             Command::MoreStyles => self.preview.gallery.more(),
             Command::SetTask(name) => self.set_task(&name),
+            Command::OpenTaskFile(path) => {
+                self.with_path(path, ask::task_file, Self::open_task_file)
+            }
         }
     }
 
@@ -357,9 +360,24 @@ impl eframe::App for StudioApp {
         let ctx = ui.ctx().clone();
         self.dev.on_ui(&ctx, &self.preview);
         let mut commands = Vec::new();
-        egui::Panel::top("menu").show(ui, |ui| super::menu::menu_bar(ui, self, &mut commands));
+        let menu = super::menu::MenuView {
+            palette: &self.palette,
+            doc: &self.doc,
+            mode: self.mode,
+            training: self.training.is_active(),
+            recent: &self.recent,
+            task: self.task().map(|t| t.name),
+        };
+        egui::Panel::top("menu").show(ui, |ui| super::menu::menu_bar(ui, &menu, &mut commands));
         self.run_all(&ctx, &mut commands);
-        egui::Panel::bottom("status").show(ui, |ui| super::status_bar::status_bar(ui, self));
+        let status = super::status_bar::StatusView {
+            preview: &self.preview,
+            doc: &self.doc,
+            palette: &self.palette,
+            hover: self.canvas.hover,
+            notice: self.notice.as_deref(),
+        };
+        egui::Panel::bottom("status").show(ui, |ui| super::status_bar::status_bar(ui, &status));
         egui::Panel::left("tools")
             .resizable(true)
             .default_size(230.0)

@@ -95,6 +95,9 @@ pub enum Command {
     // ---- task ----
     /// Paint this task's input (`palettes/tasks/`: "labels" or "sketch") with its shipped model.
     SetTask(String),
+    /// Task → Open task file: a task of any pix2pix folder (`--task FILE.ron`), its palette
+    /// on the canvas and its model (beside the file) in the preview.
+    OpenTaskFile(Option<PathBuf>),
     // ---- training (the Train tab) ----
     /// Start a run in the tab's run folder: fresh, resumed, or fine-tuning the preview's model.
     StartTraining(TrainStart),
@@ -170,6 +173,7 @@ impl Command {
             Command::StyleFromPhoto(_) => "Style from photo…",
             Command::MoreStyles => "More",
             Command::SetTask(_) => "Task",
+            Command::OpenTaskFile(_) => "Open task file…",
             Command::StartTraining(TrainStart::Fresh) => "Start",
             Command::StartTraining(TrainStart::ResumeRun) => "Resume run",
             Command::StartTraining(TrainStart::FineTuneCurrentModel) => {
@@ -202,6 +206,9 @@ impl Command {
                 Some("Put a photo on the colourisation task's canvas; the render is it in colour")
             }
             Command::SetTask(_) => Some("Paint this kind of input, rendered by its shipped model"),
+            Command::OpenTaskFile(_) => Some(
+                "A task file (.ron) and its palette: paint that kind of input, rendered by the model beside the file",
+            ),
             Command::ExportBuilding(_) => Some(
                 "The painting as the front of a building: three matching walls rendered, a roof, building.glb, and a 3D preview",
             ),
@@ -334,6 +341,7 @@ impl Command {
                 .iter()
                 .map(|t| Command::SetTask(t.name.clone())),
         );
+        all.push(Command::OpenTaskFile(None));
         all.extend(
             [
                 TrainStart::Fresh,
@@ -469,9 +477,10 @@ mod tests {
             Command::OpenPhotoAsLabels(_) => 38,
             Command::ColourisePhoto(_) => 39,
             Command::ExportBuilding(_) => 40,
+            Command::OpenTaskFile(_) => 41,
         }
     }
-    const VARIANTS: usize = 41;
+    const VARIANTS: usize = 42;
 
     #[test]
     fn every_variant_is_in_the_table() {

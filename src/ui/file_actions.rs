@@ -65,6 +65,12 @@ pub mod ask {
             .pick_folder()
     }
 
+    pub fn task_file() -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .add_filter("Task file", &["ron"])
+            .pick_file()
+    }
+
     pub fn model() -> Option<PathBuf> {
         rfd::FileDialog::new()
             .add_filter("Facade model", &["fsw"])

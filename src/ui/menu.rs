@@ -3,21 +3,35 @@
 
 use egui::Ui;
 
-use super::app::StudioApp;
+use std::path::PathBuf;
+
 use super::command::Mode;
 use super::command::{Command, NEW_SIZES, button, menu_item};
 use crate::document::Document;
+use crate::palette::Palette;
 
-pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
-    let (palette, doc) = (&app.palette, &app.doc);
+/// What the menu bar reads of the app.
+pub struct MenuView<'a> {
+    pub palette: &'a Palette,
+    pub doc: &'a Document,
+    pub mode: Mode,
+    /// A training run is going on (the Train tab says so).
+    pub training: bool,
+    pub recent: &'a [PathBuf],
+    /// The shipped task the studio paints (None for a task file's).
+    pub task: Option<String>,
+}
+
+pub fn menu_bar(ui: &mut Ui, view: &MenuView, commands: &mut Vec<Command>) {
+    let (palette, doc) = (view.palette, view.doc);
     egui::MenuBar::new().ui(ui, |ui| {
         for mode in [Mode::Paint, Mode::Train] {
             let command = Command::Show(mode);
             let mut text = command.label().to_owned();
-            if mode == Mode::Train && app.training.is_active() {
+            if mode == Mode::Train && view.training {
                 text.push_str(" (running)");
             }
-            if ui.selectable_label(app.mode == mode, text).clicked() {
+            if ui.selectable_label(view.mode == mode, text).clicked() {
                 commands.push(command);
             }
         }
@@ -37,7 +51,7 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
             });
             menu_item(ui, Command::Open(None), palette, doc, commands);
             ui.menu_button("Open recent", |ui| {
-                for p in &app.recent {
+                for p in view.recent {
                     if ui.button(p.display().to_string()).clicked() {
                         commands.push(Command::Open(Some(p.clone())));
                         ui.close();
@@ -71,16 +85,17 @@ pub fn menu_bar(ui: &mut Ui, app: &StudioApp, commands: &mut Vec<Command>) {
             }
         });
         ui.menu_button("Task", |ui| {
-            let current = app.task().map(|t| t.name);
             for task in crate::task::Task::all() {
                 let command = Command::SetTask(task.name.clone());
-                let on = current.as_deref() == Some(task.name.as_str());
+                let on = view.task.as_deref() == Some(task.name.as_str());
                 let response = ui.selectable_label(on, &task.menu);
                 if response.on_hover_text(&task.about).clicked() {
                     commands.push(command);
                     ui.close();
                 }
             }
+            ui.separator();
+            menu_item(ui, Command::OpenTaskFile(None), palette, doc, commands);
         });
         ui.menu_button("Edit", |ui| {
             for command in [Command::Undo, Command::Redo] {

@@ -30,7 +30,7 @@ pub struct Preview {
     pub model: Option<LoadedModel>,
     /// The task of a model that has just loaded, until the studio follows it (palette, tools,
     /// canvas).
-    pub loaded_task: Option<String>,
+    pub loaded_task: Option<(String, Option<String>)>,
     /// The style gallery drawn under the render.
     pub gallery: Gallery,
     pub error: Option<String>,
@@ -92,8 +92,9 @@ impl Preview {
                     model,
                     styles,
                     task,
+                    palette,
                 } => {
-                    self.loaded_task = Some(task);
+                    self.loaded_task = Some((task, palette));
                     self.gallery.set_bank(styles);
                     self.model = Some(model);
                     self.error = None;

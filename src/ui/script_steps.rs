@@ -92,6 +92,8 @@ pub enum ScriptStep {
     /// The painting as the front of a whole building, into this folder (File → Export
     /// building); waits for the render like `ExportRender`.
     ExportBuilding(PathBuf),
+    /// Task → Open task file.
+    OpenTaskFile(PathBuf),
     /// Sets one class's style colour, as its swatch does.
     Colour {
         class: ClassRef,
@@ -164,6 +166,7 @@ impl ScriptStep {
             ScriptStep::ExportSideBySide(p) => Command::ExportSideBySide(Some(p.clone())),
             ScriptStep::ExportBundle(p) => Command::ExportBundle(Some(p.clone())),
             ScriptStep::ExportBuilding(p) => Command::ExportBuilding(Some(p.clone())),
+            ScriptStep::OpenTaskFile(p) => Command::OpenTaskFile(Some(p.clone())),
             ScriptStep::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p.clone())),
             ScriptStep::OpenPhotoAsLabels(p) => Command::OpenPhotoAsLabels(Some(p.clone())),
             ScriptStep::ColourisePhoto(p) => Command::ColourisePhoto(Some(p.clone())),

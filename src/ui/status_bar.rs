@@ -3,10 +3,22 @@
 
 use egui::Ui;
 
-use super::app::StudioApp;
+use super::preview::Preview;
+use crate::document::{Document, Point};
+use crate::palette::Palette;
 
-pub fn status_bar(ui: &mut Ui, app: &StudioApp) {
-    let (preview, doc) = (&app.preview, &app.doc);
+/// What the status bar reads of the app.
+pub struct StatusView<'a> {
+    pub preview: &'a Preview,
+    pub doc: &'a Document,
+    pub palette: &'a Palette,
+    /// The map pixel under the pointer.
+    pub hover: Option<Point>,
+    pub notice: Option<&'a str>,
+}
+
+pub fn status_bar(ui: &mut Ui, view: &StatusView) {
+    let (preview, doc) = (view.preview, view.doc);
     ui.horizontal(|ui| {
         match &preview.model {
             Some(m) => {
@@ -27,21 +39,21 @@ pub fn status_bar(ui: &mut Ui, app: &StudioApp) {
         };
         ui.separator();
         ui.label(format!("{} × {}", doc.map.width, doc.map.height));
-        if let Some((x, y)) = app.canvas.hover
+        if let Some((x, y)) = view.hover
             && x >= 0
             && y >= 0
             && (x as u32) < doc.map.width
             && (y as u32) < doc.map.height
         {
             let c = doc.map.get(x as u32, y as u32);
-            let name = app
+            let name = view
                 .palette
                 .classes
                 .get(c as usize)
                 .map_or("(not in the palette)", |k| k.name.as_str());
             ui.label(format!("({x}, {y}) {name}"));
         }
-        if let Some(n) = &app.notice {
+        if let Some(n) = view.notice {
             ui.separator();
             ui.weak(n);
         }

@@ -57,6 +57,25 @@ impl StudioApp {
         Ok(())
     }
 
+    /// Task → Open task file: paints the file's input palette and loads the model it names
+    /// (beside the file) when there is one; otherwise says how to train it.
+    pub fn open_task_file(&mut self, path: &std::path::Path) -> Result<()> {
+        let task = Task::from_file(path)?;
+        self.switch_to(&task)?;
+        let model = task.default_model_path();
+        if model.is_file() {
+            self.load_task_model(&task);
+            return Ok(());
+        }
+        self.notice = Some(format!(
+            "{}: no model yet ({} is missing); train one with `facade-studio train --task {} --data …`, then Load model…",
+            task.about,
+            model.display(),
+            path.display()
+        ));
+        Ok(())
+    }
+
     /// Asks the worker for the task's shipped model.
     pub(super) fn load_task_model(&mut self, task: &Task) {
         if let Some(w) = &self.worker {
@@ -67,7 +86,7 @@ impl StudioApp {
 
     /// After a model loads: paint its task's input.
     pub(super) fn follow_model_task(&mut self) {
-        let Some(name) = self.preview.loaded_task.take() else {
+        let Some((name, palette)) = self.preview.loaded_task.take() else {
             return;
         };
         // A model asked for before the studio's last task switch: the next one is coming.
@@ -81,7 +100,7 @@ impl StudioApp {
         if self.task().is_some_and(|t| t.name == name) {
             return;
         }
-        match Task::named(&name) {
+        match Task::of_model(&name, palette.as_deref()) {
             Ok(task) => {
                 if let Err(e) = self.switch_to(&task) {
                     self.fail(e);
