@@ -73,6 +73,10 @@ pub(crate) struct TrainArgs {
     /// DiffAugment (colour, translation, cutout) on what the discriminator sees [default: off].
     #[arg(long, value_enum)]
     diff_augment: Option<OnOff>,
+    /// With --diff-augment: also jitter the photo's colours (off: translation and cutout only)
+    /// [default: on].
+    #[arg(long, value_enum)]
+    diff_augment_colour: Option<OnOff>,
     /// Weight of the focal frequency loss (0 = off) [default: 0].
     #[arg(long)]
     ffl_weight: Option<f32>,
@@ -228,6 +232,8 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         d_lr_scale: a.d_lr_scale.unwrap_or(base.d_lr_scale),
         beta1: a.beta1.unwrap_or(base.beta1),
         diff_augment: a.diff_augment.map_or(base.diff_augment, |d| d == OnOff::On),
+        diff_augment_colour: (a.diff_augment_colour)
+            .map_or(base.diff_augment_colour, |d| d == OnOff::On),
         ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
         style_none: a
             .style_none

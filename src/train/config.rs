@@ -55,6 +55,10 @@ pub struct TrainConfig {
     /// [`super::diff_augment`]).
     #[config(default = false)]
     pub diff_augment: bool,
+    /// Whether DiffAugment also jitters the photo's colours (brightness, saturation, contrast);
+    /// off: translation and cutout only.
+    #[config(default = true)]
+    pub diff_augment_colour: bool,
     /// Weight of the focal frequency loss (see [`crate::model::focal_frequency`]; 0 = off).
     #[config(default = 0.0)]
     pub ffl_weight: f32,
@@ -244,6 +248,7 @@ impl TrainConfig {
         self.gan_loss = chosen.gan_loss;
         self.d_lr_scale = chosen.d_lr_scale;
         self.diff_augment = chosen.diff_augment;
+        self.diff_augment_colour = chosen.diff_augment_colour;
         self.ffl_weight = chosen.ffl_weight;
     }
 

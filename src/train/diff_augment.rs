@@ -52,23 +52,29 @@ pub fn draws(seed: u64, n: usize, size: usize) -> Vec<Draw> {
 }
 
 /// `pair` (`[N, L + 3, H, W]`: `L` label planes, then the photo) with `draws[i]` applied to
-/// sample `i`.
-pub fn augment(pair: Tensor<4>, labels: usize, draws: &[Draw]) -> Tensor<4> {
+/// sample `i`; without `colour`, translation and cutout only (the photo's colours stay, so the
+/// discriminator can still judge them).
+pub fn augment(pair: Tensor<4>, labels: usize, draws: &[Draw], colour: bool) -> Tensor<4> {
     let [n, _, _, _] = pair.dims();
     assert_eq!(draws.len(), n, "one draw per sample");
     let samples = draws
         .iter()
         .enumerate()
-        .map(|(i, draw)| augment_one(pair.clone().narrow(0, i, 1), labels, draw))
+        .map(|(i, draw)| augment_one(pair.clone().narrow(0, i, 1), labels, draw, colour))
         .collect();
     Tensor::cat(samples, 0)
 }
 
-fn augment_one(pair: Tensor<4>, labels: usize, draw: &Draw) -> Tensor<4> {
+fn augment_one(pair: Tensor<4>, labels: usize, draw: &Draw, recolour: bool) -> Tensor<4> {
     let [_, c, _, _] = pair.dims();
-    let label_planes = pair.clone().narrow(1, 0, labels);
-    let photo = colour(pair.narrow(1, labels, c - labels), draw);
-    let pair = Tensor::cat(vec![label_planes, photo], 1);
+    let pair = match recolour {
+        true => {
+            let label_planes = pair.clone().narrow(1, 0, labels);
+            let photo = colour(pair.narrow(1, labels, c - labels), draw);
+            Tensor::cat(vec![label_planes, photo], 1)
+        }
+        false => pair,
+    };
     cutout(translate(pair, draw.shift), draw.cutout)
 }
 
@@ -162,11 +168,31 @@ mod tests {
             shift: (0, 0),
             cutout: (100, 100),
         };
-        let out = values(augment(pair.clone(), 3, &[draw]));
-        let before = values(pair);
+        let out = values(augment(pair.clone(), 3, &[draw], true));
+        let before = values(pair.clone());
         assert_eq!(out.len(), before.len());
         assert_eq!(out[..3 * 64], before[..3 * 64], "label planes untouched");
         assert_ne!(out[3 * 64..], before[3 * 64..], "photo planes recoloured");
+        let kept = values(augment(pair, 3, &[draw], false));
+        assert_eq!(
+            kept, before,
+            "without colour, nothing else moves at this draw"
+        );
+    }
+
+    #[test]
+    fn without_colour_the_photo_only_moves_with_its_labels() {
+        let pair = ramp(6, 8, 8);
+        let draw = Draw {
+            brightness: 0.3,
+            saturation: 1.5,
+            contrast: 0.7,
+            shift: (2, -1),
+            cutout: (5, 0),
+        };
+        let out = values(augment(pair.clone(), 3, &[draw], false));
+        let moved = values(cutout(translate(pair, (2, -1)), (5, 0)));
+        assert_eq!(out, moved);
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub struct Objective {
     pub gan_loss: GanLoss,
     pub d_lr_scale: f64,
     pub diff_augment: bool,
+    pub diff_augment_colour: bool,
     pub ffl_weight: f32,
 }
 
@@ -163,6 +164,7 @@ impl From<&super::TrainConfig> for Objective {
             gan_loss: t.gan_loss,
             d_lr_scale: t.d_lr_scale,
             diff_augment: t.diff_augment,
+            diff_augment_colour: t.diff_augment_colour,
             ffl_weight: t.ffl_weight,
         }
     }
@@ -280,7 +282,8 @@ impl GanTrainer {
         let [n, _, h, w] = pair.dims();
         let seed = mix_seed(self.seed, step, 0xDA0 + phase);
         let draws = diff_augment::draws(seed, n, h.min(w));
-        diff_augment::augment(pair, self.config.in_channels, &draws)
+        let colour = self.objective.diff_augment_colour;
+        diff_augment::augment(pair, self.config.in_channels, &draws, colour)
     }
 
     /// Discriminator: real pairs → real, fake pairs (no gradient into G) → fake; both pairs
