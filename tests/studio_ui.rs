@@ -1425,20 +1425,7 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
     use facade_studio::ui::command::Command;
     let state = tempfile::tempdir().unwrap();
     let kind = state.path().join("shapes");
-    std::fs::create_dir_all(&kind).unwrap();
-    let outlines = r#"(name: "outlines", background: 1, classes: [
-        (id: 1, name: "paper", rgb: (255, 255, 255), key: "1"),
-        (id: 2, name: "circle", rgb: (200, 0, 0), key: "2"),
-        (id: 3, name: "square", rgb: (0, 0, 200), key: "3"),
-    ])"#;
-    std::fs::write(kind.join("outlines.ron"), outlines).unwrap();
-    let task_file = kind.join("shapes.ron");
-    std::fs::write(
-        &task_file,
-        r#"(name: "shapes", about: "shape outlines to filled shapes", menu: "Shapes",
-            palette: "outlines.ron", default_model: "shapes.fsw")"#,
-    )
-    .unwrap();
+    let task_file = common::write_shapes_task(&kind);
     let mut h = harness(StudioApp::new(StudioOptions {
         render: true,
         ..options(state.path())
@@ -1461,15 +1448,9 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
     // The model beside the file: opening the task again renders with it.
     let mut meta = common::model_meta("shapes model", &common::tiny_model(32));
     meta.task = "shapes".into();
-    meta.palette = Some(outlines.into());
+    meta.palette = Some(common::OUTLINES_RON.into());
     common::save_untrained_model_as(&kind.join("shapes.fsw"), &meta, 3);
-    h.state_mut().execute(Command::SetTask("labels".into()));
-    step_until(&mut h, |a| {
-        a.preview
-            .model_name()
-            .is_some_and(|n| !n.contains("shapes"))
-    });
-    assert_eq!(h.state().palette.name, "cmp_facades");
+    back_on_labels(&mut h);
     h.state_mut()
         .execute(Command::OpenTaskFile(Some(task_file)));
     let renders = h.state().preview.renders;
@@ -1480,13 +1461,7 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
     assert_eq!(h.state().preview.error, None);
 
     // Back on labels, Load model… with the shapes model: the studio follows its palette.
-    h.state_mut().execute(Command::SetTask("labels".into()));
-    step_until(&mut h, |a| {
-        a.preview
-            .model_name()
-            .is_some_and(|n| !n.contains("shapes"))
-    });
-    assert_eq!(h.state().palette.name, "cmp_facades");
+    back_on_labels(&mut h);
     h.state_mut()
         .execute(Command::LoadModel(Some(kind.join("shapes.fsw"))));
     step_until(&mut h, |a| a.palette.name == "outlines");
@@ -1504,4 +1479,16 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
         errors.contains("bad.ron") && errors.contains("not a task file"),
         "{errors}"
     );
+}
+
+/// Task → Labels, until the labels model is back in the preview.
+fn back_on_labels(h: &mut Harness<'static, StudioApp>) {
+    let labels = facade_studio::ui::command::Command::SetTask("labels".into());
+    h.state_mut().execute(labels);
+    step_until(h, |a| {
+        a.preview
+            .model_name()
+            .is_some_and(|n| !n.contains("shapes"))
+    });
+    assert_eq!(h.state().palette.name, "cmp_facades");
 }

@@ -435,23 +435,7 @@ fn a_pix2pix_folder_of_another_kind_trains_and_renders_through_a_task_file_alone
     // Shape outlines → filled shapes: a palette file and a task file, no code.
     let tmp = tempfile::tempdir().unwrap();
     let kind = tmp.path().join("shapes-task");
-    std::fs::create_dir_all(&kind).unwrap();
-    std::fs::write(
-        kind.join("outlines.ron"),
-        r#"(name: "outlines", background: 1, classes: [
-            (id: 1, name: "paper", rgb: (255, 255, 255), key: "1"),
-            (id: 2, name: "circle", rgb: (200, 0, 0), key: "2"),
-            (id: 3, name: "square", rgb: (0, 0, 200), key: "3"),
-        ])"#,
-    )
-    .unwrap();
-    let task_file = kind.join("shapes.ron");
-    std::fs::write(
-        &task_file,
-        r#"(name: "shapes", about: "shape outlines to filled shapes", menu: "Shapes",
-            palette: "outlines.ron", default_model: "shapes.fsw")"#,
-    )
-    .unwrap();
+    let task_file = common::write_shapes_task(&kind);
     let data = tmp.path().join("shapes");
     std::fs::create_dir_all(&data).unwrap();
     for k in 0..4 {

@@ -158,16 +158,21 @@ mod tests {
         assert_eq!(zeros, vec![3, 16 + 3]);
     }
 
-    #[test]
-    fn labels_move_but_keep_their_colours() {
-        let pair = ramp(6, 8, 8);
-        let draw = Draw {
+    /// A draw that changes every colour, with this shift and cutout.
+    fn recolouring(shift: (i64, i64), cutout: (i64, i64)) -> Draw {
+        Draw {
             brightness: 0.3,
             saturation: 1.5,
             contrast: 0.7,
-            shift: (0, 0),
-            cutout: (100, 100),
-        };
+            shift,
+            cutout,
+        }
+    }
+
+    #[test]
+    fn labels_move_but_keep_their_colours() {
+        let pair = ramp(6, 8, 8);
+        let draw = recolouring((0, 0), (100, 100));
         let out = values(augment(pair.clone(), 3, &[draw], true));
         let before = values(pair.clone());
         assert_eq!(out.len(), before.len());
@@ -183,13 +188,7 @@ mod tests {
     #[test]
     fn without_colour_the_photo_only_moves_with_its_labels() {
         let pair = ramp(6, 8, 8);
-        let draw = Draw {
-            brightness: 0.3,
-            saturation: 1.5,
-            contrast: 0.7,
-            shift: (2, -1),
-            cutout: (5, 0),
-        };
+        let draw = recolouring((2, -1), (5, 0));
         let out = values(augment(pair.clone(), 3, &[draw], false));
         let moved = values(cutout(translate(pair, (2, -1)), (5, 0)));
         assert_eq!(out, moved);

@@ -232,3 +232,24 @@ pub fn glb_texture(root: &gltf::json::Root, bin: &[u8], texture: usize) -> image
     let png = &bin[start..start + view.byte_length.0 as usize];
     image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap()
 }
+
+/// The outlines palette of the "shapes" task file (shape outlines → filled shapes).
+pub const OUTLINES_RON: &str = r#"(name: "outlines", background: 1, classes: [
+    (id: 1, name: "paper", rgb: (255, 255, 255), key: "1"),
+    (id: 2, name: "circle", rgb: (200, 0, 0), key: "2"),
+    (id: 3, name: "square", rgb: (0, 0, 200), key: "3"),
+])"#;
+
+/// Writes the "shapes" task file and its palette into `dir` (created); the task file's path.
+pub fn write_shapes_task(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("outlines.ron"), OUTLINES_RON).unwrap();
+    let task_file = dir.join("shapes.ron");
+    std::fs::write(
+        &task_file,
+        r#"(name: "shapes", about: "shape outlines to filled shapes", menu: "Shapes",
+            palette: "outlines.ron", default_model: "shapes.fsw")"#,
+    )
+    .unwrap();
+    task_file
+}
