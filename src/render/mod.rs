@@ -119,11 +119,8 @@ impl Renderer {
         device: SelectedDevice,
         source: PathBuf,
     ) -> Renderer {
-        let palette = match (&meta.palette, crate::task::Task::named(&meta.task)) {
-            (Some(source), _) => Palette::parse(source).unwrap_or_default(),
-            (None, Ok(task)) => task.palette(),
-            (None, Err(_)) => Palette::cmp_facades(),
-        };
+        let palette = crate::task::Task::of_model(&meta.task, meta.palette.as_deref())
+            .map_or_else(|_| Palette::cmp_facades(), |task| task.palette());
         Renderer {
             prepared: generator.clone().for_rendering(),
             generator,
