@@ -14,13 +14,16 @@ pub(crate) enum DatasetCommand {
     /// SHA-256 when given; extracts only regular files inside --out).
     Download(DownloadArgs),
     /// Make pix2pix pairs of another task from photos (or the photo half of pix2pix pairs):
-    /// photo left, its line sketch (Canny edges) or greyscale right, as OUT/<stem>.png.
+    /// photo left, its line sketch (Canny edges, optionally hinted) or greyscale right, as
+    /// OUT/<stem>.png.
     Derive(DeriveArgs),
 }
 
 #[derive(Args)]
 pub(crate) struct DeriveArgs {
-    /// What the input half is: `edges` (black lines on white, the sketch task) or `grey`.
+    /// What the input half is: `edges` (black lines on white, the sketch task), `hinted-edges`
+    /// (the same with some windows, doors and shops filled with the sketch palette's hint
+    /// colours, from the labels of CMP facade pairs) or `grey`.
     #[arg(long, value_enum)]
     kind: facade_studio::data::derive::DeriveKind,
     /// Folder of photos or pix2pix pairs (e.g. facades/train).

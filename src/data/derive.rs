@@ -1,6 +1,7 @@
 //! Datasets derived from photos: each photo (or the photo half of a pix2pix pair) becomes a
 //! pix2pix pair again — the photo left, a derived input right: a line sketch (Canny edges, black
-//! on white paper) or the photo's greyscale.
+//! on white paper), a sketch with hint colours taken from the pair's labels, or the photo's
+//! greyscale.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +9,17 @@ use image::{GrayImage, RgbImage};
 
 use crate::error::{Error, Result};
 use crate::image_io::{is_image_path, load_rgb, save_png};
+use crate::label_map::LabelMap;
+use crate::palette::Palette;
 
 /// What the derived input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DeriveKind {
     /// A line sketch: Canny edges of the photo, black lines on white.
     Edges,
+    /// A line sketch with some windows, doors and shops filled with hint colours, taken from the
+    /// labels of CMP facade pairs (`data::hints`).
+    HintedEdges,
     /// The photo's luminance (for colourisation).
     Grey,
 }
@@ -34,10 +40,11 @@ pub fn sketch(photo: &RgbImage) -> GrayImage {
     edges
 }
 
-/// The derived input of `photo`, as RGB.
+/// The derived input of `photo`, as RGB. A photo alone has no labels to take hints from, so
+/// its hinted sketch has none.
 pub fn derive(photo: &RgbImage, kind: DeriveKind) -> RgbImage {
     let grey = match kind {
-        DeriveKind::Edges => sketch(photo),
+        DeriveKind::Edges | DeriveKind::HintedEdges => sketch(photo),
         DeriveKind::Grey => image::imageops::grayscale(photo),
     };
     image::DynamicImage::ImageLuma8(grey).to_rgb8()
@@ -92,11 +99,10 @@ pub fn derive_folder(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut report = DeriveReport::default();
     for (k, path) in files.iter().enumerate() {
-        match load_rgb(path) {
-            Ok(image) => {
-                let photo = photo_of(image);
+        match load_rgb(path).and_then(|image| derived_pair(image, kind, path, k as u64)) {
+            Ok(pair) => {
                 let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                save_png(&pair(&photo, kind), &out.join(format!("{stem}.png")))?;
+                save_png(&pair, &out.join(format!("{stem}.png")))?;
                 report.written += 1;
             }
             Err(e) => report.skipped.push((path.clone(), e.to_string())),
@@ -106,11 +112,49 @@ pub fn derive_folder(
     Ok(report)
 }
 
-/// The pix2pix pair: `photo` left, its derived input right.
-fn pair(photo: &RgbImage, kind: DeriveKind) -> RgbImage {
+/// The derived pix2pix pair of `image` (read from `path`; the `k`-th file, which seeds the hints).
+fn derived_pair(image: RgbImage, kind: DeriveKind, path: &Path, k: u64) -> Result<RgbImage> {
+    if kind != DeriveKind::HintedEdges {
+        let photo = photo_of(image);
+        let input = derive(&photo, kind);
+        return Ok(pair(&photo, &input));
+    }
+    let (photo, labels) = facade_pair(image, path)?;
+    let input = super::hints::hinted_sketch(&sketch(&photo), &labels, k);
+    Ok(pair(&photo, &input))
+}
+
+/// Above this share of pixels far from every CMP colour the right half is not a label map (the
+/// dataset's JPEG-smeared labels measure 0.14–0.20 with `UNKNOWN_COLOUR_DISTANCE`; a photo ~1.0).
+const NOT_LABELS_FRACTION: f32 = 0.5;
+
+/// The photo and the CMP facade labels of a pix2pix pair, or why `path` is not one.
+fn facade_pair(image: RgbImage, path: &Path) -> Result<(RgbImage, LabelMap)> {
+    let (w, h) = image.dimensions();
+    if w != 2 * h {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "is {w}×{h}, not a pix2pix pair (photo left, facade labels right, twice as wide as high): hints are taken from the labels. Derive plain sketches with --kind edges."
+            ),
+        ));
+    }
+    let right = image::imageops::crop_imm(&image, h, 0, h, h).to_image();
+    let (labels, report) = LabelMap::from_rgb(&right, &Palette::cmp_facades());
+    if report.unknown_fraction() > NOT_LABELS_FRACTION {
+        return Err(Error::bad_file(
+            path,
+            "has no CMP facade label colours in its right half to take hints from. Derive plain sketches with --kind edges.",
+        ));
+    }
+    Ok((photo_of(image), labels))
+}
+
+/// The pix2pix pair: `photo` left, `input` right.
+fn pair(photo: &RgbImage, input: &RgbImage) -> RgbImage {
     let (w, h) = photo.dimensions();
     let mut out = RgbImage::new(w * 2, h);
     image::imageops::replace(&mut out, photo, 0, 0);
-    image::imageops::replace(&mut out, &derive(photo, kind), w as i64, 0);
+    image::imageops::replace(&mut out, input, w as i64, 0);
     out
 }

@@ -5,6 +5,7 @@ pub mod augment;
 pub mod dataset;
 pub mod derive;
 pub mod download;
+pub mod hints;
 pub mod prefetch;
 
 pub use augment::{AugmentConfig, Batch};

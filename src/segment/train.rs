@@ -98,30 +98,8 @@ pub fn train_segmenter(
     report: &mut dyn FnMut(&Report),
 ) -> Result<()> {
     let palette = Palette::cmp_facades();
-    let size = 256u32;
-    let dataset = Dataset::open(&job.data)?;
-    let (train_set, held_set) = dataset.split_last(job.holdout);
-    let augment = AugmentConfig::for_size(size);
-    let (pairs, bad) = preload(&train_set, &palette, augment.load_size, 2, &|_, _| {});
-    if pairs.is_empty() {
-        return Err(Error::bad_file(
-            &job.data,
-            format!(
-                "none of its {} training pairs could be read",
-                train_set.len()
-            ),
-        ));
-    }
-    for b in bad {
-        report(&Report::Skipped(b.error.to_string()));
-    }
-    let held: Vec<Resized> = held_set
-        .pairs
-        .iter()
-        .filter_map(|p| load_pair(p, &palette).ok())
-        .map(|p| resize_pair(&p, size))
-        .collect();
-
+    let augment = AugmentConfig::for_size(SIZE);
+    let (pairs, held) = load_data(job, &palette, augment.load_size, report)?;
     let config = segmenter_config(job.ngf, palette.len());
     let train_device = device.device.clone().autodiff();
     let mut net = crate::model::seeded_init(&train_device, job.seed, || {
@@ -136,8 +114,7 @@ pub fn train_segmenter(
         seed: job.seed,
     };
     let spe = schedule.steps_per_epoch();
-    let pairs = Arc::new(pairs);
-    let prefetch = Prefetcher::start(pairs, palette.clone(), augment, schedule, 0, 4, None);
+    let prefetch = Prefetcher::start(Arc::new(pairs), palette, augment, schedule, 0, 4, None);
     let started = std::time::Instant::now();
     for epoch in 0..job.epochs {
         let lr = linear_decay(job.lr, job.epochs, default_decay(job.epochs), epoch);
@@ -146,14 +123,9 @@ pub fn train_segmenter(
             let batch: Batch = prefetch
                 .next()
                 .ok_or_else(|| Error::msg("the data loader stopped unexpectedly"))?;
-            let shape = [batch.n, 3, batch.size, batch.size];
-            let photo =
-                Tensor::<4>::from_data(TensorData::new(batch.target.clone(), shape), &train_device);
-            let logits = net.forward_logits(photo, &mut DropoutMasks::off());
-            let loss = cross_entropy(logits, &batch.labels, &train_device);
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = adam.step(lr, net, grads);
-            loss_sum += loss.into_scalar::<f32>();
+            let loss;
+            (net, loss) = step(net, &mut adam, lr, &batch, &train_device);
+            loss_sum += loss;
         }
         if !adam.finite || !loss_sum.is_finite() {
             return Err(Error::msg(format!(
@@ -161,21 +133,7 @@ pub fn train_segmenter(
                 job.out.display()
             )));
         }
-        let meta = Meta {
-            kind: FileKind::Segmenter,
-            name: format!(
-                "CMP facades segmenter (ngf {}, {} epochs)",
-                job.ngf,
-                epoch + 1
-            ),
-            step: (epoch + 1) * spe,
-            model: config.clone(),
-            train: None,
-            seconds: started.elapsed().as_secs_f64(),
-            styles: Default::default(),
-            task: crate::task::labels(),
-            palette: None,
-        };
+        let meta = epoch_meta(job, &config, epoch, spe, started.elapsed().as_secs_f64());
         checkpoint::save_generator(&job.out, &meta, &net.valid(), true)?;
         let held_out = match held.is_empty() {
             true => None,
@@ -190,6 +148,81 @@ pub fn train_segmenter(
         }));
     }
     Ok(())
+}
+
+/// The side the segmenter trains and measures at.
+const SIZE: u32 = 256;
+
+/// The training pairs (decoded at `load_size`; unreadable ones reported as skipped) and the
+/// held-out pairs at [`SIZE`]. An error when no training pair can be read.
+fn load_data(
+    job: &SegmenterJob,
+    palette: &Palette,
+    load_size: u32,
+    report: &mut dyn FnMut(&Report),
+) -> Result<(Vec<Resized>, Vec<Resized>)> {
+    let (train_set, held_set) = Dataset::open(&job.data)?.split_last(job.holdout);
+    let (pairs, bad) = preload(&train_set, palette, load_size, 2, &|_, _| {});
+    if pairs.is_empty() {
+        return Err(Error::bad_file(
+            &job.data,
+            format!(
+                "none of its {} training pairs could be read",
+                train_set.len()
+            ),
+        ));
+    }
+    for b in bad {
+        report(&Report::Skipped(b.error.to_string()));
+    }
+    let held = held_set
+        .pairs
+        .iter()
+        .filter_map(|p| load_pair(p, palette).ok())
+        .map(|p| resize_pair(&p, SIZE))
+        .collect();
+    Ok((pairs, held))
+}
+
+/// One Adam step on `batch`'s per-pixel cross-entropy; the updated network and the loss.
+fn step(
+    net: crate::model::Generator,
+    adam: &mut Adam,
+    lr: f64,
+    batch: &Batch,
+    device: &Device,
+) -> (crate::model::Generator, f32) {
+    let shape = [batch.n, 3, batch.size, batch.size];
+    let photo = Tensor::<4>::from_data(TensorData::new(batch.target.clone(), shape), device);
+    let logits = net.forward_logits(photo, &mut DropoutMasks::off());
+    let loss = cross_entropy(logits, &batch.labels, device);
+    let grads = GradientsParams::from_grads(loss.backward(), &net);
+    (adam.step(lr, net, grads), loss.into_scalar::<f32>())
+}
+
+/// What the model file says after `epoch`.
+fn epoch_meta(
+    job: &SegmenterJob,
+    config: &ModelConfig,
+    epoch: u64,
+    spe: u64,
+    seconds: f64,
+) -> Meta {
+    Meta {
+        kind: FileKind::Segmenter,
+        name: format!(
+            "CMP facades segmenter (ngf {}, {} epochs)",
+            job.ngf,
+            epoch + 1
+        ),
+        step: (epoch + 1) * spe,
+        model: config.clone(),
+        train: None,
+        seconds,
+        styles: Default::default(),
+        task: crate::task::labels(),
+        palette: None,
+    }
 }
 
 #[cfg(test)]
