@@ -38,6 +38,9 @@ struct Cli {
 struct AppArgs {
     /// A project (.ron) or label image to open.
     file: Option<PathBuf>,
+    /// Start on a blank canvas of this size, e.g. 512x256 (instead of a random facade).
+    #[arg(long, value_name = "WxH", value_parser = parse_canvas_size)]
+    blank: Option<(u32, u32)>,
     /// Model file or run folder for the live preview (default: the shipped model).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -127,6 +130,7 @@ fn open_studio(app: AppArgs) -> Result<()> {
         model: app.model,
         backend: app.backend,
         open: app.file,
+        blank: app.blank,
         train_data: app.train_data,
         script: app.script,
         run_dir: app.run,
@@ -140,6 +144,25 @@ fn open_studio(app: AppArgs) -> Result<()> {
         ..Default::default()
     })
     .map_err(|e| anyhow::anyhow!(no_window_message(&e.to_string())))
+}
+
+/// `--blank WxH`: each side 1 to the project format's limit.
+fn parse_canvas_size(text: &str) -> std::result::Result<(u32, u32), String> {
+    use facade_studio::document::project::MAX_SIDE;
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (1..=MAX_SIDE).contains(v))
+    };
+    let sides = text.split_once(['x', 'X', '×']);
+    sides
+        .and_then(|(w, h)| Some((side(w)?, side(h)?)))
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is no canvas size: give WIDTHxHEIGHT in pixels, e.g. 512x256, each side 1 to {MAX_SIDE}"
+            )
+        })
 }
 
 /// What to say when the window cannot open: why, and what works without a display.
@@ -157,4 +180,22 @@ fn open_studio(_app: AppArgs) -> Result<()> {
     anyhow::bail!(
         "this build has no window (built without the `studio` feature); use a subcommand (see --help) or rebuild with default features"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_canvas_size;
+
+    #[test]
+    fn a_canvas_size_is_width_x_height_within_the_project_limit() {
+        assert_eq!(parse_canvas_size("512x256"), Ok((512, 256)));
+        assert_eq!(parse_canvas_size("40×24"), Ok((40, 24)));
+        for bad in ["0x256", "512", "axb", "9000x10", "512x-1"] {
+            let message = parse_canvas_size(bad).unwrap_err();
+            assert!(
+                message.contains(bad) && message.contains("e.g. 512x256"),
+                "{message}"
+            );
+        }
+    }
 }

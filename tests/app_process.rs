@@ -97,7 +97,7 @@ fn a_killed_app_offers_its_painting_at_the_next_start() {
         ..StudioOptions::default()
     });
     let offered = next
-        .offer_recovery
+        .offered_recovery()
         .expect("the next start offers the recovery file");
     assert_eq!(
         offered.to_map(palette.len(), &recovery).unwrap(),

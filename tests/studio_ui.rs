@@ -15,7 +15,7 @@ use egui_kittest::kittest::Queryable as _;
 use facade_studio::backend::BackendChoice;
 use facade_studio::document::project::Project;
 use facade_studio::label_map::LabelMap;
-use facade_studio::ui::{StudioApp, StudioOptions};
+use facade_studio::ui::{Command, StudioApp, StudioOptions};
 
 fn options(state: &Path) -> StudioOptions {
     StudioOptions {
@@ -57,15 +57,16 @@ fn settle(h: &mut Harness<'static, StudioApp>) {
 }
 
 fn blank_app(state: &Path) -> Harness<'static, StudioApp> {
-    let mut app = StudioApp::new(options(state));
-    app.doc = facade_studio::document::Document::new(LabelMap::filled(256, 256, 1));
-    let mut h = harness(app);
+    let mut h = harness(StudioApp::new(StudioOptions {
+        blank: Some((256, 256)),
+        ..options(state)
+    }));
     settle(&mut h);
     h
 }
 
 fn at(h: &Harness<'static, StudioApp>, x: i32, y: i32) -> Pos2 {
-    h.state().canvas.screen_pos((x, y))
+    h.state().canvas().screen_pos((x, y))
 }
 
 fn press(h: &mut Harness<'static, StudioApp>, pos: Pos2, pressed: bool, modifiers: Modifiers) {
@@ -116,29 +117,29 @@ fn classes_are_chosen_by_swatch_and_by_key() {
     h.get_by_label("swatch door").click();
     settle(&mut h);
     assert_eq!(
-        h.state().palette.classes[h.state().tools.class as usize].name,
+        h.state().palette().classes[h.state().tools().class as usize].name,
         "door"
     );
     h.key_press(Key::Num7);
     settle(&mut h);
     assert_eq!(
-        h.state().palette.classes[h.state().tools.class as usize].name,
+        h.state().palette().classes[h.state().tools().class as usize].name,
         "balcony"
     );
     h.key_press(Key::Minus);
     settle(&mut h);
     assert_eq!(
-        h.state().palette.classes[h.state().tools.class as usize].name,
+        h.state().palette().classes[h.state().tools().class as usize].name,
         "pillar"
     );
     // Tool keys and brush size keys.
     h.key_press(Key::R);
     settle(&mut h);
-    assert_eq!(h.state().tools.tool, facade_studio::ui::tools::Tool::Rect);
-    let r = h.state().tools.radius;
+    assert_eq!(h.state().tools().tool, facade_studio::ui::tools::Tool::Rect);
+    let r = h.state().tools().radius;
     h.key_press(Key::CloseBracket);
     settle(&mut h);
-    assert!(h.state().tools.radius > r);
+    assert!(h.state().tools().radius > r);
 }
 
 #[test]
@@ -149,16 +150,16 @@ fn brush_stroke_rectangle_fill_and_undo_redo_edit_the_map() {
     h.key_press(Key::Num3);
     h.key_press(Key::B);
     settle(&mut h);
-    h.state_mut().tools.radius = 2;
+    h.state_mut().execute(Command::SetBrushRadius(2));
     drag(&mut h, &[(40, 50), (60, 50), (80, 50), (100, 50)]);
     {
-        let map = &h.state().doc.map;
+        let map = &h.state().doc().map;
         for x in [40, 55, 70, 85, 100] {
             assert_eq!(map.get(x, 50), 2, "stroke missing at x = {x}");
         }
         assert_eq!(map.get(70, 55), 1, "the brush is only radius 2");
     }
-    let after_stroke = h.state().doc.map.clone();
+    let after_stroke = h.state().doc().map.clone();
 
     // Rectangle: door class from (120, 120) to (160, 200).
     h.key_press(Key::Num4);
@@ -166,7 +167,7 @@ fn brush_stroke_rectangle_fill_and_undo_redo_edit_the_map() {
     settle(&mut h);
     drag(&mut h, &[(120, 120), (140, 160), (160, 200)]);
     {
-        let map = &h.state().doc.map;
+        let map = &h.state().doc().map;
         assert_eq!(map.get(120, 120), 3);
         assert_eq!(map.get(160, 200), 3);
         assert_eq!(map.get(140, 170), 3);
@@ -180,7 +181,7 @@ fn brush_stroke_rectangle_fill_and_undo_redo_edit_the_map() {
     settle(&mut h);
     click(&mut h, 10, 10, Modifiers::NONE);
     {
-        let map = &h.state().doc.map;
+        let map = &h.state().doc().map;
         assert_eq!(map.get(10, 10), 11);
         assert_eq!(map.get(250, 250), 11);
         assert_eq!(map.get(140, 170), 3, "the door is another region");
@@ -193,14 +194,14 @@ fn brush_stroke_rectangle_fill_and_undo_redo_edit_the_map() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
     assert_eq!(
-        h.state().doc.map,
+        h.state().doc().map,
         after_stroke,
         "two undos bring back the map after the stroke"
     );
     h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     settle(&mut h);
     assert_eq!(
-        h.state().doc.map.get(140, 170),
+        h.state().doc().map.get(140, 170),
         3,
         "redo brings the rectangle back"
     );
@@ -209,17 +210,21 @@ fn brush_stroke_rectangle_fill_and_undo_redo_edit_the_map() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
     assert!(
-        h.state().doc.map.ids.iter().all(|&c| c == 1),
+        h.state().doc().map.ids.iter().all(|&c| c == 1),
         "one undo removes the whole stroke"
     );
 
     // Alt-click picks the class under the pointer.
-    h.state_mut().doc.map.set(5, 5, 6);
-    h.state_mut().doc.revision += 1;
+    h.state_mut()
+        .execute(Command::Edit(facade_studio::document::Edit::Rect {
+            a: (5, 5),
+            b: (5, 5),
+            class: 6,
+        }));
     h.key_press(Key::B);
     settle(&mut h);
     click(&mut h, 5, 5, Modifiers::ALT);
-    assert_eq!(h.state().tools.class, 6);
+    assert_eq!(h.state().tools().class, 6);
 }
 
 #[test]
@@ -237,9 +242,11 @@ fn importing_a_jpeg_smeared_label_image_snaps_it_to_the_palette() {
         ))
         .unwrap();
     std::fs::write(&jpeg, bytes).unwrap();
-    h.state_mut().import_labels(&jpeg).unwrap();
+    h.state_mut()
+        .execute(Command::ImportLabels(Some(jpeg.clone())));
     settle(&mut h);
-    let map = h.state().doc.map.clone();
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    let map = h.state().doc().map.clone();
     assert_eq!((map.width, map.height), (256, 256), "resized to the canvas");
     let expected = layout.resized(256, 256);
     assert_eq!(map.ids.len(), expected.ids.len());
@@ -253,7 +260,7 @@ fn importing_a_jpeg_smeared_label_image_snaps_it_to_the_palette() {
     // One undo step.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
-    assert!(h.state().doc.map.ids.iter().all(|&c| c == 1));
+    assert!(h.state().doc().map.ids.iter().all(|&c| c == 1));
 }
 
 #[test]
@@ -264,31 +271,40 @@ fn save_and_reopen_give_the_same_painting() {
     h.key_press(Key::R);
     settle(&mut h);
     drag(&mut h, &[(10, 10), (90, 60)]);
-    assert!(h.state().doc.is_dirty());
+    assert!(h.state().doc().is_dirty());
     let file = state.path().join("painting.ron");
-    h.state_mut().preview.seed = 42;
-    h.state_mut().save_project(&file).unwrap();
-    assert!(!h.state().doc.is_dirty());
-    let saved = h.state().doc.map.clone();
+    h.state_mut().execute(Command::Vary);
+    let seed = h.state().preview().seed;
+    assert_ne!(seed, StudioApp::new(options(state.path())).preview().seed);
+    h.state_mut().execute(Command::SaveAs(Some(file.clone())));
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    assert!(!h.state().doc().is_dirty());
+    let saved = h.state().doc().map.clone();
 
     let mut other = StudioApp::new(StudioOptions {
         open: Some(file.clone()),
         ..options(state.path())
     });
-    assert!(other.errors.is_empty(), "{:?}", other.errors);
-    assert_eq!(other.doc.map, saved);
-    assert_eq!(other.preview.seed, 42);
-    assert_eq!(other.recent.first(), Some(&file));
+    assert!(other.errors().is_empty(), "{:?}", other.errors());
+    assert_eq!(other.doc().map, saved);
+    assert_eq!(other.preview().seed, seed, "the project keeps the seed");
+    assert_eq!(other.recent().first(), Some(&file));
     // Exports write PNGs of the canvas size.
     let labels = state.path().join("labels.png");
-    other.export_labels(&labels).unwrap();
+    other.execute(Command::ExportLabels(Some(labels.clone())));
+    assert!(other.errors().is_empty(), "{:?}", other.errors());
     assert_eq!(image::open(&labels).unwrap().width(), 256);
+    other.execute(Command::ExportRender(Some(state.path().join("r.png"))));
+    let error = other.errors().first().cloned().unwrap_or_default();
     assert!(
-        other.export_render(&state.path().join("r.png")).is_err(),
-        "no render yet is an error, not a panic"
+        error.contains("no render yet"),
+        "no render yet is an error, not a panic: {error}"
     );
-    other.new_canvas(512, 256);
-    assert_eq!((other.doc.map.width, other.doc.map.height), (512, 256));
+    other.execute(Command::New {
+        width: 512,
+        height: 256,
+    });
+    assert_eq!((other.doc().map.width, other.doc().map.height), (512, 256));
 }
 
 #[test]
@@ -299,7 +315,7 @@ fn corrupt_files_show_an_error_dialog_and_keep_the_painting() {
     h.key_press(Key::R);
     settle(&mut h);
     drag(&mut h, &[(10, 10), (50, 50)]);
-    let before = h.state().doc.map.clone();
+    let before = h.state().doc().map.clone();
 
     let bad_project = state.path().join("broken.ron");
     std::fs::write(
@@ -312,11 +328,12 @@ fn corrupt_files_show_an_error_dialog_and_keep_the_painting() {
     let garbage = state.path().join("garbage.ron");
     std::fs::write(&garbage, "{{{{ not ron").unwrap();
     for path in [&bad_project, &bad_image, &garbage] {
-        h.state_mut().open_any(path);
+        h.state_mut()
+            .execute(Command::Open(Some(path.to_path_buf())));
     }
     settle(&mut h);
-    assert_eq!(h.state().doc.map, before, "the painting is untouched");
-    let errors = h.state().errors.clone();
+    assert_eq!(h.state().doc().map, before, "the painting is untouched");
+    let errors = h.state().errors().to_vec();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
         errors[0].contains("broken.ron") && errors[0].contains("16"),
@@ -329,7 +346,7 @@ fn corrupt_files_show_an_error_dialog_and_keep_the_painting() {
     h.get_by_label("Something went wrong");
     h.get_by_label("OK").click();
     settle(&mut h);
-    assert_eq!(h.state().errors.len(), 2);
+    assert_eq!(h.state().errors().len(), 2);
 }
 
 #[test]
@@ -340,7 +357,7 @@ fn unsaved_work_is_autosaved_and_offered_at_the_next_start() {
     h.key_press(Key::R);
     settle(&mut h);
     drag(&mut h, &[(30, 30), (70, 80)]);
-    let painted = h.state().doc.map.clone();
+    let painted = h.state().doc().map.clone();
     // The first change is written at once (then at most every few seconds).
     let recovery = state.path().join("recovery.ron");
     assert!(recovery.is_file(), "recovery file written");
@@ -348,10 +365,10 @@ fn unsaved_work_is_autosaved_and_offered_at_the_next_start() {
 
     let mut h = harness(StudioApp::new(options(state.path())));
     settle(&mut h);
-    assert!(h.state().offer_recovery.is_some());
+    assert!(h.state().offered_recovery().is_some());
     h.get_by_label("Restore").click();
     settle(&mut h);
-    assert_eq!(h.state().doc.map, painted);
+    assert_eq!(h.state().doc().map, painted);
     let project = Project::load(&recovery).unwrap();
     assert_eq!(project.to_map(12, &recovery).unwrap(), painted);
 }
@@ -369,11 +386,11 @@ fn a_render_from_the_worker_reaches_the_preview() {
     });
     let mut h = harness(app);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while h.state().preview.renders == 0 && Instant::now() < deadline {
+    while h.state().preview().renders == 0 && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
-    let preview = &h.state().preview;
+    let preview = &h.state().preview();
     assert!(
         preview.renders > 0,
         "no render arrived: {:?}",
@@ -395,13 +412,13 @@ fn a_render_from_the_worker_reaches_the_preview() {
     h.step();
     drag(&mut h, &[(10, 10), (100, 100)]);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while h.state().preview.shown.map(|s| s.0) == Some(shown) && Instant::now() < deadline {
+    while h.state().preview().shown.map(|s| s.0) == Some(shown) && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
-        h.state().preview.shown.map(|s| s.0),
-        Some(h.state().doc.revision)
+        h.state().preview().shown.map(|s| s.0),
+        Some(h.state().doc().revision)
     );
 }
 
@@ -413,10 +430,10 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
     h.key_press(Key::Num0);
     h.key_press(Key::L);
     settle(&mut h);
-    h.state_mut().tools.radius = 1;
+    h.state_mut().execute(Command::SetBrushRadius(1));
     drag(&mut h, &[(20, 200), (100, 200), (200, 200)]);
     {
-        let map = &h.state().doc.map;
+        let map = &h.state().doc().map;
         assert_eq!(map.get(20, 200), 9);
         assert_eq!(map.get(110, 201), 9, "radius 1 covers the next row");
         assert_eq!(map.get(110, 203), 1);
@@ -424,20 +441,20 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
     // Eraser paints the background class (facade) over the line.
     h.key_press(Key::E);
     settle(&mut h);
-    h.state_mut().tools.radius = 3;
+    h.state_mut().execute(Command::SetBrushRadius(3));
     drag(&mut h, &[(100, 200), (120, 200)]);
     assert_eq!(
-        h.state().doc.map.get(110, 200),
-        h.state().palette.background
+        h.state().doc().map.get(110, 200),
+        h.state().palette().background
     );
     assert_eq!(
-        h.state().doc.map.get(50, 200),
+        h.state().doc().map.get(50, 200),
         9,
         "outside the eraser the line stays"
     );
 
     // The wheel zooms about the pointer: the pixel under it stays put.
-    let before_zoom = h.state().canvas.zoom;
+    let before_zoom = h.state().canvas().zoom;
     let p = at(&h, 128, 128);
     h.hover_at(p);
     h.step();
@@ -449,14 +466,14 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
         modifiers: Modifiers::NONE,
     });
     settle(&mut h);
-    assert!(h.state().canvas.zoom > before_zoom * 1.2, "zoomed in");
+    assert!(h.state().canvas().zoom > before_zoom * 1.2, "zoomed in");
     assert_eq!(
-        h.state().canvas.hover,
+        h.state().canvas().hover,
         Some((128, 128)),
         "the pixel under the pointer stays under it"
     );
     // Middle-drag pans.
-    let pan = h.state().canvas.pan;
+    let pan = h.state().canvas().pan;
     let from = at(&h, 100, 100);
     h.event(Event::PointerMoved(from));
     h.event(Event::PointerButton {
@@ -479,8 +496,12 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
         modifiers: Modifiers::NONE,
     });
     settle(&mut h);
-    assert!((h.state().canvas.pan - pan).length() > 20.0, "panned");
-    assert_eq!(h.state().doc.map.get(100, 100), 1, "panning does not paint");
+    assert!((h.state().canvas().pan - pan).length() > 20.0, "panned");
+    assert_eq!(
+        h.state().doc().map.get(100, 100),
+        1,
+        "panning does not paint"
+    );
 
     // File → New → 512 × 256 gives a wide canvas of the background class.
     h.get_by_label("File").click();
@@ -489,9 +510,9 @@ fn line_eraser_zoom_pan_and_new_canvas_from_the_menu() {
     settle(&mut h);
     h.get_by_label("512 × 256").click();
     settle(&mut h);
-    let map = &h.state().doc.map;
+    let map = &h.state().doc().map;
     assert_eq!((map.width, map.height), (512, 256));
-    assert!(map.ids.iter().all(|&c| c == h.state().palette.background));
+    assert!(map.ids.iter().all(|&c| c == h.state().palette().background));
 }
 
 /// Opens `menu` and clicks `item` in it.
@@ -503,7 +524,7 @@ fn menu(h: &mut Harness<'static, StudioApp>, menu: &str, item: &str) {
 }
 
 fn assert_same_painting(a: &Harness<'static, StudioApp>, b: &Harness<'static, StudioApp>) {
-    let (a, b) = (&a.state().doc, &b.state().doc);
+    let (a, b) = (&a.state().doc(), &b.state().doc());
     assert_eq!((a.map.width, a.map.height), (b.map.width, b.map.height));
     assert_eq!(a.map.ids.len(), b.map.ids.len());
     assert!(a.map == b.map, "the two paintings differ");
@@ -524,8 +545,8 @@ fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
     by_key.key_press(Key::Num3);
     settle(&mut by_key);
     for h in [&by_menu, &by_key] {
-        assert_eq!(h.state().tools.tool, facade_studio::ui::tools::Tool::Rect);
-        assert_eq!(h.state().tools.class, 2);
+        assert_eq!(h.state().tools().tool, facade_studio::ui::tools::Tool::Rect);
+        assert_eq!(h.state().tools().class, 2);
     }
     for h in [&mut by_menu, &mut by_key] {
         drag(h, &[(10, 10), (60, 40)]);
@@ -535,7 +556,7 @@ fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
     }
     assert_same_painting(&by_menu, &by_key);
     assert_eq!(
-        by_menu.state().doc.map.get(120, 140),
+        by_menu.state().doc().map.get(120, 140),
         3,
         "the door is painted"
     );
@@ -546,18 +567,22 @@ fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
     settle(&mut by_key);
     assert_same_painting(&by_menu, &by_key);
     assert_eq!(
-        by_menu.state().doc.map.get(120, 140),
+        by_menu.state().doc().map.get(120, 140),
         1,
         "the door is undone"
     );
-    assert_eq!(by_menu.state().doc.map.get(30, 30), 2, "the window stays");
+    assert_eq!(by_menu.state().doc().map.get(30, 30), 2, "the window stays");
 
     // Redo: Edit → "Redo (Ctrl+Shift+Z)" and Ctrl+Shift+Z.
     menu(&mut by_menu, "Edit", "Redo (Ctrl+Shift+Z)");
     by_key.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
     settle(&mut by_key);
     assert_same_painting(&by_menu, &by_key);
-    assert_eq!(by_menu.state().doc.map.get(120, 140), 3, "the door is back");
+    assert_eq!(
+        by_menu.state().doc().map.get(120, 140),
+        3,
+        "the door is back"
+    );
 
     // The toolbar's Undo / Redo and Redo's second shortcut, Ctrl+Y.
     by_menu.get_by_label("Undo").click();
@@ -570,22 +595,31 @@ fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
     by_key.key_press_modifiers(Modifiers::COMMAND, Key::Y);
     settle(&mut by_key);
     assert_same_painting(&by_menu, &by_key);
-    assert_eq!(by_key.state().doc.map.get(120, 140), 3);
+    assert_eq!(by_key.state().doc().map.get(120, 140), 3);
 
     // Save: File → "Save (Ctrl+S)" and Ctrl+S, each to its project's file (no dialog).
     let (file_a, file_b) = (state_a.path().join("a.ron"), state_b.path().join("b.ron"));
-    by_menu.state_mut().project_path = Some(file_a.clone());
-    by_key.state_mut().project_path = Some(file_b.clone());
+    for (h, file) in [(&mut by_menu, &file_a), (&mut by_key, &file_b)] {
+        // Saved once under its name, then one more edit that only Save can write.
+        h.state_mut().execute(Command::SaveAs(Some(file.clone())));
+        h.state_mut()
+            .execute(Command::Edit(facade_studio::document::Edit::Rect {
+                a: (200, 10),
+                b: (220, 30),
+                class: 4,
+            }));
+        assert!(h.state().doc().is_dirty());
+    }
     menu(&mut by_menu, "File", "Save (Ctrl+S)");
     by_key.key_press_modifiers(Modifiers::COMMAND, Key::S);
     settle(&mut by_key);
     for (h, file) in [(&by_menu, &file_a), (&by_key, &file_b)] {
-        assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
-        assert!(!h.state().doc.is_dirty(), "saved");
-        assert_eq!(h.state().recent.first(), Some(file));
+        assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+        assert!(!h.state().doc().is_dirty(), "saved");
+        assert_eq!(h.state().recent().first(), Some(file));
         let saved = Project::load(file).unwrap().to_map(12, file).unwrap();
         assert!(
-            saved == h.state().doc.map,
+            saved == h.state().doc().map,
             "{} holds the painting",
             file.display()
         );
@@ -611,7 +645,7 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
     let app = StudioApp::new(scripted(dir.path(), &steps));
     let mut h = harness(app);
     settle(&mut h);
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
 
     // The saved project is the painting after Undo: the window, no door.
     let palette = facade_studio::palette::Palette::cmp_facades();
@@ -628,19 +662,19 @@ fn a_script_paints_undoes_saves_and_exports_through_the_app_commands() {
         saved == expected.map,
         "out.ron holds the painting after Undo"
     );
-    assert_eq!(h.state().project_path.as_deref(), Some(out.as_path()));
-    assert_eq!(h.state().recent.first(), Some(&out));
+    assert_eq!(h.state().project_path(), Some(out.as_path()));
+    assert_eq!(h.state().recent().first(), Some(&out));
     let png = image::open(&labels).unwrap().to_rgb8();
     assert_eq!(png.dimensions(), (256, 256));
     assert_eq!(png.get_pixel(5, 5).0, palette.colour(2), "the window");
     // The steps after Save ran too, as ordinary commands: zoomed, painted, unsaved, undoable.
-    assert!(!h.state().canvas.fit, "ZoomIn leaves fit mode");
-    assert_eq!(h.state().doc.map.get(55, 55), 3);
-    assert!(h.state().doc.is_dirty());
+    assert!(!h.state().canvas().fit, "ZoomIn leaves fit mode");
+    assert_eq!(h.state().doc().map.get(55, 55), 3);
+    assert!(h.state().doc().is_dirty());
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
     assert!(
-        h.state().doc.map == expected.map,
+        h.state().doc().map == expected.map,
         "Ctrl+Z undoes the last scripted edit"
     );
 }
@@ -655,7 +689,7 @@ fn a_failing_script_step_stops_the_script_and_names_the_step() {
     );
     // No render worker: the export cannot wait for a render, so it fails and says why.
     let app = StudioApp::new(scripted(dir.path(), &steps));
-    let errors = app.errors.clone();
+    let errors = app.errors().to_vec();
     assert_eq!(errors.len(), 1, "{errors:?}");
     for part in ["steps.ron", "step 2", "ExportRender", "no render yet"] {
         assert!(
@@ -664,7 +698,7 @@ fn a_failing_script_step_stops_the_script_and_names_the_step() {
             errors[0]
         );
     }
-    assert_eq!(app.doc.map.get(5, 5), 2, "step 1 ran");
+    assert_eq!(app.doc().map.get(5, 5), 2, "step 1 ran");
     assert!(!after.exists(), "step 3 did not run");
     assert!(!render.exists());
 }
@@ -687,12 +721,12 @@ fn a_scripted_render_export_waits_for_the_render() {
         ..scripted(dir.path(), &steps)
     });
     assert!(!render.exists(), "no render yet: the export waits");
-    assert_eq!(app.doc.map.get(0, 0), 2, "the steps before it ran");
+    assert_eq!(app.doc().map.get(0, 0), 2, "the steps before it ran");
     let mut h = harness(app);
     let deadline = Instant::now() + Duration::from_secs(90);
     while !bundle.join("facade.json").exists() && Instant::now() < deadline {
         h.step();
-        assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+        assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(image::open(&render).unwrap().width(), 256);
@@ -704,7 +738,7 @@ fn a_scripted_render_export_waits_for_the_render() {
         palette.colour(11),
         "the labels half shows the fill that came before the export"
     );
-    assert_ne!(h.state().preview.seed, 0, "Vary ran");
+    assert_ne!(h.state().preview().seed, 0, "Vary ran");
 
     // The game-engine bundle: the canvas's labels and maps, and rectangles that redraw it.
     for name in [
@@ -734,7 +768,7 @@ fn a_scripted_render_export_waits_for_the_render() {
         same_map(&drawn, &labels),
         "facade.json's rectangles redraw labels.png"
     );
-    assert_eq!(desc["seed"].as_u64(), Some(h.state().preview.seed));
+    assert_eq!(desc["seed"].as_u64(), Some(h.state().preview().seed));
     // facade.glb: a 16 × 16 m quad (256 px at the panel's 16 px/m) carrying the render.
     let (root, bin) = common::read_glb(&bundle.join("facade.glb"));
     let (w, h_m) = common::glb_quad_size(&root);
@@ -777,17 +811,17 @@ fn a_dropped_project_opens_like_file_open() {
         .push(std::sync::Arc::new(Dropped(file.clone())));
     h.step();
     settle(&mut h);
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
-    assert!(h.state().doc.map == map);
-    assert_eq!(h.state().project_path.as_deref(), Some(file.as_path()));
-    assert_eq!(h.state().preview.seed, 9);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
+    assert!(h.state().doc().map == map);
+    assert_eq!(h.state().project_path(), Some(file.as_path()));
+    assert_eq!(h.state().preview().seed, 9);
 }
 
 #[test]
 fn command_line_folders_win_over_the_remembered_training_settings() {
     use facade_studio::ui::file_actions::Persisted;
     let state = tempfile::tempdir().unwrap();
-    let mut remembered = StudioApp::new(options(state.path())).training.settings();
+    let mut remembered = StudioApp::new(options(state.path())).training().settings();
     remembered.data_dir = "remembered/facades".into();
     remembered.run_dir = "remembered/run".into();
     remembered.config.epochs = 7;
@@ -804,11 +838,12 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
 
     // Without folders on the command line, the last session's settings come back.
     let app = StudioApp::restored(options(state.path()), Some(persisted()));
-    assert_eq!(app.training.data_dir, "remembered/facades");
-    assert_eq!(app.training.run_dir, "remembered/run");
-    assert_eq!(app.training.settings().config.epochs, 7);
+    assert_eq!(app.training().data_dir, "remembered/facades");
+    assert_eq!(app.training().run_dir, "remembered/run");
+    assert_eq!(app.training().settings().config.epochs, 7);
     assert_eq!(
-        app.generate.params, generated,
+        app.generate().params,
+        generated,
         "the Generate panel's parameters come back"
     );
 
@@ -823,9 +858,9 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
         },
         Some(persisted()),
     );
-    assert_eq!(app.training.data_dir, data.display().to_string());
-    assert_eq!(app.training.run_dir, run.display().to_string());
-    assert_eq!(app.mode, facade_studio::ui::command::Mode::Train);
+    assert_eq!(app.training().data_dir, data.display().to_string());
+    assert_eq!(app.training().run_dir, run.display().to_string());
+    assert_eq!(app.mode(), facade_studio::ui::command::Mode::Train);
 }
 
 #[test]
@@ -833,8 +868,8 @@ fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
     use facade_studio::generate::{FacadeParams, labels, layout};
     let state = tempfile::tempdir().unwrap();
     let mut h = blank_app(state.path());
-    let blank = h.state().doc.map.clone();
-    let palette = h.state().palette.clone();
+    let blank = h.state().doc().map.clone();
+    let palette = h.state().palette().clone();
     let facade = |p: &FacadeParams| labels(&layout(p), &palette).unwrap();
 
     h.get_by_label("Generate facade").click();
@@ -843,7 +878,7 @@ fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
     settle(&mut h);
     let first = FacadeParams::default();
     assert!(
-        same_map(&h.state().doc.map, &facade(&first)),
+        same_map(&h.state().doc().map, &facade(&first)),
         "not the generated facade"
     );
     h.get_by_label("New seed").click();
@@ -853,7 +888,7 @@ fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
         ..first.clone()
     };
     assert!(
-        same_map(&h.state().doc.map, &facade(&second)),
+        same_map(&h.state().doc().map, &facade(&second)),
         "not the next seed's facade"
     );
     assert!(!same_map(&facade(&first), &facade(&second)));
@@ -862,18 +897,18 @@ fn the_generate_panel_replaces_the_canvas_live_as_one_undo_step() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
     assert!(
-        same_map(&h.state().doc.map, &blank),
+        same_map(&h.state().doc().map, &blank),
         "one undo did not restore the painting"
     );
 
     // Parameters that cannot be built are explained, and the canvas stays.
-    h.state_mut().generate.params.window_width_m = 5.0;
+    h.state_mut().generate_params_mut().window_width_m = 5.0;
     settle(&mut h);
     h.get_by_label_contains("--window-width 5 m does not fit a bay");
     h.get_by_label("Generate").click();
     settle(&mut h);
     assert!(
-        same_map(&h.state().doc.map, &blank),
+        same_map(&h.state().doc().map, &blank),
         "an impossible facade replaced the painting"
     );
 }
@@ -889,19 +924,23 @@ fn the_preview_has_the_canvas_size_even_off_the_training_grid() {
     let model = state.path().join("tiny.fsw");
     // Trained at 32 px: a 40×24 canvas is no multiple of it, so it renders by blended tiles.
     common::save_untrained_model(&model, "tiny test model", &common::tiny_model(32), 1);
-    let mut app = StudioApp::new(StudioOptions {
+    let mut h = harness(StudioApp::new(StudioOptions {
         model: Some(model),
         render: true,
+        blank: Some((40, 24)),
         ..options(state.path())
-    });
-    app.doc = facade_studio::document::Document::new(LabelMap::filled(40, 24, 1));
-    let mut h = harness(app);
+    }));
     let deadline = Instant::now() + Duration::from_secs(60);
-    while h.state().preview.renders == 0 && Instant::now() < deadline {
+    while h.state().preview().renders == 0 && Instant::now() < deadline {
         h.step();
         std::thread::sleep(Duration::from_millis(20));
     }
-    let img = h.state().preview.image.as_ref().expect("a render arrived");
+    let img = h
+        .state()
+        .preview()
+        .image
+        .as_ref()
+        .expect("a render arrived");
     assert_eq!(img.dimensions(), (40, 24));
 }
 
@@ -929,11 +968,11 @@ fn styled_app(state: &Path) -> Harness<'static, StudioApp> {
 fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
     let state = tempfile::tempdir().unwrap();
     let mut h = styled_app(state.path());
-    step_until(&mut h, |a| a.preview.renders > 0);
+    step_until(&mut h, |a| a.preview().renders > 0);
     let a = h.state();
-    assert!(a.doc.style.is_empty());
-    let drawn = a.preview.style_for(&a.doc);
-    let facade = a.palette.index_of("facade").unwrap();
+    assert!(a.doc().style.is_empty());
+    let drawn = a.preview().style_for(a.doc());
+    let facade = a.palette().index_of("facade").unwrap();
     let walls: Vec<[u8; 3]> = common::style_bank()
         .styles
         .iter()
@@ -950,32 +989,32 @@ fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
     // Vary draws again (over a few seeds the wall changes); "Draw colours" off leaves it free.
     let mut seen = vec![wall];
     for _ in 0..6 {
-        h.state_mut().execute(facade_studio::ui::Command::Vary);
+        h.state_mut().execute(Command::Vary);
         let a = h.state();
-        seen.push(a.preview.style_for(&a.doc).get(facade).unwrap());
+        seen.push(a.preview().style_for(a.doc()).get(facade).unwrap());
     }
     seen.dedup();
     assert!(seen.len() > 1, "Vary changes the drawn colours: {seen:?}");
     h.get_by_label("Draw colours").click();
     settle(&mut h);
     let a = h.state();
-    assert!(a.preview.model_colours);
-    assert_eq!(a.preview.style_for(&a.doc), a.doc.style);
+    assert!(a.preview().model_colours);
+    assert_eq!(a.preview().style_for(a.doc()), a.doc().style);
 }
 
 #[test]
 fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview() {
     let state = tempfile::tempdir().unwrap();
     let mut h = styled_app(state.path());
-    step_until(&mut h, |a| a.preview.renders > 0);
+    step_until(&mut h, |a| a.preview().renders > 0);
     let out = state.path().join("house");
     h.state_mut()
-        .execute(facade_studio::ui::Command::ExportBuilding(Some(
-            out.clone(),
-        )));
-    step_until(&mut h, |a| a.building.written > 0 || !a.errors.is_empty());
+        .execute(Command::ExportBuilding(Some(out.clone())));
+    step_until(&mut h, |a| {
+        a.building().written > 0 || !a.errors().is_empty()
+    });
     let a = h.state();
-    assert!(a.errors.is_empty(), "{:?}", a.errors);
+    assert!(a.errors().is_empty(), "{:?}", a.errors());
     for file in [
         "building.glb",
         "building-lod1.glb",
@@ -987,9 +1026,9 @@ fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview(
     }
     // The front is the painting without its sky and margins, at the wall's size; its labels
     // keep the painting's classes, the other walls are generated.
-    let painted: std::collections::BTreeSet<u8> = a.doc.map.ids.iter().copied().collect();
+    let painted: std::collections::BTreeSet<u8> = a.doc().map.ids.iter().copied().collect();
     let front = image::open(out.join("front/labels.png")).unwrap().to_rgb8();
-    let palette = &a.palette;
+    let palette = &a.palette();
     let rgb = |c: u8| {
         let (r, g, b) = palette.classes[c as usize].rgb;
         [r, g, b]
@@ -1013,7 +1052,7 @@ fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview(
         "{width_m} m, {} px",
         front.width()
     );
-    let view = a.building.view.as_ref().expect("the 3D preview opens");
+    let view = a.building().view.as_ref().expect("the 3D preview opens");
     assert_eq!(view.wall_count(), 4);
     assert!(view.open);
 }
@@ -1025,14 +1064,14 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     let bank = common::style_bank();
     // The gallery shows the model's three styles, rendered.
     step_until(&mut h, |a| {
-        a.preview.gallery.received >= 3 && a.preview.renders > 0
+        a.preview().gallery.received >= 3 && a.preview().renders > 0
     });
-    assert_eq!(h.state().preview.gallery.styles.len(), 3);
+    assert_eq!(h.state().preview().gallery.styles.len(), 3);
     assert!(
-        h.state().preview.gallery.received >= 3,
+        h.state().preview().gallery.received >= 3,
         "thumbnails rendered"
     );
-    for style in &h.state().preview.gallery.styles {
+    for style in &h.state().preview().gallery.styles {
         assert!(
             bank.styles.contains(style),
             "gallery styles come from the model"
@@ -1040,14 +1079,14 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     }
 
     // A click on a thumbnail applies its style, and the render follows.
-    let before = h.state().preview.image.clone().unwrap();
+    let before = h.state().preview().image.clone().unwrap();
     h.get_by_label("style 2").click();
     settle(&mut h);
-    let chosen = h.state().preview.gallery.styles[1].clone();
-    assert_eq!(h.state().doc.style, chosen);
-    let revision = h.state().doc.revision;
-    step_until(&mut h, |a| a.preview.shown.map(|s| s.0) == Some(revision));
-    let after = h.state().preview.image.clone().unwrap();
+    let chosen = h.state().preview().gallery.styles[1].clone();
+    assert_eq!(h.state().doc().style, chosen);
+    let revision = h.state().doc().revision;
+    step_until(&mut h, |a| a.preview().shown.map(|s| s.0) == Some(revision));
+    let after = h.state().preview().image.clone().unwrap();
     assert_ne!(
         before.as_raw(),
         after.as_raw(),
@@ -1056,48 +1095,46 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     // A style change is one undo step, like a stroke.
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     settle(&mut h);
-    assert!(h.state().doc.style.is_empty(), "undo restores no style");
+    assert!(h.state().doc().style.is_empty(), "undo restores no style");
     h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
     settle(&mut h);
-    assert_eq!(h.state().doc.style, chosen, "redo applies it again");
+    assert_eq!(h.state().doc().style, chosen, "redo applies it again");
 
     // The swatches: free a set class, set a free one to the gallery's typical colour.
-    let palette = h.state().palette.clone();
+    let palette = h.state().palette().clone();
     let facade = palette.index_of("facade").unwrap();
     let door = palette.index_of("door").unwrap();
     h.get_by_label("free facade").click();
     settle(&mut h);
-    assert_eq!(h.state().doc.style.get(facade), None);
+    assert_eq!(h.state().doc().style.get(facade), None);
     h.get_by_label("colour door").click();
     settle(&mut h);
     assert_eq!(
-        h.state().doc.style.get(door),
+        h.state().doc().style.get(door),
         Some([128, 128, 128]),
         "no style sets doors"
     );
     h.get_by_label("colour facade").click();
     settle(&mut h);
-    let typical = h.state().preview.gallery.typical[facade as usize];
-    assert_eq!(h.state().doc.style.get(facade), Some(typical));
+    let typical = h.state().preview().gallery.typical[facade as usize];
+    assert_eq!(h.state().doc().style.get(facade), Some(typical));
     assert_eq!(typical, [155, 116, 106], "the mean of the three walls");
 
     // "No style" frees every class; "More" draws again from the same three.
     h.get_by_label("No style").click();
     settle(&mut h);
-    assert!(h.state().doc.style.is_empty());
+    assert!(h.state().doc().style.is_empty());
 
     // Style from photo: a pix2pix pair gives its own labels' colours.
     let map = facade_studio::bench::synthetic_layout(32, 5);
     let pair = state.path().join("pair.png");
     common::pair_image(&map, &palette).save(&pair).unwrap();
     h.state_mut()
-        .execute(facade_studio::ui::Command::StyleFromPhoto(Some(
-            pair.clone(),
-        )));
+        .execute(Command::StyleFromPhoto(Some(pair.clone())));
     settle(&mut h);
     let expected = facade_studio::style::Style::of_photo(&common::photo_for(&map), &map);
-    assert_eq!(h.state().doc.style, expected);
-    let notice = h.state().notice.clone().unwrap_or_default();
+    assert_eq!(h.state().doc().style, expected);
+    let notice = h.state().notice().unwrap_or_default();
     assert!(
         notice.contains("pair.png") && notice.contains("pair's labels"),
         "{notice}"
@@ -1106,13 +1143,11 @@ fn the_gallery_swatches_and_style_from_photo_set_the_style_and_the_render_follow
     // The style is saved with the project and comes back with it.
     let project = state.path().join("styled.ron");
     h.state_mut()
-        .execute(facade_studio::ui::Command::SaveAs(Some(project.clone())));
-    h.state_mut()
-        .execute(facade_studio::ui::Command::SetStyle(Box::default()));
-    h.state_mut()
-        .execute(facade_studio::ui::Command::Open(Some(project)));
+        .execute(Command::SaveAs(Some(project.clone())));
+    h.state_mut().execute(Command::SetStyle(Box::default()));
+    h.state_mut().execute(Command::Open(Some(project)));
     settle(&mut h);
-    assert_eq!(h.state().doc.style, expected);
+    assert_eq!(h.state().doc().style, expected);
 }
 
 #[test]
@@ -1136,7 +1171,7 @@ fn a_script_sets_class_colours_takes_a_photo_style_and_saves_it() {
     let app = StudioApp::new(scripted(dir.path(), &steps));
     let mut h = harness(app);
     settle(&mut h);
-    assert!(h.state().errors.is_empty(), "{:?}", h.state().errors);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
     let first = Project::load(&a).unwrap().style;
     assert_eq!(first.get(1), Some([200, 30, 20]));
     assert_eq!(first.count(), 1);
@@ -1159,20 +1194,20 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
         ..options(state.path())
     });
     let mut h = harness(app);
-    step_until(&mut h, |a| a.palette.name == "sketch");
+    step_until(&mut h, |a| a.palette().name == "sketch");
     assert_eq!(
-        h.state().palette.name,
+        h.state().palette().name,
         "sketch",
         "{:?}",
-        h.state().preview.error
+        h.state().preview().error
     );
-    let paper = h.state().palette.background;
+    let paper = h.state().palette().background;
     assert!(
-        h.state().doc.map.ids.iter().all(|&c| c == paper),
+        h.state().doc().map.ids.iter().all(|&c| c == paper),
         "blank paper"
     );
     assert_eq!(
-        h.state().tools.radius,
+        h.state().tools().radius,
         1,
         "a pen as thin as the sketches learned from"
     );
@@ -1180,67 +1215,60 @@ fn a_sketch_model_turns_the_canvas_into_paper_and_ink_and_the_task_menu_switches
     h.key_press(Key::Num2);
     h.key_press(Key::B);
     settle(&mut h);
-    h.state_mut().tools.radius = 1;
+    h.state_mut().execute(Command::SetBrushRadius(1));
     drag(&mut h, &[(30, 40), (90, 40), (150, 40)]);
     let ink = 1 - paper;
-    assert_eq!(h.state().doc.map.get(90, 40), ink);
+    assert_eq!(h.state().doc().map.get(90, 40), ink);
     h.key_press(Key::E);
     settle(&mut h);
-    h.state_mut().tools.radius = 3;
+    h.state_mut().execute(Command::SetBrushRadius(3));
     drag(&mut h, &[(140, 40), (150, 40)]);
-    assert_eq!(h.state().doc.map.get(145, 40), paper);
+    assert_eq!(h.state().doc().map.get(145, 40), paper);
     assert_eq!(
-        h.state().doc.map.get(60, 40),
+        h.state().doc().map.get(60, 40),
         ink,
         "outside the eraser the line stays"
     );
     // The sketch's render arrives from the sketch model.
-    let revision = h.state().doc.revision;
-    step_until(&mut h, |a| a.preview.shown.map(|s| s.0) == Some(revision));
-    assert_eq!(h.state().preview.shown.map(|s| s.0), Some(revision));
-    let sketch = h.state().doc.map.clone();
+    let revision = h.state().doc().revision;
+    step_until(&mut h, |a| a.preview().shown.map(|s| s.0) == Some(revision));
+    assert_eq!(h.state().preview().shown.map(|s| s.0), Some(revision));
+    let sketch = h.state().doc().map.clone();
     // Facade layouts are labels: no random sample or generator on paper.
     assert!(h.query_by_label("Generate facade").is_none());
-    h.state_mut()
-        .execute(facade_studio::ui::command::Command::RandomSample);
+    h.state_mut().execute(Command::RandomSample);
     settle(&mut h);
-    assert_eq!(h.state().doc.map, sketch);
+    assert_eq!(h.state().doc().map, sketch);
     assert!(
         h.state()
-            .notice
-            .as_deref()
+            .notice()
             .unwrap_or("")
             .contains("Random sample paints facade labels"),
         "{:?}",
-        h.state().notice
+        h.state().notice()
     );
 
     // Task → Labels: the unsaved sketch is kept in a project, the canvas is labels again.
     menu(&mut h, "Task", "Labels: paint classes");
-    assert_eq!(h.state().palette.name, "cmp_facades");
-    let kept = h.state().recent[0].clone();
+    assert_eq!(h.state().palette().name, "cmp_facades");
+    let kept = h.state().recent()[0].clone();
     assert!(
         kept.starts_with(state.path().join("kept")),
         "{}",
         kept.display()
     );
     assert!(
-        h.state()
-            .notice
-            .as_deref()
-            .unwrap_or("")
-            .contains("kept in"),
+        h.state().notice().unwrap_or("").contains("kept in"),
         "{:?}",
-        h.state().notice
+        h.state().notice()
     );
-    let facade = h.state().palette.background;
-    assert!(h.state().doc.map.ids.iter().all(|&c| c == facade));
+    let facade = h.state().palette().background;
+    assert!(h.state().doc().map.ids.iter().all(|&c| c == facade));
     // Opening the kept project switches back to the sketch task with the sketch on it.
-    h.state_mut()
-        .execute(facade_studio::ui::command::Command::Open(Some(kept)));
+    h.state_mut().execute(Command::Open(Some(kept)));
     settle(&mut h);
-    assert_eq!(h.state().palette.name, "sketch");
-    assert_eq!(h.state().doc.map, sketch);
+    assert_eq!(h.state().palette().name, "sketch");
+    assert_eq!(h.state().doc().map, sketch);
 }
 
 #[test]
@@ -1260,15 +1288,15 @@ fn a_sketch_project_opened_at_start_renders_with_the_shipped_sketch_model() {
         ..options(state.path())
     });
     let mut h = harness(app);
-    step_until(&mut h, |a| a.preview.renders > 0);
+    step_until(&mut h, |a| a.preview().renders > 0);
     let app = h.state();
-    assert_eq!(app.palette.name, "sketch");
-    assert_eq!(app.doc.map, map, "the sketch stays on the canvas");
-    let model = app.preview.model_name().unwrap_or("");
+    assert_eq!(app.palette().name, "sketch");
+    assert_eq!(app.doc().map, map, "the sketch stays on the canvas");
+    let model = app.preview().model_name().unwrap_or("");
     assert!(
         model.contains("sketch"),
         "{model:?} {:?}",
-        app.preview.error
+        app.preview().error
     );
 }
 
@@ -1276,17 +1304,14 @@ fn a_sketch_project_opened_at_start_renders_with_the_shipped_sketch_model() {
 fn an_unsaved_sketch_is_offered_back_as_a_sketch_after_a_crash() {
     let state = tempfile::tempdir().unwrap();
     let mut h = blank_app(state.path());
-    h.state_mut()
-        .execute(facade_studio::ui::command::Command::SetTask(
-            "sketch".into(),
-        ));
+    h.state_mut().execute(Command::SetTask("sketch".into()));
     settle(&mut h);
-    assert_eq!(h.state().palette.name, "sketch");
+    assert_eq!(h.state().palette().name, "sketch");
     h.key_press(Key::Num2);
     h.key_press(Key::R);
     settle(&mut h);
     drag(&mut h, &[(30, 30), (70, 80)]);
-    let painted = h.state().doc.map.clone();
+    let painted = h.state().doc().map.clone();
     assert_eq!(painted.get(30, 30), 1, "ink");
     drop(h); // a crash
 
@@ -1295,11 +1320,11 @@ fn an_unsaved_sketch_is_offered_back_as_a_sketch_after_a_crash() {
     h.get_by_label("Restore").click();
     settle(&mut h);
     assert_eq!(
-        h.state().palette.name,
+        h.state().palette().name,
         "sketch",
         "restored on its own palette"
     );
-    assert_eq!(h.state().doc.map, painted);
+    assert_eq!(h.state().doc().map, painted);
 }
 
 #[test]
@@ -1314,17 +1339,19 @@ fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused()
         .to_rgb(&palette)
         .save(&labels)
         .unwrap();
-    let before = h.state().doc.map.clone();
+    let before = h.state().doc().map.clone();
     h.state_mut().execute(Command::ColourisePhoto(Some(labels)));
     settle(&mut h);
-    assert_eq!(h.state().doc.map, before);
-    assert_eq!(h.state().palette.name, "cmp_facades");
-    let error = h.state().errors.first().cloned().unwrap_or_default();
+    assert_eq!(h.state().doc().map, before);
+    assert_eq!(h.state().palette().name, "cmp_facades");
+    let error = h.state().errors().first().cloned().unwrap_or_default();
     assert!(
         error.contains("labels.png") && error.contains("--task labels"),
         "{error}"
     );
-    h.state_mut().errors.clear();
+    h.get_by_label("OK").click();
+    settle(&mut h);
+    assert!(h.state().errors().is_empty(), "{:?}", h.state().errors());
 
     // A colour photo: the grey task, the photo's size within 512, its luminance, a note.
     let photo = state.path().join("photo.png");
@@ -1335,18 +1362,18 @@ fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused()
     h.state_mut().execute(Command::ColourisePhoto(Some(photo)));
     settle(&mut h);
     let app = h.state();
-    assert!(app.errors.is_empty(), "{:?}", app.errors);
-    assert_eq!(app.palette.name, "grey");
-    assert_eq!((app.doc.map.width, app.doc.map.height), (512, 256));
+    assert!(app.errors().is_empty(), "{:?}", app.errors());
+    assert_eq!(app.palette().name, "grey");
+    assert_eq!((app.doc().map.width, app.doc().map.height), (512, 256));
     let luma = image::imageops::grayscale(&image::imageops::resize(
         &colour,
         512,
         256,
         image::imageops::FilterType::Nearest,
     ));
-    let shown = app.palette.colour(app.doc.map.get(100, 50))[0] as i32;
+    let shown = app.palette().colour(app.doc().map.get(100, 50))[0] as i32;
     assert!((shown - luma.get_pixel(100, 50).0[0] as i32).abs() <= 2);
-    let notice = app.notice.clone().unwrap_or_default();
+    let notice = app.notice().unwrap_or_default();
     assert!(notice.contains("converted to grey"), "{notice}");
     // The level picker (at mid-grey), not a 255-entry class list.
     assert!(
@@ -1361,7 +1388,7 @@ fn a_photo_to_colourise_lands_grey_on_the_grey_task_and_a_label_map_is_refused()
 /// The grey the brush paints in the app `h`.
 fn app_class_grey(h: &Harness<'static, StudioApp>) -> u8 {
     let app = h.state();
-    app.palette.colour(app.tools.class)[0]
+    app.palette().colour(app.tools().class)[0]
 }
 
 #[test]
@@ -1380,17 +1407,17 @@ fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
         .execute(Command::OpenPhotoAsLabels(Some(pair)));
     settle(&mut h);
     let app = h.state();
-    assert!(app.errors.is_empty(), "{:?}", app.errors);
-    assert_eq!(app.palette.name, "cmp_facades", "back on the labels task");
-    assert_eq!(app.doc.map, map.resized(256, 256));
-    let count = app.doc.style.count();
+    assert!(app.errors().is_empty(), "{:?}", app.errors());
+    assert_eq!(app.palette().name, "cmp_facades", "back on the labels task");
+    assert_eq!(app.doc().map, map.resized(256, 256));
+    let count = app.doc().style.count();
     assert!(
         count >= 2,
         "the photo's wall and window colours are the style ({count} classes)"
     );
     let wall = palette.index_of("facade").unwrap();
     let photo_wall = common::photo_for(&map);
-    let taken = app.doc.style.get(wall).unwrap();
+    let taken = app.doc().style.get(wall).unwrap();
     let (x, y) = (0..128 * 128)
         .map(|k| (k % 128, k / 128))
         .find(|&(x, y)| map.get(x, y) == wall)
@@ -1405,12 +1432,12 @@ fn a_photo_opened_as_labels_paints_its_labels_and_takes_its_colours() {
     // Too small a photo: its size and the minimum, the painting kept.
     let small = state.path().join("small.png");
     image::RgbImage::new(40, 30).save(&small).unwrap();
-    let before = h.state().doc.map.clone();
+    let before = h.state().doc().map.clone();
     h.state_mut()
         .execute(Command::OpenPhotoAsLabels(Some(small)));
     settle(&mut h);
-    assert_eq!(h.state().doc.map, before);
-    let error = h.state().errors.first().cloned().unwrap_or_default();
+    assert_eq!(h.state().doc().map, before);
+    let error = h.state().errors().first().cloned().unwrap_or_default();
     assert!(
         error.contains("small.png") && error.contains("40×30") && error.contains("64×64"),
         "{error}"
@@ -1430,16 +1457,16 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
         render: true,
         ..options(state.path())
     }));
-    step_until(&mut h, |a| a.preview.model.is_some());
-    assert_eq!(h.state().palette.name, "cmp_facades");
+    step_until(&mut h, |a| a.preview().model.is_some());
+    assert_eq!(h.state().palette().name, "cmp_facades");
 
     // No model yet: the palette is there to paint, and the notice says how to get a model.
     h.state_mut()
         .execute(Command::OpenTaskFile(Some(task_file.clone())));
     settle(&mut h);
-    assert_eq!(h.state().palette.name, "outlines");
-    assert_eq!(h.state().palette.len(), 3);
-    let notice = h.state().notice.clone().unwrap_or_default();
+    assert_eq!(h.state().palette().name, "outlines");
+    assert_eq!(h.state().palette().len(), 3);
+    let notice = h.state().notice().unwrap_or_default();
     assert!(
         notice.contains("no model yet") && notice.contains("shapes.fsw"),
         "{notice}"
@@ -1453,28 +1480,28 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
     back_on_labels(&mut h);
     h.state_mut()
         .execute(Command::OpenTaskFile(Some(task_file)));
-    let renders = h.state().preview.renders;
+    let renders = h.state().preview().renders;
     step_until(&mut h, |a| {
-        a.preview.model_name() == Some("shapes model") && a.preview.renders > renders
+        a.preview().model_name() == Some("shapes model") && a.preview().renders > renders
     });
-    assert_eq!(h.state().palette.name, "outlines");
-    assert_eq!(h.state().preview.error, None);
+    assert_eq!(h.state().palette().name, "outlines");
+    assert_eq!(h.state().preview().error, None);
 
     // Back on labels, Load model… with the shapes model: the studio follows its palette.
     back_on_labels(&mut h);
     h.state_mut()
         .execute(Command::LoadModel(Some(kind.join("shapes.fsw"))));
-    step_until(&mut h, |a| a.palette.name == "outlines");
-    assert_eq!(h.state().palette.name, "outlines");
-    assert_eq!(h.state().errors, Vec::<String>::new());
+    step_until(&mut h, |a| a.palette().name == "outlines");
+    assert_eq!(h.state().palette().name, "outlines");
+    assert_eq!(h.state().errors(), Vec::<String>::new());
 
     // A task file that is not one: an error naming it, the studio unchanged.
     let bad = state.path().join("bad.ron");
     std::fs::write(&bad, "(name: 3)").unwrap();
     h.state_mut().execute(Command::OpenTaskFile(Some(bad)));
     settle(&mut h);
-    assert_eq!(h.state().palette.name, "outlines");
-    let errors = h.state().errors.join("\n");
+    assert_eq!(h.state().palette().name, "outlines");
+    let errors = h.state().errors().join("\n");
     assert!(
         errors.contains("bad.ron") && errors.contains("not a task file"),
         "{errors}"
@@ -1483,12 +1510,12 @@ fn a_task_file_opens_in_the_task_menu_and_its_model_brings_its_palette() {
 
 /// Task → Labels, until the labels model is back in the preview.
 fn back_on_labels(h: &mut Harness<'static, StudioApp>) {
-    let labels = facade_studio::ui::command::Command::SetTask("labels".into());
+    let labels = Command::SetTask("labels".into());
     h.state_mut().execute(labels);
     step_until(h, |a| {
-        a.preview
+        a.preview()
             .model_name()
             .is_some_and(|n| !n.contains("shapes"))
     });
-    assert_eq!(h.state().palette.name, "cmp_facades");
+    assert_eq!(h.state().palette().name, "cmp_facades");
 }

@@ -33,7 +33,7 @@ fn wait_until(h: &mut Harness<'static, StudioApp>, what: &str, done: impl Fn(&St
         assert!(
             Instant::now() < deadline,
             "timed out waiting for {what}: {:?}",
-            h.state().training.state
+            h.state().training().state
         );
         h.step();
         std::thread::sleep(Duration::from_millis(10));
@@ -65,7 +65,7 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Train").click();
     h.step();
     {
-        let panel = &mut h.state_mut().training;
+        let panel = &mut h.state_mut().training_settings_mut();
         panel.data_dir = data.display().to_string();
         panel.run_dir = run.display().to_string();
         panel.config.model = common::tiny_model(32);
@@ -75,15 +75,21 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     }
     h.get_by_label("Scan").click();
     h.step();
-    assert!(matches!(&h.state().training.dataset_summary, Some(Ok(s)) if s.starts_with("4 pairs")));
+    assert!(
+        matches!(&h.state().training().dataset_summary, Some(Ok(s)) if s.starts_with("4 pairs"))
+    );
 
     h.get_by_label("Start").click();
     h.step();
-    wait_until(&mut h, "loss points", |a| a.training.curve.rows.len() >= 3);
-    wait_until(&mut h, "a sample image", |a| !a.training.samples.is_empty());
+    wait_until(&mut h, "loss points", |a| {
+        a.training().curve.rows.len() >= 3
+    });
+    wait_until(&mut h, "a sample image", |a| {
+        !a.training().samples.is_empty()
+    });
     assert!(
         h.state()
-            .training
+            .training()
             .curve
             .rows
             .iter()
@@ -92,12 +98,12 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     h.get_by_label("Pause").click();
     h.step();
-    wait_until(&mut h, "pause", |a| a.training.state == RunState::Paused);
-    let paused_at = h.state().training.curve.rows.len();
+    wait_until(&mut h, "pause", |a| a.training().state == RunState::Paused);
+    let paused_at = h.state().training().curve.rows.len();
     std::thread::sleep(Duration::from_millis(300));
     h.step();
     assert_eq!(
-        h.state().training.curve.rows.len(),
+        h.state().training().curve.rows.len(),
         paused_at,
         "no steps while paused"
     );
@@ -105,15 +111,15 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Resume").click();
     h.step();
     wait_until(&mut h, "more steps after resuming", |a| {
-        a.training.curve.rows.len() > paused_at + 2
+        a.training().curve.rows.len() > paused_at + 2
     });
 
     h.get_by_label("Stop").click();
     h.step();
-    wait_until(&mut h, "stop", |a| a.training.state == RunState::Stopped);
+    wait_until(&mut h, "stop", |a| a.training().state == RunState::Stopped);
     let checkpoint = h
         .state()
-        .training
+        .training()
         .latest_checkpoint
         .clone()
         .expect("stopping leaves a checkpoint");
@@ -121,16 +127,16 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     // Hot swap: the preview loads the checkpoint without restarting.
     wait_until(&mut h, "the first preview model", |a| {
-        a.preview.model.is_some()
+        a.preview().model.is_some()
     });
     h.get_by_label("Use for preview").click();
     h.step();
     wait_until(&mut h, "the swapped model", |a| {
-        a.preview.model_path().as_deref() == Some(checkpoint.as_path())
+        a.preview().model_path().as_deref() == Some(checkpoint.as_path())
     });
 
     // A reopened run folder shows its curve.
-    let steps = h.state().training.curve.rows.len();
+    let steps = h.state().training().curve.rows.len();
     let mut reopened = TrainingPanel::default();
     reopened.load_history(&run);
     assert_eq!(reopened.curve.rows.len(), steps);
@@ -153,20 +159,21 @@ fn a_bad_dataset_folder_is_shown_not_fatal() {
     h.step();
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training.data_dir = tmp.path().join("nothing-here").display().to_string();
-    h.state_mut().training.run_dir = tmp.path().join("run").display().to_string();
-    h.state_mut().training.backend = BackendChoice::Cpu;
+    h.state_mut().training_settings_mut().data_dir =
+        tmp.path().join("nothing-here").display().to_string();
+    h.state_mut().training_settings_mut().run_dir = tmp.path().join("run").display().to_string();
+    h.state_mut().training_settings_mut().backend = BackendChoice::Cpu;
     h.get_by_label("Scan").click();
     h.step();
     assert!(
-        matches!(&h.state().training.dataset_summary, Some(Err(e)) if e.contains("nothing-here"))
+        matches!(&h.state().training().dataset_summary, Some(Err(e)) if e.contains("nothing-here"))
     );
     h.get_by_label("Start").click();
     h.step();
     wait_until(&mut h, "the failure", |a| {
-        matches!(a.training.state, RunState::Failed(_))
+        matches!(a.training().state, RunState::Failed(_))
     });
-    let RunState::Failed(e) = &h.state().training.state else {
+    let RunState::Failed(e) = &h.state().training().state else {
         unreachable!()
     };
     assert!(e.contains("nothing-here"), "{e}");
@@ -210,7 +217,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     h.step();
     let (step, figures) = h
         .state()
-        .training
+        .training()
         .figures
         .clone()
         .expect("figures from evals.jsonl");
@@ -236,23 +243,23 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     let mut h = harness(app);
     h.step();
     wait_until(&mut h, "the first preview model", |a| {
-        a.preview.model_path().as_deref() == Some(first.as_path())
+        a.preview().model_path().as_deref() == Some(first.as_path())
     });
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training.latest_checkpoint = Some(newest.clone());
+    h.state_mut().training_settings_mut().latest_checkpoint = Some(newest.clone());
     h.step();
     h.get_by_label("Use for preview").click();
     h.step();
     // `StudioApp::run` said what it did, and the worker swapped the model.
     assert_eq!(
-        h.state().notice,
-        Some(format!("preview now uses {}", newest.display()))
+        h.state().notice(),
+        Some(format!("preview now uses {}", newest.display()).as_str())
     );
     wait_until(&mut h, "the swapped model", |a| {
-        a.preview.model_path().as_deref() == Some(newest.as_path())
+        a.preview().model_path().as_deref() == Some(newest.as_path())
     });
-    assert_eq!(h.state().preview.model_name(), Some("newest"));
+    assert_eq!(h.state().preview().model_name(), Some("newest"));
 
     // The same command without a render worker says so instead.
     let app = StudioApp::new(StudioOptions {
@@ -265,12 +272,12 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     h.step();
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training.latest_checkpoint = Some(newest.clone());
+    h.state_mut().training_settings_mut().latest_checkpoint = Some(newest.clone());
     h.step();
     h.get_by_label("Use for preview").click();
     h.step();
     assert_eq!(
-        h.state().notice.as_deref(),
+        h.state().notice(),
         Some("no render worker to load the model into")
     );
 }

@@ -21,34 +21,35 @@ use super::training_panel::TrainingPanel;
 use crate::document::Document;
 use crate::document::project::Project;
 use crate::generate::sample::random_sample;
+use crate::label_map::LabelMap;
 use crate::models::default_model_path;
 use crate::palette::Palette;
 use crate::render::worker::RenderWorker;
 
 pub struct StudioApp {
-    pub mode: Mode,
-    pub training: TrainingPanel,
-    pub palette: Palette,
-    pub doc: Document,
-    pub tools: ToolState,
-    pub generate: GeneratePanel,
-    pub canvas: Canvas,
-    pub preview: Preview,
-    pub worker: Option<RenderWorker>,
+    pub(super) mode: Mode,
+    pub(super) training: TrainingPanel,
+    pub(super) palette: Palette,
+    pub(super) doc: Document,
+    pub(super) tools: ToolState,
+    pub(super) generate: GeneratePanel,
+    pub(super) canvas: Canvas,
+    pub(super) preview: Preview,
+    pub(super) worker: Option<RenderWorker>,
     pub(super) options: StudioOptions,
-    pub project_path: Option<PathBuf>,
-    pub recent: Vec<PathBuf>,
+    pub(super) project_path: Option<PathBuf>,
+    pub(super) recent: Vec<PathBuf>,
     /// Errors waiting to be shown in a dialog (oldest first).
-    pub errors: Vec<String>,
+    pub(super) errors: Vec<String>,
     /// A one-line message for the status bar.
-    pub notice: Option<String>,
+    pub(super) notice: Option<String>,
     /// The task whose model the studio asked the worker for; models of other tasks that load
     /// before it (earlier requests) are not followed.
     pub(super) pending_task: Option<String>,
-    pub recovery: Recovery,
+    pub(super) recovery: Recovery,
     /// A recovery file found at start, offered to the user.
-    pub offer_recovery: Option<Project>,
-    pub dialogs: Dialogs,
+    pub(super) offer_recovery: Option<Project>,
+    pub(super) dialogs: Dialogs,
     /// The close was confirmed (or needs no confirming): let the window go.
     allow_close: bool,
     /// A command asked for the window to close (sent with the next frame's context).
@@ -56,9 +57,9 @@ pub struct StudioApp {
     pub(super) sample_seed: u64,
     /// The `--script` steps still to run.
     pub(super) script: Option<Script>,
-    pub dev: DevTools,
+    pub(super) dev: DevTools,
     /// File → Export building: the export under way and the last building's 3D preview.
-    pub building: super::building_export::BuildingExport,
+    pub(super) building: super::building_export::BuildingExport,
 }
 
 impl StudioApp {
@@ -66,7 +67,10 @@ impl StudioApp {
         let palette = Palette::cmp_facades();
         let recovery = Recovery::new(options.state_dir.clone());
         let offer_recovery = recovery.pending();
-        let map = random_sample(256, 256, 1, &palette);
+        let map = match options.blank {
+            Some((width, height)) => LabelMap::filled(width, height, palette.background),
+            None => random_sample(256, 256, 1, &palette),
+        };
         let mut app = StudioApp {
             mode: Mode::Paint,
             training: TrainingPanel::default(),
@@ -275,6 +279,7 @@ impl StudioApp {
             Command::SelectClass(index) => self.tools.select_class(index, &self.palette),
             Command::BrushBigger => self.tools.bigger(),
             Command::BrushSmaller => self.tools.smaller(),
+            Command::SetBrushRadius(radius) => self.tools.set_radius(radius),
             Command::Vary => self.preview.vary(),
             Command::SetStyle(style) => self.doc.set_style(*style, None),
             Command::SetClassColour(class, colour) => {
@@ -308,6 +313,81 @@ impl StudioApp {
         if std::mem::take(&mut self.close_window) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
+    }
+}
+
+/// What the app shows, read-only: tests and the binary look, and change it only through
+/// [`StudioApp::execute`] (panels' settings through their own views below).
+impl StudioApp {
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn doc(&self) -> &Document {
+        &self.doc
+    }
+
+    pub fn palette(&self) -> &Palette {
+        &self.palette
+    }
+
+    pub fn tools(&self) -> &ToolState {
+        &self.tools
+    }
+
+    pub fn canvas(&self) -> &Canvas {
+        &self.canvas
+    }
+
+    pub fn preview(&self) -> &Preview {
+        &self.preview
+    }
+
+    pub fn training(&self) -> &TrainingPanel {
+        &self.training
+    }
+
+    pub fn generate(&self) -> &GeneratePanel {
+        &self.generate
+    }
+
+    /// File → Export building: the export under way and the last building's 3D preview.
+    pub fn building(&self) -> &super::building_export::BuildingExport {
+        &self.building
+    }
+
+    /// Errors waiting in the dialog, oldest first.
+    pub fn errors(&self) -> &[String] {
+        &self.errors
+    }
+
+    /// The status bar's one-line message.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    pub fn project_path(&self) -> Option<&Path> {
+        self.project_path.as_deref()
+    }
+
+    /// Recently opened or saved files, newest first.
+    pub fn recent(&self) -> &[PathBuf] {
+        &self.recent
+    }
+
+    /// The recovery file from an earlier session that the app offers to restore.
+    pub fn offered_recovery(&self) -> Option<&Project> {
+        self.offer_recovery.as_ref()
+    }
+
+    /// The Train tab's settings (folders, recipe, backend), as its text fields edit them.
+    pub fn training_settings_mut(&mut self) -> &mut TrainingPanel {
+        &mut self.training
+    }
+
+    /// The Generate panel's parameters, as its sliders edit them.
+    pub fn generate_params_mut(&mut self) -> &mut crate::generate::FacadeParams {
+        &mut self.generate.params
     }
 }
 

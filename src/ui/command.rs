@@ -81,6 +81,8 @@ pub enum Command {
     SelectClass(u8),
     BrushBigger,
     BrushSmaller,
+    /// The brush radius in map pixels (the Tools panel's slider), at most `MAX_RADIUS`.
+    SetBrushRadius(u32),
     // ---- render ----
     Vary,
     // ---- style ----
@@ -165,6 +167,7 @@ impl Command {
             Command::SelectClass(_) => "Select class",
             Command::BrushBigger => "Bigger brush",
             Command::BrushSmaller => "Smaller brush",
+            Command::SetBrushRadius(_) => "Brush size",
             Command::Vary => "Vary",
             Command::SetStyle(style) if style.is_empty() => "No style",
             Command::SetStyle(_) => "Apply style",
@@ -329,7 +332,12 @@ impl Command {
         ]);
         all.extend(Tool::ALL.map(Command::SelectTool));
         all.extend((0..palette.len() as u8).map(Command::SelectClass));
-        all.extend([Command::BrushBigger, Command::BrushSmaller, Command::Vary]);
+        all.extend([
+            Command::BrushBigger,
+            Command::BrushSmaller,
+            Command::SetBrushRadius(4),
+            Command::Vary,
+        ]);
         all.extend([
             Command::SetStyle(Box::default()),
             Command::SetClassColour(0, None),
@@ -478,9 +486,10 @@ mod tests {
             Command::ColourisePhoto(_) => 39,
             Command::ExportBuilding(_) => 40,
             Command::OpenTaskFile(_) => 41,
+            Command::SetBrushRadius(_) => 42,
         }
     }
-    const VARIANTS: usize = 42;
+    const VARIANTS: usize = 43;
 
     #[test]
     fn every_variant_is_in_the_table() {

@@ -115,14 +115,14 @@ impl StudioApp {
         self.recent.truncate(8);
     }
 
-    pub fn new_canvas(&mut self, width: u32, height: u32) {
+    pub(super) fn new_canvas(&mut self, width: u32, height: u32) {
         let map = LabelMap::filled(width, height, self.palette.background);
         self.doc.apply(Edit::Replace(map));
         self.project_path = None;
         self.canvas.fit = true;
     }
 
-    pub fn random_sample(&mut self) {
+    pub(super) fn random_sample(&mut self) {
         if !self.paints_facade_labels() {
             self.notice = Some(
                 "Random sample paints facade labels: switch to Task, Labels: paint classes".into(),
@@ -141,7 +141,7 @@ impl StudioApp {
 
     /// Replaces the canvas with the facade of `params` (see `Document::replace_live`); parameters
     /// that cannot be built are shown as the error.
-    pub fn generate_facade(&mut self, params: &crate::generate::FacadeParams) {
+    pub(super) fn generate_facade(&mut self, params: &crate::generate::FacadeParams) {
         use crate::generate::{labels, layout};
         if let Err(e) = params.check() {
             self.fail(Error::msg(format!("cannot generate this facade: {e}")));
@@ -154,7 +154,7 @@ impl StudioApp {
     }
 
     /// Opens a project (.ron) or imports a label image, by extension.
-    pub fn open_any(&mut self, path: &Path) {
+    pub(super) fn open_any(&mut self, path: &Path) {
         let is_project = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("ron"));
@@ -168,7 +168,7 @@ impl StudioApp {
         }
     }
 
-    pub fn open_project(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn open_project(&mut self, path: &Path) -> Result<()> {
         let project = Project::load(path)?;
         self.adopt_palette_of(&project)?;
         let map = project.to_map(self.palette.len(), path)?;
@@ -181,7 +181,7 @@ impl StudioApp {
         Ok(())
     }
 
-    pub fn save_project(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn save_project(&mut self, path: &Path) -> Result<()> {
         self.write_project(path)?;
         self.doc.mark_saved();
         self.project_path = Some(path.to_path_buf());
@@ -208,7 +208,7 @@ impl StudioApp {
 
     /// Imports a picture of the task's input — a label image snapped to the palette, or a
     /// photo to colourise made grey — resized (nearest) to the canvas. One undo step.
-    pub fn import_labels(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn import_labels(&mut self, path: &Path) -> Result<()> {
         let read = match self.task() {
             Some(task) => task.load_input(path)?,
             None => {
@@ -224,16 +224,16 @@ impl StudioApp {
         Ok(())
     }
 
-    pub fn export_labels(&self, path: &Path) -> Result<()> {
+    pub(super) fn export_labels(&self, path: &Path) -> Result<()> {
         save_png(&self.doc.map.to_rgb(&self.palette), path)
     }
 
-    pub fn export_render(&self, path: &Path) -> Result<()> {
+    pub(super) fn export_render(&self, path: &Path) -> Result<()> {
         save_png(self.render()?, path)
     }
 
     /// Labels and render side by side (the pix2pix pair layout, labels right).
-    pub fn export_side_by_side(&self, path: &Path) -> Result<()> {
+    pub(super) fn export_side_by_side(&self, path: &Path) -> Result<()> {
         let render = self.render()?;
         let labels = self.doc.map.to_rgb(&self.palette);
         let labels = image::imageops::resize(
@@ -250,7 +250,7 @@ impl StudioApp {
 
     /// The canvas as a game-engine bundle in `dir`: labels, the render at the canvas's size,
     /// material maps and facade.json (metres at the Generate panel's pixels per metre).
-    pub fn export_bundle(&self, dir: &Path) -> Result<()> {
+    pub(super) fn export_bundle(&self, dir: &Path) -> Result<()> {
         use crate::generate::{Bundle, NormalY, describe_painted, write_bundle};
         let map = &self.doc.map;
         let render = self.render()?;
@@ -309,7 +309,7 @@ impl StudioApp {
     }
 
     /// Takes the style of the facade photo at `path` (labels from the pair or the segmenter).
-    pub fn style_from_photo(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn style_from_photo(&mut self, path: &Path) -> Result<()> {
         let segmenter = crate::segment::Segmenter::shipped_on_cpu;
         let (style, source) = crate::style::photo::style_of_file(path, &self.palette, segmenter)?;
         let how = match source {

@@ -15,6 +15,9 @@ pub struct StudioOptions {
     pub state_dir: PathBuf,
     /// A project or label image to open at start.
     pub open: Option<PathBuf>,
+    /// Start on a blank canvas of this width and height (the palette's background class)
+    /// instead of a random sample.
+    pub blank: Option<(u32, u32)>,
     /// Start the render worker (tests of pure editing turn it off).
     pub render: bool,
     /// Open the training tab on this dataset folder.
@@ -35,6 +38,7 @@ impl Default for StudioOptions {
             backend: BackendChoice::Auto,
             state_dir: state_dir(),
             open: None,
+            blank: None,
             render: true,
             train_data: None,
             run_dir: None,

@@ -23,7 +23,7 @@ const COLOURISE_SIDE: u32 = 512;
 impl StudioApp {
     /// File → Open photo as labels: the photo's labels (the segmenter's, or a pair's own) on
     /// the labels task's canvas and its colours as the style. Undoable on the labels task.
-    pub fn open_photo_as_labels(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn open_photo_as_labels(&mut self, path: &Path) -> Result<()> {
         let labels = Task::named(task::LABELS)?;
         let (map, style, source) = restyle_file(
             path,
@@ -48,7 +48,7 @@ impl StudioApp {
 
     /// File → Import photo to colourise: the photo (made grey when in colour) on the grey
     /// task's canvas, at most [`COLOURISE_SIDE`] on its longer side.
-    pub fn colourise_photo(&mut self, path: &Path) -> Result<()> {
+    pub(super) fn colourise_photo(&mut self, path: &Path) -> Result<()> {
         let grey = Task::named(task::GREY)?;
         let read = grey.load_input(path)?;
         self.show_task(&grey)?;

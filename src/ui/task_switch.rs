@@ -29,7 +29,7 @@ impl StudioApp {
     }
 
     /// Task → labels / sketch: switches, then loads the task's shipped model.
-    pub fn set_task(&mut self, name: &str) {
+    pub(super) fn set_task(&mut self, name: &str) {
         let task = match Task::named(name) {
             Ok(t) => t,
             Err(e) => return self.fail(e),
@@ -59,7 +59,7 @@ impl StudioApp {
 
     /// Task → Open task file: paints the file's input palette and loads the model it names
     /// (beside the file) when there is one; otherwise says how to train it.
-    pub fn open_task_file(&mut self, path: &std::path::Path) -> Result<()> {
+    pub(super) fn open_task_file(&mut self, path: &std::path::Path) -> Result<()> {
         let task = Task::from_file(path)?;
         self.switch_to(&task)?;
         let model = task.default_model_path();

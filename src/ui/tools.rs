@@ -56,6 +56,9 @@ pub fn class_key(palette: &Palette, index: u8) -> Option<Key> {
         .and_then(|c| Key::from_name(&c.key))
 }
 
+/// The largest brush radius, in map pixels.
+pub const MAX_RADIUS: u32 = 64;
+
 /// The tool / class / size state of the left panel.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ToolState {
@@ -85,7 +88,11 @@ impl ToolState {
     }
 
     pub fn bigger(&mut self) {
-        self.radius = (self.radius + 1 + self.radius / 8).min(64);
+        self.set_radius(self.radius + 1 + self.radius / 8);
+    }
+
+    pub fn set_radius(&mut self, radius: u32) {
+        self.radius = radius.min(MAX_RADIUS);
     }
 
     pub fn smaller(&mut self) {
@@ -114,11 +121,15 @@ impl ToolState {
                 }
             }
         });
-        ui.add_enabled(
+        let mut radius = self.radius;
+        let slider = ui.add_enabled(
             self.tool.sized(),
-            egui::Slider::new(&mut self.radius, 0..=64).text("Brush size"),
-        )
-        .on_hover_text(format!(
+            egui::Slider::new(&mut radius, 0..=MAX_RADIUS).text("Brush size"),
+        );
+        if slider.changed() {
+            commands.push(Command::SetBrushRadius(radius));
+        }
+        slider.on_hover_text(format!(
             "Radius in map pixels; {} and {} change it",
             key(&Command::BrushSmaller),
             key(&Command::BrushBigger)
