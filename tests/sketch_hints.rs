@@ -45,7 +45,7 @@ fn hints_fill_whole_regions_of_their_class_under_the_ink_in_varying_shares() {
     let class_at = |x: u32, y: u32| cmp.classes[labels.get(x, y) as usize].name.clone();
     let mut windows_hinted = Vec::new();
     for seed in 0..60 {
-        let out = hinted_sketch(&sketch, &labels, seed);
+        let out = hinted_sketch(&sketch, &labels, seed, None);
         assert_eq!(out.dimensions(), (64, 64));
         for (x, y, p) in out.enumerate_pixels() {
             let want_ink = sketch.get_pixel(x, y).0[0] == 0;
@@ -83,9 +83,67 @@ fn hints_fill_whole_regions_of_their_class_under_the_ink_in_varying_shares() {
         "some hint a part: {windows_hinted:?}"
     );
     assert_eq!(
-        hinted_sketch(&sketch, &labels, 7),
-        hinted_sketch(&sketch, &labels, 7),
+        hinted_sketch(&sketch, &labels, 7, None),
+        hinted_sketch(&sketch, &labels, 7, None),
         "the seed decides"
+    );
+}
+
+#[test]
+fn a_fixed_share_hints_every_region_or_none_on_every_sketch() {
+    let (labels, sketch) = (facade_labels(), line_sketch());
+    let window = hint_colour("window hint");
+    for seed in 0..10 {
+        let all = hinted_sketch(&sketch, &labels, seed, Some(1.0));
+        let none = hinted_sketch(&sketch, &labels, seed, Some(0.0));
+        for w in 0..4 {
+            assert_eq!(
+                all.get_pixel(16 * w + 2, 4).0,
+                window,
+                "seed {seed}: window {w}"
+            );
+        }
+        assert_eq!(
+            all.get_pixel(5, 45).0,
+            hint_colour("door hint"),
+            "seed {seed}"
+        );
+        assert_eq!(
+            all.get_pixel(30, 50).0,
+            hint_colour("shop hint"),
+            "seed {seed}"
+        );
+        assert!(
+            none.pixels().all(|p| p.0 == PAPER || p.0 == INK),
+            "seed {seed}: share 0 leaves a plain sketch"
+        );
+    }
+}
+
+#[test]
+fn a_rim_thinner_than_five_pixels_is_no_region_to_hint() {
+    // A pillar whose JPEG-smeared rim snapped to "shop": 2 px of shop each side of it.
+    let cmp = Palette::cmp_facades();
+    let id = |name| cmp.index_of(name).unwrap();
+    let mut labels = facade_labels();
+    for y in 0..30 {
+        for x in 30..40 {
+            let rim = !(32..38).contains(&x);
+            labels.set(x, y, if rim { id("shop") } else { id("pillar") });
+        }
+    }
+    let out = hinted_sketch(&line_sketch(), &labels, 1, Some(1.0));
+    for (x, y) in [(30, 20), (31, 20), (38, 20), (39, 20)] {
+        assert_eq!(
+            out.get_pixel(x, y).0,
+            PAPER,
+            "({x}, {y}): the rim stays paper"
+        );
+    }
+    assert_eq!(
+        out.get_pixel(30, 50).0,
+        hint_colour("shop hint"),
+        "the shop front"
     );
 }
 

@@ -115,7 +115,8 @@ fn a_sketch_is_black_lines_on_white_where_the_photo_has_edges() {
 }
 
 #[test]
-fn derive_writes_photo_and_sketch_pairs_skips_bad_files_and_keeps_user_folders() {
+fn derive_writes_photo_and_sketch_pairs_skips_bad_files_refuses_bad_options_and_keeps_user_folders()
+{
     let tmp = tempfile::tempdir().unwrap();
     let from = tmp.path().join("facades");
     common::make_dataset(&from, 3, 64);
@@ -170,6 +171,28 @@ fn derive_writes_photo_and_sketch_pairs_skips_bad_files_and_keeps_user_folders()
     ]);
     assert!(!cli.status.success());
     assert!(text(&cli).contains("is not empty"), "{}", text(&cli));
+    // A hint share is for hinted sketches, and a share is 0 to 1.
+    let new_out = tmp.path().join("new");
+    for (kind, share, says) in [
+        ("edges", "1", "--hint-share is for --kind hinted-edges only"),
+        ("hinted-edges", "1.5", "give a number from 0 to 1"),
+    ] {
+        let cli = common::facade_cli(&[
+            "dataset",
+            "derive",
+            "--kind",
+            kind,
+            "--hint-share",
+            share,
+            "--from",
+            s(&from),
+            "--out",
+            s(&new_out),
+        ]);
+        assert!(!cli.status.success());
+        assert!(text(&cli).contains(says), "{}", text(&cli));
+        assert!(!new_out.exists(), "nothing written");
+    }
 }
 
 #[test]

@@ -26,6 +26,10 @@ pub(crate) struct DeriveArgs {
     /// colours, from the labels of CMP facade pairs) or `grey`.
     #[arg(long, value_enum)]
     kind: facade_studio::data::derive::DeriveKind,
+    /// With `hinted-edges`: hint this share (0 to 1) of the windows, doors and shops on every
+    /// sketch instead of a share drawn per sketch (1: a fully hinted evaluation set).
+    #[arg(long, value_parser = parse_share)]
+    hint_share: Option<f64>,
     /// Folder of photos or pix2pix pairs (e.g. facades/train).
     #[arg(long)]
     from: PathBuf,
@@ -35,12 +39,21 @@ pub(crate) struct DeriveArgs {
 }
 
 pub(crate) fn cmd_derive(a: DeriveArgs) -> Result<()> {
+    use facade_studio::data::derive::{Derive, DeriveKind, derive_folder};
+    if a.hint_share.is_some() && a.kind != DeriveKind::HintedEdges {
+        anyhow::bail!(
+            "--hint-share is for --kind hinted-edges only: drop it, or derive hinted-edges"
+        );
+    }
+    let what = Derive {
+        kind: a.kind,
+        hint_share: a.hint_share,
+    };
     let pb = bar(0, "deriving [{bar:30}] {pos}/{len} ({eta})");
-    let report =
-        facade_studio::data::derive::derive_folder(&a.from, &a.out, a.kind, &mut |k, n| {
-            pb.set_length(n as u64);
-            pb.set_position(k as u64);
-        })?;
+    let report = derive_folder(&a.from, &a.out, what, &mut |k, n| {
+        pb.set_length(n as u64);
+        pb.set_position(k as u64);
+    })?;
     pb.finish_and_clear();
     for (path, why) in &report.skipped {
         eprintln!("skipped {}: {why}", path.display());
@@ -52,6 +65,16 @@ pub(crate) fn cmd_derive(a: DeriveArgs) -> Result<()> {
         report.skipped.len()
     );
     Ok(())
+}
+
+/// `--hint-share`: a number from 0 to 1.
+fn parse_share(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!(
+            "{text:?} is no share: give a number from 0 to 1, e.g. 1"
+        )),
+    }
 }
 
 #[derive(Args)]

@@ -24,6 +24,24 @@ pub enum DeriveKind {
     Grey,
 }
 
+/// What [`derive_folder`] makes: the input kind and, for hinted sketches, the share of windows,
+/// doors and shops hinted on every sketch (`None`: a share drawn per sketch, for training;
+/// `Some(1.0)`: every region, an evaluation set of fully hinted sketches).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Derive {
+    pub kind: DeriveKind,
+    pub hint_share: Option<f64>,
+}
+
+impl From<DeriveKind> for Derive {
+    fn from(kind: DeriveKind) -> Derive {
+        Derive {
+            kind,
+            hint_share: None,
+        }
+    }
+}
+
 /// Canny's thresholds on the gradient magnitude of the 0–255 greyscale after its σ 1.4
 /// Gaussian. Chosen by eye on the facades at 256 px: the building's outlines — windows, sills,
 /// cornices, balconies, doors — come out as thin connected lines, while brick and plaster
@@ -74,9 +92,10 @@ pub struct DeriveReport {
 pub fn derive_folder(
     from: &Path,
     out: &Path,
-    kind: DeriveKind,
+    what: impl Into<Derive>,
     done: &mut dyn FnMut(usize, usize),
 ) -> Result<DeriveReport> {
+    let what = what.into();
     let mut files: Vec<PathBuf> = std::fs::read_dir(from)
         .map_err(|e| Error::io(from, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -99,7 +118,7 @@ pub fn derive_folder(
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let mut report = DeriveReport::default();
     for (k, path) in files.iter().enumerate() {
-        match load_rgb(path).and_then(|image| derived_pair(image, kind, path, k as u64)) {
+        match load_rgb(path).and_then(|image| derived_pair(image, what, path, k as u64)) {
             Ok(pair) => {
                 let stem = path.file_stem().unwrap_or_default().to_string_lossy();
                 save_png(&pair, &out.join(format!("{stem}.png")))?;
@@ -113,14 +132,14 @@ pub fn derive_folder(
 }
 
 /// The derived pix2pix pair of `image` (read from `path`; the `k`-th file, which seeds the hints).
-fn derived_pair(image: RgbImage, kind: DeriveKind, path: &Path, k: u64) -> Result<RgbImage> {
-    if kind != DeriveKind::HintedEdges {
+fn derived_pair(image: RgbImage, what: Derive, path: &Path, k: u64) -> Result<RgbImage> {
+    if what.kind != DeriveKind::HintedEdges {
         let photo = photo_of(image);
-        let input = derive(&photo, kind);
+        let input = derive(&photo, what.kind);
         return Ok(pair(&photo, &input));
     }
     let (photo, labels) = facade_pair(image, path)?;
-    let input = super::hints::hinted_sketch(&sketch(&photo), &labels, k);
+    let input = super::hints::hinted_sketch(&sketch(&photo), &labels, k, what.hint_share);
     Ok(pair(&photo, &input))
 }
 

@@ -22,11 +22,17 @@ const SHARES: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 
 /// `sketch` (black ink on white) with hint colours under the ink: each connected region of a
 /// hinted class in `labels` (the facade palette) is filled with its hint colour or left as paper,
-/// as drawn by `seed`.
-pub fn hinted_sketch(sketch: &GrayImage, labels: &LabelMap, seed: u64) -> RgbImage {
+/// as drawn by `seed`, with a probability of `share` (or of one of `SHARES`, drawn by `seed`).
+pub fn hinted_sketch(
+    sketch: &GrayImage,
+    labels: &LabelMap,
+    seed: u64,
+    share: Option<f64>,
+) -> RgbImage {
     let (facades, paper) = (Palette::cmp_facades(), sketch_palette());
     let mut rng = fastrand::Rng::with_seed(seed);
-    let share = SHARES[rng.usize(..SHARES.len())];
+    let drawn = SHARES[rng.usize(..SHARES.len())];
+    let share = share.unwrap_or(drawn);
     let mut out = image::DynamicImage::ImageLuma8(sketch.clone()).to_rgb8();
     for (class, hint) in HINTED {
         let (Some(id), Some(hint)) = (facades.index_of(class), paper.index_of(hint)) else {
@@ -50,9 +56,12 @@ fn sketch_palette() -> Palette {
     Palette::parse(crate::task::SKETCH_RON).expect("the shipped sketch palette parses")
 }
 
-/// White where `labels` is class `id`, black elsewhere.
+/// White where `labels` is class `id`, black elsewhere, without the parts thinner than 5 pixels:
+/// the dataset's JPEG-smeared labels snap the dark rim of every bright red pillar to the dark red
+/// of "shop", and a hint must not outline pillars.
 fn mask(labels: &LabelMap, id: u8) -> GrayImage {
-    GrayImage::from_fn(labels.width, labels.height, |x, y| {
+    let mask = GrayImage::from_fn(labels.width, labels.height, |x, y| {
         Luma([if labels.get(x, y) == id { 255 } else { 0 }])
-    })
+    });
+    imageproc::morphology::open(&mask, imageproc::distance_transform::Norm::LInf, 2)
 }
