@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use facade_studio::generate::building::{BuildingParams, RoofKind, generate_building};
+use facade_studio::generate::building::{BuildingParams, RoofKind};
 use facade_studio::generate::street::generate_buildings;
 
 use super::bar;
@@ -71,25 +71,16 @@ pub(crate) fn cmd_building(a: BuildingArgs) -> Result<()> {
     );
     let render = renderer.as_ref().map(|r| a.render.set_render(r, a.seed));
     let progress = |k: u32| pb.set_position(k as u64);
-    match (a.count, a.street) {
-        (1, false) => generate_building(
-            &params,
-            &a.out,
-            &palette,
-            render,
-            a.render.normal_y,
-            progress,
-        )?,
-        set => generate_buildings(
-            &params,
-            set,
-            &a.out,
-            &palette,
-            render,
-            a.render.normal_y,
-            progress,
-        )?,
-    }
+    let set = (a.count, a.street);
+    generate_buildings(
+        &params,
+        set,
+        &a.out,
+        &palette,
+        render,
+        a.render.normal_y,
+        progress,
+    )?;
     pb.finish_and_clear();
     match (a.count, a.street) {
         (1, false) => eprintln!(

@@ -326,15 +326,28 @@ pub fn generate_building(
     done: impl FnMut(u32),
 ) -> Result<()> {
     params.check().map_err(Error::msg)?;
-    let style = building_style(render.as_ref(), 0, params, palette)?;
+    let how = (palette, render.as_ref(), normal_y);
+    write_in_its_style(params, 0, out, how, done).map(|_| ())
+}
+
+/// Writes building `k` of a set into `out` in its own style ([`building_style`]), every wall
+/// generated.
+pub(super) fn write_in_its_style(
+    params: &BuildingParams,
+    k: u32,
+    out: &Path,
+    (palette, render, normal_y): (&Palette, Option<&SetRender<'_>>, NormalY),
+    done: impl FnMut(u32),
+) -> Result<Written> {
+    let style = building_style(render, k, params, palette)?;
     let how = Rendering {
         palette,
-        render: render.as_ref(),
+        render,
         style: &style,
         normal_y,
         front: None,
     };
-    write_building(params, out, &how, done).map(|_| ())
+    write_building(params, out, &how, done)
 }
 
 /// Writes a building whose front is `front` (the app's painting and its render, in `style`), the

@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
 use super::NormalY;
-use super::building::{BuildingParams, Rendering, Written, building_style, write_building};
+use super::building::{BuildingParams, Written, generate_building, write_in_its_style};
 use super::glb;
 use super::set::SetRender;
 use crate::error::{Error, Result};
@@ -54,7 +54,8 @@ pub fn variant(params: &BuildingParams, k: u32, street: bool) -> BuildingParams 
 }
 
 /// Writes `count` buildings into `out` (and `street.glb` when `street`), every one checked
-/// before anything is written. `done(k)` is called after each wall (k = 1 … 4·count).
+/// before anything is written. `done(k)` is called after each wall (k = 1 … 4·count). One
+/// building that is no street is written straight into `out` ([`generate_building`]).
 pub fn generate_buildings(
     params: &BuildingParams,
     (count, street): (u32, bool),
@@ -64,6 +65,9 @@ pub fn generate_buildings(
     normal_y: NormalY,
     mut done: impl FnMut(u32),
 ) -> Result<()> {
+    if (count, street) == (1, false) {
+        return generate_building(params, out, palette, render, normal_y, done);
+    }
     params.check().map_err(Error::msg)?;
     if count == 0 {
         return Err(Error::msg("--count 0: nothing to generate"));
@@ -77,16 +81,10 @@ pub fn generate_buildings(
     let mut written: Vec<(Written, Entry)> = Vec::new();
     let mut x = 0.0;
     for (k, p) in all.iter().enumerate() {
-        let style = building_style(render.as_ref(), k as u32, p, palette)?;
-        let how = Rendering {
-            palette,
-            render: render.as_ref(),
-            style: &style,
-            normal_y,
-            front: None,
-        };
         let folder = format!("building-{:03}", k + 1);
-        let w = write_building(p, &out.join(&folder), &how, |j| done(4 * k as u32 + j))?;
+        let how = (palette, render.as_ref(), normal_y);
+        let k = k as u32;
+        let w = write_in_its_style(p, k, &out.join(&folder), how, |j| done(4 * k + j))?;
         let entry = Entry {
             folder,
             seed: p.facade.seed,
