@@ -418,7 +418,7 @@ fn a_transposed_model_fine_tunes_into_nearest_conv_but_not_back() {
 fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    common::make_dataset(&data, 3, 256);
+    common::make_dataset(&data, 4, 256);
     // A broken training pair is skipped with a warning naming it (as `train` does).
     std::fs::write(data.join("0.jpg"), b"not a JPEG").unwrap();
     let seg = tmp.path().join("seg.fsw");
@@ -489,6 +489,10 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
         "{text}"
     );
     assert!(text.contains("IoU per class: background"), "{text}");
+    assert!(
+        text.contains("distribution (KID on the segmenter's features"),
+        "{text}"
+    );
     let text = ok(&facade(&args(true)));
     let json: serde_json::Value =
         serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
@@ -508,6 +512,10 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
         assert!((0.0..=1.0).contains(&miou), "{side}: {miou}");
         assert_eq!(c[side]["class_iou"].as_array().unwrap().len(), 12);
     }
+    // An untrained model's renders are further from the photos than the photos from each other.
+    let kid = |key: &str| json["kid"][key].as_f64().unwrap();
+    assert!(kid("blurred").is_finite(), "{}", json["kid"]);
+    assert!(kid("renders") > kid("real_halves"), "{}", json["kid"]);
 }
 
 #[cfg(feature = "studio")]

@@ -4,6 +4,7 @@
 //! (labels | truth | render) for the first pairs.
 
 pub mod consistency;
+pub mod kid;
 pub mod metrics;
 pub mod realism;
 pub mod style_grid;
@@ -100,6 +101,10 @@ pub struct Figures {
     pub realism_real: Realism,
     /// Present when a segmenter was available.
     pub consistency: Option<LabelConsistency>,
+    /// The distribution-level figure on the segmenter's features (with a segmenter, and at
+    /// least 4 pairs).
+    #[serde(default)]
+    pub kid: Option<kid::Kid>,
 }
 
 /// The segmenter's reading of the renders and of the real photos, each against the true labels.
@@ -120,6 +125,8 @@ pub struct Totals {
     reals: Vec<realism::ImageStats>,
     on_renders: Option<Confusion>,
     on_reals: Option<Confusion>,
+    /// The segmenter's features of the renders, the real photos and the blurred real photos.
+    features: [Vec<Vec<f64>>; 3],
 }
 
 impl Totals {
@@ -133,6 +140,7 @@ impl Totals {
             reals: Vec::new(),
             on_renders: classes.map(Confusion::new),
             on_reals: classes.map(Confusion::new),
+            features: Default::default(),
         }
     }
 
@@ -157,6 +165,10 @@ impl Totals {
             let truth = truth.unwrap_or(&pair.labels);
             on_renders.add(&truth.ids, &seg.segment(render)?);
             on_reals.add(&truth.ids, &seg.segment(&pair.photo)?);
+            let [renders, reals, blurred] = &mut self.features;
+            renders.push(kid::features(seg, render)?);
+            reals.push(kid::features(seg, &pair.photo)?);
+            blurred.push(kid::features(seg, &kid::blurred(&pair.photo))?);
         }
         Ok(())
     }
@@ -174,6 +186,7 @@ impl Totals {
             }),
             _ => None,
         };
+        let [renders, reals, blurred] = &self.features;
         Figures {
             pairs: self.renders.len(),
             l1: self.l1 / k,
@@ -183,6 +196,7 @@ impl Totals {
             realism_renders,
             realism_real,
             consistency,
+            kid: kid::kid(renders, blurred, reals),
         }
     }
 }
@@ -321,6 +335,12 @@ impl Figures {
             None => out.push_str(
                 "label consistency: no segmenter (train one with `facade-studio segmenter train`, or pass --segmenter)\n",
             ),
+        }
+        if let Some(k) = &self.kid {
+            out.push_str(&format!(
+                "distribution (KID on the segmenter's features, 0 = like the photos): renders {:.3} | blurred photos {:.3} | the photos' two halves {:.3}\n",
+                k.renders, k.blurred, k.real_halves
+            ));
         }
         out
     }

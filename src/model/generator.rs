@@ -307,6 +307,26 @@ impl Generator {
         kernels::on_workers(|| self.forward_layers(input, masks))
     }
 
+    /// The encoder's convolution outputs, outermost level first, each before its normalisation
+    /// (what a photo looks like to the network at every scale: `eval`'s distribution figure).
+    pub fn encoder_features(&self, input: Tensor<4>) -> Vec<Tensor<4>> {
+        kernels::on_workers(|| {
+            let mut features = Vec::with_capacity(self.downs.len());
+            let mut h = input;
+            for (level, down) in self.downs.iter().enumerate() {
+                if level > 0 {
+                    h = kernels::leaky_relu(h, 0.2);
+                }
+                h = kernels::conv2d_layer(&down.conv, h);
+                features.push(h.clone());
+                if let Some(norm) = &down.norm {
+                    h = norm.forward(h);
+                }
+            }
+            features
+        })
+    }
+
     fn forward_layers(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
         let conditions = match self.is_modulated() {
             true => pyramid(input.clone(), self.ups.len()),

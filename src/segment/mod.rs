@@ -57,16 +57,25 @@ impl Segmenter {
         self.meta.model.out_channels
     }
 
+    /// Whether the network takes `photo` as it is: sides that are multiples of 2^levels.
+    pub fn fits(&self, photo: &RgbImage) -> bool {
+        let unit = 1u32 << self.generator.levels();
+        photo.width().is_multiple_of(unit) && photo.height().is_multiple_of(unit)
+    }
+
+    /// `photo` resized to the size the segmenter was trained at (for one that does not fit).
+    pub fn at_own_size(&self, photo: &RgbImage) -> RgbImage {
+        let s = self.meta.model.size as u32;
+        image::imageops::resize(photo, s, s, image::imageops::FilterType::Triangle)
+    }
+
     /// The most likely class of every pixel of `photo` (row-major). A photo whose sides are not
     /// multiples of 2^levels is resized to the segmenter's size and the labels back (nearest).
     pub fn segment(&self, photo: &RgbImage) -> Result<Vec<u8>> {
-        let unit = 1u32 << self.generator.levels();
-        if !photo.width().is_multiple_of(unit) || !photo.height().is_multiple_of(unit) {
-            let s = self.meta.model.size as u32;
-            let scaled =
-                image::imageops::resize(photo, s, s, image::imageops::FilterType::Triangle);
+        if !self.fits(photo) {
+            let scaled = self.at_own_size(photo);
             let ids = self.segment(&scaled)?;
-            let map = crate::label_map::LabelMap::from_ids(s, s, ids)?;
+            let map = crate::label_map::LabelMap::from_ids(scaled.width(), scaled.height(), ids)?;
             return Ok(map.resized(photo.width(), photo.height()).ids);
         }
         let input = photo_tensor(photo, &self.device.device);

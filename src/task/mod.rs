@@ -244,8 +244,14 @@ mod tests {
             Palette::cmp_facades()
         );
         let sketch = Task::named("sketch").unwrap().palette();
-        assert_eq!(sketch.len(), 2);
+        // Paper, ink and the window, door and shop hints.
+        assert_eq!(sketch.len(), 5);
         assert_eq!(sketch.colour(sketch.background), [255, 255, 255]);
+        assert_eq!(
+            sketch.index_of("window hint"),
+            Some(2),
+            "ids 1-5, indices 0-4"
+        );
     }
 
     #[test]
