@@ -185,3 +185,42 @@ fn the_shipped_sketch_model_paints_windows_darker_than_walls_from_their_outlines
     println!("sketch model: window luma {dark:.1}, wall luma {light:.1}");
     assert!(dark + 8.0 < light, "windows {dark:.1} vs walls {light:.1}");
 }
+
+#[test]
+fn window_hints_on_a_sketch_make_its_windows_read_as_windows() {
+    use facade_studio::data::derive::sketch;
+    use facade_studio::data::hints::hinted_sketch;
+    use facade_studio::segment::Segmenter;
+    use facade_studio::task::Task;
+    let sketch_task = Task::named("sketch").unwrap();
+    let renderer = Renderer::load(&sketch_task.default_model_path(), cpu_device()).unwrap();
+    let segmenter = Segmenter::shipped_on_cpu().unwrap();
+    let cmp = Palette::cmp_facades();
+    let window = cmp.index_of("window").unwrap();
+    // The window IoU of the segmenter's reading of the render against the layout.
+    let (mut plain, mut hinted) = (0.0, 0.0);
+    for seed in 1..=3 {
+        let layout = random_sample(256, 256, seed, &cmp);
+        let lines = sketch(&layout.to_rgb(&cmp));
+        for (share, iou) in [(0.0, &mut plain), (1.0, &mut hinted)] {
+            let drawing = hinted_sketch(&lines, &layout, seed, Some(share));
+            let (ids, _) = renderer.palette.snap(&drawing);
+            let input = LabelMap::from_ids(256, 256, ids).unwrap();
+            let render = renderer
+                .render(&input, &facade_studio::style::Style::none(), None)
+                .unwrap();
+            let read = segmenter.segment(&render).unwrap();
+            assert_eq!(read.len(), layout.ids.len());
+            let both =
+                (layout.ids.iter().zip(&read)).filter(|&(&c, &r)| c == window && r == window);
+            let either =
+                (layout.ids.iter().zip(&read)).filter(|&(&c, &r)| c == window || r == window);
+            *iou += both.count() as f64 / either.count().max(1) as f64 / 3.0;
+        }
+    }
+    println!("sketch model: window IoU {plain:.3} from lines, {hinted:.3} with window hints");
+    assert!(
+        hinted > plain + 0.03,
+        "with hints {hinted:.2}, from lines {plain:.2}"
+    );
+}
