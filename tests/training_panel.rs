@@ -205,16 +205,20 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
         "the checkpoint measured the held-out pair"
     );
 
-    let app = StudioApp::new(StudioOptions {
-        render: false,
-        state_dir: tmp.path().join("state"),
-        backend: BackendChoice::Cpu,
-        run_dir: Some(run.clone()),
-        ..StudioOptions::default()
-    });
-    let mut h = harness(app);
-    h.step();
-    h.step();
+    // The Train tab opened on the run folder, as `facade-studio --run RUN` does.
+    let open_run = || {
+        let mut h = harness(StudioApp::new(StudioOptions {
+            render: false,
+            state_dir: tmp.path().join("state"),
+            backend: BackendChoice::Cpu,
+            run_dir: Some(run.clone()),
+            ..StudioOptions::default()
+        }));
+        h.step();
+        h.step();
+        h
+    };
+    let h = open_run();
     let (step, figures) = h
         .state()
         .training()
@@ -224,6 +228,23 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     assert_eq!((step, figures.pairs), (2, 1));
     h.get_by_label_contains("held out at step 2 (1 pairs): L1");
     h.get_by_label_contains("realism (1.00 = like the photos): sharpness");
+    assert!(
+        h.query_by_label_contains("distribution: KID").is_none(),
+        "one held-out pair gives no KID"
+    );
+
+    // A later checkpoint measured on enough pairs for the distribution figure.
+    let evals = run.join("evals.jsonl");
+    let text = std::fs::read_to_string(&evals).unwrap();
+    let mut line: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    line["step"] = 4.into();
+    line["kid"] = serde_json::json!({"renders": 0.25, "blurred": 0.5, "real_halves": 0.02});
+    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    let h = open_run();
+    h.get_by_label_contains("held out at step 4");
+    h.get_by_label_contains(
+        "distribution: KID 0.250 (blurred photos 0.500, photos against photos 0.020)",
+    );
 }
 
 #[test]

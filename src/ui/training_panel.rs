@@ -629,6 +629,13 @@ impl TrainingPanel {
                 c.real.pixel_accuracy
             ));
         }
+        if let Some(k) = &f.kid {
+            ui.label(format!(
+                "distribution: KID {:.3} (blurred photos {:.3}, photos against photos {:.3})",
+                k.renders, k.blurred, k.real_halves
+            ))
+            .on_hover_text("Kernel distance of the renders from the real photos as a set, on the segmenter's features: 0 = indistinguishable");
+        }
     }
 
     fn samples_ui(&mut self, ui: &mut Ui) {
