@@ -434,10 +434,15 @@ fn blender_check(glb: &Path) -> Option<serde_json::Value> {
         .arg("check")
         .output()
         .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    Some(building_report("Blender", &out.stdout))
+}
+
+/// The JSON of the "BUILDING {…}" line a client's script printed.
+fn building_report(client: &str, stdout: &[u8]) -> serde_json::Value {
+    let text = String::from_utf8_lossy(stdout);
     let line = text.lines().find_map(|l| l.strip_prefix("BUILDING "));
-    let line = line.unwrap_or_else(|| panic!("Blender gave no report: {text}"));
-    Some(serde_json::from_str(line).unwrap())
+    let line = line.unwrap_or_else(|| panic!("{client} gave no report: {text}"));
+    serde_json::from_str(line).unwrap()
 }
 
 /// A real client: Blender imports the building as five meshes of the footprint's size whose
@@ -533,10 +538,7 @@ fn godot_check(glb: &Path, project: &Path) -> Option<serde_json::Value> {
         .args(["-s", "res://godot-building.gd"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().find_map(|l| l.strip_prefix("BUILDING "));
-    let line = line.unwrap_or_else(|| panic!("Godot gave no report: {text}"));
-    Some(serde_json::from_str(line).unwrap())
+    Some(building_report("Godot", &out.stdout))
 }
 
 /// A second real client (Debian's Godot 3; Godot 4 is not in the reachable registries): Godot
