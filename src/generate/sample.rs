@@ -71,9 +71,66 @@ pub fn random_sample(width: u32, height: u32, seed: u64, palette: &Palette) -> L
     canvas
 }
 
+/// The sketch of sample `seed` on the sketch task's `palette`: the outlines of the facade that
+/// [`random_sample`] draws (Canny edges of its class colours, as `dataset derive` draws a photo's),
+/// with some of its windows, doors and shops hinted, a share drawn by the seed
+/// ([`crate::data::hints`]).
+pub fn random_sketch(width: u32, height: u32, seed: u64, palette: &Palette) -> LabelMap {
+    let cmp = Palette::cmp_facades();
+    let layout = random_sample(width, height, seed, &cmp);
+    let lines = crate::data::derive::sketch(&layout.to_rgb(&cmp));
+    let drawing = crate::data::hints::hinted_sketch(&lines, &layout, seed, None);
+    let (ids, _) = palette.snap(&drawing);
+    LabelMap::from_ids(width, height, ids).unwrap_or_else(|_| LabelMap::filled(width, height, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_random_sketch_outlines_the_random_facade_in_ink_with_some_hints() {
+        let sketch = crate::task::Task::named(crate::task::SKETCH)
+            .unwrap()
+            .palette();
+        let ink = sketch.index_of("ink").unwrap();
+        let hint = sketch.index_of("window hint").unwrap();
+        let cmp = Palette::cmp_facades();
+        let mut hinted = 0;
+        for seed in 1..=8 {
+            let drawn = random_sketch(128, 96, seed, &sketch);
+            let layout = random_sample(128, 96, seed, &cmp);
+            assert_eq!((drawn.width, drawn.height), (128, 96));
+            // Every ink pixel lies within 2 pixels of a class border of the layout.
+            let border = |x: u32, y: u32| {
+                let near = |dx: i64, dy: i64| {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    (0..128).contains(&nx)
+                        && (0..96).contains(&ny)
+                        && layout.get(nx as u32, ny as u32) != layout.get(x, y)
+                };
+                (-2..=2).any(|dx| (-2..=2).any(|dy| near(dx, dy)))
+            };
+            let mut inked = 0;
+            for y in 0..96 {
+                for x in 0..128 {
+                    if drawn.get(x, y) == ink {
+                        inked += 1;
+                        assert!(
+                            border(x, y),
+                            "seed {seed}: ink at ({x}, {y}) off the outlines"
+                        );
+                    }
+                }
+            }
+            assert!(inked > 100, "seed {seed}: {inked} ink pixels");
+            hinted += usize::from(drawn.ids.contains(&hint));
+        }
+        assert!(
+            (1..8).contains(&hinted),
+            "{hinted} of 8 sketches hint windows"
+        );
+    }
 
     #[test]
     fn samples_fill_the_canvas_under_a_sky_and_differ_by_seed() {

@@ -38,6 +38,9 @@ const PALETTES: [(&str, &str); 3] = [
 /// The task of a model written before tasks existed.
 pub const LABELS: &str = "labels";
 
+/// The line-sketch task's name.
+pub const SKETCH: &str = "sketch";
+
 /// The colourisation task (a greyscale photo in, a colour photo out).
 pub const GREY: &str = "grey";
 

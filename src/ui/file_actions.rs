@@ -9,7 +9,7 @@ use super::tools::ToolState;
 use crate::document::Edit;
 use crate::document::project::Project;
 use crate::error::{Error, Result};
-use crate::generate::sample::random_sample;
+use crate::generate::sample::{random_sample, random_sketch};
 use crate::image_io::save_png;
 use crate::label_map::LabelMap;
 
@@ -122,20 +122,22 @@ impl StudioApp {
         self.canvas.fit = true;
     }
 
+    /// A random facade on the canvas: its labels, or on the sketch task its sketch (outlines
+    /// with some hints). Other tasks have nothing to draw it with.
     pub(super) fn random_sample(&mut self) {
-        if !self.paints_facade_labels() {
+        let sketching = self.task().is_some_and(|t| t.name == crate::task::SKETCH);
+        if !self.paints_facade_labels() && !sketching {
             self.notice = Some(
-                "Random sample paints facade labels: switch to Task, Labels: paint classes".into(),
+                "Random sample paints facade labels or sketches: switch to Task, Labels: paint classes".into(),
             );
             return;
         }
         self.sample_seed += 1;
-        let map = random_sample(
-            self.doc.map.width,
-            self.doc.map.height,
-            self.sample_seed,
-            &self.palette,
-        );
+        let (w, h, seed) = (self.doc.map.width, self.doc.map.height, self.sample_seed);
+        let map = match sketching {
+            true => random_sketch(w, h, seed, &self.palette),
+            false => random_sample(w, h, seed, &self.palette),
+        };
         self.doc.apply(Edit::Replace(map));
     }
 
