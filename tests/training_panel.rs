@@ -227,6 +227,9 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
         .expect("figures from evals.jsonl");
     assert_eq!((step, figures.pairs), (2, 1));
     h.get_by_label_contains("held out at step 2 (1 pairs): L1");
+    // Followed, not trained here: the step without a made-up end ("/ 0").
+    assert!(h.query_all_by_label("step 2").count() >= 1);
+    assert!(h.query_by_label_contains("step 2 / ").is_none());
     h.get_by_label_contains("realism (1.00 = like the photos): sharpness");
     assert!(
         h.query_by_label_contains("distribution: KID").is_none(),

@@ -471,7 +471,11 @@ impl TrainingPanel {
         };
         ui.horizontal(|ui| {
             ui.label(format!("State: {state}"));
-            ui.label(format!("step {step} / {}", self.total_steps));
+            // A run folder followed without training here has no known end.
+            ui.label(match self.total_steps {
+                0 => format!("step {step}"),
+                total => format!("step {step} / {total}"),
+            });
             if let Some((rate, eta)) = self.speed() {
                 ui.label(format!("{rate:.2} steps/s, ETA {:.0} min", eta / 60.0));
             }
