@@ -82,7 +82,7 @@ pub(crate) fn cmd_building(a: BuildingArgs) -> Result<()> {
         progress,
     )?;
     pb.finish_and_clear();
-    match (a.count, a.street) {
+    match set {
         (1, false) => eprintln!(
             "wrote a {width_m}×{depth_m} m building of {} floors ({:.1} m tall) into {}",
             a.floors + 1,

@@ -51,9 +51,11 @@ pub fn hinted_sketch(
     out
 }
 
-/// The sketch palette (`palettes/sketch.ron`): paper, ink and the hint colours.
+/// The sketch task's palette (`palettes/sketch.ron`): paper, ink and the hint colours.
 fn sketch_palette() -> Palette {
-    Palette::parse(crate::task::SKETCH_RON).expect("the shipped sketch palette parses")
+    crate::task::Task::named(crate::task::SKETCH)
+        .expect("the sketch task is shipped")
+        .palette()
 }
 
 /// White where `labels` is class `id`, black elsewhere, without the parts thinner than 5 pixels:

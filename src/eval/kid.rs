@@ -7,6 +7,7 @@
 //! kernel `(x·y / d + 1)³`: 0 when two sets come from one distribution (it can come out slightly
 //! below 0 by chance), larger the further apart they are.
 
+use burn::prelude::Tensor;
 use image::RgbImage;
 
 use crate::error::{Error, Result};
@@ -27,14 +28,19 @@ pub struct Kid {
     pub real_halves: f64,
 }
 
-/// The segmenter's features of `photo` (see the module's documentation).
+/// The segmenter's features of `photo` (see the module's documentation), from its encoder alone.
 pub fn features(segmenter: &Segmenter, photo: &RgbImage) -> Result<Vec<f64>> {
     let input = match segmenter.fits(photo) {
         true => photo_tensor(photo, &segmenter.device.device),
         false => photo_tensor(&segmenter.at_own_size(photo), &segmenter.device.device),
     };
+    statistics(segmenter.generator.encoder_features(input))
+}
+
+/// The features of a photo from the encoder's outputs of it: each channel's mean and deviation.
+pub fn statistics(levels: Vec<Tensor<4>>) -> Result<Vec<f64>> {
     let mut out = Vec::new();
-    for level in segmenter.generator.encoder_features(input) {
+    for level in levels {
         let [_, c, h, w] = level.dims();
         let values: Vec<f32> = level
             .into_data()

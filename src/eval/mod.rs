@@ -163,11 +163,14 @@ impl Totals {
             (segmenter, &mut self.on_renders, &mut self.on_reals)
         {
             let truth = truth.unwrap_or(&pair.labels);
-            on_renders.add(&truth.ids, &seg.segment(render)?);
-            on_reals.add(&truth.ids, &seg.segment(&pair.photo)?);
             let [renders, reals, blurred] = &mut self.features;
-            renders.push(kid::features(seg, render)?);
-            reals.push(kid::features(seg, &pair.photo)?);
+            // One segmenter pass reads each image's labels and its features.
+            let (read, levels) = seg.segment_with_features(render)?;
+            on_renders.add(&truth.ids, &read);
+            renders.push(kid::statistics(levels)?);
+            let (read, levels) = seg.segment_with_features(&pair.photo)?;
+            on_reals.add(&truth.ids, &read);
+            reals.push(kid::statistics(levels)?);
             blurred.push(kid::features(seg, &kid::blurred(&pair.photo))?);
         }
         Ok(())

@@ -80,8 +80,7 @@ pub fn random_sketch(width: u32, height: u32, seed: u64, palette: &Palette) -> L
     let layout = random_sample(width, height, seed, &cmp);
     let lines = crate::data::derive::sketch(&layout.to_rgb(&cmp));
     let drawing = crate::data::hints::hinted_sketch(&lines, &layout, seed, None);
-    let (ids, _) = palette.snap(&drawing);
-    LabelMap::from_ids(width, height, ids).unwrap_or_else(|_| LabelMap::filled(width, height, 0))
+    LabelMap::from_rgb(&drawing, palette).0
 }
 
 #[cfg(test)]

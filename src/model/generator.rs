@@ -304,34 +304,37 @@ impl Generator {
 
     /// The output before the final tanh (the class scores of a segmenter).
     pub fn forward_logits(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
-        kernels::on_workers(|| self.forward_layers(input, masks))
+        kernels::on_workers(|| self.forward_layers(input, masks, None))
+    }
+
+    /// [`Generator::forward_logits`] and, from the same pass, the encoder's features
+    /// ([`Generator::encoder_features`]).
+    pub fn forward_logits_and_features(
+        &self,
+        input: Tensor<4>,
+        masks: &mut DropoutMasks,
+    ) -> (Tensor<4>, Vec<Tensor<4>>) {
+        let mut features = Vec::with_capacity(self.downs.len());
+        let logits = kernels::on_workers(|| self.forward_layers(input, masks, Some(&mut features)));
+        (logits, features)
     }
 
     /// The encoder's convolution outputs, outermost level first, each before its normalisation
     /// (what a photo looks like to the network at every scale: `eval`'s distribution figure).
     pub fn encoder_features(&self, input: Tensor<4>) -> Vec<Tensor<4>> {
-        kernels::on_workers(|| {
-            let mut features = Vec::with_capacity(self.downs.len());
-            let mut h = input;
-            for (level, down) in self.downs.iter().enumerate() {
-                if level > 0 {
-                    h = kernels::leaky_relu(h, 0.2);
-                }
-                h = kernels::conv2d_layer(&down.conv, h);
-                features.push(h.clone());
-                if let Some(norm) = &down.norm {
-                    h = norm.forward(h);
-                }
-            }
-            features
-        })
+        let mut features = Vec::with_capacity(self.downs.len());
+        kernels::on_workers(|| self.encode(input, Some(&mut features)));
+        features
     }
 
-    fn forward_layers(&self, input: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
-        let conditions = match self.is_modulated() {
-            true => pyramid(input.clone(), self.ups.len()),
-            false => Vec::new(),
-        };
+    /// The encoder: every level's normalised output (the skip connections), and into `features`
+    /// each level's convolution output before its normalisation. Without `features` nothing
+    /// else holds a level's output, so the normalisation can work in place.
+    fn encode(
+        &self,
+        input: Tensor<4>,
+        mut features: Option<&mut Vec<Tensor<4>>>,
+    ) -> Vec<Tensor<4>> {
         let mut skips = Vec::with_capacity(self.downs.len());
         let mut h = input;
         for (level, down) in self.downs.iter().enumerate() {
@@ -339,11 +342,28 @@ impl Generator {
                 h = kernels::leaky_relu(h, 0.2);
             }
             h = kernels::conv2d_layer(&down.conv, h);
+            if let Some(features) = features.as_mut() {
+                features.push(h.clone());
+            }
             if let Some(norm) = &down.norm {
                 h = norm.forward(h);
             }
             skips.push(h.clone());
         }
+        skips
+    }
+
+    fn forward_layers(
+        &self,
+        input: Tensor<4>,
+        masks: &mut DropoutMasks,
+        features: Option<&mut Vec<Tensor<4>>>,
+    ) -> Tensor<4> {
+        let conditions = match self.is_modulated() {
+            true => pyramid(input.clone(), self.ups.len()),
+            false => Vec::new(),
+        };
+        let mut skips = self.encode(input, features);
         let mut u = skips.pop().expect("a generator has at least one level");
         for level in (0..self.ups.len()).rev() {
             // The innermost decoder layer reads the bottleneck alone, every other one reads it

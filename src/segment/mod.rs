@@ -72,16 +72,35 @@ impl Segmenter {
     /// The most likely class of every pixel of `photo` (row-major). A photo whose sides are not
     /// multiples of 2^levels is resized to the segmenter's size and the labels back (nearest).
     pub fn segment(&self, photo: &RgbImage) -> Result<Vec<u8>> {
+        self.read(photo, None)
+    }
+
+    /// [`Segmenter::segment`] and, from the same pass, the encoder's features of the photo as
+    /// the network saw it ([`crate::model::Generator::encoder_features`]).
+    pub fn segment_with_features(&self, photo: &RgbImage) -> Result<(Vec<u8>, Vec<Tensor<4>>)> {
+        let mut features = Vec::new();
+        let ids = self.read(photo, Some(&mut features))?;
+        Ok((ids, features))
+    }
+
+    /// The labels of `photo`, and its encoder features into `features` when asked.
+    fn read(&self, photo: &RgbImage, features: Option<&mut Vec<Tensor<4>>>) -> Result<Vec<u8>> {
         if !self.fits(photo) {
             let scaled = self.at_own_size(photo);
-            let ids = self.segment(&scaled)?;
+            let ids = self.read(&scaled, features)?;
             let map = crate::label_map::LabelMap::from_ids(scaled.width(), scaled.height(), ids)?;
             return Ok(map.resized(photo.width(), photo.height()).ids);
         }
         let input = photo_tensor(photo, &self.device.device);
-        let logits = self
-            .generator
-            .forward_logits(input, &mut DropoutMasks::off());
+        let masks = &mut DropoutMasks::off();
+        let logits = match features {
+            Some(features) => {
+                let (logits, levels) = self.generator.forward_logits_and_features(input, masks);
+                *features = levels;
+                logits
+            }
+            None => self.generator.forward_logits(input, masks),
+        };
         let ids = logits.argmax(1).into_data();
         let ids: Vec<i64> = ids
             .convert::<i64>()

@@ -125,7 +125,7 @@ impl StudioApp {
     /// A random facade on the canvas: its labels, or on the sketch task its sketch (outlines
     /// with some hints). Other tasks have nothing to draw it with.
     pub(super) fn random_sample(&mut self) {
-        let sketching = self.task().is_some_and(|t| t.name == crate::task::SKETCH);
+        let sketching = self.paints_task(crate::task::SKETCH);
         if !self.paints_facade_labels() && !sketching {
             self.notice = Some(
                 "Random sample paints facade labels or sketches: switch to Task, Labels: paint classes".into(),

@@ -25,7 +25,12 @@ impl StudioApp {
     /// Whether the canvas holds CMP facade labels (the random sample and the generator make
     /// those).
     pub fn paints_facade_labels(&self) -> bool {
-        self.task().is_some_and(|t| t.name == crate::task::LABELS)
+        self.paints_task(crate::task::LABELS)
+    }
+
+    /// Whether the canvas holds the input of the shipped task `name`.
+    pub(super) fn paints_task(&self, name: &str) -> bool {
+        self.task().is_some_and(|t| t.name == name)
     }
 
     /// Task → labels / sketch: switches, then loads the task's shipped model.
