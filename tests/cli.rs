@@ -538,3 +538,46 @@ fn without_a_display_the_app_says_what_runs_headless() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_without_the_segmenter_says_so_and_trains_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 3, 32);
+    let missing = tmp.path().join("gone/segmenter.fsw");
+    let run = tmp.path().join("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args([
+            "train",
+            "--data",
+            s(&data),
+            "--out",
+            s(&run),
+            "--ngf",
+            "4",
+            "--size",
+            "32",
+            "--holdout",
+            "1",
+            "--max-steps",
+            "2",
+            "--checkpoint-every",
+            "2",
+            "--backend",
+            "cpu",
+        ])
+        .env("NO_COLOR", "1")
+        .env("FACADE_SEGMENTER", &missing)
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains("no label consistency or KID at checkpoints")
+            && text.contains(&missing.display().to_string())
+            && text.contains("FACADE_SEGMENTER"),
+        "{text}"
+    );
+    // The other held-out figures are still measured.
+    assert!(text.contains("step 2: held-out L1"), "{text}");
+    assert!(!text.contains("mIoU"), "{text}");
+}

@@ -838,8 +838,8 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
 
     // Without folders on the command line, the last session's settings come back.
     let app = StudioApp::restored(options(state.path()), Some(persisted()));
-    assert_eq!(app.training().data_dir, "remembered/facades");
-    assert_eq!(app.training().run_dir, "remembered/run");
+    assert_eq!(app.training().data_dir(), "remembered/facades");
+    assert_eq!(app.training().run_dir(), "remembered/run");
     assert_eq!(app.training().settings().config.epochs, 7);
     assert_eq!(
         app.generate().params,
@@ -858,8 +858,8 @@ fn command_line_folders_win_over_the_remembered_training_settings() {
         },
         Some(persisted()),
     );
-    assert_eq!(app.training().data_dir, data.display().to_string());
-    assert_eq!(app.training().run_dir, run.display().to_string());
+    assert_eq!(app.training().data_dir(), data.display().to_string());
+    assert_eq!(app.training().run_dir(), run.display().to_string());
     assert_eq!(app.mode(), facade_studio::ui::command::Mode::Train);
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use eframe::App as _;
@@ -33,7 +34,7 @@ fn wait_until(h: &mut Harness<'static, StudioApp>, what: &str, done: impl Fn(&St
         assert!(
             Instant::now() < deadline,
             "timed out waiting for {what}: {:?}",
-            h.state().training().state
+            h.state().training().state()
         );
         h.step();
         std::thread::sleep(Duration::from_millis(10));
@@ -65,32 +66,34 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Train").click();
     h.step();
     {
-        let panel = &mut h.state_mut().training_settings_mut();
-        panel.data_dir = data.display().to_string();
-        panel.run_dir = run.display().to_string();
-        panel.config.model = common::tiny_model(32);
-        panel.config.holdout = 1;
-        panel.config.epochs = 400;
-        panel.backend = BackendChoice::Cpu;
+        let panel = h.state_mut().training_mut();
+        let mut settings = panel.settings();
+        settings.data_dir = data.display().to_string();
+        settings.run_dir = run.display().to_string();
+        settings.config.model = common::tiny_model(32);
+        settings.config.holdout = 1;
+        settings.config.epochs = 400;
+        panel.restore(settings);
+        panel.set_backend(BackendChoice::Cpu);
     }
     h.get_by_label("Scan").click();
     h.step();
     assert!(
-        matches!(&h.state().training().dataset_summary, Some(Ok(s)) if s.starts_with("4 pairs"))
+        matches!(h.state().training().dataset_summary(), Some(Ok(s)) if s.starts_with("4 pairs"))
     );
 
     h.get_by_label("Start").click();
     h.step();
     wait_until(&mut h, "loss points", |a| {
-        a.training().curve.rows.len() >= 3
+        a.training().curve().rows.len() >= 3
     });
     wait_until(&mut h, "a sample image", |a| {
-        !a.training().samples.is_empty()
+        a.training().sample_count() > 0
     });
     assert!(
         h.state()
             .training()
-            .curve
+            .curve()
             .rows
             .iter()
             .all(|l| l.g_l1.is_finite())
@@ -98,12 +101,14 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
 
     h.get_by_label("Pause").click();
     h.step();
-    wait_until(&mut h, "pause", |a| a.training().state == RunState::Paused);
-    let paused_at = h.state().training().curve.rows.len();
+    wait_until(&mut h, "pause", |a| {
+        *a.training().state() == RunState::Paused
+    });
+    let paused_at = h.state().training().curve().rows.len();
     std::thread::sleep(Duration::from_millis(300));
     h.step();
     assert_eq!(
-        h.state().training().curve.rows.len(),
+        h.state().training().curve().rows.len(),
         paused_at,
         "no steps while paused"
     );
@@ -111,17 +116,19 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     h.get_by_label("Resume").click();
     h.step();
     wait_until(&mut h, "more steps after resuming", |a| {
-        a.training().curve.rows.len() > paused_at + 2
+        a.training().curve().rows.len() > paused_at + 2
     });
 
     h.get_by_label("Stop").click();
     h.step();
-    wait_until(&mut h, "stop", |a| a.training().state == RunState::Stopped);
+    wait_until(&mut h, "stop", |a| {
+        *a.training().state() == RunState::Stopped
+    });
     let checkpoint = h
         .state()
         .training()
-        .latest_checkpoint
-        .clone()
+        .latest_checkpoint()
+        .map(Path::to_path_buf)
         .expect("stopping leaves a checkpoint");
     assert!(checkpoint.is_file());
 
@@ -136,14 +143,11 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     });
 
     // A reopened run folder shows its curve.
-    let steps = h.state().training().curve.rows.len();
+    let steps = h.state().training().curve().rows.len();
     let mut reopened = TrainingPanel::default();
-    reopened.load_history(&run);
-    assert_eq!(reopened.curve.rows.len(), steps);
-    assert_eq!(
-        reopened.latest_checkpoint.as_deref(),
-        Some(checkpoint.as_path())
-    );
+    reopened.follow_run(&run);
+    assert_eq!(reopened.curve().rows.len(), steps);
+    assert_eq!(reopened.latest_checkpoint(), Some(checkpoint.as_path()));
 }
 
 #[test]
@@ -159,21 +163,23 @@ fn a_bad_dataset_folder_is_shown_not_fatal() {
     h.step();
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training_settings_mut().data_dir =
-        tmp.path().join("nothing-here").display().to_string();
-    h.state_mut().training_settings_mut().run_dir = tmp.path().join("run").display().to_string();
-    h.state_mut().training_settings_mut().backend = BackendChoice::Cpu;
+    let panel = h.state_mut().training_mut();
+    let mut settings = panel.settings();
+    settings.data_dir = tmp.path().join("nothing-here").display().to_string();
+    settings.run_dir = tmp.path().join("run").display().to_string();
+    panel.restore(settings);
+    panel.set_backend(BackendChoice::Cpu);
     h.get_by_label("Scan").click();
     h.step();
     assert!(
-        matches!(&h.state().training().dataset_summary, Some(Err(e)) if e.contains("nothing-here"))
+        matches!(h.state().training().dataset_summary(), Some(Err(e)) if e.contains("nothing-here"))
     );
     h.get_by_label("Start").click();
     h.step();
     wait_until(&mut h, "the failure", |a| {
-        matches!(a.training().state, RunState::Failed(_))
+        matches!(a.training().state(), RunState::Failed(_))
     });
-    let RunState::Failed(e) = &h.state().training().state else {
+    let RunState::Failed(e) = h.state().training().state() else {
         unreachable!()
     };
     assert!(e.contains("nothing-here"), "{e}");
@@ -222,8 +228,8 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     let (step, figures) = h
         .state()
         .training()
-        .figures
-        .clone()
+        .figures()
+        .cloned()
         .expect("figures from evals.jsonl");
     assert_eq!((step, figures.pairs), (2, 1));
     h.get_by_label_contains("held out at step 2 (1 pairs): L1");
@@ -255,7 +261,10 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     let tmp = tempfile::tempdir().unwrap();
     let first = tmp.path().join("first.fsw");
     common::save_untrained_model(&first, "first", &common::tiny_model(32), 1);
-    let newest = tmp.path().join("newest.fsw");
+    // A run folder whose newest checkpoint the Train tab offers.
+    let run = tmp.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    let newest = run.join("checkpoint-00000002.fsw");
     common::save_untrained_model(&newest, "newest", &common::tiny_model(32), 2);
     let app = StudioApp::new(StudioOptions {
         model: Some(first.clone()),
@@ -271,7 +280,7 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     });
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training_settings_mut().latest_checkpoint = Some(newest.clone());
+    h.state_mut().training_mut().follow_run(&run);
     h.step();
     h.get_by_label("Use for preview").click();
     h.step();
@@ -296,7 +305,7 @@ fn use_for_preview_runs_the_preview_checkpoint_command() {
     h.step();
     h.get_by_label("Train").click();
     h.step();
-    h.state_mut().training_settings_mut().latest_checkpoint = Some(newest.clone());
+    h.state_mut().training_mut().follow_run(&run);
     h.step();
     h.get_by_label("Use for preview").click();
     h.step();

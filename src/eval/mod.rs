@@ -116,6 +116,42 @@ pub struct LabelConsistency {
     pub real: Consistency,
 }
 
+/// What the figures need of a real photo alone, whatever renders it is compared with: its
+/// statistics and, with a segmenter, the segmenter's labels and features of it and of it blurred.
+#[derive(Debug, Clone)]
+pub struct RealSide {
+    stats: realism::ImageStats,
+    read: Option<SegmentedReal>,
+}
+
+#[derive(Debug, Clone)]
+struct SegmentedReal {
+    ids: Vec<u8>,
+    features: Vec<f64>,
+    blurred: Vec<f64>,
+}
+
+impl RealSide {
+    /// Measures `photo` (with `segmenter`, when label consistency and KID are wanted).
+    pub fn of(photo: &RgbImage, segmenter: Option<&Segmenter>) -> Result<RealSide> {
+        let read = match segmenter {
+            Some(seg) => {
+                let (ids, levels) = seg.segment_with_features(photo)?;
+                Some(SegmentedReal {
+                    ids,
+                    features: kid::statistics(levels)?,
+                    blurred: kid::features(seg, &kid::blurred(photo))?,
+                })
+            }
+            None => None,
+        };
+        Ok(RealSide {
+            stats: realism::image_stats(photo),
+            read,
+        })
+    }
+}
+
 /// Sums what every pair adds to the figures.
 pub struct Totals {
     l1: f64,
@@ -144,34 +180,49 @@ impl Totals {
         }
     }
 
-    /// Adds one render of `pair`'s labels.
     /// Adds one render of `pair`; label consistency compares the segmenter's reading with
     /// `truth` (default: the pair's own label map).
     pub fn add(
         &mut self,
         render: &RgbImage,
-        pair: &crate::data::augment::Resized,
+        pair: &Resized,
         truth: Option<&crate::label_map::LabelMap>,
         segmenter: Option<&Segmenter>,
+    ) -> Result<()> {
+        let real = RealSide::of(&pair.photo, segmenter)?;
+        self.add_beside(render, pair, truth, segmenter, &real)
+    }
+
+    /// [`Totals::add`] with the real photo's side measured before (`RealSide::of` with the same
+    /// segmenter): a run measures its held-out photos once, not at every checkpoint.
+    pub fn add_beside(
+        &mut self,
+        render: &RgbImage,
+        pair: &Resized,
+        truth: Option<&crate::label_map::LabelMap>,
+        segmenter: Option<&Segmenter>,
+        real: &RealSide,
     ) -> Result<()> {
         self.l1 += metrics::mean_abs_error(render, &pair.photo);
         self.psnr += metrics::psnr(render, &pair.photo);
         self.ssim += metrics::ssim(render, &pair.photo);
         self.renders.push(realism::image_stats(render));
-        self.reals.push(realism::image_stats(&pair.photo));
-        if let (Some(seg), Some(on_renders), Some(on_reals)) =
-            (segmenter, &mut self.on_renders, &mut self.on_reals)
-        {
+        self.reals.push(real.stats);
+        if let (Some(seg), Some(on_renders), Some(on_reals), Some(read_real)) = (
+            segmenter,
+            &mut self.on_renders,
+            &mut self.on_reals,
+            &real.read,
+        ) {
             let truth = truth.unwrap_or(&pair.labels);
             let [renders, reals, blurred] = &mut self.features;
-            // One segmenter pass reads each image's labels and its features.
+            // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;
             on_renders.add(&truth.ids, &read);
             renders.push(kid::statistics(levels)?);
-            let (read, levels) = seg.segment_with_features(&pair.photo)?;
-            on_reals.add(&truth.ids, &read);
-            reals.push(kid::statistics(levels)?);
-            blurred.push(kid::features(seg, &kid::blurred(&pair.photo))?);
+            on_reals.add(&truth.ids, &read_real.ids);
+            reals.push(read_real.features.clone());
+            blurred.push(read_real.blurred.clone());
         }
         Ok(())
     }

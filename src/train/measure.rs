@@ -6,7 +6,7 @@ use image::RgbImage;
 use super::gan::GanTrainer;
 use crate::data::augment::Resized;
 use crate::error::{Error, Result};
-use crate::eval::{Figures, Totals};
+use crate::eval::{Figures, RealSide, Totals};
 use crate::fsutil::atomic_write;
 use crate::label_map::LabelMap;
 use crate::model::{DropoutMasks, Generator};
@@ -65,20 +65,35 @@ pub fn sample_grid(
 }
 
 /// The held-out figures of the generator that renders (label consistency when a segmenter is
-/// given).
+/// given); `reals` are the held-out photos' sides measured with the same segmenter, one a pair.
 pub fn held_out_figures(
     trainer: &GanTrainer,
     held: &[Resized],
+    reals: &[RealSide],
     segmenter: Option<&Segmenter>,
     palette: &Palette,
 ) -> Result<Figures> {
+    if held.len() != reals.len() {
+        return Err(Error::msg(format!(
+            "{} held-out pairs but {} measured photos",
+            held.len(),
+            reals.len()
+        )));
+    }
     let (generator, device) = renderer_of(trainer);
     let mut totals = Totals::new(segmenter.map(|s| s.classes()));
-    for pair in held {
+    for (pair, real) in held.iter().zip(reals) {
         let render = render_labels(&generator, &pair.labels, palette, &device)?;
-        totals.add(&render, pair, None, segmenter)?;
+        totals.add_beside(&render, pair, None, segmenter, real)?;
     }
     Ok(totals.finish(segmenter))
+}
+
+/// The held-out photos' sides for [`held_out_figures`], measured once per run.
+pub fn real_sides(held: &[Resized], segmenter: Option<&Segmenter>) -> Result<Vec<RealSide>> {
+    held.iter()
+        .map(|pair| RealSide::of(&pair.photo, segmenter))
+        .collect()
 }
 
 /// Appends one line of JSON (`{"step": …, figures}`) to the run's `evals.jsonl`.

@@ -261,15 +261,24 @@ impl Data {
 }
 
 /// The shipped segmenter (on the CPU), for label consistency at checkpoints; none without
-/// held-out pairs or the file.
+/// held-out pairs, and a warning without the file.
 fn checkpoint_segmenter(held: &[Resized], events: &Sender<TrainEvent>) -> Option<Segmenter> {
-    if held.is_empty() || !default_segmenter_path().is_file() {
+    if held.is_empty() {
         return None;
     }
-    Segmenter::shipped_on_cpu()
+    let path = default_segmenter_path();
+    let found = match path.is_file() {
+        true => Segmenter::shipped_on_cpu().map_err(|e| e.to_string()),
+        false => Err(format!(
+            "{} does not exist (keep the assets folder beside the executable, or set \
+             FACADE_SEGMENTER)",
+            path.display()
+        )),
+    };
+    found
         .map_err(|e| {
             let _ = events.send(TrainEvent::Warning(format!(
-                "no label consistency at checkpoints: {e}"
+                "no label consistency or KID at checkpoints: {e}"
             )));
         })
         .ok()
@@ -294,6 +303,8 @@ struct Run<'a> {
     trainer: GanTrainer,
     data: Data,
     segmenter: Option<Segmenter>,
+    /// The held-out photos measured by the segmenter, once, at the first checkpoint.
+    reals: std::cell::OnceCell<Vec<crate::eval::RealSide>>,
     meta: Meta,
     /// The next step to train, and the step the run ends at.
     step: u64,
@@ -398,6 +409,7 @@ impl<'a> Run<'a> {
             trainer: begun.trainer,
             data,
             segmenter,
+            reals: std::cell::OnceCell::new(),
             meta,
             step: begun.step,
             total,
@@ -607,10 +619,19 @@ impl<'a> Run<'a> {
             return;
         }
         let measured = backend::guarded(|| {
+            let segmenter = self.segmenter.as_ref();
+            let reals = match self.reals.get() {
+                Some(reals) => reals,
+                None => {
+                    let reals = measure::real_sides(&self.data.held, segmenter)?;
+                    self.reals.get_or_init(|| reals)
+                }
+            };
             measure::held_out_figures(
                 &self.trainer,
                 &self.data.held,
-                self.segmenter.as_ref(),
+                reals,
+                segmenter,
                 &self.data.palette,
             )
         })

@@ -137,13 +137,11 @@ impl StudioApp {
     fn open_training_folders(&mut self, train_data: Option<&Path>, run_dir: Option<&Path>) {
         if let Some(data) = train_data {
             self.mode = Mode::Train;
-            self.training.data_dir = data.display().to_string();
-            self.training.scan_dataset();
+            self.training.open_data(data);
         }
         if let Some(run) = run_dir {
             self.mode = Mode::Train;
-            self.training.run_dir = run.display().to_string();
-            self.training.load_history(run);
+            self.training.follow_run(run);
         }
     }
 
@@ -176,7 +174,7 @@ impl StudioApp {
             ));
         }
         if let Some(resume) = self.options.start_training.take() {
-            self.training.backend = self.options.backend;
+            self.training.set_backend(self.options.backend);
             self.start_training(match resume {
                 true => TrainStart::ResumeRun,
                 false => TrainStart::Fresh,
@@ -380,8 +378,9 @@ impl StudioApp {
         self.offer_recovery.as_ref()
     }
 
-    /// The Train tab's settings (folders, recipe, backend), as its text fields edit them.
-    pub fn training_settings_mut(&mut self) -> &mut TrainingPanel {
+    /// The Train tab, to change its settings (`restore`, `set_backend`) or follow a run folder,
+    /// as its fields and buttons do.
+    pub fn training_mut(&mut self) -> &mut TrainingPanel {
         &mut self.training
     }
 

@@ -71,35 +71,35 @@ pub enum RunState {
 }
 
 pub struct TrainingPanel {
-    pub data_dir: String,
-    pub run_dir: String,
-    pub width: ModelWidth,
+    data_dir: String,
+    run_dir: String,
+    width: ModelWidth,
     /// The recipe buttons (the CLI's `--preset`).
-    pub recipe: Recipe,
+    recipe: Recipe,
     /// The settings a run starts with: the width and recipe buttons set its model, the fields
     /// below them edit it directly (the data folder comes from `data_dir` when a run starts).
-    pub config: TrainConfig,
-    pub backend: BackendChoice,
-    pub auto_swap: bool,
-    pub log_scale: bool,
+    config: TrainConfig,
+    backend: BackendChoice,
+    auto_swap: bool,
+    log_scale: bool,
     /// What the dataset folder holds ("360 pairs, pix2pix layout" or the problem).
-    pub dataset_summary: Option<Result<String, String>>,
+    dataset_summary: Option<Result<String, String>>,
     handle: Option<TrainHandle>,
-    pub state: RunState,
+    state: RunState,
     /// The loss curve: the run folder's log, then the live steps.
-    pub curve: Curve,
-    pub samples: Vec<(u64, TextureHandle)>,
-    pub sample_index: usize,
-    pub messages: Vec<String>,
-    pub latest_checkpoint: Option<PathBuf>,
-    pub total_steps: u64,
+    curve: Curve,
+    samples: Vec<(u64, TextureHandle)>,
+    sample_index: usize,
+    messages: Vec<String>,
+    latest_checkpoint: Option<PathBuf>,
+    total_steps: u64,
     started: Option<(Instant, u64)>,
     /// Samples read from a run folder, waiting to be uploaded as textures.
     pending_samples: Vec<(u64, image::RgbImage)>,
     /// Fold the settings away when a run starts (more room for curves and samples).
     fold_settings: Option<bool>,
     /// The held-out figures of the newest checkpoint.
-    pub figures: Option<(u64, crate::eval::Figures)>,
+    figures: Option<(u64, crate::eval::Figures)>,
 }
 
 impl Default for TrainingPanel {
@@ -159,6 +159,61 @@ fn ema(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<[f64; 2]> {
 }
 
 impl TrainingPanel {
+    /// Where the run stands.
+    pub fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    /// The loss curve shown: the run folder's log, then the live steps.
+    pub fn curve(&self) -> &Curve {
+        &self.curve
+    }
+
+    /// How many sample images the panel holds (uploaded as textures).
+    pub fn sample_count(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// What the dataset folder holds, or the problem with it, once scanned.
+    pub fn dataset_summary(&self) -> Option<&Result<String, String>> {
+        self.dataset_summary.as_ref()
+    }
+
+    /// The newest checkpoint of the run ("Use for preview" loads it).
+    pub fn latest_checkpoint(&self) -> Option<&Path> {
+        self.latest_checkpoint.as_deref()
+    }
+
+    /// The held-out figures of the newest checkpoint, with its step.
+    pub fn figures(&self) -> Option<&(u64, crate::eval::Figures)> {
+        self.figures.as_ref()
+    }
+
+    pub fn data_dir(&self) -> &str {
+        &self.data_dir
+    }
+
+    pub fn run_dir(&self) -> &str {
+        &self.run_dir
+    }
+
+    /// The backend a run started here trains on.
+    pub fn set_backend(&mut self, backend: BackendChoice) {
+        self.backend = backend;
+    }
+
+    /// The dataset folder (`--train-data`, a picked folder), scanned at once.
+    pub fn open_data(&mut self, data: &Path) {
+        self.data_dir = data.display().to_string();
+        self.scan_dataset();
+    }
+
+    /// Follows a run folder (`--run`): its curve, samples, figures and newest checkpoint.
+    pub fn follow_run(&mut self, run: &Path) {
+        self.run_dir = run.display().to_string();
+        self.load_history(run);
+    }
+
     pub fn is_active(&self) -> bool {
         matches!(
             self.state,
@@ -196,7 +251,7 @@ impl TrainingPanel {
         self.config.apply_recipe(self.recipe, self.width.ngf());
     }
 
-    pub fn scan_dataset(&mut self) {
+    fn scan_dataset(&mut self) {
         self.dataset_summary = Some(match Dataset::open(Path::new(&self.data_dir)) {
             Ok(ds) => Ok(format!(
                 "{} pairs found ({:?} layout) in {}",
@@ -210,7 +265,7 @@ impl TrainingPanel {
 
     /// Loads a run folder's loss history (a resumed or finished run shows its curve) and its
     /// settings, so "Resume run" continues with them.
-    pub fn load_history(&mut self, run_dir: &Path) {
+    fn load_history(&mut self, run_dir: &Path) {
         let run = RunHistory::read(&RunDir::new(run_dir));
         if let Some(config) = run.config.clone() {
             self.width = ModelWidth::of(config.model.ngf).unwrap_or(self.width);
