@@ -86,8 +86,12 @@ fn job_with(
     resume: bool,
     base: TrainConfig,
 ) -> TrainJob {
+    // A tiny model with the recipe's modulation and discriminator.
+    let model = common::tiny_model(32)
+        .with_modulation(base.model.modulation)
+        .with_d_classes(base.model.d_classes);
     let train = TrainConfig {
-        model: common::tiny_model(32),
+        model,
         data: data.to_path_buf(),
         holdout: 1,
         epochs: 100,
@@ -264,6 +268,90 @@ fn the_second_step_recipe_learns_and_augments_what_d_sees() {
         ffl_last < 0.75 * ffl_first,
         "focal frequency {ffl_first} → {ffl_last}"
     );
+}
+
+/// An OASIS discriminator (12 classes) with DiffAugment on, the rest as `config`.
+fn oasis(config: TrainConfig) -> TrainConfig {
+    TrainConfig {
+        model: config.model.with_d_classes(12),
+        diff_augment: true,
+        beta1: 0.0,
+        ..config
+    }
+}
+
+#[test]
+fn the_oasis_discriminator_resumes_exactly_too() {
+    // Its LabelMix draws and DiffAugment of the one-hot labels survive a resume.
+    let rows = resumes_exactly(oasis(TrainConfig::default()));
+    assert!(rows.iter().all(|r| r.g_feat == 0.0), "no feature matching");
+}
+
+#[test]
+fn the_oasis_discriminator_learns_the_layout_of_real_photos() {
+    let size = 32;
+    let batch = fixed_batch(size);
+    let config = oasis(TrainConfig::default().with_model(common::tiny_model(size as usize)));
+    let mut trainer = GanTrainer::new(
+        config.model.clone(),
+        &Device::flex(),
+        1,
+        Objective::from(&config),
+    );
+    let mut rows = Vec::new();
+    for step in 0..150 {
+        let losses = trainer.step(&batch, step, 2e-4);
+        assert!(losses.is_finite(), "step {step}: {losses:?}");
+        rows.push(losses);
+    }
+    // An untrained D spreads its belief over the 12 classes and "fake": about ln 13 per pixel.
+    let uniform = 13f32.ln();
+    assert!((rows[0].d_real - uniform).abs() < 0.3, "{:?}", rows[0]);
+    let mean = |f: fn(&facade_studio::train::gan::Losses) -> f32, r: std::ops::Range<usize>| {
+        let n = r.len() as f32;
+        rows[r].iter().map(f).sum::<f32>() / n
+    };
+    // It learns to read the photo's classes, and the generator learns the photo.
+    let (real_first, real_last) = (mean(|l| l.d_real, 0..10), mean(|l| l.d_real, 140..150));
+    let (l1_first, l1_last) = (mean(|l| l.g_l1, 0..10), mean(|l| l.g_l1, 140..150));
+    assert!(
+        real_last < 0.7 * real_first,
+        "D on real {real_first} → {real_last}"
+    );
+    assert!(l1_last < 0.75 * l1_first, "L1 {l1_first} → {l1_last}");
+}
+
+#[test]
+fn the_oasis_discriminator_starts_from_the_shipped_segmenter_when_it_fits() {
+    use facade_studio::model::ModelConfig;
+    use facade_studio::train::start::oasis_from_segmenter;
+    let device = Device::flex();
+    let fits = ModelConfig::new().with_ndf(16).with_d_classes(12);
+    let d = oasis_from_segmenter(&fits, &device).expect("the shipped segmenter fits ndf 16");
+    assert!(oasis_from_segmenter(&fits.clone().with_ndf(32), &device).is_none());
+    assert!(oasis_from_segmenter(&ModelConfig::new().with_ndf(16), &device).is_none());
+    // It reads a photo as the segmenter does, with "fake" at zero.
+    let seg = facade_studio::segment::Segmenter::load(
+        &facade_studio::models::default_segmenter_path(),
+        facade_studio::backend::cpu_device(),
+    )
+    .unwrap();
+    let photo = image::RgbImage::from_fn(256, 256, |x, y| {
+        image::Rgb([(x % 200) as u8, (y % 150) as u8, ((x * y) % 97) as u8])
+    });
+    let input = facade_studio::segment::photo_tensor(&photo, &device);
+    let logits = d.segment(input.clone()).unwrap();
+    assert_eq!(logits.dims(), [1, 13, 256, 256]);
+    let theirs = seg
+        .generator
+        .forward_logits(input, &mut facade_studio::model::DropoutMasks::off());
+    let diff: f32 = (logits.clone().narrow(1, 0, 12) - theirs)
+        .abs()
+        .max()
+        .into_scalar();
+    assert!(diff < 1e-4, "{diff}");
+    let fake: f32 = logits.narrow(1, 12, 1).abs().max().into_scalar();
+    assert_eq!(fake, 0.0);
 }
 
 #[test]

@@ -90,6 +90,12 @@ pub(crate) struct TrainArgs {
     /// Discriminators at full, half, … resolution [default: 2; paper: 1; with --resume: the run's].
     #[arg(long)]
     num_d: Option<usize>,
+    /// The discriminator [default: patch (PatchGANs, --num-d of them); with --resume: the
+    /// run's]. oasis: one U-Net of width --ndf that labels each pixel of a photo as one of the
+    /// task's classes or "fake" (OASIS, with LabelMix; feature matching and --gan-loss do not
+    /// apply). It starts from the shipped segmenter when that has its shape (--ndf 16).
+    #[arg(long, value_enum)]
+    discriminator: Option<DiscriminatorArg>,
     /// Teach the generator to take a style (per-class colours of the target photo, dropped at
     /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
     #[arg(long, value_enum)]
@@ -133,6 +139,12 @@ pub(crate) struct TrainArgs {
     /// where the device allows). See docs/speed.md for what each measured.
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     precision: Precision,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum DiscriminatorArg {
+    Patch,
+    Oasis,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -196,6 +208,15 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     if a.style.is_none() && task != facade_studio::task::LABELS {
         model.style_channels = 0;
     }
+    if let Some(d) = a.discriminator {
+        model.d_classes = match d {
+            DiscriminatorArg::Patch => 0,
+            // An unknown task stops the run with its own error before any step.
+            DiscriminatorArg::Oasis => {
+                facade_studio::task::Task::resolve(&task).map_or(0, |t| t.palette().len())
+            }
+        };
+    }
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
         && a.ndf.is_none()
@@ -204,6 +225,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.upsample.is_none()
         && a.num_d.is_none()
         && a.modulation.is_none()
+        && a.discriminator.is_none()
         && a.style.is_none()
         && a.task.is_none();
     if a.resume && no_model_options {

@@ -62,6 +62,11 @@ pub struct ModelConfig {
     /// every model before it).
     #[config(default = 0)]
     pub modulation: usize,
+    /// 0: PatchGAN discriminators (`num_d` of them). n > 0: one OASIS discriminator (Schönfeld
+    /// et al. 2021, see [`super::oasis`]): a U-Net of width `ndf` that labels every pixel of a
+    /// photo as one of the task's n classes or "fake" (every model before it: 0).
+    #[config(default = 0)]
+    pub d_classes: usize,
 }
 
 impl ModelConfig {
@@ -94,6 +99,24 @@ impl ModelConfig {
             }
         }
         serde_json::from_value(serde_json::Value::Object(fields))
+    }
+
+    /// The OASIS discriminator's U-Net: the generator's architecture at width `ndf` with
+    /// instance normalisation (the segmenter's, whatever the generator's), reading a photo (no
+    /// labels, no style), one output per class plus "fake" (the last), no dropout. None for
+    /// PatchGAN discriminators.
+    pub fn oasis_network(&self) -> Option<ModelConfig> {
+        (self.d_classes > 0).then(|| ModelConfig {
+            ngf: self.ndf,
+            norm: NormKind::Instance,
+            dropout: 0.0,
+            in_channels: self.out_channels,
+            out_channels: self.d_classes + 1,
+            style_channels: 0,
+            modulation: 0,
+            d_classes: 0,
+            ..self.clone()
+        })
     }
 
     /// Discriminator scales used: `num_d`, less those whose input would be under 32 px (a

@@ -8,7 +8,8 @@ use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 
-use super::generator::init_normal;
+use super::DropoutMasks;
+use super::generator::{Generator, init_normal};
 use super::norm::Norm;
 use super::{ModelConfig, NormKind};
 use crate::kernels;
@@ -34,13 +35,17 @@ pub struct ScaleOutput {
 }
 
 /// PatchGANs at full resolution and at half, quarter … (pix2pixHD's multi-scale discriminator;
-/// one scale is pix2pix's). The full-resolution one is stored in `blocks`/`head` so that
-/// checkpoints written before the option load unchanged.
+/// one scale is pix2pix's), or one OASIS discriminator. The full-resolution PatchGAN is stored in
+/// `blocks`/`head` so that checkpoints written before the option load unchanged.
 #[derive(Module, Debug)]
 pub struct Discriminator {
     blocks: Vec<DiscBlock>,
+    /// The PatchGAN's head; with `oasis`, an unused 1×1 placeholder (the field cannot be absent
+    /// without changing the layout of every PatchGAN checkpoint).
     head: Conv2d,
     coarser: Vec<PatchGan>,
+    /// The OASIS U-Net (models with [`ModelConfig::d_classes`]; absent from older files).
+    oasis: Option<Generator>,
 }
 
 impl PatchGan {
@@ -112,6 +117,9 @@ fn halve(x: Tensor<4>) -> Tensor<4> {
 
 impl Discriminator {
     pub fn new(config: &ModelConfig, device: &Device) -> Discriminator {
+        if let Some(network) = config.oasis_network() {
+            return Discriminator::oasis(Generator::new(&network, device), device);
+        }
         let PatchGan { blocks, head } = PatchGan::new(config, device);
         let coarser = (1..config.scales())
             .map(|_| PatchGan::new(config, device))
@@ -120,7 +128,25 @@ impl Discriminator {
             blocks,
             head,
             coarser,
+            oasis: None,
         }
+    }
+
+    /// An OASIS discriminator around `network` (e.g. a segmenter given a "fake" output).
+    pub fn oasis(network: Generator, device: &Device) -> Discriminator {
+        Discriminator {
+            blocks: Vec::new(),
+            head: Conv2dConfig::new([1, 1], [1, 1]).init(device),
+            coarser: Vec::new(),
+            oasis: Some(network),
+        }
+    }
+
+    /// The OASIS discriminator's per-pixel logits for `photo` (`[N, classes + 1, H, W]`, "fake"
+    /// last); None for PatchGAN discriminators.
+    pub fn segment(&self, photo: Tensor<4>) -> Option<Tensor<4>> {
+        let network = self.oasis.as_ref()?;
+        Some(network.forward_logits(photo, &mut DropoutMasks::off()))
     }
 
     /// Per scale, finest first: block activations and patch logits (`[N, 1, H/8 - 2, W/8 - 2]`

@@ -211,6 +211,27 @@ impl Generator {
         }
     }
 
+    /// The same network with `extra` more output planes after its own, their weights and bias
+    /// zero (a segmenter as the start of an OASIS discriminator, whose last output is "fake").
+    /// None when the outermost layer is not a nearest + 3×3 one.
+    pub fn with_extra_outputs(mut self, extra: usize) -> Option<Generator> {
+        let outer = self.ups.first_mut()?;
+        let resize = outer.resize.as_mut()?;
+        let weight = resize.weight.val();
+        let [ci, _, kh, kw] = weight.dims();
+        let zeros = Tensor::zeros([ci, extra, kh, kw], &weight.device());
+        resize.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
+        if let Some(bias) = &resize.bias {
+            let b = bias.val();
+            let zeros = Tensor::zeros([extra], &b.device());
+            resize.bias = Some(burn::module::Param::from_tensor(Tensor::cat(
+                vec![b, zeros],
+                0,
+            )));
+        }
+        Some(self)
+    }
+
     /// The same generator taking `extra` more input planes, with zero weights on them: it renders
     /// exactly as before whatever they hold (a model without style inputs as the start of a
     /// style-capable fine-tune).

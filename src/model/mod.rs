@@ -9,6 +9,7 @@ pub mod generator;
 pub mod loss;
 pub mod modulation;
 pub mod norm;
+pub mod oasis;
 pub mod upsample;
 
 pub use config::{ModelConfig, NormKind, Upsample};

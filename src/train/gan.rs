@@ -15,6 +15,7 @@ use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1};
+use crate::model::oasis;
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
@@ -93,14 +94,14 @@ fn feature_matching(fake: &[ScaleOutput], real: &[ScaleOutput]) -> Tensor<1> {
 }
 
 /// The discriminator step's losses and weight sum (still on the device).
-struct DStep {
+pub(super) struct DStep {
     real: Tensor<1>,
     fake: Tensor<1>,
     sum: Option<Tensor<1>>,
 }
 
 /// The generator step's losses and weight sum (still on the device).
-struct GStep {
+pub(super) struct GStep {
     gan: Tensor<1>,
     l1: Tensor<1>,
     feat: Option<Tensor<1>>,
@@ -238,12 +239,28 @@ impl GanTrainer {
         let (input, target) = self.tensors(batch);
         let mut masks = DropoutMasks::seeded(mix_seed(self.seed, step, 0xD20), self.config.dropout);
         let fake = self.generator.forward(input.clone(), &mut masks);
-        // The discriminator judges photos against the labels only, never the style.
-        let labels = input.narrow(1, 0, self.config.in_channels);
-        let real_pair = Tensor::cat(vec![labels.clone(), target.clone()], 1);
-        let fake_pair = Tensor::cat(vec![labels, fake.clone()], 1);
-        let d = self.discriminator_step(&real_pair, &fake_pair, step, lr);
-        let g = self.generator_step(real_pair, fake_pair, fake, target, step, lr);
+        let (d, g) = match self.config.d_classes {
+            0 => {
+                // The discriminator judges photos against the labels only, never the style.
+                let labels = input.narrow(1, 0, self.config.in_channels);
+                let real_pair = Tensor::cat(vec![labels.clone(), target.clone()], 1);
+                let fake_pair = Tensor::cat(vec![labels, fake.clone()], 1);
+                let d = self.discriminator_step(&real_pair, &fake_pair, step, lr);
+                (
+                    d,
+                    self.generator_step(real_pair, fake_pair, fake, target, step, lr),
+                )
+            }
+            classes => {
+                let labels =
+                    oasis::one_hot(&batch.labels, batch.n, classes, batch.size, &self.device);
+                let d = self.oasis_discriminator_step(&labels, &target, &fake, step, lr);
+                (
+                    d,
+                    self.oasis_generator_step(&labels, fake, target, step, lr),
+                )
+            }
+        };
 
         // One read-back per step (each one waits for the GPU to finish everything queued).
         let device = d.real.device().inner();
@@ -275,7 +292,14 @@ impl GanTrainer {
 
     /// `pair` as the discriminator sees it: with DiffAugment's draw for `step` and `phase`
     /// (0: D's step, 1: G's), or as it is.
-    fn seen_by_d(&self, pair: Tensor<4>, step: u64, phase: u64) -> Tensor<4> {
+    /// `labels` is the number of label planes in front of the photo.
+    pub(super) fn seen_by_d(
+        &self,
+        pair: Tensor<4>,
+        labels: usize,
+        step: u64,
+        phase: u64,
+    ) -> Tensor<4> {
         if !self.objective.diff_augment {
             return pair;
         }
@@ -283,7 +307,7 @@ impl GanTrainer {
         let seed = mix_seed(self.seed, step, 0xDA0 + phase);
         let draws = diff_augment::draws(seed, n, h.min(w));
         let colour = self.objective.diff_augment_colour;
-        diff_augment::augment(pair, self.config.in_channels, &draws, colour)
+        diff_augment::augment(pair, labels, &draws, colour)
     }
 
     /// Discriminator: real pairs → real, fake pairs (no gradient into G) → fake; both pairs
@@ -296,22 +320,31 @@ impl GanTrainer {
         lr: f64,
     ) -> DStep {
         let kind = self.objective.gan_loss;
-        let real_out = (self.discriminator).forward(self.seen_by_d(real_pair.clone(), step, 0));
-        let fake = self.seen_by_d(fake_pair.clone().detach(), step, 0);
+        let labels = self.config.in_channels;
+        let real_out =
+            (self.discriminator).forward(self.seen_by_d(real_pair.clone(), labels, step, 0));
+        let fake = self.seen_by_d(fake_pair.clone().detach(), labels, step, 0);
         let fake_out = self.discriminator.forward(fake);
         let d_real = gan_loss(kind, &real_out, Judged::Real);
         let d_fake = gan_loss(kind, &fake_out, Judged::Fake);
         let d_loss = (d_real.clone() + d_fake.clone()) * 0.5;
+        self.discriminator_update(d_loss, d_real, d_fake, lr)
+    }
+
+    /// The discriminator's Adam step on `d_loss` at the run's D rate.
+    pub(super) fn discriminator_update(
+        &mut self,
+        d_loss: Tensor<1>,
+        real: Tensor<1>,
+        fake: Tensor<1>,
+        lr: f64,
+    ) -> DStep {
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
         let lr = lr * self.objective.d_lr_scale;
         let (discriminator, sum) =
             (self.opt_d).step_unchecked(lr, self.discriminator.clone(), grads);
         self.discriminator = discriminator;
-        DStep {
-            real: d_real,
-            fake: d_fake,
-            sum,
-        }
+        DStep { real, fake, sum }
     }
 
     /// Generator: fool the updated D, stay close to the photo (L1, and with their weights the
@@ -327,14 +360,29 @@ impl GanTrainer {
     ) -> GStep {
         let o = self.objective;
         let frozen = self.discriminator.clone().no_grad();
-        let fake_out = frozen.forward(self.seen_by_d(fake_pair, step, 1));
+        let labels = self.config.in_channels;
+        let fake_out = frozen.forward(self.seen_by_d(fake_pair, labels, step, 1));
         let gan = gan_loss(o.gan_loss, &fake_out, Judged::Generator);
-        let l1_loss = l1(fake.clone(), target.clone());
-        let mut g_loss = gan.clone() + l1_loss.clone() * o.l1_weight;
         let feat = (o.lambda_feat > 0.0).then(|| {
-            let real_out = frozen.forward(self.seen_by_d(real_pair, step, 1));
+            let real_out = frozen.forward(self.seen_by_d(real_pair, labels, step, 1));
             feature_matching(&fake_out, &real_out)
         });
+        self.generator_update(gan, feat, fake, target, lr)
+    }
+
+    /// The generator's update from its adversarial terms: plus λ·L1 and the focal frequency
+    /// loss, Adam, and the weight average.
+    pub(super) fn generator_update(
+        &mut self,
+        gan: Tensor<1>,
+        feat: Option<Tensor<1>>,
+        fake: Tensor<4>,
+        target: Tensor<4>,
+        lr: f64,
+    ) -> GStep {
+        let o = self.objective;
+        let l1_loss = l1(fake.clone(), target.clone());
+        let mut g_loss = gan.clone() + l1_loss.clone() * o.l1_weight;
         if let Some(feat) = &feat {
             g_loss = g_loss + feat.clone() * o.lambda_feat;
         }

@@ -9,6 +9,7 @@ pub mod gan;
 pub mod history;
 pub mod loss_log;
 pub mod measure;
+mod oasis_step;
 pub mod run;
 pub mod start;
 pub mod state;

@@ -11,11 +11,11 @@ use super::TrainConfig;
 use super::ema::Ema;
 use super::gan::{GanTrainer, Objective, adam};
 use super::state::{TrainState, load_checkpoint};
-use crate::checkpoint;
+use crate::checkpoint::{self, FileKind};
 use crate::error::{Error, Result};
 use crate::events::TrainEvent;
-use crate::model::{ModelConfig, Upsample};
-use crate::models::RunDir;
+use crate::model::{Discriminator, ModelConfig, Upsample};
+use crate::models::{RunDir, default_segmenter_path};
 
 /// How a run begins.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,15 +230,25 @@ pub fn starting_trainer(
             }
             (theirs, _) => theirs,
         };
+        // The discriminator is the run's when it changes kind (a fine-tune's D starts afresh).
+        let ndf = match model.d_classes == loaded.meta.model.d_classes {
+            true => loaded.meta.model.ndf,
+            false => model.ndf,
+        };
         model = ModelConfig {
             upsample: model.upsample,
             num_d: model.num_d,
             style_channels: model.style_channels,
             modulation,
+            d_classes: model.d_classes,
+            ndf,
             ..loaded.meta.model.clone()
         };
         init = Some(generator);
         critic = super::state::matching_discriminator(&bytes, from, &model, device)?;
+    }
+    if critic.is_none() {
+        critic = oasis_from_segmenter(&model, device);
     }
     let mut trainer = GanTrainer::new(model, device, config.seed, Objective::from(config));
     if let Some(d) = critic {
@@ -251,6 +261,34 @@ pub fn starting_trainer(
         }
     }
     Ok(trainer)
+}
+
+/// The OASIS discriminator a run without one starts from: the shipped segmenter given a
+/// "fake" output (at zero), when it has the discriminator's shape (width `ndf`, norm,
+/// upsampling, size, the task's classes); else None, and the discriminator starts afresh.
+pub fn oasis_from_segmenter(model: &ModelConfig, device: &Device) -> Option<Discriminator> {
+    let network = model.oasis_network()?;
+    let loaded = checkpoint::load_generator(&default_segmenter_path(), device).ok()?;
+    let m = &loaded.meta.model;
+    let fits = loaded.meta.kind == FileKind::Segmenter
+        && (
+            m.ngf,
+            m.norm,
+            m.upsample,
+            m.size,
+            m.in_channels,
+            m.out_channels + 1,
+        ) == (
+            network.ngf,
+            network.norm,
+            network.upsample,
+            network.size,
+            network.in_channels,
+            network.out_channels,
+        )
+        && (m.style_channels, m.modulation) == (0, 0);
+    let network = fits.then_some(loaded.generator)?.with_extra_outputs(1)?;
+    Some(Discriminator::oasis(network, device))
 }
 
 /// The run's last good state on `device`: its newest readable checkpoint, or its starting

@@ -98,6 +98,7 @@ pub fn matching_discriminator(
         m.size,
         m.in_channels,
         m.out_channels,
+        m.d_classes,
     ) == (
         model.ndf,
         model.num_d,
@@ -105,6 +106,7 @@ pub fn matching_discriminator(
         model.size,
         model.in_channels,
         model.out_channels,
+        model.d_classes,
     );
     match (c.get("discriminator"), same) {
         (Some(data), true) => Ok(Some(load_module(
