@@ -31,7 +31,8 @@ pub struct BenchRow {
     /// Training throughput: batch / step time.
     pub train_images_per_s: f64,
     /// "default" (nearest + 3×3 upsampling, two discriminators, feature matching, weight
-    /// average) or "paper" (the published pix2pix).
+    /// average), "paper" (the published pix2pix) or "second-step"; "+ oasis D (ndf N)" when an
+    /// OASIS discriminator replaced the recipe's.
     pub recipe: String,
     pub threads: usize,
     pub peak_rss_mb: f64,
@@ -53,6 +54,10 @@ pub struct BenchSpec {
     pub render_runs: usize,
     pub train_steps: usize,
     pub recipe: crate::train::Recipe,
+    /// The discriminator's width (default: the recipe's, `ngf`).
+    pub ndf: Option<usize>,
+    /// An OASIS discriminator over the labels palette's classes instead of the recipe's.
+    pub oasis: bool,
 }
 
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
@@ -108,10 +113,14 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         render_runs,
         train_steps,
         recipe,
+        ndf,
+        oasis,
     } = *spec;
     let batch_size = batch_size.max(1);
     let palette = Palette::cmp_facades();
-    let train = TrainConfig::recipe(recipe, ngf);
+    let mut train = TrainConfig::recipe(recipe, ngf);
+    train.model.ndf = ndf.unwrap_or(train.model.ndf);
+    train.model.d_classes = if oasis { palette.len() } else { 0 };
     let config = train.model.clone().with_size(size);
     let dev = &device.device;
     dev.seed(7);
@@ -146,6 +155,7 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         Style::none().encode_planar(&map.ids, map.width, &mut encoded);
     }
     batch.input = encoded.repeat(batch_size);
+    batch.labels = map.ids.repeat(batch_size);
     batch.target = (0..plane * batch_size)
         .map(|_| rng.random_range(-1.0..1.0f32))
         .collect();
@@ -177,7 +187,10 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         train_steps,
         batch: batch_size,
         train_images_per_s: batch_size as f64 * 1000.0 / percentile(&steps, 50.0),
-        recipe: recipe.name().into(),
+        recipe: match oasis {
+            true => format!("{} + oasis D (ndf {})", recipe.name(), train.model.ndf),
+            false => recipe.name().into(),
+        },
         threads: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),

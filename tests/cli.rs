@@ -268,6 +268,30 @@ fn bench_prints_json_rows() {
     let step = row["train_step_ms_p50"].as_f64().unwrap();
     assert!((ips - 1000.0 / step).abs() < 1e-6 * ips, "{row}");
     assert_eq!(row["recipe"], "default");
+
+    // The OASIS discriminator is timed on request, and the row says so.
+    let text = ok(&facade(&[
+        "bench",
+        "--ngf",
+        "4",
+        "--size",
+        "32",
+        "--renders",
+        "1",
+        "--steps",
+        "1",
+        "--backend",
+        "cpu",
+        "--json",
+        "--discriminator",
+        "oasis",
+        "--ndf",
+        "4",
+    ]));
+    let row: serde_json::Value =
+        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    assert_eq!(row["recipe"], "default + oasis D (ndf 4)");
+    assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
 }
 
 #[test]

@@ -43,6 +43,13 @@ pub(crate) struct BenchArgs {
     /// The recipe whose model and losses are timed (`default`, `paper`, `second-step`).
     #[arg(long, value_enum)]
     recipe: Option<Recipe>,
+    /// Discriminator width (default: the recipe's, the same as --ngf).
+    #[arg(long)]
+    ndf: Option<usize>,
+    /// The discriminator timed: the recipe's PatchGANs, or an OASIS U-Net (`train
+    /// --discriminator oasis`).
+    #[arg(long, value_enum, default_value_t = super::train::DiscriminatorArg::Patch)]
+    discriminator: super::train::DiscriminatorArg,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
@@ -100,6 +107,8 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
                 (true, _) => Recipe::Paper,
                 (false, recipe) => recipe.unwrap_or_default(),
             },
+            ndf: a.ndf,
+            oasis: a.discriminator == super::train::DiscriminatorArg::Oasis,
         };
         let row = bench::bench_width(&device, &spec);
         if a.json {
