@@ -396,6 +396,24 @@ fn presets_give_the_paper_recipe_or_the_default_one() {
     assert_eq!(mixed["model"]["num_d"], 2);
     assert_eq!(mixed["model"]["upsample"], "Transposed");
     assert_eq!(mixed["ema_decay"], 0.99);
+    // The OASIS preset: its discriminator over the task's classes, at the segmenter's width.
+    let oasis = train_config(tmp.path(), "oasis", &["--preset", "oasis"]);
+    assert_eq!(oasis["model"]["d_classes"], 12);
+    assert_eq!(oasis["model"]["ndf"], 16);
+    assert_eq!(oasis["l1_weight"], 10.0);
+    assert_eq!(oasis["diff_augment_colour"], false);
+    let patch = train_config(
+        tmp.path(),
+        "oasis-patch",
+        &["--preset", "oasis", "--discriminator", "patch"],
+    );
+    assert_eq!(patch["model"]["d_classes"], 0);
+    let plain = train_config(tmp.path(), "plain-oasis", &["--discriminator", "oasis"]);
+    assert_eq!(plain["model"]["d_classes"], 12);
+    assert_eq!(
+        plain["lambda_feat"], 10.0,
+        "the default recipe's, unused by OASIS"
+    );
 }
 
 #[test]

@@ -27,7 +27,9 @@ pub(crate) struct TrainArgs {
     /// Where unset options come from: `default` (nearest + 3×3 upsampling, two discriminators,
     /// feature matching, weight average), `paper` (pix2pix exactly as published) or
     /// `second-step` (default + label modulation, hinge loss, D at 4× the rate with β1 0,
-    /// DiffAugment, focal frequency loss, L1 ×10, lr 1e-4).
+    /// DiffAugment, focal frequency loss, L1 ×10, lr 1e-4) or `oasis` (the second step with an
+    /// OASIS discriminator of width 16 instead of PatchGANs, no modulation, DiffAugment without
+    /// colour jitter).
     #[arg(long, value_enum, default_value_t = Recipe::Default)]
     preset: Recipe,
     /// Total epochs (with --resume, training continues until this many are done) [default: 200].
@@ -208,15 +210,15 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     if a.style.is_none() && task != facade_studio::task::LABELS {
         model.style_channels = 0;
     }
-    if let Some(d) = a.discriminator {
-        model.d_classes = match d {
-            DiscriminatorArg::Patch => 0,
-            // An unknown task stops the run with its own error before any step.
-            DiscriminatorArg::Oasis => {
-                facade_studio::task::Task::resolve(&task).map_or(0, |t| t.palette().len())
-            }
-        };
-    }
+    // An OASIS discriminator (asked for, or the preset's) tells the task's classes apart.
+    let oasis = match a.discriminator {
+        Some(d) => d == DiscriminatorArg::Oasis,
+        None => model.d_classes > 0,
+    };
+    model.d_classes = match oasis {
+        true => train::config::discriminator_classes(&task),
+        false => 0,
+    };
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
         && a.ndf.is_none()

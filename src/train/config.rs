@@ -121,6 +121,11 @@ pub enum Recipe {
     /// decoder, hinge loss, D at 4× G's rate with β1 0 (SPADE's), DiffAugment, focal frequency
     /// loss and L1 ×10.
     SecondStep,
+    /// The second step with an OASIS discriminator (from the shipped segmenter, width
+    /// [`OASIS_NDF`]) in place of the PatchGANs and feature matching, and without the label
+    /// modulation or DiffAugment's colour jitter: β1 0, D at 4×, DiffAugment (translation and
+    /// cutout), focal frequency loss, L1 ×10, lr 1e-4.
+    Oasis,
 }
 
 impl Recipe {
@@ -129,6 +134,7 @@ impl Recipe {
             Recipe::Default => "default",
             Recipe::Paper => "paper",
             Recipe::SecondStep => "second-step",
+            Recipe::Oasis => "oasis",
         }
     }
 }
@@ -172,6 +178,15 @@ pub fn default_decay(epochs: u64) -> u64 {
 
 /// Hidden features of the second-step recipe's label modulation.
 pub const SECOND_STEP_MODULATION: usize = 64;
+
+/// The classes an OASIS discriminator tells apart for `task`: its palette's (0 for a task that
+/// does not resolve, whose run stops with that error before any step).
+pub fn discriminator_classes(task: &str) -> usize {
+    crate::task::Task::resolve(task).map_or(0, |t| t.palette().len())
+}
+
+/// Width of the OASIS recipe's discriminator: the shipped segmenter's, which it starts from.
+pub const OASIS_NDF: usize = 16;
 
 /// Generator width of the runs started in the app: trains on a CPU, renders in ~50 ms there.
 pub const APP_NGF: usize = 32;
@@ -222,6 +237,21 @@ impl TrainConfig {
                 ffl_weight: 10.0,
                 ..TrainConfig::default()
             },
+            Recipe::Oasis => TrainConfig {
+                model: ModelConfig::new()
+                    .with_width(ngf)
+                    .with_ndf(OASIS_NDF)
+                    .with_d_classes(crate::palette::Palette::cmp_facades().len()),
+                lr: 1e-4,
+                beta1: 0.0,
+                l1_weight: 10.0,
+                lambda_feat: 0.0,
+                d_lr_scale: 4.0,
+                diff_augment: true,
+                diff_augment_colour: false,
+                ffl_weight: 10.0,
+                ..TrainConfig::default()
+            },
         }
     }
 
@@ -240,6 +270,9 @@ impl TrainConfig {
         if self.task != crate::task::LABELS {
             self.model.style_channels = 0;
         }
+        if self.model.d_classes > 0 {
+            self.model.d_classes = discriminator_classes(&self.task);
+        }
         self.lambda_feat = chosen.lambda_feat;
         self.ema_decay = chosen.ema_decay;
         self.lr = chosen.lr;
@@ -255,13 +288,18 @@ impl TrainConfig {
     /// The recipe these settings follow at their own width, if one does (its model and losses
     /// unchanged); `None` for settings changed beyond a recipe.
     pub fn follows(&self) -> Option<Recipe> {
-        [Recipe::Default, Recipe::Paper, Recipe::SecondStep]
-            .into_iter()
-            .find(|&recipe| {
-                let mut chosen = self.clone();
-                chosen.apply_recipe(recipe, self.model.ngf);
-                chosen == *self
-            })
+        [
+            Recipe::Default,
+            Recipe::Paper,
+            Recipe::SecondStep,
+            Recipe::Oasis,
+        ]
+        .into_iter()
+        .find(|&recipe| {
+            let mut chosen = self.clone();
+            chosen.apply_recipe(recipe, self.model.ngf);
+            chosen == *self
+        })
     }
 
     /// A run started in the app: the default recipe at [`APP_NGF`], the held-out split, and
@@ -453,6 +491,18 @@ mod tests {
             (t.gan_loss, t.diff_augment, t.ffl_weight),
             (GanLoss::Bce, false, 0.0)
         );
+        // OASIS: its discriminator tells this task's classes apart (the sketch palette's).
+        t.apply_recipe(Recipe::Oasis, 32);
+        assert_eq!(t.follows(), Some(Recipe::Oasis));
+        let sketch_classes = crate::task::Task::named("sketch").unwrap().palette().len();
+        assert!(sketch_classes > 1);
+        assert_eq!(
+            (t.model.d_classes, t.model.ndf),
+            (sketch_classes, OASIS_NDF)
+        );
+        assert_eq!(TrainConfig::recipe(Recipe::Oasis, 32).model.d_classes, 12);
+        t.apply_recipe(Recipe::Default, 32);
+        assert_eq!((t.model.d_classes, t.model.ndf), (0, 32));
     }
 
     #[test]

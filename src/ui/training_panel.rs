@@ -628,6 +628,8 @@ impl TrainingPanel {
                 .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
             ui.selectable_value(&mut self.recipe, Recipe::SecondStep, "second step")
                 .on_hover_text("photographic, plus a label modulation in the decoder, hinge loss, a 4× faster discriminator, DiffAugment, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)");
+            ui.selectable_value(&mut self.recipe, Recipe::Oasis, "OASIS")
+                .on_hover_text("an OASIS discriminator that segments each photo into the layout's classes or \"fake\" (it starts from the shipped segmenter), a 4× faster discriminator, DiffAugment without colour jitter, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)");
         });
         ui.end_row();
         if (self.width, self.recipe) != before {
