@@ -56,8 +56,9 @@ pub struct BenchSpec {
     pub recipe: crate::train::Recipe,
     /// The discriminator's width (default: the recipe's, `ngf`).
     pub ndf: Option<usize>,
-    /// An OASIS discriminator over the labels palette's classes instead of the recipe's.
-    pub oasis: bool,
+    /// Some(true): an OASIS discriminator over the labels palette's classes; Some(false):
+    /// PatchGANs; None: the recipe's.
+    pub oasis: Option<bool>,
 }
 
 /// Peak resident memory of this process so far, in MB (Linux; 0 elsewhere).
@@ -120,7 +121,10 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
     let palette = Palette::cmp_facades();
     let mut train = TrainConfig::recipe(recipe, ngf);
     train.model.ndf = ndf.unwrap_or(train.model.ndf);
-    train.model.d_classes = if oasis { palette.len() } else { 0 };
+    let recipe_d_classes = train.model.d_classes;
+    if let Some(oasis) = oasis {
+        train.model.d_classes = if oasis { palette.len() } else { 0 };
+    }
     let config = train.model.clone().with_size(size);
     let dev = &device.device;
     dev.seed(7);
@@ -187,9 +191,10 @@ pub fn bench_width(device: &SelectedDevice, spec: &BenchSpec) -> BenchRow {
         train_steps,
         batch: batch_size,
         train_images_per_s: batch_size as f64 * 1000.0 / percentile(&steps, 50.0),
-        recipe: match oasis {
-            true => format!("{} + oasis D (ndf {})", recipe.name(), train.model.ndf),
-            false => recipe.name().into(),
+        recipe: match (recipe_d_classes, train.model.d_classes) {
+            (0, 1..) => format!("{} + oasis D (ndf {})", recipe.name(), train.model.ndf),
+            (1.., 0) => format!("{} + PatchGAN D", recipe.name()),
+            _ => recipe.name().into(),
         },
         threads: std::thread::available_parallelism()
             .map(|n| n.get())

@@ -292,6 +292,33 @@ fn bench_prints_json_rows() {
         serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
     assert_eq!(row["recipe"], "default + oasis D (ndf 4)");
     assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
+    // The OASIS recipe brings its own discriminator; PatchGANs can still be asked for.
+    for (extra, recipe) in [
+        (&[][..], "oasis"),
+        (&["--discriminator", "patch"][..], "oasis + PatchGAN D"),
+    ] {
+        let mut args = vec![
+            "bench",
+            "--ngf",
+            "4",
+            "--size",
+            "32",
+            "--renders",
+            "1",
+            "--steps",
+            "1",
+            "--backend",
+            "cpu",
+            "--json",
+            "--recipe",
+            "oasis",
+        ];
+        args.extend_from_slice(extra);
+        let text = ok(&facade(&args));
+        let row: serde_json::Value =
+            serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+        assert_eq!(row["recipe"], recipe);
+    }
 }
 
 #[test]

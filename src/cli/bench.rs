@@ -46,10 +46,10 @@ pub(crate) struct BenchArgs {
     /// Discriminator width (default: the recipe's, the same as --ngf).
     #[arg(long)]
     ndf: Option<usize>,
-    /// The discriminator timed: the recipe's PatchGANs, or an OASIS U-Net (`train
+    /// The discriminator timed (default: the recipe's): PatchGANs, or an OASIS U-Net (`train
     /// --discriminator oasis`).
-    #[arg(long, value_enum, default_value_t = super::train::DiscriminatorArg::Patch)]
-    discriminator: super::train::DiscriminatorArg,
+    #[arg(long, value_enum)]
+    discriminator: Option<super::train::DiscriminatorArg>,
     /// One JSON object per line instead of a table.
     #[arg(long)]
     json: bool,
@@ -108,7 +108,9 @@ pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
                 (false, recipe) => recipe.unwrap_or_default(),
             },
             ndf: a.ndf,
-            oasis: a.discriminator == super::train::DiscriminatorArg::Oasis,
+            oasis: a
+                .discriminator
+                .map(|d| d == super::train::DiscriminatorArg::Oasis),
         };
         let row = bench::bench_width(&device, &spec);
         if a.json {
