@@ -429,6 +429,13 @@ fn presets_give_the_paper_recipe_or_the_default_one() {
     assert_eq!(oasis["model"]["ndf"], 16);
     assert_eq!(oasis["l1_weight"], 10.0);
     assert_eq!(oasis["diff_augment_colour"], false);
+    assert_eq!(oasis["oasis_from_segmenter"], true);
+    let fresh = train_config(
+        tmp.path(),
+        "oasis-fresh",
+        &["--preset", "oasis", "--oasis-from-segmenter", "off"],
+    );
+    assert_eq!(fresh["oasis_from_segmenter"], false);
     let patch = train_config(
         tmp.path(),
         "oasis-patch",

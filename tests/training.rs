@@ -352,6 +352,38 @@ fn the_oasis_discriminator_starts_from_the_shipped_segmenter_when_it_fits() {
     assert!(diff < 1e-4, "{diff}");
     let fake: f32 = logits.narrow(1, 12, 1).abs().max().into_scalar();
     assert_eq!(fake, 0.0);
+
+    // A run starts its discriminator there unless told not to.
+    let config = TrainConfig {
+        model: ModelConfig::new()
+            .with_width(8)
+            .with_ndf(16)
+            .with_d_classes(12),
+        ..TrainConfig::default()
+    };
+    let start = |config: &TrainConfig| {
+        let trainer = facade_studio::train::start::starting_trainer(config, None, &device).unwrap();
+        let input = facade_studio::segment::photo_tensor(&photo, &trainer.device);
+        let logits = trainer
+            .discriminator
+            .segment(input)
+            .unwrap()
+            .narrow(1, 0, 12);
+        let logits = Tensor::<4>::from_data(logits.into_data(), &device);
+        (logits
+            - d.segment(facade_studio::segment::photo_tensor(&photo, &device))
+                .unwrap()
+                .narrow(1, 0, 12))
+        .abs()
+        .max()
+        .into_scalar::<f32>()
+    };
+    assert!(start(&config) < 1e-4, "from the segmenter");
+    let fresh = TrainConfig {
+        oasis_from_segmenter: false,
+        ..config.clone()
+    };
+    assert!(start(&fresh) > 0.1, "from fresh weights");
 }
 
 #[test]

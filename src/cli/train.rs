@@ -98,6 +98,10 @@ pub(crate) struct TrainArgs {
     /// apply). It starts from the shipped segmenter when that has its shape (--ndf 16).
     #[arg(long, value_enum)]
     discriminator: Option<DiscriminatorArg>,
+    /// With --discriminator oasis: start it from the shipped segmenter when that has its shape
+    /// (off: from fresh weights) [default: on].
+    #[arg(long, value_enum)]
+    oasis_from_segmenter: Option<OnOff>,
     /// Teach the generator to take a style (per-class colours of the target photo, dropped at
     /// random so it also renders without one) [default: on; paper: off; with --resume: the run's].
     #[arg(long, value_enum)]
@@ -259,6 +263,9 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         diff_augment_colour: (a.diff_augment_colour)
             .map_or(base.diff_augment_colour, |d| d == OnOff::On),
         ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
+        oasis_from_segmenter: a
+            .oasis_from_segmenter
+            .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),
         style_none: a
             .style_none
             .or(saved.as_ref().map(|c| c.style_none))

@@ -62,6 +62,10 @@ pub struct TrainConfig {
     /// Weight of the focal frequency loss (see [`crate::model::focal_frequency`]; 0 = off).
     #[config(default = 0.0)]
     pub ffl_weight: f32,
+    /// Whether an OASIS discriminator starts from the shipped segmenter when that has its
+    /// shape (off: from fresh weights, for ablations).
+    #[config(default = true)]
+    pub oasis_from_segmenter: bool,
     /// Decay of the exponential moving average of the generator's weights that samples and
     /// exports use (0 = off: the trained weights themselves, as in pix2pix).
     #[config(default = 0.999)]

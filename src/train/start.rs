@@ -247,7 +247,7 @@ pub fn starting_trainer(
         init = Some(generator);
         critic = super::state::matching_discriminator(&bytes, from, &model, device)?;
     }
-    if critic.is_none() {
+    if critic.is_none() && config.oasis_from_segmenter {
         critic = oasis_from_segmenter(&model, device);
     }
     let mut trainer = GanTrainer::new(model, device, config.seed, Objective::from(config));
