@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::ModelConfig;
@@ -104,17 +106,7 @@ impl Default for TrainConfig {
 
 /// Where a run's model and losses come from before any option is laid over them: the one choice
 /// the CLI (`--preset`), the Train tab (its recipe buttons) and `bench` (`--paper`) all make.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 pub enum Recipe {
     /// This app's: nearest + 3×3 upsampling, two discriminators, feature matching, weight average.
     #[default]
@@ -144,17 +136,7 @@ impl Recipe {
 }
 
 /// The adversarial loss of a run.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
 pub enum GanLoss {
     /// Binary cross-entropy on the patch logits (pix2pix).
     #[default]
