@@ -226,9 +226,9 @@ fn render_errors_name_the_file_and_exit_nonzero() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
 }
 
-#[test]
-fn bench_prints_json_rows() {
-    let out = facade(&[
+/// The JSON row of `bench` on a tiny model on the CPU, with `extra` options.
+fn bench_row(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
         "bench",
         "--ngf",
         "4",
@@ -241,10 +241,15 @@ fn bench_prints_json_rows() {
         "--backend",
         "cpu",
         "--json",
-    ]);
-    let text = ok(&out);
-    let row: serde_json::Value =
-        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+    ];
+    args.extend_from_slice(extra);
+    let text = ok(&facade(&args));
+    serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap()
+}
+
+#[test]
+fn bench_prints_json_rows() {
+    let row = bench_row(&[]);
     for key in [
         "ngf",
         "size",
@@ -269,55 +274,22 @@ fn bench_prints_json_rows() {
     assert!((ips - 1000.0 / step).abs() < 1e-6 * ips, "{row}");
     assert_eq!(row["recipe"], "default");
 
-    // The OASIS discriminator is timed on request, and the row says so.
-    let text = ok(&facade(&[
-        "bench",
-        "--ngf",
-        "4",
-        "--size",
-        "32",
-        "--renders",
-        "1",
-        "--steps",
-        "1",
-        "--backend",
-        "cpu",
-        "--json",
-        "--discriminator",
-        "oasis",
-        "--ndf",
-        "4",
-    ]));
-    let row: serde_json::Value =
-        serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
-    assert_eq!(row["recipe"], "default + oasis D (ndf 4)");
-    assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0);
-    // The OASIS recipe brings its own discriminator; PatchGANs can still be asked for.
+    // The OASIS discriminator is timed on request, and the row says so; the OASIS recipe
+    // brings its own, and PatchGANs can still be asked for.
     for (extra, recipe) in [
-        (&[][..], "oasis"),
-        (&["--discriminator", "patch"][..], "oasis + PatchGAN D"),
+        (
+            &["--discriminator", "oasis", "--ndf", "4"][..],
+            "default + oasis D (ndf 4)",
+        ),
+        (&["--recipe", "oasis"][..], "oasis"),
+        (
+            &["--recipe", "oasis", "--discriminator", "patch"][..],
+            "oasis + PatchGAN D",
+        ),
     ] {
-        let mut args = vec![
-            "bench",
-            "--ngf",
-            "4",
-            "--size",
-            "32",
-            "--renders",
-            "1",
-            "--steps",
-            "1",
-            "--backend",
-            "cpu",
-            "--json",
-            "--recipe",
-            "oasis",
-        ];
-        args.extend_from_slice(extra);
-        let text = ok(&facade(&args));
-        let row: serde_json::Value =
-            serde_json::from_str(text.lines().find(|l| l.starts_with('{')).unwrap()).unwrap();
+        let row = bench_row(extra);
         assert_eq!(row["recipe"], recipe);
+        assert!(row["train_step_ms_p50"].as_f64().unwrap() > 0.0, "{row}");
     }
 }
 
