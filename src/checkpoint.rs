@@ -192,14 +192,19 @@ pub(crate) fn load_module<M: Module>(module: M, data: &[u8], path: &Path, what: 
     }
     // Half-precision files load into the full-precision model. Burn's reader is guarded too: a
     // malformed record is reported as a damaged file, never a crash.
-    let loaded = crate::backend::guarded(|| {
-        ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
+    // Under the initialisation lock: the template's lazy weights may be drawn while the
+    // record replaces them, and a draw outside the lock lands between another thread's seeding
+    // and its own draws.
+    let loaded = crate::model::template_init(|| {
+        crate::backend::guarded(|| {
+            ModuleRecord::from_bytes(Bytes::from_bytes_vec(data.to_vec()))
             .map_err(|e| format!("the {what} weights cannot be read ({e:?})"))
             .and_then(|record| {
                 module
                     .try_load_record(record.cast_to_module_dtype())
                     .map_err(|e| format!("the {what} weights do not fit the model described in the file ({e:?}); the file is damaged or from an incompatible version"))
             })
+        })
     });
     match loaded {
         Ok(Ok(module)) => Ok(module),

@@ -2,8 +2,8 @@
 //! concat(labels, photo) as real or fake, giving a 30×30 map of logits at 256 px; optionally
 //! more of them at coarser resolutions (pix2pixHD, Wang et al. 2018).
 
-use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Initializer, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
@@ -132,11 +132,17 @@ impl Discriminator {
         }
     }
 
-    /// An OASIS discriminator around `network` (e.g. a segmenter given a "fake" output).
+    /// An OASIS discriminator around `network` (e.g. a segmenter given a "fake" output). The
+    /// placeholder head is zeros: a random one would draw from Burn's global generator outside
+    /// [`super::seeded_init`]'s lock (whenever its lazy weights are first touched) and change what
+    /// another thread initialises from its seed.
     pub fn oasis(network: Generator, device: &Device) -> Discriminator {
+        let placeholder = Conv2dConfig::new([1, 1], [1, 1])
+            .with_bias(false)
+            .with_initializer(Initializer::Zeros);
         Discriminator {
             blocks: Vec::new(),
-            head: Conv2dConfig::new([1, 1], [1, 1]).init(device),
+            head: placeholder.init(device),
             coarser: Vec::new(),
             oasis: Some(network),
         }
