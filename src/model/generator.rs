@@ -25,11 +25,16 @@ pub(crate) fn init_normal() -> Initializer {
 
 /// `conv` reading `extra` more input planes, with zero weights on them.
 pub(crate) fn with_extra_input_planes(mut conv: Conv2d, extra: usize) -> Conv2d {
-    let weight = conv.weight.val();
-    let [co, _, kh, kw] = weight.dims();
-    let zeros = Tensor::zeros([co, extra, kh, kw], &weight.device());
-    conv.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
+    conv.weight = burn::module::Param::from_tensor(zeros_after(conv.weight.val(), 1, extra));
     conv
+}
+
+/// `t` with `extra` zero slices appended along `dim`.
+fn zeros_after<const D: usize>(t: Tensor<D>, dim: usize, extra: usize) -> Tensor<D> {
+    let mut shape = t.dims();
+    shape[dim] = extra;
+    let zeros = Tensor::zeros(shape, &t.device());
+    Tensor::cat(vec![t, zeros], dim)
 }
 
 /// `conv` reading only its first `keep` input planes.
@@ -217,16 +222,13 @@ impl Generator {
     pub fn with_extra_outputs(mut self, extra: usize) -> Option<Generator> {
         let outer = self.ups.first_mut()?;
         let resize = outer.resize.as_mut()?;
-        let weight = resize.weight.val();
-        let [ci, _, kh, kw] = weight.dims();
-        let zeros = Tensor::zeros([ci, extra, kh, kw], &weight.device());
-        resize.weight = burn::module::Param::from_tensor(Tensor::cat(vec![weight, zeros], 1));
+        resize.weight =
+            burn::module::Param::from_tensor(zeros_after(resize.weight.val(), 1, extra));
         if let Some(bias) = &resize.bias {
-            let b = bias.val();
-            let zeros = Tensor::zeros([extra], &b.device());
-            resize.bias = Some(burn::module::Param::from_tensor(Tensor::cat(
-                vec![b, zeros],
+            resize.bias = Some(burn::module::Param::from_tensor(zeros_after(
+                bias.val(),
                 0,
+                extra,
             )));
         }
         Some(self)

@@ -14,6 +14,21 @@ pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, target: bool) -> Tenso
     softplus(z).mean()
 }
 
+/// One-hot planes `[n, classes, h, w]` of the class ids laid out `[n, h, w]` (row-major); an id
+/// of `classes` or more leaves its pixel all zero.
+pub fn one_hot(ids: &[u8], classes: usize, [n, h, w]: [usize; 3], device: &Device) -> Tensor<4> {
+    let plane = h * w;
+    assert_eq!(ids.len(), n * plane, "one id per pixel");
+    let mut planes = vec![0f32; n * classes * plane];
+    for (i, &id) in ids.iter().enumerate() {
+        let (sample, px) = (i / plane, i % plane);
+        if (id as usize) < classes {
+            planes[(sample * classes + id as usize) * plane + px] = 1.0;
+        }
+    }
+    Tensor::from_data(TensorData::new(planes, [n, classes, h, w]), device)
+}
+
 /// Mean absolute error.
 pub fn l1<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> Tensor<1> {
     (a - b).abs().mean()

@@ -17,20 +17,6 @@ use rand::{Rng, SeedableRng};
 /// The LabelMix consistency weight (OASIS: 10).
 pub const LABELMIX_WEIGHT: f32 = 10.0;
 
-/// One-hot planes `[n, classes, size, size]` of class ids laid out `[n, size, size]`.
-pub fn one_hot(ids: &[u8], n: usize, classes: usize, size: usize, device: &Device) -> Tensor<4> {
-    let plane = size * size;
-    assert_eq!(ids.len(), n * plane, "one id per pixel");
-    let mut planes = vec![0f32; n * classes * plane];
-    for (i, &id) in ids.iter().enumerate() {
-        let (sample, px) = (i / plane, i % plane);
-        if (id as usize) < classes {
-            planes[(sample * classes + id as usize) * plane + px] = 1.0;
-        }
-    }
-    Tensor::from_data(TensorData::new(planes, [n, classes, size, size]), device)
-}
-
 /// OASIS's class balancing: each pixel weighted by N·H·W / (classes present · pixels of its
 /// class) over the batch, so every class present weighs the same in total.
 fn balance(labels: &Tensor<4>) -> Tensor<4> {
@@ -74,6 +60,14 @@ pub fn labelmix_mask(labels: &Tensor<4>, seed: u64) -> Tensor<4> {
     (labels.clone() * bits).sum_dim(1)
 }
 
+/// `real` where `mask` (`[N, 1, H, W]`) is 1 and `fake` where it is 0, on every channel: the
+/// mixed photo, and the mix of the discriminator's readings the mixed photo's must equal.
+pub fn labelmix(mask: &Tensor<4>, real: Tensor<4>, fake: Tensor<4>) -> Tensor<4> {
+    let [_, k, _, _] = real.dims();
+    let m = mask.clone().repeat_dim(1, k);
+    real * m.clone() + fake * (m.neg() + 1.0)
+}
+
 /// LabelMix's consistency term: the reading of the mixed photo against the same mix of the
 /// readings of the real and the fake one (mean squared difference of the logits).
 pub fn labelmix_loss(
@@ -82,15 +76,13 @@ pub fn labelmix_loss(
     fake: Tensor<4>,
     mask: &Tensor<4>,
 ) -> Tensor<1> {
-    let [_, k, _, _] = real.dims();
-    let m = mask.clone().repeat_dim(1, k);
-    let target = real * m.clone() + fake * (m.neg() + 1.0);
-    (mixed - target).powi_scalar(2).mean()
+    (mixed - labelmix(mask, real, fake)).powi_scalar(2).mean()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::loss::one_hot;
 
     fn device() -> Device {
         Device::flex()
@@ -111,7 +103,7 @@ mod tests {
     #[test]
     fn balancing_gives_every_present_class_the_same_total_weight() {
         // 2×2 image: three pixels of class 0, one of class 2 (of 3 classes).
-        let labels = one_hot(&[0, 0, 0, 2], 1, 3, 2, &device());
+        let labels = one_hot(&[0, 0, 0, 2], 3, [1, 2, 2], &device());
         let w: Vec<f32> = balance(&labels).into_data().try_to_vec::<f32>().unwrap();
         // N·H·W = 4, 2 classes present: class 0 pixels 4 / (2·3), the class-2 pixel 4 / (2·1).
         let expected = [4.0 / 6.0, 4.0 / 6.0, 4.0 / 6.0, 2.0];
@@ -123,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_layout_loss_is_low_for_the_right_classes_and_the_fake_loss_for_fake() {
-        let labels = one_hot(&[1; 4], 1, 2, 2, &device());
+        let labels = one_hot(&[1; 4], 2, [1, 2, 2], &device());
         let right = layout_loss(sure_of(1, 1, 3, 2, 8.0), &labels).into_scalar::<f32>();
         let wrong = layout_loss(sure_of(2, 1, 3, 2, 8.0), &labels).into_scalar::<f32>();
         assert!(right < 0.01 && wrong > 7.0, "{right} {wrong}");
@@ -135,7 +127,7 @@ mod tests {
     #[test]
     fn unlabelled_pixels_count_in_no_term() {
         // Class id 9 is outside the 2 classes: an all-zero pixel, like a translated-in border.
-        let labels = one_hot(&[1, 1, 9, 9], 1, 2, 2, &device());
+        let labels = one_hot(&[1, 1, 9, 9], 2, [1, 2, 2], &device());
         let right = sure_of(1, 1, 3, 2, 8.0);
         // Sure of "fake" instead on the two unlabelled pixels: each term would move if it
         // counted them (the layout term up, the fake term down).
@@ -157,7 +149,7 @@ mod tests {
 
     #[test]
     fn the_labelmix_mask_takes_whole_classes_and_the_loss_is_zero_for_a_consistent_reading() {
-        let labels = one_hot(&[0, 1, 0, 1, 1, 1, 0, 0], 2, 2, 2, &device());
+        let labels = one_hot(&[0, 1, 0, 1, 1, 1, 0, 0], 2, [2, 2, 2], &device());
         let mask: Vec<f32> = labelmix_mask(&labels, 3)
             .into_data()
             .try_to_vec::<f32>()
@@ -170,8 +162,7 @@ mod tests {
         assert_eq!(mask[4], mask[5]);
         let mask = labelmix_mask(&labels, 3);
         let (real, fake) = (sure_of(0, 2, 3, 2, 4.0), sure_of(2, 2, 3, 2, 4.0));
-        let m = mask.clone().repeat_dim(1, 3);
-        let consistent = real.clone() * m.clone() + fake.clone() * (m.neg() + 1.0);
+        let consistent = labelmix(&mask, real.clone(), fake.clone());
         let zero =
             labelmix_loss(consistent, real.clone(), fake.clone(), &mask).into_scalar::<f32>();
         assert!(zero.abs() < 1e-9, "{zero}");

@@ -19,6 +19,7 @@ use crate::data::prefetch::{Schedule, preload};
 use crate::data::{Batch, Dataset, Prefetcher};
 use crate::error::{Error, Result};
 use crate::eval::consistency::{Confusion, Consistency};
+use crate::model::loss::one_hot;
 use crate::model::{DropoutMasks, ModelConfig, NormKind, Upsample};
 use crate::palette::Palette;
 use crate::train::adam::Adam;
@@ -71,15 +72,11 @@ pub fn segmenter_config(ngf: usize, classes: usize) -> ModelConfig {
 /// Mean per-pixel cross-entropy of `logits` `[1, C, H, W]` against class `ids` (row-major).
 fn cross_entropy(logits: Tensor<4>, ids: &[u8], device: &Device) -> Tensor<1> {
     let [n, c, h, w] = logits.dims();
-    let plane = h * w;
-    let mut one_hot = vec![0f32; n * c * plane];
-    for (k, &id) in ids.iter().enumerate() {
-        let (img, px) = (k / plane, k % plane);
-        let class = (id as usize).min(c - 1);
-        one_hot[(img * c + class) * plane + px] = 1.0;
-    }
-    let target = Tensor::<4>::from_data(TensorData::new(one_hot, [n, c, h, w]), device);
-    (log_softmax(logits, 1) * target).sum().neg() / (n * plane) as f32
+    // An id past the last class counts as the last class.
+    let last = (c - 1).min(u8::MAX as usize) as u8;
+    let ids: Vec<u8> = ids.iter().map(|&id| id.min(last)).collect();
+    let target = one_hot(&ids, c, [n, h, w], device);
+    (log_softmax(logits, 1) * target).sum().neg() / (n * h * w) as f32
 }
 
 /// Held-out consistency of `segmenter` on `pairs`.

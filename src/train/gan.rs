@@ -14,8 +14,7 @@ use crate::data::Batch;
 use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
-use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1};
-use crate::model::oasis;
+use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
@@ -252,8 +251,8 @@ impl GanTrainer {
                 )
             }
             classes => {
-                let labels =
-                    oasis::one_hot(&batch.labels, batch.n, classes, batch.size, &self.device);
+                let shape = [batch.n, batch.size, batch.size];
+                let labels = one_hot(&batch.labels, classes, shape, &self.device);
                 let d = self.oasis_discriminator_step(&labels, &target, &fake, step, lr);
                 (
                     d,

@@ -7,7 +7,9 @@ use burn::prelude::*;
 
 use super::gan::{DStep, GStep, GanTrainer};
 use crate::data::augment::mix_seed;
-use crate::model::oasis::{LABELMIX_WEIGHT, fake_loss, labelmix_loss, labelmix_mask, layout_loss};
+use crate::model::oasis::{
+    LABELMIX_WEIGHT, fake_loss, labelmix, labelmix_loss, labelmix_mask, layout_loss,
+};
 
 impl GanTrainer {
     /// `(labels, photo)` as the discriminator sees them in `phase` of `step`: both through the
@@ -47,9 +49,7 @@ impl GanTrainer {
         let d_real = layout_loss(real_logits.clone(), &seen_labels);
         let d_fake = fake_loss(fake_logits.clone(), &seen_labels);
         let mask = labelmix_mask(&seen_labels, mix_seed(self.seed, step, 0x1AB));
-        let m = mask.clone().repeat_dim(1, 3);
-        let mixed = real * m.clone() + fake * (m.neg() + 1.0);
-        let mixed_logits = segment(mixed);
+        let mixed_logits = segment(labelmix(&mask, real, fake));
         let mix = labelmix_loss(mixed_logits, real_logits, fake_logits, &mask);
         let d_loss = d_real.clone() + d_fake.clone() + mix * LABELMIX_WEIGHT;
         self.discriminator_update(d_loss, d_real, d_fake, lr)
