@@ -22,6 +22,9 @@ pub struct StepLosses {
     /// Focal frequency loss (0 when the run has none; last, so older logs read).
     #[serde(default)]
     pub g_freq: f32,
+    /// Spectral envelope loss (0 when the run has none; after `g_freq`, so older logs read).
+    #[serde(default)]
+    pub g_spec: f32,
 }
 
 /// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/

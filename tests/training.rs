@@ -188,11 +188,15 @@ fn resuming_reproduces_the_uninterrupted_losses() {
 
 #[test]
 fn the_second_step_recipe_resumes_exactly_too() {
-    // Its augmentation draws, modulation weights and D's rate survive a resume.
-    let rows = resumes_exactly(second_step(TrainConfig::default()));
+    // Its augmentation draws, modulation weights and D's rate survive a resume (with the
+    // spectral envelope loss on as well).
+    let rows = resumes_exactly(TrainConfig {
+        spectral_weight: 1.0,
+        ..second_step(TrainConfig::default())
+    });
     assert!(
-        rows.iter().all(|r| r.g_freq > 0.0),
-        "focal frequency logged"
+        rows.iter().all(|r| r.g_freq > 0.0 && r.g_spec > 0.0),
+        "focal frequency and spectral envelope logged"
     );
 }
 
@@ -216,8 +220,12 @@ fn resumes_exactly(base: TrainConfig) -> Vec<facade_studio::events::StepLosses> 
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.step, y.step);
         assert_eq!(
-            (x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake, x.g_freq),
-            (y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake, y.g_freq),
+            (
+                x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake, x.g_freq, x.g_spec
+            ),
+            (
+                y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake, y.g_freq, y.g_spec
+            ),
             "step {}",
             x.step
         );

@@ -13,6 +13,8 @@
 //! its mean removed, through `rustfft`.
 
 use image::RgbImage;
+
+use crate::model::lattice::lattice_points;
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
@@ -121,46 +123,14 @@ fn high_frequency_share(power: &[f64], w: usize, h: usize, cutoff: f64) -> f64 {
     if total > 0.0 { high / total } else { 0.0 }
 }
 
-/// Power at the lattice points (multiples of 1/8 cycle/pixel on both axes, DC excluded) and the
-/// mean power of the ring 2–4 bins around each (lattice points left out of the rings), summed
-/// over the lattice.
+/// Power at the lattice points (see [`lattice_points`]) and the mean power of the ring around
+/// each, summed over the lattice.
 fn grid_power(power: &[f64], w: usize, h: usize) -> (f64, f64) {
-    let step_x = w as f64 / 8.0;
-    let step_y = h as f64 / 8.0;
-    let is_lattice = |i: usize, j: usize| {
-        let near = |k: usize, step: f64| {
-            let r = k as f64 / step;
-            (r - r.round()).abs() * step < 0.5
-        };
-        near(i, step_x) && near(j, step_y)
-    };
     let (mut peak, mut ring) = (0.0, 0.0);
-    for a in 0..8 {
-        for b in 0..8 {
-            if a == 0 && b == 0 {
-                continue;
-            }
-            let ci = (a as f64 * step_x).round() as isize;
-            let cj = (b as f64 * step_y).round() as isize;
-            peak += power[(cj as usize % h) * w + (ci as usize % w)];
-            let (mut sum, mut n) = (0.0, 0usize);
-            for dj in -4isize..=4 {
-                for di in -4isize..=4 {
-                    let d2 = di * di + dj * dj;
-                    if !(4..=16).contains(&d2) {
-                        continue;
-                    }
-                    let i = (ci + di).rem_euclid(w as isize) as usize;
-                    let j = (cj + dj).rem_euclid(h as isize) as usize;
-                    if (i == 0 && j == 0) || is_lattice(i, j) {
-                        continue;
-                    }
-                    sum += power[j * w + i];
-                    n += 1;
-                }
-            }
-            ring += sum / n.max(1) as f64;
-        }
+    for point in lattice_points(w, h) {
+        peak += power[point.peak];
+        let sum: f64 = point.ring.iter().map(|&k| power[k]).sum();
+        ring += sum / point.ring.len().max(1) as f64;
     }
     (peak, ring)
 }

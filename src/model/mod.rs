@@ -6,10 +6,12 @@ pub mod discriminator;
 pub mod dropout;
 pub mod focal_frequency;
 pub mod generator;
+pub mod lattice;
 pub mod loss;
 pub mod modulation;
 pub mod norm;
 pub mod oasis;
+pub mod spectral_envelope;
 pub mod upsample;
 
 pub use config::{ModelConfig, NormKind, Upsample};

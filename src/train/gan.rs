@@ -15,6 +15,7 @@ use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
+use crate::model::spectral_envelope::spectral_envelope;
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
@@ -28,6 +29,8 @@ pub struct Losses {
     pub d_fake: f32,
     /// Focal frequency loss (0 when it is off).
     pub g_freq: f32,
+    /// Spectral envelope loss (0 when it is off).
+    pub g_spec: f32,
 }
 
 impl Losses {
@@ -39,6 +42,7 @@ impl Losses {
             self.d_real,
             self.d_fake,
             self.g_freq,
+            self.g_spec,
         ]
         .iter()
         .all(|v| v.is_finite())
@@ -105,6 +109,7 @@ pub(super) struct GStep {
     l1: Tensor<1>,
     feat: Option<Tensor<1>>,
     freq: Option<Tensor<1>>,
+    spec: Option<Tensor<1>>,
     sum: Option<Tensor<1>>,
 }
 
@@ -152,6 +157,8 @@ pub struct Objective {
     pub diff_augment: bool,
     pub diff_augment_colour: bool,
     pub ffl_weight: f32,
+    pub spectral_weight: f32,
+    pub spectral_lattice: f32,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -166,6 +173,8 @@ impl From<&super::TrainConfig> for Objective {
             diff_augment: t.diff_augment,
             diff_augment_colour: t.diff_augment_colour,
             ffl_weight: t.ffl_weight,
+            spectral_weight: t.spectral_weight,
+            spectral_lattice: t.spectral_lattice,
         }
     }
 }
@@ -273,10 +282,21 @@ impl GanTrainer {
             d.sum,
             g.sum,
             g.freq,
+            g.spec,
         ]
         .map(|t| t.map_or_else(zero, |t| t.detach().inner()));
         let values = read_scalars(scalars.into());
-        let [g_gan, g_l1, g_feat, d_real, d_fake, d_sum, g_sum, g_freq] = values;
+        let [
+            g_gan,
+            g_l1,
+            g_feat,
+            d_real,
+            d_fake,
+            d_sum,
+            g_sum,
+            g_freq,
+            g_spec,
+        ] = values;
         self.opt_d.check_sum(d_sum);
         self.opt_g.check_sum(g_sum);
         Losses {
@@ -286,6 +306,7 @@ impl GanTrainer {
             d_real,
             d_fake,
             g_freq,
+            g_spec,
         }
     }
 
@@ -370,7 +391,7 @@ impl GanTrainer {
     }
 
     /// The generator's update from its adversarial terms: plus λ·L1 and the focal frequency
-    /// loss, Adam, and the weight average.
+    /// and spectral envelope losses, Adam, and the weight average.
     pub(super) fn generator_update(
         &mut self,
         gan: Tensor<1>,
@@ -385,9 +406,14 @@ impl GanTrainer {
         if let Some(feat) = &feat {
             g_loss = g_loss + feat.clone() * o.lambda_feat;
         }
-        let freq = (o.ffl_weight > 0.0).then(|| focal_frequency(fake, target));
+        let freq = (o.ffl_weight > 0.0).then(|| focal_frequency(fake.clone(), target.clone()));
         if let Some(freq) = &freq {
             g_loss = g_loss + freq.clone() * o.ffl_weight;
+        }
+        let spec =
+            (o.spectral_weight > 0.0).then(|| spectral_envelope(fake, target, o.spectral_lattice));
+        if let Some(spec) = &spec {
+            g_loss = g_loss + spec.clone() * o.spectral_weight;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         let (generator, sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
@@ -400,6 +426,7 @@ impl GanTrainer {
             l1: l1_loss,
             feat,
             freq,
+            spec,
             sum,
         }
     }

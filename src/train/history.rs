@@ -133,6 +133,7 @@ mod tests {
             lr: 2e-4,
             seconds: step as f64,
             g_freq: 0.0,
+            g_spec: 0.0,
         }
     }
 

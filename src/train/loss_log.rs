@@ -39,7 +39,7 @@ fn to_csv(rows: &[StepLosses]) -> Result<Vec<u8>> {
         writer
             .write_record([
                 "step", "epoch", "g_gan", "g_l1", "g_feat", "d_real", "d_fake", "lr", "seconds",
-                "g_freq",
+                "g_freq", "g_spec",
             ])
             .map_err(|e| Error::msg(e.to_string()))?;
     }
@@ -95,6 +95,7 @@ mod tests {
             lr: 2e-4,
             seconds: step as f64 * 0.5,
             g_freq: 0.0625,
+            g_spec: 0.375,
         }
     }
 
@@ -130,6 +131,7 @@ mod tests {
             vec![StepLosses {
                 g_feat: 0.0,
                 g_freq: 0.0,
+                g_spec: 0.0,
                 ..row(0)
             }]
         );

@@ -568,6 +568,7 @@ impl<'a> Run<'a> {
             lr: self.config.lr_at(epoch),
             seconds: self.meta.seconds,
             g_freq: losses.g_freq,
+            g_spec: losses.g_spec,
         };
         self.log.append(&row)?;
         self.send(TrainEvent::Losses(row));
