@@ -14,7 +14,7 @@
 
 use image::RgbImage;
 
-use crate::model::lattice::lattice_points;
+use crate::model::lattice::{hann, lattice_points};
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 
@@ -69,9 +69,6 @@ fn sobel_mean(y: &[f64], w: usize, h: usize) -> f64 {
 /// position k (negative frequencies wrap to the end).
 fn power_spectrum(y: &[f64], w: usize, h: usize) -> Vec<f64> {
     let mean = y.iter().sum::<f64>() / y.len().max(1) as f64;
-    let hann = |n: usize, len: usize| {
-        0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / len.max(2) as f64).cos()
-    };
     let mut data: Vec<Complex<f64>> = (0..h)
         .flat_map(|j| (0..w).map(move |i| (i, j)))
         .map(|(i, j)| Complex::new((y[j * w + i] - mean) * hann(i, w) * hann(j, h), 0.0))

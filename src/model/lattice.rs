@@ -1,6 +1,13 @@
 //! Where a stride-2 decoder leaves its grid in a spectrum: the lattice frequencies (multiples of
 //! 1/8 cycle/pixel on both axes, three stride-2 levels deep) and the ring 2–4 bins around each.
-//! `eval`'s grid figure and the training's lattice penalty both read the spectrum here.
+//! `eval`'s grid figure and the training's lattice penalty both read the spectrum here, through
+//! the same window.
+
+/// The periodic Hann window's value at `n` of `len` points: spectra read through it carry no
+/// cross of power from the picture's borders, which would swamp the lattice points on the axes.
+pub fn hann(n: usize, len: usize) -> f64 {
+    0.5 - 0.5 * (2.0 * std::f64::consts::PI * n as f64 / len.max(2) as f64).cos()
+}
 
 /// One lattice frequency and the frequencies of the ring around it, as flat indices `j·w + i`
 /// of a `w`×`h` spectrum (the zero frequency and other lattice points left out of the ring).

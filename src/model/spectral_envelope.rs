@@ -9,7 +9,7 @@
 use burn::prelude::*;
 
 use super::focal_frequency::power_spectrum;
-use super::lattice::lattice_points;
+use super::lattice::{hann, lattice_points};
 
 /// Rings from the lowest frequency to the corner of the spectrum.
 const RINGS: usize = 32;
@@ -52,6 +52,21 @@ fn luminance_power(x: Tensor<4>) -> Tensor<2> {
     power_spectrum(luminance(x)).reshape([n, h * w])
 }
 
+/// The power spectra of the luminance of `[N, 3, H, W]` pictures with its mean removed and a
+/// Hann window applied, `[N, H·W]`: as `eval`'s grid figure reads a picture.
+fn windowed_power(x: Tensor<4>) -> Tensor<2> {
+    let [n, _, h, w] = x.dims();
+    let device = x.device();
+    let window = |len: usize| {
+        let values: Vec<f32> = (0..len).map(|k| hann(k, len) as f32).collect();
+        Tensor::<1>::from_data(TensorData::new(values, [len]), &device)
+    };
+    let y = luminance(x);
+    let y = y.clone() - y.mean_dim(2).mean_dim(3);
+    let y = y * window(h).reshape([1, 1, h, 1]) * window(w).reshape([1, 1, 1, w]);
+    power_spectrum(y).reshape([n, h * w])
+}
+
 /// log of the mean power in each ring of `[N, H·W]` spectra, `[N, RINGS]` (rings with no
 /// frequency, in tiny pictures, read as the floor in every picture).
 fn log_envelope(power: Tensor<2>, h: usize, w: usize) -> Tensor<2> {
@@ -64,12 +79,16 @@ fn log_envelope(power: Tensor<2>, h: usize, w: usize) -> Tensor<2> {
 /// gradient reaches `real`.
 pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>, lattice: f32) -> Tensor<1> {
     let [_, _, h, w] = fake.dims();
-    let (fake, real) = (luminance_power(fake), luminance_power(real.detach()));
-    let envelope = (log_envelope(fake.clone(), h, w) - log_envelope(real.clone(), h, w))
-        .abs()
-        .mean();
+    let real = real.detach();
+    let envelope = (log_envelope(luminance_power(fake.clone()), h, w)
+        - log_envelope(luminance_power(real.clone()), h, w))
+    .abs()
+    .mean();
     match lattice > 0.0 {
-        true => envelope + lattice_excess(fake, real, h, w) * lattice,
+        true => {
+            let excess = lattice_excess(windowed_power(fake), windowed_power(real), h, w);
+            envelope + excess * lattice
+        }
         false => envelope,
     }
 }
@@ -88,7 +107,8 @@ fn lattice_sums(h: usize, w: usize, device: &Device) -> Tensor<2> {
 }
 
 /// How far the render's lattice points stand above the rings around them, beyond how far its
-/// photo's do (log ratio, 0 when not above; `[N, H·W]` power spectra of `H`×`W` pictures in). Only the peaks get a
+/// photo's do (log ratio, 0 when not above; `[N, H·W]` windowed power spectra of `H`×`W`
+/// pictures in, see `windowed_power`). Only the peaks get a
 /// gradient: the render is pushed to take a grid away, not to fill the rings around it.
 pub fn lattice_excess(
     fake_power: Tensor<2>,
@@ -220,9 +240,8 @@ mod tests {
         let device = Device::flex().autodiff();
         let real = picture(64, 0.4, &device);
         let grid = stamped(real.clone(), 0.6, |x, y| x % 8 == 0 || y % 8 == 0);
-        let excess = |x: Tensor<4>| {
-            lattice_excess(luminance_power(x), luminance_power(real.clone()), 64, 64)
-        };
+        let excess =
+            |x: Tensor<4>| lattice_excess(windowed_power(x), windowed_power(real.clone()), 64, 64);
         let clean = excess(real.clone()).into_scalar::<f32>();
         let before = excess(grid.clone()).into_scalar::<f32>();
         assert!(
@@ -237,7 +256,7 @@ mod tests {
             "{envelope} + 2·{before} ≠ {both}"
         );
         let cleaned = descend(grid, 20, 0.05, true, |x| {
-            lattice_excess(luminance_power(x), luminance_power(real.clone()), 64, 64)
+            lattice_excess(windowed_power(x), windowed_power(real.clone()), 64, 64)
         });
         let after = excess(cleaned).into_scalar::<f32>();
         assert!(after < 0.5 * before, "{before} → {after}");
