@@ -86,10 +86,6 @@ pub(crate) struct TrainArgs {
     /// ring by ring on a log scale, against its photo's (0 = off) [default: 0].
     #[arg(long)]
     spectral_weight: Option<f32>,
-    /// Weight, inside the spectral envelope loss, of how far the render's stride-2 lattice
-    /// frequencies stand above the rings around them beyond its photo's (0 = off) [default: 0].
-    #[arg(long)]
-    spectral_lattice: Option<f32>,
     /// Decay of the generator's weight average used for samples and exports (0 = off)
     /// [default: 0.999; paper: 0].
     #[arg(long)]
@@ -272,7 +268,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             .map_or(base.diff_augment_colour, |d| d == OnOff::On),
         ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
         spectral_weight: a.spectral_weight.unwrap_or(base.spectral_weight),
-        spectral_lattice: a.spectral_lattice.unwrap_or(base.spectral_lattice),
         oasis_from_segmenter: a
             .oasis_from_segmenter
             .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),

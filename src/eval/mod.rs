@@ -5,6 +5,7 @@
 
 pub mod consistency;
 pub mod kid;
+pub mod lattice;
 pub mod metrics;
 pub mod realism;
 pub mod style_grid;

@@ -14,7 +14,7 @@
 
 use image::RgbImage;
 
-use crate::model::lattice::{hann, lattice_points};
+use super::lattice::{hann, lattice_points};
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
 

@@ -67,10 +67,6 @@ pub struct TrainConfig {
     /// Weight of the spectral envelope loss (see [`crate::model::spectral_envelope`]; 0 = off).
     #[config(default = 0.0)]
     pub spectral_weight: f32,
-    /// Weight, inside the spectral envelope loss, of its stride-2 lattice term (see
-    /// [`crate::model::spectral_envelope::lattice_excess`]; 0 = off).
-    #[config(default = 0.0)]
-    pub spectral_lattice: f32,
     /// Whether an OASIS discriminator starts from the shipped segmenter when that has its
     /// shape (off: from fresh weights, for ablations).
     #[config(default = true)]
@@ -277,7 +273,6 @@ impl TrainConfig {
         self.diff_augment_colour = chosen.diff_augment_colour;
         self.ffl_weight = chosen.ffl_weight;
         self.spectral_weight = chosen.spectral_weight;
-        self.spectral_lattice = chosen.spectral_lattice;
     }
 
     /// The recipe these settings follow at their own width, if one does (its model and losses
@@ -392,13 +387,11 @@ impl TrainConfig {
                 self.ffl_weight
             ));
         }
-        for (what, weight) in [
-            ("spectral envelope weight", self.spectral_weight),
-            ("spectral lattice weight", self.spectral_lattice),
-        ] {
-            if !(weight >= 0.0 && weight.is_finite()) {
-                return Err(format!("{what} {weight} must be 0 or more"));
-            }
+        if !(self.spectral_weight >= 0.0 && self.spectral_weight.is_finite()) {
+            return Err(format!(
+                "spectral envelope weight {} must be 0 or more",
+                self.spectral_weight
+            ));
         }
         if !(0.0..=1.0).contains(&self.beta1) {
             return Err(format!("Adam beta1 {} must be in [0, 1]", self.beta1));

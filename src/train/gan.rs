@@ -158,7 +158,6 @@ pub struct Objective {
     pub diff_augment_colour: bool,
     pub ffl_weight: f32,
     pub spectral_weight: f32,
-    pub spectral_lattice: f32,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -174,7 +173,6 @@ impl From<&super::TrainConfig> for Objective {
             diff_augment_colour: t.diff_augment_colour,
             ffl_weight: t.ffl_weight,
             spectral_weight: t.spectral_weight,
-            spectral_lattice: t.spectral_lattice,
         }
     }
 }
@@ -410,8 +408,7 @@ impl GanTrainer {
         if let Some(freq) = &freq {
             g_loss = g_loss + freq.clone() * o.ffl_weight;
         }
-        let spec =
-            (o.spectral_weight > 0.0).then(|| spectral_envelope(fake, target, o.spectral_lattice));
+        let spec = (o.spectral_weight > 0.0).then(|| spectral_envelope(fake, target));
         if let Some(spec) = &spec {
             g_loss = g_loss + spec.clone() * o.spectral_weight;
         }

@@ -1,7 +1,6 @@
 //! Where a stride-2 decoder leaves its grid in a spectrum: the lattice frequencies (multiples of
 //! 1/8 cycle/pixel on both axes, three stride-2 levels deep) and the ring 2–4 bins around each.
-//! `eval`'s grid figure and the training's lattice penalty both read the spectrum here, through
-//! the same window.
+//! `eval`'s grid figure reads the spectrum here.
 
 /// The periodic Hann window's value at `n` of `len` points: spectra read through it carry no
 /// cross of power from the picture's borders, which would swamp the lattice points on the axes.
