@@ -111,9 +111,12 @@ pub fn load_rgb(path: &Path) -> Result<RgbImage> {
     decode_rgb(&bytes, path)
 }
 
+/// The ITU-R BT.601 luma weights of red, green and blue.
+pub const BT601: [f64; 3] = [0.299, 0.587, 0.114];
+
 /// Luma of an 8-bit RGB pixel (ITU-R BT.601 weights), 0–255.
 pub fn luma([r, g, b]: [u8; 3]) -> f64 {
-    0.299 * r as f64 + 0.587 * g as f64 + 0.114 * b as f64
+    BT601[0] * r as f64 + BT601[1] * g as f64 + BT601[2] * b as f64
 }
 
 /// Writes an image as PNG, atomically (a crash never leaves a half-written file).

@@ -13,10 +13,10 @@
 //! its mean removed, through `rustfft`.
 
 use image::RgbImage;
-
-use super::lattice::{hann, lattice_points};
 use rustfft::FftPlanner;
 use rustfft::num_complex::Complex;
+
+use super::lattice::{hann, lattice_points};
 
 /// What one image contributes.
 #[derive(Debug, Clone, Copy, PartialEq)]

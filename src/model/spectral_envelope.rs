@@ -11,6 +11,7 @@
 use burn::prelude::*;
 
 use super::focal_frequency::power_spectrum;
+use crate::image_io::BT601;
 
 /// Rings from the lowest frequency to the corner of the spectrum.
 const RINGS: usize = 32;
@@ -21,7 +22,7 @@ const FLOOR: f32 = 1e-8;
 /// Rec. 601 luminance of `[N, 3, H, W]` pictures, `[N, 1, H, W]`.
 fn luminance(x: Tensor<4>) -> Tensor<4> {
     let weights =
-        Tensor::<1>::from_floats([0.299, 0.587, 0.114], &x.device()).reshape([1, 3, 1, 1]);
+        Tensor::<1>::from_floats(BT601.map(|v| v as f32), &x.device()).reshape([1, 3, 1, 1]);
     (x * weights).sum_dim(1)
 }
 
@@ -31,18 +32,21 @@ fn luminance(x: Tensor<4>) -> Tensor<4> {
 fn ring_means(h: usize, w: usize, device: &Device) -> Tensor<2> {
     let fold = |k: usize, n: usize| k.min(n - k) as f64 / n as f64;
     let corner = 0.5f64.hypot(0.5);
-    let ring = |ky: usize, kx: usize| {
-        let r = fold(ky, h).hypot(fold(kx, w)) / corner;
-        ((r * RINGS as f64) as usize).min(RINGS - 1)
-    };
+    // The ring of each frequency, row-major from (0, 0).
+    let rings: Vec<usize> = (0..h)
+        .flat_map(|ky| (0..w).map(move |kx| (ky, kx)))
+        .map(|(ky, kx)| {
+            let r = fold(ky, h).hypot(fold(kx, w)) / corner;
+            ((r * RINGS as f64) as usize).min(RINGS - 1)
+        })
+        .collect();
     let mut counts = [0usize; RINGS];
-    for (ky, kx) in (0..h).flat_map(|ky| (0..w).map(move |kx| (ky, kx))).skip(1) {
-        counts[ring(ky, kx)] += 1;
+    for &r in &rings[1..] {
+        counts[r] += 1;
     }
     let mut matrix = vec![0f32; h * w * RINGS];
-    for (ky, kx) in (0..h).flat_map(|ky| (0..w).map(move |kx| (ky, kx))).skip(1) {
-        let r = ring(ky, kx);
-        matrix[(ky * w + kx) * RINGS + r] = 1.0 / counts[r] as f32;
+    for (k, &r) in rings.iter().enumerate().skip(1) {
+        matrix[k * RINGS + r] = 1.0 / counts[r] as f32;
     }
     Tensor::from_data(TensorData::new(matrix, [h * w, RINGS]), device)
 }
@@ -53,10 +57,9 @@ fn luminance_power(x: Tensor<4>) -> Tensor<2> {
     power_spectrum(luminance(x)).reshape([n, h * w])
 }
 
-/// log of the mean power in each ring of `[N, H·W]` spectra, `[N, RINGS]` (rings with no
-/// frequency, in tiny pictures, read as the floor in every picture).
-fn log_envelope(power: Tensor<2>, h: usize, w: usize) -> Tensor<2> {
-    let rings = ring_means(h, w, &power.device());
+/// log of the mean power in each ring of `[N, H·W]` spectra, `[N, RINGS]`, given
+/// [`ring_means`] (rings with no frequency, in tiny pictures, read as the floor in every picture).
+fn log_envelope(power: Tensor<2>, rings: Tensor<2>) -> Tensor<2> {
     (power.matmul(rings) + FLOOR).log()
 }
 
@@ -64,7 +67,8 @@ fn log_envelope(power: Tensor<2>, h: usize, w: usize) -> Tensor<2> {
 /// absolute difference of their log ring powers. No gradient reaches `real`.
 pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>) -> Tensor<1> {
     let [_, _, h, w] = fake.dims();
-    let log_env = |x: Tensor<4>| log_envelope(luminance_power(x), h, w);
+    let rings = ring_means(h, w, &fake.device());
+    let log_env = |x: Tensor<4>| log_envelope(luminance_power(x), rings.clone());
     (log_env(fake) - log_env(real.detach())).abs().mean()
 }
 
@@ -103,7 +107,8 @@ mod tests {
     /// The mean log power of rings `from..from + count`.
     fn ring_power(x: Tensor<4>, from: usize, count: usize) -> f32 {
         let [_, _, h, w] = x.dims();
-        log_envelope(luminance_power(x), h, w)
+        let rings = ring_means(h, w, &x.device());
+        log_envelope(luminance_power(x), rings)
             .narrow(1, from, count)
             .mean()
             .into_scalar::<f32>()

@@ -200,6 +200,14 @@ pub(crate) fn fill_missing(value: &mut serde_json::Value, defaults: serde_json::
     }
 }
 
+/// `Err` naming `what` unless `weight` is finite and 0 or more.
+fn non_negative(what: &str, weight: f32) -> std::result::Result<(), String> {
+    match weight >= 0.0 && weight.is_finite() {
+        true => Ok(()),
+        false => Err(format!("{what} {weight} must be 0 or more")),
+    }
+}
+
 impl TrainConfig {
     /// `recipe`'s settings at generator width `ngf`; every other setting its default.
     pub fn recipe(recipe: Recipe, ngf: usize) -> TrainConfig {
@@ -369,30 +377,15 @@ impl TrainConfig {
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!("learning rate {} must be positive", self.lr));
         }
-        if !(self.lambda_feat >= 0.0 && self.lambda_feat.is_finite()) {
-            return Err(format!(
-                "feature-matching weight {} must be 0 or more",
-                self.lambda_feat
-            ));
-        }
+        non_negative("feature-matching weight", self.lambda_feat)?;
         if !(self.d_lr_scale > 0.0 && self.d_lr_scale.is_finite()) {
             return Err(format!(
                 "discriminator learning-rate scale {} must be positive",
                 self.d_lr_scale
             ));
         }
-        if !(self.ffl_weight >= 0.0 && self.ffl_weight.is_finite()) {
-            return Err(format!(
-                "focal frequency weight {} must be 0 or more",
-                self.ffl_weight
-            ));
-        }
-        if !(self.spectral_weight >= 0.0 && self.spectral_weight.is_finite()) {
-            return Err(format!(
-                "spectral envelope weight {} must be 0 or more",
-                self.spectral_weight
-            ));
-        }
+        non_negative("focal frequency weight", self.ffl_weight)?;
+        non_negative("spectral envelope weight", self.spectral_weight)?;
         if !(0.0..=1.0).contains(&self.beta1) {
             return Err(format!("Adam beta1 {} must be in [0, 1]", self.beta1));
         }
