@@ -189,3 +189,49 @@ fn with_instance_norm_a_render_alone_equals_it_within_a_batch() {
         .into_scalar::<f32>();
     assert!(diff > 1e-3, "batch norm should depend on the batch: {diff}");
 }
+
+#[test]
+fn switching_the_upsampling_keeps_the_taps_but_never_goes_back_to_transposed() {
+    use facade_studio::model::Upsample;
+    let device = Device::flex();
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_size(64)
+        .with_style_channels(0);
+    assert_eq!(config.upsample, Upsample::NearestConv);
+    device.seed(5);
+    let nearest = config.init_generator(&device);
+    let x = Tensor::<4>::random(
+        [1, 3, 64, 64],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let render = |g: &facade_studio::model::Generator| {
+        g.forward(x.clone(), &mut DropoutMasks::off())
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    let bilinear = nearest
+        .clone()
+        .with_upsampling(Upsample::BilinearConv)
+        .unwrap();
+    let (a, b) = (render(&nearest), render(&bilinear));
+    assert_eq!(a.len(), b.len());
+    let moved = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p - q).abs())
+        .fold(0.0, f32::max);
+    assert!(
+        moved > 1e-3,
+        "bilinear upsampling renders the same: {moved}"
+    );
+    let back = bilinear
+        .clone()
+        .with_upsampling(Upsample::NearestConv)
+        .unwrap();
+    assert_eq!(render(&back), a, "the taps went through unchanged");
+    assert!(bilinear.with_upsampling(Upsample::Transposed).is_none());
+}
