@@ -86,6 +86,10 @@ pub(crate) struct TrainArgs {
     /// ring by ring on a log scale, against its photo's (0 = off) [default: 0].
     #[arg(long)]
     spectral_weight: Option<f32>,
+    /// With --spectral-weight: leave the grid's lattice frequencies out of the loss's rings, so
+    /// that a lattice earns no credit for missing texture [default: off].
+    #[arg(long, value_enum)]
+    spectral_skip_lattice: Option<OnOff>,
     /// Decay of the generator's weight average used for samples and exports (0 = off)
     /// [default: 0.999; paper: 0].
     #[arg(long)]
@@ -270,6 +274,8 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             .map_or(base.diff_augment_colour, |d| d == OnOff::On),
         ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
         spectral_weight: a.spectral_weight.unwrap_or(base.spectral_weight),
+        spectral_skip_lattice: (a.spectral_skip_lattice)
+            .map_or(base.spectral_skip_lattice, |s| s == OnOff::On),
         oasis_from_segmenter: a
             .oasis_from_segmenter
             .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),

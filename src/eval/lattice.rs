@@ -56,6 +56,28 @@ pub fn lattice_points(w: usize, h: usize) -> Vec<LatticePoint> {
     points
 }
 
+/// Every frequency within one bin (on both axes) of a lattice point, as flat indices of a
+/// `w`×`h` spectrum, each once: what the spectral envelope loss leaves out of its rings when told
+/// to give the lattice no credit.
+pub fn peak_blocks(w: usize, h: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = lattice_points(w, h)
+        .iter()
+        .flat_map(|p| {
+            let (ci, cj) = ((p.peak % w) as isize, (p.peak / w) as isize);
+            (-1isize..=1).flat_map(move |dj| {
+                (-1isize..=1).map(move |di| {
+                    let i = (ci + di).rem_euclid(w as isize) as usize;
+                    let j = (cj + dj).rem_euclid(h as isize) as usize;
+                    j * w + i
+                })
+            })
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +97,9 @@ mod tests {
             points[0].ring.len()
         );
         assert!(points.iter().all(|p| !p.ring.contains(&p.peak)));
+        // 3×3 bins around each point, none shared at this size.
+        let blocks = peak_blocks(256, 256);
+        assert_eq!(blocks.len(), 63 * 9);
+        assert!(blocks.contains(&(33 * 256 + 31)) && !blocks.contains(&(34 * 256 + 32)));
     }
 }

@@ -6,7 +6,10 @@
 //! pushed to make fine texture, and power piled up over a whole ring (a one-pixel checkerboard)
 //! is pushed back down. A few peaks within a ring — the 8-pixel lattice of `eval`'s grid
 //! figure — barely move a ring's mean, so it does not hold a grid down (measured in MODEL.md).
-//! No pretrained network.
+//! They can still pay a ring's debt, though: a render short of texture in a ring is credited for
+//! lattice peaks there as for texture. With `skip` (the lattice peaks and their neighbours, see
+//! `eval::lattice::peak_blocks`) those frequencies are in no ring, so only power elsewhere in
+//! the ring counts. No pretrained network.
 
 use burn::prelude::*;
 
@@ -28,8 +31,8 @@ fn luminance(x: Tensor<4>) -> Tensor<4> {
 
 /// `[H·W, RINGS]`: column r averages the frequencies whose distance from zero (in cycles per
 /// pixel, scaled so the corner is 1) falls in ring r. The zero frequency (the mean, which L1
-/// already holds) is in none.
-fn ring_means(h: usize, w: usize, device: &Device) -> Tensor<2> {
+/// already holds) and the frequencies `skip` (flat indices `ky·w + kx`) are in none.
+fn ring_means(h: usize, w: usize, skip: &[usize], device: &Device) -> Tensor<2> {
     let fold = |k: usize, n: usize| k.min(n - k) as f64 / n as f64;
     let corner = 0.5f64.hypot(0.5);
     // The ring of each frequency, row-major from (0, 0).
@@ -40,12 +43,17 @@ fn ring_means(h: usize, w: usize, device: &Device) -> Tensor<2> {
             ((r * RINGS as f64) as usize).min(RINGS - 1)
         })
         .collect();
+    let mut counted = vec![true; h * w];
+    counted[0] = false;
+    for &k in skip {
+        counted[k] = false;
+    }
     let mut counts = [0usize; RINGS];
-    for &r in &rings[1..] {
+    for (&r, _) in rings.iter().zip(&counted).filter(|(_, c)| **c) {
         counts[r] += 1;
     }
     let mut matrix = vec![0f32; h * w * RINGS];
-    for (k, &r) in rings.iter().enumerate().skip(1) {
+    for (k, &r) in rings.iter().enumerate().filter(|(k, _)| counted[*k]) {
         matrix[k * RINGS + r] = 1.0 / counts[r] as f32;
     }
     Tensor::from_data(TensorData::new(matrix, [h * w, RINGS]), device)
@@ -64,10 +72,11 @@ fn log_envelope(power: Tensor<2>, rings: Tensor<2>) -> Tensor<2> {
 }
 
 /// The spectral envelope loss of `fake` against `real` (`[N, 3, H, W]`, any range): the mean
-/// absolute difference of their log ring powers. No gradient reaches `real`.
-pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>) -> Tensor<1> {
+/// absolute difference of their log ring powers, the frequencies `skip` left out of the rings.
+/// No gradient reaches `real`.
+pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>, skip: &[usize]) -> Tensor<1> {
     let [_, _, h, w] = fake.dims();
-    let rings = ring_means(h, w, &fake.device());
+    let rings = ring_means(h, w, skip, &fake.device());
     let log_env = |x: Tensor<4>| log_envelope(luminance_power(x), rings.clone());
     (log_env(fake) - log_env(real.detach())).abs().mean()
 }
@@ -107,7 +116,7 @@ mod tests {
     /// The mean log power of rings `from..from + count`.
     fn ring_power(x: Tensor<4>, from: usize, count: usize) -> f32 {
         let [_, _, h, w] = x.dims();
-        let rings = ring_means(h, w, &x.device());
+        let rings = ring_means(h, w, &[], &x.device());
         log_envelope(luminance_power(x), rings)
             .narrow(1, from, count)
             .mean()
@@ -134,7 +143,8 @@ mod tests {
     fn equal_pictures_cost_nothing_and_missing_texture_costs() {
         let device = Device::flex();
         let real = picture(32, 0.4, &device);
-        let cost = |fake: Tensor<4>| spectral_envelope(fake, real.clone()).into_scalar::<f32>();
+        let cost =
+            |fake: Tensor<4>| spectral_envelope(fake, real.clone(), &[]).into_scalar::<f32>();
         let same = cost(real.clone());
         let smooth = cost(picture(32, 0.0, &device));
         let half = cost(picture(32, 0.2, &device));
@@ -142,11 +152,33 @@ mod tests {
         assert!(smooth > 2.0 * half && half > 0.1, "{smooth} {half}");
     }
 
+    /// An 8-pixel lattice of dots has power only at the lattice frequencies: added to a render
+    /// short of texture it lowers the loss, unless those frequencies are skipped, where the loss
+    /// does not move.
+    #[test]
+    fn skipped_lattice_frequencies_earn_no_credit() {
+        let device = Device::flex();
+        let real = picture(32, 0.4, &device);
+        let smooth = picture(32, 0.05, &device);
+        let dotted = stamped(smooth.clone(), 0.5, |x, y| x % 8 == 0 && y % 8 == 0);
+        let skip = crate::eval::lattice::peak_blocks(32, 32);
+        let cost = |x: Tensor<4>, skip: &[usize]| {
+            spectral_envelope(x, real.clone(), skip).into_scalar::<f32>()
+        };
+        let (plain, plain_dotted) = (cost(smooth.clone(), &[]), cost(dotted.clone(), &[]));
+        assert!(plain_dotted < plain - 0.05, "{plain_dotted} vs {plain}");
+        let (skipped, skipped_dotted) = (cost(smooth, &skip), cost(dotted, &skip));
+        assert!(
+            (skipped_dotted - skipped).abs() < 1e-4,
+            "{skipped_dotted} vs {skipped}"
+        );
+    }
+
     #[test]
     fn its_gradient_gives_a_smooth_render_texture_and_takes_a_checkerboard_away() {
         let device = Device::flex().autodiff();
         let real = picture(32, 0.4, &device);
-        let loss = |x: Tensor<4>| spectral_envelope(x, real.clone());
+        let loss = |x: Tensor<4>| spectral_envelope(x, real.clone(), &[]);
         // A render with a quarter of the photo's texture: its upper rings rise towards the photo's.
         let smooth = picture(32, 0.1, &device);
         let textured = descend(smooth.clone(), 20, 0.02, loss);

@@ -67,6 +67,10 @@ pub struct TrainConfig {
     /// Weight of the spectral envelope loss (see [`crate::model::spectral_envelope`]; 0 = off).
     #[config(default = 0.0)]
     pub spectral_weight: f32,
+    /// Whether the spectral envelope loss leaves the grid's lattice frequencies out of its
+    /// rings, so that lattice peaks earn no credit for missing texture.
+    #[config(default = false)]
+    pub spectral_skip_lattice: bool,
     /// Whether an OASIS discriminator starts from the shipped segmenter when that has its
     /// shape (off: from fresh weights, for ablations).
     #[config(default = true)]
@@ -281,6 +285,7 @@ impl TrainConfig {
         self.diff_augment_colour = chosen.diff_augment_colour;
         self.ffl_weight = chosen.ffl_weight;
         self.spectral_weight = chosen.spectral_weight;
+        self.spectral_skip_lattice = chosen.spectral_skip_lattice;
     }
 
     /// The recipe these settings follow at their own width, if one does (its model and losses

@@ -158,6 +158,7 @@ pub struct Objective {
     pub diff_augment_colour: bool,
     pub ffl_weight: f32,
     pub spectral_weight: f32,
+    pub spectral_skip_lattice: bool,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -173,6 +174,7 @@ impl From<&super::TrainConfig> for Objective {
             diff_augment_colour: t.diff_augment_colour,
             ffl_weight: t.ffl_weight,
             spectral_weight: t.spectral_weight,
+            spectral_skip_lattice: t.spectral_skip_lattice,
         }
     }
 }
@@ -408,7 +410,14 @@ impl GanTrainer {
         if let Some(freq) = &freq {
             g_loss = g_loss + freq.clone() * o.ffl_weight;
         }
-        let spec = (o.spectral_weight > 0.0).then(|| spectral_envelope(fake, target));
+        let spec = (o.spectral_weight > 0.0).then(|| {
+            let [_, _, h, w] = fake.dims();
+            let skip = match o.spectral_skip_lattice {
+                true => crate::eval::lattice::peak_blocks(w, h),
+                false => Vec::new(),
+            };
+            spectral_envelope(fake, target, &skip)
+        });
         if let Some(spec) = &spec {
             g_loss = g_loss + spec.clone() * o.spectral_weight;
         }
