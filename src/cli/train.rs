@@ -165,7 +165,6 @@ pub(crate) enum DiscriminatorArg {
 pub(crate) enum UpsampleArg {
     Transposed,
     NearestConv,
-    BilinearConv,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -201,7 +200,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         model.upsample = match up {
             UpsampleArg::Transposed => Upsample::Transposed,
             UpsampleArg::NearestConv => Upsample::NearestConv,
-            UpsampleArg::BilinearConv => Upsample::BilinearConv,
         };
     }
     if let Some(style) = a.style {

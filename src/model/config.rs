@@ -21,13 +21,8 @@ pub enum NormKind {
 pub enum Upsample {
     /// 4×4 stride-2 transposed convolution (the paper's; leaves a faint stride-2 grid).
     Transposed,
-    /// Nearest ×2 then a 3×3 convolution (Odena et al. 2016): no stride-2 checkerboard.
+    /// Nearest ×2 then a 3×3 convolution (Odena et al. 2016): no grid.
     NearestConv,
-    /// Bilinear ×2 (edges clamped) then a 3×3 convolution: the same taps as [`Self::NearestConv`],
-    /// but the upsampling itself leaves far less of the low-resolution signal's mirror images
-    /// near the stride-2 lattice frequencies (a response of sin³ instead of sin there), the
-    /// anti-aliased upsampling of StyleGAN2.
-    BilinearConv,
 }
 
 #[derive(Config, Debug, PartialEq)]
@@ -120,12 +115,6 @@ impl ModelConfig {
             style_channels: 0,
             modulation: 0,
             d_classes: 0,
-            // The segmenter it starts from upsamples by nearest: a bilinear generator's OASIS
-            // discriminator keeps that decoder (the grid is the generator's to avoid).
-            upsample: match self.upsample {
-                Upsample::BilinearConv => Upsample::NearestConv,
-                other => other,
-            },
             ..self.clone()
         })
     }

@@ -53,9 +53,8 @@ pub struct DownBlock {
 }
 
 /// A decoder block. Exactly one of `conv` (the paper's transposed convolution; the field keeps
-/// its name so that models saved before the option load unchanged), `resize`, `phase` (a
-/// nearest + 3×3 layer prepared for rendering on the GPU; never saved) and `bilinear` (3×3 taps
-/// after bilinear ×2) is set.
+/// its name so that models saved before the option load unchanged), `resize` and `phase` (a
+/// nearest + 3×3 layer prepared for rendering on the GPU; never saved) is set.
 #[derive(Module, Debug)]
 pub struct UpBlock {
     conv: Option<ConvTranspose2d>,
@@ -66,18 +65,15 @@ pub struct UpBlock {
     /// The label modulation after the norm (models with [`ModelConfig::modulation`]; absent
     /// from older files, which load as `None`).
     modulation: Option<Modulation>,
-    /// [`Upsample::BilinearConv`]'s layer (absent from older files, which load as `None`).
-    bilinear: Option<ResizeConv>,
 }
 
 impl UpBlock {
     fn upsample(&self, x: Tensor<4>) -> Tensor<4> {
-        match (&self.conv, &self.resize, &self.phase, &self.bilinear) {
-            (Some(conv), ..) => kernels::conv_transpose2d_layer(conv, x),
-            (None, Some(resize), ..) => resize.forward(x),
-            (None, None, Some(phase), _) => phase.forward(x),
-            (None, None, None, Some(bilinear)) => bilinear.forward_bilinear(x),
-            (None, None, None, None) => unreachable!("a decoder block has an upsampling layer"),
+        match (&self.conv, &self.resize, &self.phase) {
+            (Some(conv), _, _) => kernels::conv_transpose2d_layer(conv, x),
+            (None, Some(resize), _) => resize.forward(x),
+            (None, None, Some(phase)) => phase.forward(x),
+            (None, None, None) => unreachable!("a decoder block has an upsampling layer"),
         }
     }
 
@@ -111,34 +107,18 @@ impl UpBlock {
         }
     }
 
-    /// The same block upsampling as `to`. Its 3×3 taps are kept; a transposed convolution is
-    /// first replaced by the closest taps (least squares). None when `to` is the transposed
-    /// convolution and the block has taps (they cannot be turned back).
-    fn with_upsampling(self, to: Upsample) -> Option<UpBlock> {
-        let taps = match (self.conv, self.resize, self.bilinear) {
-            (Some(conv), ..) if to == Upsample::Transposed => {
-                return Some(UpBlock {
-                    conv: Some(conv),
-                    resize: None,
-                    bilinear: None,
-                    ..self
-                });
-            }
-            (Some(conv), ..) => ResizeConv::project(conv.weight.val(), conv.bias.map(|b| b.val())),
-            (None, Some(taps), _) | (None, None, Some(taps)) => taps,
-            (None, None, None) => unreachable!("a decoder block being trained has its taps"),
+    /// The same block with its transposed convolution replaced by the closest nearest + 3×3
+    /// layer (least squares); blocks that already have one are unchanged.
+    fn into_resize(self) -> UpBlock {
+        let Some(conv) = self.conv else {
+            return self;
         };
-        let (resize, bilinear) = match to {
-            Upsample::Transposed => return None,
-            Upsample::NearestConv => (Some(taps), None),
-            Upsample::BilinearConv => (None, Some(taps)),
-        };
-        Some(UpBlock {
+        let bias = conv.bias.map(|b| b.val());
+        UpBlock {
             conv: None,
-            resize,
-            bilinear,
+            resize: Some(ResizeConv::project(conv.weight.val(), bias)),
             ..self
-        })
+        }
     }
 }
 
@@ -187,8 +167,7 @@ impl Generator {
                 c_in
             };
             let up_bias = bias || level == 0;
-            let taps = || ResizeConv::new(up_in, up_out, up_bias, device);
-            let (conv, resize, bilinear) = match config.upsample {
+            let (conv, resize) = match config.upsample {
                 Upsample::Transposed => {
                     let conv = ConvTranspose2dConfig::new([up_in, up_out], [4, 4])
                         .with_stride([2, 2])
@@ -196,10 +175,11 @@ impl Generator {
                         .with_bias(up_bias)
                         .with_initializer(init_normal())
                         .init(device);
-                    (Some(conv), None, None)
+                    (Some(conv), None)
                 }
-                Upsample::NearestConv => (None, Some(taps()), None),
-                Upsample::BilinearConv => (None, None, Some(taps())),
+                Upsample::NearestConv => {
+                    (None, Some(ResizeConv::new(up_in, up_out, up_bias, device)))
+                }
             };
             let norm_layer = if level == 0 {
                 None
@@ -216,7 +196,6 @@ impl Generator {
                 dropout: config.has_dropout(level),
                 phase: None,
                 modulation,
-                bilinear,
             });
         }
         Generator { downs, ups }
@@ -227,17 +206,14 @@ impl Generator {
         self.downs.len()
     }
 
-    /// The same generator upsampling as `to` in every decoder block, its 3×3 taps kept (a
-    /// model trained with one [`Upsample`] as the start of a fine-tune with another); a
-    /// transposed convolution becomes its closest taps. None when `to` is the transposed
-    /// convolution and the model has taps, which cannot be turned back.
-    pub fn with_upsampling(self, to: Upsample) -> Option<Generator> {
-        let ups = self
-            .ups
-            .into_iter()
-            .map(|up| up.with_upsampling(to))
-            .collect::<Option<Vec<_>>>()?;
-        Some(Generator { ups, ..self })
+    /// The same generator with every transposed convolution replaced by its closest nearest +
+    /// 3×3 layer: a model trained with [`Upsample::Transposed`] as the start of a fine-tune with
+    /// [`Upsample::NearestConv`].
+    pub fn into_resize_upsampling(self) -> Generator {
+        Generator {
+            ups: self.ups.into_iter().map(UpBlock::into_resize).collect(),
+            ..self
+        }
     }
 
     /// The same network with `extra` more output planes after its own, their weights and bias

@@ -13,13 +13,6 @@
 //! convolution with `4·c_out` outputs followed by interleaving the phases (depth to space) gives
 //! the same result with the same multiply-adds, and its gradients go through the convolution's
 //! matrix-multiply kernels ([`phase_conv`]).
-//!
-//! The same 3×3 taps after *bilinear* ×2 upsampling ([`ResizeConv::forward_bilinear`]) are a
-//! 6×6 stride-2 transposed convolution in the same way: bilinear ×2 is a transposed convolution
-//! with the taps (¼, ¾, ¾, ¼) per axis where nearest has (1, 1), so the tied kernel is
-//! `B · W · Bᵀ` with the 6×3 matrix [`BILINEAR_TAPS`]. The input is first extended by one
-//! clamped pixel on every side, so that the border is upsampled from its own values (as
-//! bilinear resizing clamps at the edge) rather than from zeros.
 
 use burn::module::Param;
 use burn::prelude::*;
@@ -54,39 +47,13 @@ impl ResizeConv {
         }
     }
 
-    /// The 6×6 transposed-convolution kernel `[c_in, c_out, 6, 6]` of bilinear ×2 + these 3×3
-    /// taps (see the module's notes).
-    pub fn bilinear_kernel(&self) -> Tensor<4> {
-        let w = self.weight.val();
-        let [ci, co, _, _] = w.dims();
-        let expand =
-            Tensor::<2>::from_data(TensorData::new(kron(&BILINEAR_TAPS), [9, 36]), &w.device());
-        w.reshape([ci * co, 9])
-            .matmul(expand)
-            .reshape([ci, co, 6, 6])
-    }
-
-    /// Bilinear ×2 (edges clamped) then the 3×3 convolution, `[N, c_in, H, W]` →
-    /// `[N, c_out, 2H, 2W]`.
-    pub fn forward_bilinear(&self, x: Tensor<4>) -> Tensor<4> {
-        let bias = self.bias.as_ref().map(|b| b.val());
-        // Padding 4 crops the extension's two output pixels and the kernel's own two.
-        kernels::conv_transpose2d(
-            clamp_extend(x),
-            self.bilinear_kernel(),
-            bias,
-            [2, 2],
-            [4, 4],
-        )
-    }
-
     /// The equivalent 4×4 transposed-convolution kernel `[c_in, c_out, 4, 4]`: every channel
     /// pair's 9 taps times the fixed 9 × 16 matrix `M ⊗ M` (one matrix product over contiguous
     /// rows; slicing the taps out instead is several times slower on the CPU backend).
     pub fn kernel(&self) -> Tensor<4> {
         let w = self.weight.val();
         let [ci, co, _, _] = w.dims();
-        let expand = Tensor::<2>::from_data(TensorData::new(kron(&TAPS), [9, 16]), &w.device());
+        let expand = Tensor::<2>::from_data(TensorData::new(kron_taps(), [9, 16]), &w.device());
         w.reshape([ci * co, 9])
             .matmul(expand)
             .reshape([ci, co, 4, 4])
@@ -153,53 +120,19 @@ impl ResizeConv {
 /// input i with index 1 (even outputs) or 2 (odd), input i+1 with index 0.
 const TAPS: [[f32; 3]; 4] = [[0., 0., 1.], [0., 1., 1.], [1., 1., 0.], [1., 0., 0.]];
 
-/// The tap matrix of bilinear ×2 + 3×3 (6 × 3): kernel index k sums taps j with weight
-/// `b[k + j − 1]`, where `b = (0, ¼, ¾, ¾, ¼, 0)` is bilinear ×2 as a transposed convolution
-/// (padding 2) as `(0, 1, 1, 0)` is nearest ×2 (padding 1) in [`TAPS`].
-const BILINEAR_TAPS: [[f32; 3]; 6] = [
-    [0., 0., 0.25],
-    [0., 0.25, 0.75],
-    [0.25, 0.75, 0.75],
-    [0.75, 0.75, 0.25],
-    [0.75, 0.25, 0.],
-    [0.25, 0., 0.],
-];
-
-/// `(M ⊗ M)ᵀ` of a K × 3 tap matrix `M` as a row-major 9 × K² matrix: entry (3a + b, K·ky + kx)
-/// = M[ky][a] · M[kx][b].
-fn kron<const K: usize>(m: &[[f32; 3]; K]) -> Vec<f32> {
-    let mut out = vec![0.0; 9 * K * K];
+/// `(M ⊗ M)ᵀ` as a row-major 9 × 16 matrix: entry (3a + b, 4ky + kx) = M[ky][a] · M[kx][b].
+fn kron_taps() -> Vec<f32> {
+    let mut out = vec![0.0; 9 * 16];
     for a in 0..3 {
         for b in 0..3 {
-            for ky in 0..K {
-                for kx in 0..K {
-                    out[(3 * a + b) * K * K + K * ky + kx] = m[ky][a] * m[kx][b];
+            for ky in 0..4 {
+                for kx in 0..4 {
+                    out[(3 * a + b) * 16 + 4 * ky + kx] = TAPS[ky][a] * TAPS[kx][b];
                 }
             }
         }
     }
     out
-}
-
-/// `x` extended by one pixel on every side, each a copy of its nearest edge pixel.
-fn clamp_extend(x: Tensor<4>) -> Tensor<4> {
-    let [n, c, h, w] = x.dims();
-    let rows = Tensor::cat(
-        vec![
-            x.clone().slice([0..n, 0..c, 0..1, 0..w]),
-            x.clone(),
-            x.slice([0..n, 0..c, h - 1..h, 0..w]),
-        ],
-        2,
-    );
-    Tensor::cat(
-        vec![
-            rows.clone().slice([0..n, 0..c, 0..h + 2, 0..1]),
-            rows.clone(),
-            rows.slice([0..n, 0..c, 0..h + 2, w - 1..w]),
-        ],
-        3,
-    )
 }
 
 /// A nearest + 3×3 layer as its phase kernels, computed once: how the GPU renders it.
@@ -335,92 +268,6 @@ mod tests {
             let diff = max_diff(ours, plain.clone());
             assert!(diff < 1e-5, "{name}: {diff}");
         }
-    }
-
-    /// Bilinear ×2 of one plane, edges clamped (half-pixel centres, as image resizers do).
-    fn bilinear2(plane: &[f32], h: usize, w: usize) -> Vec<f32> {
-        let at = |y: isize, x: isize| {
-            plane[y.clamp(0, h as isize - 1) as usize * w + x.clamp(0, w as isize - 1) as usize]
-        };
-        // Output 2i reads (i − 1, i) with weights (¼, ¾); 2i + 1 reads (i, i + 1) with (¾, ¼).
-        let taps = |o: usize| {
-            let i = (o / 2) as isize;
-            match o % 2 {
-                0 => [(i - 1, 0.25), (i, 0.75)],
-                _ => [(i, 0.75), (i + 1, 0.25)],
-            }
-        };
-        let mut out = Vec::with_capacity(4 * h * w);
-        for oy in 0..2 * h {
-            for ox in 0..2 * w {
-                let mut v = 0.0;
-                for (y, wy) in taps(oy) {
-                    for (x, wx) in taps(ox) {
-                        v += wy * wx * at(y, x);
-                    }
-                }
-                out.push(v);
-            }
-        }
-        out
-    }
-
-    /// The tied 6×6 transposed convolution against the literal: bilinear ×2 of the input
-    /// extended by one clamped pixel, then a 3×3 convolution without padding (so the output's
-    /// border reads the upsampled neighbours beyond it, not zeros).
-    #[test]
-    fn bilinear_form_equals_bilinear_upsampling_then_3x3_convolution() {
-        let device = Device::flex();
-        let layer = ResizeConv {
-            bias: Some(Param::from_tensor(Tensor::random(
-                [4],
-                Distribution::Normal(0.0, 1.0),
-                &device,
-            ))),
-            ..ResizeConv::new(3, 4, true, &device)
-        };
-        let (n, c, h, w) = (2, 3, 5, 6);
-        let x = Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), &device);
-        let values = x.to_data().try_to_vec::<f32>().unwrap();
-        let mut up = Vec::new();
-        for plane in values.chunks(h * w) {
-            up.extend(bilinear2(plane, h, w));
-        }
-        let up = Tensor::<4>::from_data(TensorData::new(up, [n, c, 2 * h, 2 * w]), &device);
-        // The upsampled input's outer ring comes from the clamped extension: bilinear2 of the
-        // input equals the extension's upsampling two pixels in, so pad it by the missing one.
-        let extended = bilinear_of_extended(x.clone());
-        let inner = extended
-            .clone()
-            .slice([0..n, 0..c, 1..2 * h + 1, 1..2 * w + 1]);
-        assert!(max_diff(inner, up) < 1e-6, "the reference's upsampling");
-        let plain = conv2d(
-            extended,
-            layer.weight.val().swap_dims(0, 1),
-            layer.bias.as_ref().map(|b| b.val()),
-            ConvOptions::new([1, 1], [0, 0], [1, 1], 1),
-        );
-        let ours = layer.forward_bilinear(x);
-        assert_eq!(ours.dims(), [n, 4, 2 * h, 2 * w]);
-        let diff = max_diff(ours, plain);
-        assert!(diff < 1e-5, "{diff}");
-    }
-
-    /// Bilinear ×2 of `x` extended by one clamped pixel, cropped to one pixel beyond the
-    /// upsampled input on every side: `[n, c, 2h + 2, 2w + 2]`.
-    fn bilinear_of_extended(x: Tensor<4>) -> Tensor<4> {
-        let [n, c, h, w] = x.dims();
-        let ext = clamp_extend(x);
-        let values = ext.to_data().try_to_vec::<f32>().unwrap();
-        let mut up = Vec::new();
-        for plane in values.chunks((h + 2) * (w + 2)) {
-            up.extend(bilinear2(plane, h + 2, w + 2));
-        }
-        Tensor::<4>::from_data(
-            TensorData::new(up, [n, c, 2 * h + 4, 2 * w + 4]),
-            &ext.device(),
-        )
-        .slice([0..n, 0..c, 1..2 * h + 3, 1..2 * w + 3])
     }
 
     #[test]

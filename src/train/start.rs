@@ -14,7 +14,7 @@ use super::state::{TrainState, load_checkpoint};
 use crate::checkpoint::{self, FileKind};
 use crate::error::{Error, Result};
 use crate::events::TrainEvent;
-use crate::model::{Discriminator, ModelConfig};
+use crate::model::{Discriminator, ModelConfig, Upsample};
 use crate::models::{RunDir, default_segmenter_path};
 
 /// How a run begins.
@@ -196,12 +196,13 @@ pub fn starting_trainer(
         let loaded = checkpoint::generator_from_bytes(&bytes, from, device)?;
         let mut generator = loaded.generator;
         if loaded.meta.model.upsample != model.upsample {
-            generator = generator.with_upsampling(model.upsample).ok_or_else(|| {
-                Error::bad_file(
+            if model.upsample != Upsample::NearestConv {
+                return Err(Error::bad_file(
                     from,
-                    "upsamples with 3×3 taps, which cannot be turned back into transposed convolutions; fine-tune it with --upsample nearest-conv or bilinear-conv",
-                )
-            })?;
+                    "uses nearest + 3×3 upsampling, which cannot be turned back into transposed convolutions; fine-tune it with --upsample nearest-conv",
+                ));
+            }
+            generator = generator.into_resize_upsampling();
         }
         let (theirs, ours) = (loaded.meta.model.style_channels, model.style_channels);
         if ours < theirs && loaded.meta.task == config.task {
