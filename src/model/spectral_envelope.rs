@@ -48,12 +48,13 @@ fn ring_means(h: usize, w: usize, skip: &[usize], device: &Device) -> Tensor<2> 
     for &k in skip {
         counted[k] = false;
     }
+    let members = || rings.iter().enumerate().filter(|(k, _)| counted[*k]);
     let mut counts = [0usize; RINGS];
-    for (&r, _) in rings.iter().zip(&counted).filter(|(_, c)| **c) {
+    for (_, &r) in members() {
         counts[r] += 1;
     }
     let mut matrix = vec![0f32; h * w * RINGS];
-    for (k, &r) in rings.iter().enumerate().filter(|(k, _)| counted[*k]) {
+    for (k, &r) in members() {
         matrix[k * RINGS + r] = 1.0 / counts[r] as f32;
     }
     Tensor::from_data(TensorData::new(matrix, [h * w, RINGS]), device)
