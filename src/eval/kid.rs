@@ -21,6 +21,11 @@ pub const BLUR_SIGMA: f32 = 2.0;
 pub struct Kid {
     /// The renders against the real photos.
     pub renders: f64,
+    /// The standard error of `renders` (jackknife over the pairs: leaving each render and its
+    /// photo out in turn), so that two models' figures can be told apart from chance; 0 in
+    /// reports written before it.
+    #[serde(default)]
+    pub renders_se: f64,
     /// The real photos blurred ([`BLUR_SIGMA`]) against themselves unblurred: what a blurry
     /// "render" that is right in every other way scores.
     pub blurred: f64,
@@ -78,9 +83,33 @@ pub fn kid(renders: &[Vec<f64>], blurred: &[Vec<f64>], reals: &[Vec<f64>]) -> Op
     let odd: Vec<Vec<f64>> = reals.iter().skip(1).step_by(2).cloned().collect();
     Some(Kid {
         renders: mmd2(&renders, &reals),
+        renders_se: jackknife_se(&renders, &reals),
         blurred: mmd2(&blurred, &reals),
         real_halves: mmd2(&even, &odd),
     })
+}
+
+/// The jackknife standard error of `mmd2(x, y)` for paired sets: estimate i leaves out `x[i]`
+/// and `y[i]` (whichever exist), and the error is √((N − 1)/N · Σ (θᵢ − θ̄)²) over the N
+/// estimates. 0 when a set would fall under 2 members.
+fn jackknife_se(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
+    let n = x.len().max(y.len());
+    if x.len().min(y.len()) < 3 {
+        return 0.0;
+    }
+    let without = |s: &[Vec<f64>], i: usize| -> Vec<Vec<f64>> {
+        s.iter()
+            .enumerate()
+            .filter(|(k, _)| *k != i)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let estimates: Vec<f64> = (0..n)
+        .map(|i| mmd2(&without(x, i), &without(y, i)))
+        .collect();
+    let mean = estimates.iter().sum::<f64>() / n as f64;
+    let spread: f64 = estimates.iter().map(|t| (t - mean).powi(2)).sum();
+    ((n as f64 - 1.0) / n as f64 * spread).sqrt()
 }
 
 /// Each feature's mean and spread over a reference set; features that do not vary there (a
@@ -175,6 +204,31 @@ mod tests {
         assert!(
             k_same.blurred > 3.0 * k_near.renders,
             "{k_same:?} {k_near:?}"
+        );
+    }
+
+    /// The standard error says which differences are chance: a set from the photos' own
+    /// distribution is within 3 errors of 0, a far one many errors away, and the error shrinks
+    /// with more pairs.
+    #[test]
+    fn the_standard_error_separates_chance_from_a_real_distance() {
+        let reals = cloud(40, 0.0, 1);
+        let same = kid(&cloud(40, 0.0, 2), &cloud(40, 1.0, 4), &reals).unwrap();
+        assert!(same.renders_se > 0.0, "{same:?}");
+        assert!(same.renders.abs() < 3.0 * same.renders_se, "{same:?}");
+        let near = kid(&cloud(40, 0.3, 3), &cloud(40, 1.0, 4), &reals).unwrap();
+        assert!(near.renders > 5.0 * near.renders_se, "{near:?}");
+        let many = kid(
+            &cloud(160, 0.3, 5),
+            &cloud(160, 1.0, 6),
+            &cloud(160, 0.0, 7),
+        )
+        .unwrap();
+        assert!(
+            many.renders_se < 0.7 * near.renders_se,
+            "{} vs {}",
+            many.renders_se,
+            near.renders_se
         );
     }
 
