@@ -254,6 +254,14 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     h.get_by_label_contains(
         "distribution: KID 0.250 (blurred photos 0.500, photos against photos 0.020)",
     );
+    // A checkpoint logged with the figure's standard error shows it.
+    line["step"] = 5.into();
+    line["kid"]["renders_se"] = 0.04.into();
+    let text = std::fs::read_to_string(&evals).unwrap();
+    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    let h = open_run();
+    h.get_by_label_contains("held out at step 5");
+    h.get_by_label_contains("distribution: KID 0.250 ± 0.040 (blurred photos 0.500");
 }
 
 #[test]

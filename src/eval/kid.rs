@@ -33,6 +33,17 @@ pub struct Kid {
     pub real_halves: f64,
 }
 
+impl Kid {
+    /// The renders' figure as reports show it: with its standard error where it has one
+    /// ("0.210 ± 0.044"), alone for figures logged before it ("0.210").
+    pub fn renders_text(&self) -> String {
+        match self.renders_se > 0.0 {
+            true => format!("{:.3} ± {:.3}", self.renders, self.renders_se),
+            false => format!("{:.3}", self.renders),
+        }
+    }
+}
+
 /// The segmenter's features of `photo` (see the module's documentation), from its encoder alone.
 pub fn features(segmenter: &Segmenter, photo: &RgbImage) -> Result<Vec<f64>> {
     let input = match segmenter.fits(photo) {

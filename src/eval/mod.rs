@@ -393,8 +393,10 @@ impl Figures {
         }
         if let Some(k) = &self.kid {
             out.push_str(&format!(
-                "distribution (KID on the segmenter's features, 0 = like the photos): renders {:.3} ± {:.3} | blurred photos {:.3} | the photos' two halves {:.3}\n",
-                k.renders, k.renders_se, k.blurred, k.real_halves
+                "distribution (KID on the segmenter's features, 0 = like the photos): renders {} | blurred photos {:.3} | the photos' two halves {:.3}\n",
+                k.renders_text(),
+                k.blurred,
+                k.real_halves
             ));
         }
         out

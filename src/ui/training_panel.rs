@@ -692,8 +692,10 @@ impl TrainingPanel {
         }
         if let Some(k) = &f.kid {
             ui.label(format!(
-                "distribution: KID {:.3} ± {:.3} (blurred photos {:.3}, photos against photos {:.3})",
-                k.renders, k.renders_se, k.blurred, k.real_halves
+                "distribution: KID {} (blurred photos {:.3}, photos against photos {:.3})",
+                k.renders_text(),
+                k.blurred,
+                k.real_halves
             ))
             .on_hover_text("Kernel distance of the renders from the real photos as a set, on the segmenter's features: 0 = indistinguishable");
         }
