@@ -14,7 +14,13 @@ pub fn hann(n: usize, len: usize) -> f64 {
 pub struct LatticePoint {
     pub peak: usize,
     pub ring: Vec<usize>,
+    /// Which of [`STRIDES`] the point belongs to: 0 for the points of a 2-pixel pattern (what the
+    /// decoder's last ×2 leaves), 1 for the further points of a 4-pixel one, 2 for the rest (8).
+    pub stride: usize,
 }
+
+/// The pattern periods the lattice points are grouped by (pixels).
+pub const STRIDES: [usize; 3] = [2, 4, 8];
 
 /// The 63 lattice points of a `w`×`h` spectrum (the zero frequency is not one).
 pub fn lattice_points(w: usize, h: usize) -> Vec<LatticePoint> {
@@ -50,7 +56,12 @@ pub fn lattice_points(w: usize, h: usize) -> Vec<LatticePoint> {
                 }
             }
             let peak = (cj as usize % h) * w + (ci as usize % w);
-            points.push(LatticePoint { peak, ring });
+            let stride = match (a % 4, b % 4, a % 2, b % 2) {
+                (0, 0, _, _) => 0,
+                (_, _, 0, 0) => 1,
+                _ => 2,
+            };
+            points.push(LatticePoint { peak, ring, stride });
         }
     }
     points
@@ -97,6 +108,9 @@ mod tests {
             points[0].ring.len()
         );
         assert!(points.iter().all(|p| !p.ring.contains(&p.peak)));
+        // A 2-pixel pattern has 3 points, a 4-pixel one 15 (12 more), an 8-pixel one 63.
+        let count = |s: usize| points.iter().filter(|p| p.stride == s).count();
+        assert_eq!((count(0), count(1), count(2)), (3, 12, 48));
         // 3×3 bins around each point, none shared at this size.
         let blocks = peak_blocks(256, 256);
         assert_eq!(blocks.len(), 63 * 9);

@@ -362,6 +362,10 @@ impl Figures {
             "realism (renders / real photos, 1.00 = like photos): sharpness {:.2}  HF power {:.2}  grid {:.2}  colour spread {:.2}  saturation {:.2}\n",
             r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
         ));
+        let [two, four, eight] = r.grid_by_stride;
+        out.push_str(&format!(
+            "  grid by the pattern's period: 2 px {two:.2}  4 px {four:.2}  8 px {eight:.2}\n"
+        ));
         match &self.consistency {
             Some(c) => {
                 out.push_str(&format!(

@@ -5,7 +5,9 @@
 //! - **HF power**: share of the luminance's spectral power above 0.25 cycles/pixel;
 //! - **grid**: spectral power at the stride-2 lattice frequencies (multiples of 1/8 cycle/pixel,
 //!   where transposed convolutions leave their checkerboard) over the power in the rings around
-//!   them; a clean image sits near its neighbours, a stamped grid stands far above them;
+//!   them; a clean image sits near its neighbours, a stamped grid stands far above them; also
+//!   by the period of the pattern the points belong to (2, 4 and 8 pixels: which ×2 of the
+//!   decoder left it), `grid_by_stride`;
 //! - **colour spread**: standard deviation across images of the per-image mean colour;
 //! - **saturation**: mean HSV saturation.
 //!
@@ -23,9 +25,10 @@ use super::lattice::{hann, lattice_points};
 pub struct ImageStats {
     pub sharpness: f64,
     pub hf_power: f64,
-    /// Power at the lattice frequencies and in the rings around them (summed over the lattice).
-    pub grid_peak: f64,
-    pub grid_ring: f64,
+    /// Power at the lattice frequencies and in the rings around them, summed over the points of
+    /// each of [`super::lattice::STRIDES`].
+    pub grid_peak: [f64; 3],
+    pub grid_ring: [f64; 3],
     pub mean_rgb: [f64; 3],
     pub saturation: f64,
 }
@@ -38,6 +41,10 @@ pub struct Realism {
     pub grid: f64,
     pub colour_spread: f64,
     pub saturation: f64,
+    /// The grid figure of the points of each of [`super::lattice::STRIDES`] alone (0 in reports written before
+    /// it).
+    #[serde(default)]
+    pub grid_by_stride: [f64; 3],
 }
 
 fn luminance(img: &RgbImage) -> Vec<f64> {
@@ -121,13 +128,13 @@ fn high_frequency_share(power: &[f64], w: usize, h: usize, cutoff: f64) -> f64 {
 }
 
 /// Power at the lattice points (see [`lattice_points`]) and the mean power of the ring around
-/// each, summed over the lattice.
-fn grid_power(power: &[f64], w: usize, h: usize) -> (f64, f64) {
-    let (mut peak, mut ring) = (0.0, 0.0);
+/// each, summed over the points of each stride.
+fn grid_power(power: &[f64], w: usize, h: usize) -> ([f64; 3], [f64; 3]) {
+    let (mut peak, mut ring) = ([0.0; 3], [0.0; 3]);
     for point in lattice_points(w, h) {
-        peak += power[point.peak];
+        peak[point.stride] += power[point.peak];
         let sum: f64 = point.ring.iter().map(|&k| power[k]).sum();
-        ring += sum / point.ring.len().max(1) as f64;
+        ring[point.stride] += sum / point.ring.len().max(1) as f64;
     }
     (peak, ring)
 }
@@ -174,7 +181,21 @@ pub fn image_stats(img: &RgbImage) -> ImageStats {
 pub fn summarize(stats: &[ImageStats]) -> Realism {
     let n = stats.len().max(1) as f64;
     let mean = |f: fn(&ImageStats) -> f64| stats.iter().map(f).sum::<f64>() / n;
-    let ring = mean(|s| s.grid_ring);
+    // Peak over ring power, of the means over the images, for the points of `strides`.
+    let grid = |strides: &[usize]| {
+        let sum = |f: fn(&ImageStats) -> [f64; 3]| {
+            strides
+                .iter()
+                .map(|&k| stats.iter().map(|s| f(s)[k]).sum::<f64>() / n)
+                .sum::<f64>()
+        };
+        let ring = sum(|s| s.grid_ring);
+        if ring > 0.0 {
+            sum(|s| s.grid_peak) / ring
+        } else {
+            0.0
+        }
+    };
     let spread = (0..3)
         .map(|c| {
             let m = stats.iter().map(|s| s.mean_rgb[c]).sum::<f64>() / n;
@@ -190,13 +211,10 @@ pub fn summarize(stats: &[ImageStats]) -> Realism {
     Realism {
         sharpness: mean(|s| s.sharpness),
         hf_power: mean(|s| s.hf_power),
-        grid: if ring > 0.0 {
-            mean(|s| s.grid_peak) / ring
-        } else {
-            0.0
-        },
+        grid: grid(&[0, 1, 2]),
         colour_spread: spread,
         saturation: mean(|s| s.saturation),
+        grid_by_stride: [0, 1, 2].map(|k| grid(&[k])),
     }
 }
 
@@ -210,6 +228,8 @@ impl Realism {
             grid: r(self.grid, reference.grid),
             colour_spread: r(self.colour_spread, reference.colour_spread),
             saturation: r(self.saturation, reference.saturation),
+            grid_by_stride: [0, 1, 2]
+                .map(|k| r(self.grid_by_stride[k], reference.grid_by_stride[k])),
         }
     }
 }
@@ -306,6 +326,13 @@ mod tests {
             "a clean texture sits near its neighbours: {}",
             clean.grid
         );
+        // The excess is all at the 2-pixel pattern's points; the 8-pixel ones stay as they were.
+        let [two, four, eight] = ratio.grid_by_stride;
+        assert!(
+            two > ratio.grid && two > 20.0 * eight,
+            "{two} {four} {eight}"
+        );
+        assert!((0.7..1.5).contains(&eight), "{eight}");
     }
 
     #[test]
