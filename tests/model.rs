@@ -3,8 +3,6 @@
 use burn::prelude::*;
 use facade_studio::model::{DropoutMasks, ModelConfig};
 
-mod common;
-
 #[test]
 fn paper_sized_models_have_the_published_parameter_counts() {
     let device = Device::flex();
@@ -190,46 +188,4 @@ fn with_instance_norm_a_render_alone_equals_it_within_a_batch() {
         .max()
         .into_scalar::<f32>();
     assert!(diff > 1e-3, "batch norm should depend on the batch: {diff}");
-}
-
-#[test]
-fn a_model_with_noise_planes_saves_loads_and_renders_the_same() {
-    let device = facade_studio::backend::cpu_device().device;
-    let config = ModelConfig::new()
-        .with_width(4)
-        .with_size(32)
-        .with_style_channels(0)
-        .with_noise(3);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("noisy.fsw");
-    let meta = common::model_meta("noisy", &config);
-    let generator = facade_studio::model::seeded_init(&device, 4, || {
-        let g = config.init_generator(&device);
-        facade_studio::model::materialize(&g);
-        g
-    });
-    facade_studio::checkpoint::save_model(&path, &meta, &generator).unwrap();
-    let loaded = facade_studio::checkpoint::load_generator(&path, &device).unwrap();
-    assert_eq!(loaded.meta.model.noise, 3);
-    let x = Tensor::<4>::random(
-        [1, 3, 32, 32],
-        burn::tensor::Distribution::Uniform(-1.0, 1.0),
-        &device,
-    );
-    let render = |g: &facade_studio::model::Generator, masks: &mut DropoutMasks| {
-        g.forward(x.clone(), masks)
-            .into_data()
-            .try_into_vec::<f32>()
-            .unwrap()
-    };
-    let saved = render(&generator, &mut DropoutMasks::seeded(9, 0.0));
-    assert_eq!(
-        render(&loaded.generator, &mut DropoutMasks::seeded(9, 0.0)),
-        saved
-    );
-    assert_eq!(saved.len(), 3 * 32 * 32);
-    // A model file without the field (every model before it) reads as noise 0.
-    let mut value = serde_json::to_value(&config).unwrap();
-    value.as_object_mut().unwrap().remove("noise");
-    assert_eq!(ModelConfig::from_json_value(value).unwrap().noise, 0);
 }

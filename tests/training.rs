@@ -89,7 +89,6 @@ fn job_with(
     // A tiny model with the recipe's modulation and discriminator.
     let model = common::tiny_model(32)
         .with_modulation(base.model.modulation)
-        .with_noise(base.model.noise)
         .with_d_classes(base.model.d_classes);
     let train = TrainConfig {
         model,
@@ -190,13 +189,11 @@ fn resuming_reproduces_the_uninterrupted_losses() {
 #[test]
 fn the_second_step_recipe_resumes_exactly_too() {
     // Its augmentation draws, modulation weights and D's rate survive a resume (with the
-    // spectral envelope loss on as well, the lattice left out of its rings, and noise planes).
-    let base = TrainConfig::default();
-    let with_noise = base.clone().with_model(base.model.with_noise(2));
+    // spectral envelope loss on as well, the lattice left out of its rings).
     let rows = resumes_exactly(TrainConfig {
         spectral_weight: 1.0,
         spectral_skip_lattice: true,
-        ..second_step(with_noise)
+        ..second_step(TrainConfig::default())
     });
     assert!(
         rows.iter().all(|r| r.g_freq > 0.0 && r.g_spec > 0.0),

@@ -63,11 +63,6 @@ pub(crate) struct TrainArgs {
     /// with --resume: the run's]. A fine-tuned model gains it at zero.
     #[arg(long)]
     modulation: Option<usize>,
-    /// Full-resolution noise planes whose filtered grain the generator adds to its render where
-    /// it chooses (StyleGAN's noise inputs: texture with no period; 0 = none) [default: 0; with
-    /// --resume: the run's]. A fine-tuned model gains them with small weights.
-    #[arg(long)]
-    noise: Option<usize>,
     /// Adversarial loss [default: bce, as published; hinge: SPADE's].
     #[arg(long, value_enum)]
     gan_loss: Option<GanLoss>,
@@ -194,7 +189,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     model.size = a.size.unwrap_or(model.size);
     model.num_d = a.num_d.unwrap_or(model.num_d);
     model.modulation = a.modulation.unwrap_or(model.modulation);
-    model.noise = a.noise.unwrap_or(model.noise);
     if let Some(norm) = a.norm {
         model.norm = match norm {
             NormArg::Batch => NormKind::Batch,
@@ -245,7 +239,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.upsample.is_none()
         && a.num_d.is_none()
         && a.modulation.is_none()
-        && a.noise.is_none()
         && a.discriminator.is_none()
         && a.style.is_none()
         && a.task.is_none();

@@ -67,13 +67,6 @@ pub struct ModelConfig {
     /// photo as one of the task's n classes or "fake" (every model before it: 0).
     #[config(default = 0)]
     pub d_classes: usize,
-    /// Full-resolution noise planes whose 3×3-filtered grain the outermost decoder block adds
-    /// to the render where its extra gate plane says (after StyleGAN's noise inputs, Karras et
-    /// al. 2019): fine texture with no period, drawn afresh at every training step and fixed for
-    /// a render without a seed (see [`super::DropoutMasks::noise`]; 0 = none, every model
-    /// before it).
-    #[config(default = 0)]
-    pub noise: usize,
 }
 
 impl ModelConfig {
@@ -122,7 +115,6 @@ impl ModelConfig {
             style_channels: 0,
             modulation: 0,
             d_classes: 0,
-            noise: 0,
             ..self.clone()
         })
     }
@@ -171,9 +163,6 @@ impl ModelConfig {
                 "modulation width {} must be at most 512",
                 self.modulation
             ));
-        }
-        if self.noise > 64 {
-            return Err(format!("{} noise planes: use at most 64", self.noise));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(format!("dropout {} must be in [0, 1)", self.dropout));

@@ -4,7 +4,6 @@
 //! upsampling is the paper's ConvTranspose 4×4 s2, or nearest ×2 + 3×3 convolution
 //! ([`Upsample`]), which leaves no stride-2 grid in the render.
 
-use burn::module::Param;
 use burn::nn::Initializer;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
@@ -38,37 +37,6 @@ fn zeros_after<const D: usize>(t: Tensor<D>, dim: usize, extra: usize) -> Tensor
     Tensor::cat(vec![t, zeros], dim)
 }
 
-/// The spread of the grain convolution's weights when a fine-tune adds noise planes: a tenth of
-/// pix2pix's, so the render moves by about 1/100 of its range at first, yet every weight gets a
-/// gradient that is not zero on average (at exactly zero, noise that cannot be placed has none).
-const NEW_GRAIN_WEIGHT_STD: f64 = 0.002;
-
-/// Gives an upsampling layer (weight `[c_in, c_out, k, k]`) one more output plane, weights zero
-/// and bias one; returns its device, or None (unchanged) when it has no bias.
-fn add_gate_plane(
-    weight: &mut Param<Tensor<4>>,
-    bias: &mut Option<Param<Tensor<1>>>,
-) -> Option<Device> {
-    let b = bias.as_ref()?.val();
-    let device = b.device();
-    *bias = Some(Param::from_tensor(Tensor::cat(
-        vec![b, Tensor::ones([1], &device)],
-        0,
-    )));
-    *weight = Param::from_tensor(zeros_after(weight.val(), 1, 1));
-    Some(device)
-}
-
-/// The 3×3 convolution that turns `planes` full-resolution noise planes into `outputs` planes of
-/// grain, weights N(0, `std`), no bias.
-fn grain_conv(planes: usize, outputs: usize, std: f64, device: &Device) -> Conv2d {
-    Conv2dConfig::new([planes, outputs], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .with_bias(false)
-        .with_initializer(Initializer::Normal { mean: 0.0, std })
-        .init(device)
-}
-
 /// `conv` reading only its first `keep` input planes.
 pub(crate) fn with_first_input_planes(mut conv: Conv2d, keep: usize) -> Conv2d {
     let weight = conv.weight.val();
@@ -97,51 +65,9 @@ pub struct UpBlock {
     /// The label modulation after the norm (models with [`ModelConfig::modulation`]; absent
     /// from older files, which load as `None`).
     modulation: Option<Modulation>,
-    /// The outermost block of a model with [`ModelConfig::noise`]: the grain convolution of the
-    /// full-resolution noise planes, added to the output weighed by the upsampling's extra last
-    /// plane (the gate: where the render carries grain and how much). `None` elsewhere.
-    grain: Option<Conv2d>,
 }
 
 impl UpBlock {
-    /// The same (outermost) block with `planes` noise planes: a gate plane after its outputs,
-    /// weights zero and bias one (grain everywhere at first), and a grain convolution of small
-    /// weights. A block without a bias is returned unchanged.
-    fn with_grain(mut self, planes: usize) -> UpBlock {
-        let device = match (self.conv.as_mut(), self.resize.as_mut()) {
-            (Some(conv), _) => add_gate_plane(&mut conv.weight, &mut conv.bias),
-            (None, Some(resize)) => add_gate_plane(&mut resize.weight, &mut resize.bias),
-            _ => None,
-        };
-        if let Some(device) = device {
-            let outputs = self.outputs() - 1;
-            self.grain = Some(grain_conv(planes, outputs, NEW_GRAIN_WEIGHT_STD, &device));
-        }
-        self
-    }
-
-    /// Planes the upsampling layer writes.
-    fn outputs(&self) -> usize {
-        match (&self.conv, &self.resize) {
-            (Some(conv), _) => conv.weight.dims()[1],
-            (None, Some(resize)) => resize.weight.dims()[1],
-            _ => unreachable!("asked before rendering"),
-        }
-    }
-
-    /// `u` (the upsampling's output, its last plane the gate) with the grain of `masks`' noise
-    /// added where the gate says; `u` itself without a grain convolution.
-    fn add_grain(&self, u: Tensor<4>, masks: &mut DropoutMasks) -> Tensor<4> {
-        let Some(grain) = &self.grain else {
-            return u;
-        };
-        let [n, c, h, w] = u.dims();
-        let planes = grain.weight.dims()[1];
-        let noise = masks.noise([n, planes, h, w], &u.device());
-        let gate = u.clone().narrow(1, c - 1, 1);
-        u.narrow(1, 0, c - 1) + gate * kernels::conv2d_layer(grain, noise)
-    }
-
     fn upsample(&self, x: Tensor<4>) -> Tensor<4> {
         match (&self.conv, &self.resize, &self.phase) {
             (Some(conv), _, _) => kernels::conv_transpose2d_layer(conv, x),
@@ -235,11 +161,10 @@ impl Generator {
             });
 
             let up_in = if innermost { c_out } else { 2 * c_out };
-            // The outermost block of a model with noise writes a gate plane after the render.
-            let grained = level == 0 && config.noise > 0;
-            let up_out = match level {
-                0 => config.out_channels + usize::from(grained),
-                _ => c_in,
+            let up_out = if level == 0 {
+                config.out_channels
+            } else {
+                c_in
             };
             let up_bias = bias || level == 0;
             let (conv, resize) = match config.upsample {
@@ -271,7 +196,6 @@ impl Generator {
                 dropout: config.has_dropout(level),
                 phase: None,
                 modulation,
-                grain: grained.then(|| grain_conv(config.noise, config.out_channels, 0.02, device)),
             });
         }
         Generator { downs, ups }
@@ -353,18 +277,6 @@ impl Generator {
             })
             .collect();
         Generator { ups, ..self }
-    }
-
-    /// The same generator adding the grain of `planes` full-resolution noise planes to its
-    /// render (see [`ModelConfig::noise`]): grain weights small and random, the gate one
-    /// everywhere: a model without noise as the start of a fine-tune with it. Call it under
-    /// [`super::seeded_init`] for reproducible weights.
-    pub fn with_noise(mut self, planes: usize) -> Generator {
-        if planes > 0 && self.ups[0].grain.is_none() {
-            let outer = self.ups.remove(0);
-            self.ups.insert(0, outer.with_grain(planes));
-        }
-        self
     }
 
     /// Whether the decoder has a label modulation.
@@ -486,7 +398,7 @@ impl Generator {
                 kernels::leaky_relu(u, 0.0)
             };
             let up = &self.ups[level];
-            u = up.add_grain(up.upsample(x), masks);
+            u = up.upsample(x);
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
             }
@@ -498,80 +410,5 @@ impl Generator {
             }
         }
         u
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::seeded_init;
-
-    fn render(g: &Generator, input: &Tensor<4>, masks: &mut DropoutMasks) -> Vec<f32> {
-        let out = g.forward(input.clone(), masks);
-        out.into_data().try_into_vec::<f32>().unwrap()
-    }
-
-    fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f32::max)
-    }
-
-    /// A 16² generator of width 4 without dropout, `noise` noise planes, and an input for it.
-    fn tiny(noise: usize, device: &Device) -> (Generator, Tensor<4>) {
-        let config = ModelConfig::new()
-            .with_size(16)
-            .with_width(4)
-            .with_dropout(0.0)
-            .with_noise(noise);
-        let g = seeded_init(device, 3, || config.init_generator(device));
-        let input = Tensor::<4>::random(
-            [1, config.generator_inputs(), 16, 16],
-            burn::tensor::Distribution::Uniform(-1.0, 1.0),
-            device,
-        );
-        (g, input)
-    }
-
-    #[test]
-    fn noise_planes_vary_a_seeded_render_and_leave_an_unseeded_one_fixed() {
-        let device = Device::flex();
-        let (g, input) = tiny(2, &device);
-        let fixed = render(&g, &input, &mut DropoutMasks::off());
-        assert_eq!(
-            fixed.len(),
-            3 * 16 * 16,
-            "three planes out, the gate used up"
-        );
-        assert_eq!(render(&g, &input, &mut DropoutMasks::off()), fixed);
-        let one = render(&g, &input, &mut DropoutMasks::seeded(1, 0.0));
-        assert_eq!(render(&g, &input, &mut DropoutMasks::seeded(1, 0.0)), one);
-        let two = render(&g, &input, &mut DropoutMasks::seeded(2, 0.0));
-        assert!(max_diff(&one, &two) > 1e-3, "seeds 1 and 2 render alike");
-        assert!(
-            max_diff(&one, &fixed) > 1e-3,
-            "seed 1 renders the fixed field"
-        );
-
-        // Without noise planes (and dropout) the seed changes nothing.
-        let (plain, input) = tiny(0, &device);
-        let a = render(&plain, &input, &mut DropoutMasks::seeded(1, 0.0));
-        assert_eq!(render(&plain, &input, &mut DropoutMasks::seeded(2, 0.0)), a);
-    }
-
-    #[test]
-    fn added_noise_planes_move_a_render_a_little_and_the_rendering_form_agrees() {
-        let device = Device::flex();
-        let (plain, input) = tiny(0, &device);
-        let before = render(&plain, &input, &mut DropoutMasks::off());
-        let noisy = seeded_init(&device, 5, || plain.with_noise(3));
-        assert_eq!(noisy.ups[0].outputs(), 3 + 1, "the render and the gate");
-        let after = render(&noisy, &input, &mut DropoutMasks::off());
-        let moved = max_diff(&before, &after);
-        assert!(moved > 1e-5 && moved < 0.05, "moved by {moved}");
-        let fast = render(&noisy.for_rendering(), &input, &mut DropoutMasks::off());
-        assert!(max_diff(&fast, &after) < 1e-5);
     }
 }

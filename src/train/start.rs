@@ -181,7 +181,7 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
 /// upsampling, styles (a model of another task loses its style planes), label modulation (added
-/// at zero), noise planes (added with small weights) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
+/// at zero) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
 /// starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
@@ -230,17 +230,6 @@ pub fn starting_trainer(
             }
             (theirs, _) => theirs,
         };
-        // Noise planes are added (with small weights), never removed.
-        let noise = match (loaded.meta.model.noise, model.noise) {
-            (0, planes) if planes > 0 => {
-                let g = generator;
-                generator = crate::model::seeded_init(device, config.seed ^ 0x9015E, || {
-                    g.with_noise(planes)
-                });
-                planes
-            }
-            (theirs, _) => theirs,
-        };
         // The discriminator is the run's when it changes kind (a fine-tune's D starts afresh).
         let ndf = match model.d_classes == loaded.meta.model.d_classes {
             true => loaded.meta.model.ndf,
@@ -251,7 +240,6 @@ pub fn starting_trainer(
             num_d: model.num_d,
             style_channels: model.style_channels,
             modulation,
-            noise,
             d_classes: model.d_classes,
             ndf,
             ..loaded.meta.model.clone()
