@@ -90,6 +90,10 @@ pub(crate) struct TrainArgs {
     /// that a lattice earns no credit for missing texture [default: off].
     #[arg(long, value_enum)]
     spectral_skip_lattice: Option<OnOff>,
+    /// With --spectral-weight: compare only the frequencies at least F cycles/pixel from zero
+    /// (0.5 is the finest), so the demand for texture falls on the finest scales [default: 0].
+    #[arg(long, value_name = "F")]
+    spectral_from: Option<f32>,
     /// Decay of the generator's weight average used for samples and exports (0 = off)
     /// [default: 0.999; paper: 0].
     #[arg(long)]
@@ -274,6 +278,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         spectral_weight: a.spectral_weight.unwrap_or(base.spectral_weight),
         spectral_skip_lattice: (a.spectral_skip_lattice)
             .map_or(base.spectral_skip_lattice, |s| s == OnOff::On),
+        spectral_from: a.spectral_from.unwrap_or(base.spectral_from),
         oasis_from_segmenter: a
             .oasis_from_segmenter
             .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),

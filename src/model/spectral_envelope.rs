@@ -60,6 +60,15 @@ fn ring_means(h: usize, w: usize, skip: &[usize], device: &Device) -> Tensor<2> 
     Tensor::from_data(TensorData::new(matrix, [h * w, RINGS]), device)
 }
 
+/// The frequencies of a `w`×`h` spectrum closer than `cycles` (cycles per pixel) to zero, as flat
+/// indices `ky·w + kx`: what the loss leaves out to compare only the finer scales.
+pub fn frequencies_below(w: usize, h: usize, cycles: f64) -> Vec<usize> {
+    let fold = |k: usize, n: usize| k.min(n - k) as f64 / n as f64;
+    (0..h * w)
+        .filter(|&k| fold(k / w, h).hypot(fold(k % w, w)) < cycles)
+        .collect()
+}
+
 /// The luminance power spectra of `[N, 3, H, W]` pictures, `[N, H·W]`.
 fn luminance_power(x: Tensor<4>) -> Tensor<2> {
     let [n, _, h, w] = x.dims();
@@ -198,5 +207,34 @@ mod tests {
             before > after && (after - target).abs() < (before - target).abs(),
             "{before} → {after} (photo {target})"
         );
+    }
+
+    /// Left out below 0.3 cycles/pixel, a render that differs from its photo only in coarse
+    /// detail (a wave of 1/8 cycle/pixel) costs nothing; the fine texture it lacks still does.
+    #[test]
+    fn from_a_frequency_on_only_finer_scales_count() {
+        let device = Device::flex();
+        let real = picture(32, 0.4, &device);
+        let wave: Vec<f32> = (0..3 * 32 * 32)
+            .map(|i| 0.5 * (std::f32::consts::TAU * (i % 32) as f32 / 8.0).sin())
+            .collect();
+        let wavy = real.clone() + Tensor::from_data(TensorData::new(wave, [1, 3, 32, 32]), &device);
+        let from = frequencies_below(32, 32, 0.3);
+        let cost = |x: Tensor<4>, skip: &[usize]| {
+            spectral_envelope(x, real.clone(), skip).into_scalar::<f32>()
+        };
+        assert!(
+            cost(wavy.clone(), &[]) > 0.05,
+            "{}",
+            cost(wavy.clone(), &[])
+        );
+        assert!(cost(wavy, &from) < 1e-4);
+        assert!(cost(picture(32, 0.0, &device), &from) > 0.1);
+        // 0, the four axis neighbours at 1/8 and the four diagonal ones at 0.177 lie below 0.2.
+        assert_eq!(
+            frequencies_below(8, 8, 0.2),
+            vec![0, 1, 7, 8, 9, 15, 56, 57, 63]
+        );
+        assert!(frequencies_below(8, 8, 0.0).is_empty());
     }
 }

@@ -71,6 +71,10 @@ pub struct TrainConfig {
     /// rings, so that lattice peaks earn no credit for missing texture.
     #[config(default = false)]
     pub spectral_skip_lattice: bool,
+    /// The spectral envelope loss compares only the frequencies at least this far from zero
+    /// (cycles per pixel; 0 = all), so that its demand for texture falls on the finest scales.
+    #[config(default = 0.0)]
+    pub spectral_from: f32,
     /// Whether an OASIS discriminator starts from the shipped segmenter when that has its
     /// shape (off: from fresh weights, for ablations).
     #[config(default = true)]
@@ -286,6 +290,7 @@ impl TrainConfig {
         self.ffl_weight = chosen.ffl_weight;
         self.spectral_weight = chosen.spectral_weight;
         self.spectral_skip_lattice = chosen.spectral_skip_lattice;
+        self.spectral_from = chosen.spectral_from;
     }
 
     /// The recipe these settings follow at their own width, if one does (its model and losses
@@ -391,6 +396,12 @@ impl TrainConfig {
         }
         non_negative("focal frequency weight", self.ffl_weight)?;
         non_negative("spectral envelope weight", self.spectral_weight)?;
+        if !(0.0..0.5).contains(&self.spectral_from) {
+            return Err(format!(
+                "--spectral-from {} must be in [0, 0.5) cycles per pixel (0.5 is the finest)",
+                self.spectral_from
+            ));
+        }
         if !(0.0..=1.0).contains(&self.beta1) {
             return Err(format!("Adam beta1 {} must be in [0, 1]", self.beta1));
         }
@@ -413,6 +424,18 @@ impl TrainConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spectral_start_past_the_finest_frequency_is_refused() {
+        let at = |from: f32| TrainConfig {
+            spectral_from: from,
+            ..TrainConfig::default()
+        };
+        assert!(at(0.3).validate().is_ok());
+        let err = at(0.5).validate().unwrap_err();
+        assert!(err.contains("--spectral-from 0.5"), "{err}");
+        assert!(at(-0.1).validate().is_err());
+    }
 
     #[test]
     fn the_learning_rate_is_constant_then_decays_linearly_to_zero() {

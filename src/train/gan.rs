@@ -15,6 +15,7 @@ use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
+use crate::model::spectral_envelope::frequencies_below;
 use crate::model::spectral_envelope::spectral_envelope;
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
@@ -159,6 +160,7 @@ pub struct Objective {
     pub ffl_weight: f32,
     pub spectral_weight: f32,
     pub spectral_skip_lattice: bool,
+    pub spectral_from: f32,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -175,6 +177,7 @@ impl From<&super::TrainConfig> for Objective {
             ffl_weight: t.ffl_weight,
             spectral_weight: t.spectral_weight,
             spectral_skip_lattice: t.spectral_skip_lattice,
+            spectral_from: t.spectral_from,
         }
     }
 }
@@ -412,10 +415,11 @@ impl GanTrainer {
         }
         let spec = (o.spectral_weight > 0.0).then(|| {
             let [_, _, h, w] = fake.dims();
-            let skip = match o.spectral_skip_lattice {
+            let mut skip = match o.spectral_skip_lattice {
                 true => crate::eval::lattice::peak_blocks(w, h),
                 false => Vec::new(),
             };
+            skip.extend(frequencies_below(w, h, o.spectral_from as f64));
             spectral_envelope(fake, target, &skip)
         });
         if let Some(spec) = &spec {
