@@ -15,8 +15,7 @@ use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
-use crate::model::spectral_envelope::frequencies_below;
-use crate::model::spectral_envelope::spectral_envelope;
+use crate::model::spectral_envelope::{frequencies_below, spectral_envelope};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
