@@ -87,6 +87,7 @@ fn augmentation_crops_and_flips_both_halves_alike() {
     let pair = facade_studio::data::Pair {
         photo: map.to_rgb(&palette),
         labels: map,
+        layout: None,
     };
     let config = AugmentConfig::for_size(64);
     assert_eq!(config.load_size, 72);
@@ -94,6 +95,7 @@ fn augmentation_crops_and_flips_both_halves_alike() {
     // Nearest-neighbour on both, so the photo still equals the labels' colours.
     let resized = facade_studio::data::augment::Resized {
         style: Default::default(),
+        layout: None,
         photo: resized.labels.to_rgb(&palette),
         labels: resized.labels,
     };

@@ -202,6 +202,7 @@ fn write_fuzz_seeds() {
     let small = map.resized(16, 16);
     let pair = facade_studio::data::augment::Resized {
         style: Default::default(),
+        layout: None,
         photo: common::photo_for(&small),
         labels: small,
     };

@@ -16,7 +16,13 @@ use image::{Rgb, RgbImage};
 
 /// Trains a tiny model of `task` for two steps on `data` into the run folder `run`.
 fn train_tiny(task: &str, data: &Path, run: &Path) {
-    let trained = common::facade_cli(&[
+    let trained = train_tiny_with(task, data, run, &[]);
+    assert!(trained.status.success(), "{}", text(&trained));
+}
+
+/// [`train_tiny`] with `extra` options, whatever the outcome.
+fn train_tiny_with(task: &str, data: &Path, run: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "train",
         "--task",
         task,
@@ -32,8 +38,9 @@ fn train_tiny(task: &str, data: &Path, run: &Path) {
         "2",
         "--backend",
         "cpu",
-    ]);
-    assert!(trained.status.success(), "{}", text(&trained));
+    ];
+    args.extend_from_slice(extra);
+    common::facade_cli(&args)
 }
 
 /// `facade-studio dataset derive --kind KIND` of `from` into `out`, which must say it wrote `n`.
@@ -231,6 +238,83 @@ fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
         "{refused}"
     );
     assert!(text(&render("colour", &model)).contains("unknown task \"colour\""));
+}
+
+#[test]
+fn a_sketch_models_oasis_discriminator_reads_the_facade_labels_kept_beside_hinted_pairs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let facades = tmp.path().join("facades");
+    common::make_dataset(&facades, 4, 32);
+    let hinted = tmp.path().join("hinted");
+    derive_pairs("hinted-edges", &facades, &hinted, 4);
+    // Each pair's facade labels are kept under its name: the source pair's, snapped.
+    let cmp = Palette::cmp_facades();
+    let sources = facade_studio::data::Dataset::open(&facades).unwrap();
+    for (k, source) in (1..=4).zip(&sources.pairs) {
+        let kept = hinted.join("labels").join(format!("{k}.png"));
+        let (kept, snap) = LabelMap::load_image(&kept, &cmp).unwrap();
+        assert_eq!(snap.unknown_fraction(), 0.0, "pair {k}: exact CMP colours");
+        let truth = facade_studio::data::dataset::load_pair(source, &cmp).unwrap();
+        assert_eq!(kept.ids, truth.labels.ids, "pair {k}");
+    }
+    let derived = facade_studio::data::Dataset::open(&hinted).unwrap();
+    assert_eq!(derived.len(), 4, "the labels folder is no pair");
+    assert!(derived.has_layouts());
+
+    let run = tmp.path().join("run");
+    let oasis = ["--discriminator", "oasis", "--ndf", "4", "--holdout", "1"];
+    let trained = train_tiny_with("sketch", &hinted, &run, &oasis);
+    let said = text(&trained);
+    assert!(trained.status.success(), "{said}");
+    assert!(said.contains("into the facade classes of"), "{said}");
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["oasis_layout"], true);
+    assert_eq!(
+        config["model"]["d_classes"], 12,
+        "the CMP classes, not the sketch's"
+    );
+
+    // Label consistency is measured against the kept labels, no --truth-labels needed.
+    let report = tmp.path().join("report");
+    let eval = common::facade_cli(&[
+        "eval",
+        "--model",
+        s(&run),
+        "--data",
+        s(&hinted),
+        "--last",
+        "2",
+        "--out",
+        s(&report),
+        "--backend",
+        "cpu",
+        "--json",
+    ]);
+    let said = text(&eval);
+    assert!(eval.status.success(), "{said}");
+    assert!(said.contains("\"consistency\":{"), "{said}");
+
+    // A run that reads them refuses to go on without them, naming the pair and the fix.
+    std::fs::remove_file(hinted.join("labels").join("2.png")).unwrap();
+    let resumed = train_tiny_with("sketch", &hinted, &run, &["--resume"]);
+    let said = text(&resumed);
+    assert!(!resumed.status.success());
+    assert!(
+        said.contains("2.png")
+            && said.contains("has no facade labels")
+            && said.contains("dataset derive"),
+        "{said}"
+    );
+    // Without them an OASIS discriminator tells the sketch's own classes apart.
+    let plain = tmp.path().join("plain");
+    let trained = train_tiny_with("sketch", &hinted, &plain, &oasis);
+    assert!(trained.status.success(), "{}", text(&trained));
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["oasis_layout"], false);
+    let sketch_classes = Task::named("sketch").unwrap().palette().len();
+    assert_eq!(config["model"]["d_classes"], sketch_classes);
 }
 
 #[test]

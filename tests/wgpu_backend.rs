@@ -91,6 +91,7 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
     let palette = facade_studio::palette::Palette::cmp_facades();
     let pair = facade_studio::data::augment::Resized {
         style: Default::default(),
+        layout: None,
         photo: common::photo_for(&map),
         labels: map,
     };
@@ -398,6 +399,7 @@ fn batch64() -> facade_studio::data::Batch {
     let mut batch = facade_studio::data::Batch::new(64);
     let pair = facade_studio::data::augment::Resized {
         style: Default::default(),
+        layout: None,
         photo: common::photo_for(&map),
         labels: map,
     };

@@ -76,11 +76,13 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         dataset = dataset.split_last(n).1;
     }
     let truth = a.truth_labels.as_deref().map(Dataset::open).transpose()?;
-    // Label consistency compares with label maps: a sketch model's inputs are not.
-    let segmenter = segmenter.filter(|_| renderer.meta.task == LABELS || truth.is_some());
+    // Label consistency compares with label maps: a sketch model's inputs are not, the labels
+    // that `dataset derive` keeps beside its pairs are.
+    let has_truth = truth.is_some() || dataset.has_layouts();
+    let segmenter = segmenter.filter(|_| renderer.meta.task == LABELS || has_truth);
     if segmenter.is_none() && renderer.meta.task != LABELS {
         eprintln!(
-            "note: no label consistency for a {} model without --truth-labels",
+            "note: no label consistency for a {} model: its pairs keep no facade labels (derive them again with `dataset derive`, which writes labels/) and no --truth-labels was given",
             renderer.meta.task
         );
     }

@@ -226,14 +226,17 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     if a.style.is_none() && task != facade_studio::task::LABELS {
         model.style_channels = 0;
     }
-    // An OASIS discriminator (asked for, or the preset's) tells the task's classes apart.
+    // An OASIS discriminator (asked for, or the preset's) tells the task's classes apart, or
+    // the facade classes of derived pairs that keep their labels.
     let oasis = match a.discriminator {
         Some(d) => d == DiscriminatorArg::Oasis,
         None => model.d_classes > 0,
     };
-    model.d_classes = match oasis {
-        true => train::config::discriminator_classes(&task),
-        false => 0,
+    let oasis_layout = oasis && train::config::reads_layout(&task, &a.data);
+    model.d_classes = match (oasis, oasis_layout) {
+        (false, _) => 0,
+        (true, true) => facade_studio::palette::Palette::cmp_facades().len(),
+        (true, false) => train::config::discriminator_classes(&task),
     };
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()
@@ -282,6 +285,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         oasis_from_segmenter: a
             .oasis_from_segmenter
             .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),
+        oasis_layout,
         style_none: a
             .style_none
             .or(saved.as_ref().map(|c| c.style_none))
@@ -318,11 +322,17 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
             );
         }
     }
+    let config = train_config(&a);
+    if config.oasis_layout {
+        let folder = a.data.join(facade_studio::data::dataset::LAYOUT_FOLDER);
+        let line = "the OASIS discriminator segments the photos into the facade classes of";
+        say(None, format!("{line} {}", folder.display()));
+    }
     let handle = train::spawn(TrainJob {
         start,
         lr_override: a.lr.filter(|_| a.resume),
         precision: a.precision,
-        ..TrainJob::new(&a.out, train_config(&a), a.backend)
+        ..TrainJob::new(&a.out, config, a.backend)
     });
     report_training(handle)
 }

@@ -47,6 +47,8 @@ pub struct Resized {
     pub labels: LabelMap,
     /// The photo's style (what a style-capable model is shown, in part, while it learns).
     pub style: Style,
+    /// The facade labels a derived pair was made from (see [`super::Pair::layout`]).
+    pub layout: Option<LabelMap>,
 }
 
 pub fn resize_pair(pair: &Pair, load_size: u32) -> Resized {
@@ -60,6 +62,10 @@ pub fn resize_pair(pair: &Pair, load_size: u32) -> Resized {
         style: Style::of_photo(&photo, &labels),
         photo,
         labels,
+        layout: pair
+            .layout
+            .as_ref()
+            .map(|l| l.resized(load_size, load_size)),
     }
 }
 
@@ -75,6 +81,9 @@ pub struct Batch {
     pub target: Vec<f32>,
     /// The class ids behind `input`, `[n, size, size]` (the segmenter's targets).
     pub labels: Vec<u8>,
+    /// The facade class ids the samples were derived from, `[n, size, size]`, when every
+    /// sample's pair kept them (else empty): what an OASIS discriminator reads the photos as.
+    pub layout: Vec<u8>,
 }
 
 impl Batch {
@@ -86,6 +95,7 @@ impl Batch {
             input: Vec::new(),
             target: Vec::new(),
             labels: Vec::new(),
+            layout: Vec::new(),
         }
     }
 
@@ -129,7 +139,11 @@ impl Batch {
         for row in 0..s {
             for col in 0..s {
                 let (sx, sy) = crop_source((x, y, flip), s, row, col);
-                ids.push(pair.labels.ids[(sy * w + sx) as usize]);
+                let at = (sy * w + sx) as usize;
+                ids.push(pair.labels.ids[at]);
+                if let Some(layout) = &pair.layout {
+                    self.layout.push(layout.ids[at]);
+                }
                 let p = pair.photo.get_pixel(sx, sy).0;
                 let k = (row * s + col) as usize;
                 for c in 0..3 {

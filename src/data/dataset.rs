@@ -1,5 +1,7 @@
 //! The two dataset layouts: pix2pix (`N.jpg`, 2:1 side-by-side, photo left, labels right) and the
-//! CMP base release (`cmp_bNNNN.jpg` photo + `cmp_bNNNN.png` labels).
+//! CMP base release (`cmp_bNNNN.jpg` photo + `cmp_bNNNN.png` labels). Pairs derived from CMP
+//! facades (a sketch or a grey photo on the right) may keep the facade labels they came from in
+//! [`LAYOUT_FOLDER`].
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +26,13 @@ pub struct PairSource {
     pub path: PathBuf,
     /// The label image (CMP base only).
     pub labels: Option<PathBuf>,
+    /// The CMP facade labels behind a derived pair (`labels/<stem>.png` beside it).
+    pub layout: Option<PathBuf>,
 }
+
+/// The folder beside derived pairs that holds the CMP facade labels each was derived from,
+/// under the pair's name as PNG (written by `dataset derive`).
+pub const LAYOUT_FOLDER: &str = "labels";
 
 impl PairSource {
     pub fn name(&self) -> String {
@@ -35,11 +43,13 @@ impl PairSource {
     }
 }
 
-/// A decoded pair: the photo and its label map, of the same size.
+/// A decoded pair: the photo and its label map (the task's input), of the same size, and for a
+/// derived pair the CMP facade labels it was derived from, when kept.
 #[derive(Debug, Clone)]
 pub struct Pair {
     pub photo: RgbImage,
     pub labels: LabelMap,
+    pub layout: Option<LabelMap>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,14 +106,24 @@ impl Dataset {
                     labels.is_file().then(|| PairSource {
                         path: photo.clone(),
                         labels: Some(labels),
+                        layout: None,
                     })
                 })
                 .collect();
             (Layout::CmpBase, pairs)
         } else {
+            let layouts = dir.join(LAYOUT_FOLDER);
             let pairs = files
                 .into_iter()
-                .map(|path| PairSource { path, labels: None })
+                .map(|path| {
+                    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+                    let layout = layouts.join(format!("{name}.png"));
+                    PairSource {
+                        layout: layout.is_file().then_some(layout),
+                        path,
+                        labels: None,
+                    }
+                })
                 .collect();
             (Layout::Pix2Pix, pairs)
         };
@@ -128,6 +148,11 @@ impl Dataset {
         self.pairs.is_empty()
     }
 
+    /// Whether every pair keeps the facade labels it was derived from.
+    pub fn has_layouts(&self) -> bool {
+        self.pairs.iter().all(|p| p.layout.is_some())
+    }
+
     /// Splits off the last `n` pairs (in natural order) as a held-out validation split.
     pub fn split_last(&self, n: usize) -> (Dataset, Dataset) {
         let n = n.min(self.pairs.len());
@@ -141,8 +166,27 @@ impl Dataset {
     }
 }
 
-/// Decodes one pair; errors name the file and say what is wrong with it.
+/// Decodes one pair (with its kept facade labels, if any); errors name the file and say what
+/// is wrong with it.
 pub fn load_pair(source: &PairSource, palette: &Palette) -> Result<Pair> {
+    let (photo, labels) = load_photo_and_labels(source, palette)?;
+    let layout = match &source.layout {
+        Some(path) => Some(load_matching(
+            path,
+            &Palette::cmp_facades(),
+            &photo,
+            source,
+        )?),
+        None => None,
+    };
+    Ok(Pair {
+        photo,
+        labels,
+        layout,
+    })
+}
+
+fn load_photo_and_labels(source: &PairSource, palette: &Palette) -> Result<(RgbImage, LabelMap)> {
     let path = &source.path;
     match &source.labels {
         None => {
@@ -159,25 +203,36 @@ pub fn load_pair(source: &PairSource, palette: &Palette) -> Result<Pair> {
             let photo = image::imageops::crop_imm(&img, 0, 0, h, h).to_image();
             let right = image::imageops::crop_imm(&img, h, 0, h, h).to_image();
             let (labels, _) = LabelMap::from_rgb(&right, palette);
-            Ok(Pair { photo, labels })
+            Ok((photo, labels))
         }
         Some(label_path) => {
             let photo = load_rgb(path)?;
-            let (labels, _) = LabelMap::load_image(label_path, palette)?;
-            if (labels.width, labels.height) != photo.dimensions() {
-                return Err(Error::bad_file(
-                    label_path,
-                    format!(
-                        "labels are {}×{} but the photo {} is {}×{}; they must match",
-                        labels.width,
-                        labels.height,
-                        path.display(),
-                        photo.width(),
-                        photo.height()
-                    ),
-                ));
-            }
-            Ok(Pair { photo, labels })
+            let labels = load_matching(label_path, palette, &photo, source)?;
+            Ok((photo, labels))
         }
     }
+}
+
+/// The label image `label_path` on `palette`, which must be the size of `source`'s `photo`.
+fn load_matching(
+    label_path: &Path,
+    palette: &Palette,
+    photo: &RgbImage,
+    source: &PairSource,
+) -> Result<LabelMap> {
+    let (labels, _) = LabelMap::load_image(label_path, palette)?;
+    if (labels.width, labels.height) != photo.dimensions() {
+        return Err(Error::bad_file(
+            label_path,
+            format!(
+                "labels are {}×{} but the photo {} is {}×{}; they must match",
+                labels.width,
+                labels.height,
+                source.path.display(),
+                photo.width(),
+                photo.height()
+            ),
+        ));
+    }
+    Ok(labels)
 }

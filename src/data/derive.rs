@@ -1,12 +1,15 @@
 //! Datasets derived from photos: each photo (or the photo half of a pix2pix pair) becomes a
 //! pix2pix pair again — the photo left, a derived input right: a line sketch (Canny edges, black
 //! on white paper), a sketch with hint colours taken from the pair's labels, or the photo's
-//! greyscale.
+//! greyscale. A CMP facades pair's label map is kept beside its derived pair, in
+//! [`LAYOUT_FOLDER`]: what an OASIS discriminator segments the photo into while the generator
+//! learns from the derived input.
 
 use std::path::{Path, PathBuf};
 
 use image::{GrayImage, RgbImage};
 
+use super::dataset::LAYOUT_FOLDER;
 use crate::error::{Error, Result};
 use crate::image_io::{is_image_path, load_rgb, save_png};
 use crate::label_map::LabelMap;
@@ -87,8 +90,9 @@ pub struct DeriveReport {
 }
 
 /// Writes `out/<stem>.png` (photo | derived input) for every image in `from` (sorted by name;
-/// the stems, and so a split by number, stay the same). `out` must be new or empty: nothing of
-/// the user's is overwritten. `done(k, n)` reports progress.
+/// the stems, and so a split by number, stay the same), and for a CMP facades pair its label
+/// map as `out/labels/<stem>.png`. `out` must be new or empty: nothing of the user's is
+/// overwritten. `done(k, n)` reports progress.
 pub fn derive_folder(
     from: &Path,
     out: &Path,
@@ -119,9 +123,16 @@ pub fn derive_folder(
     let mut report = DeriveReport::default();
     for (k, path) in files.iter().enumerate() {
         match load_rgb(path).and_then(|image| derived_pair(image, what, path, k as u64)) {
-            Ok(pair) => {
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                save_png(&pair, &out.join(format!("{stem}.png")))?;
+            Ok((pair, labels)) => {
+                let name = format!(
+                    "{}.png",
+                    path.file_stem().unwrap_or_default().to_string_lossy()
+                );
+                save_png(&pair, &out.join(&name))?;
+                if let Some(labels) = labels {
+                    let colours = labels.to_rgb(&Palette::cmp_facades());
+                    save_png(&colours, &out.join(LAYOUT_FOLDER).join(&name))?;
+                }
                 report.written += 1;
             }
             Err(e) => report.skipped.push((path.clone(), e.to_string())),
@@ -131,16 +142,26 @@ pub fn derive_folder(
     Ok(report)
 }
 
-/// The derived pix2pix pair of `image` (read from `path`; the `k`-th file, which seeds the hints).
-fn derived_pair(image: RgbImage, what: Derive, path: &Path, k: u64) -> Result<RgbImage> {
-    if what.kind != DeriveKind::HintedEdges {
-        let photo = photo_of(image);
-        let input = derive(&photo, what.kind);
-        return Ok(pair(&photo, &input));
-    }
-    let (photo, labels) = facade_pair(image, path)?;
-    let input = super::hints::hinted_sketch(&sketch(&photo), &labels, k, what.hint_share);
-    Ok(pair(&photo, &input))
+/// The derived pix2pix pair of `image` (read from `path`; the `k`-th file, which seeds the hints)
+/// and the pair's facade labels, when it is a CMP facades pair (a hinted sketch needs them).
+fn derived_pair(
+    image: RgbImage,
+    what: Derive,
+    path: &Path,
+    k: u64,
+) -> Result<(RgbImage, Option<LabelMap>)> {
+    let (photo, labels) = match facade_pair(&image, path) {
+        Ok((photo, labels)) => (photo, Some(labels)),
+        Err(e) if what.kind == DeriveKind::HintedEdges => return Err(e),
+        Err(_) => (photo_of(image), None),
+    };
+    let input = match (&labels, what.kind) {
+        (Some(labels), DeriveKind::HintedEdges) => {
+            super::hints::hinted_sketch(&sketch(&photo), labels, k, what.hint_share)
+        }
+        _ => derive(&photo, what.kind),
+    };
+    Ok((pair(&photo, &input), labels))
 }
 
 /// Above this share of pixels far from every CMP colour the right half is not a label map (the
@@ -148,7 +169,7 @@ fn derived_pair(image: RgbImage, what: Derive, path: &Path, k: u64) -> Result<Rg
 const NOT_LABELS_FRACTION: f32 = 0.5;
 
 /// The photo and the CMP facade labels of a pix2pix pair, or why `path` is not one.
-fn facade_pair(image: RgbImage, path: &Path) -> Result<(RgbImage, LabelMap)> {
+fn facade_pair(image: &RgbImage, path: &Path) -> Result<(RgbImage, LabelMap)> {
     let (w, h) = image.dimensions();
     if w != 2 * h {
         return Err(Error::bad_file(
@@ -158,7 +179,7 @@ fn facade_pair(image: RgbImage, path: &Path) -> Result<(RgbImage, LabelMap)> {
             ),
         ));
     }
-    let right = image::imageops::crop_imm(&image, h, 0, h, h).to_image();
+    let right = image::imageops::crop_imm(image, h, 0, h, h).to_image();
     let (labels, report) = LabelMap::from_rgb(&right, &Palette::cmp_facades());
     if report.unknown_fraction() > NOT_LABELS_FRACTION {
         return Err(Error::bad_file(
@@ -166,7 +187,8 @@ fn facade_pair(image: RgbImage, path: &Path) -> Result<(RgbImage, LabelMap)> {
             "has no CMP facade label colours in its right half to take hints from. Derive plain sketches with --kind edges.",
         ));
     }
-    Ok((photo_of(image), labels))
+    let photo = image::imageops::crop_imm(image, 0, 0, h, h).to_image();
+    Ok((photo, labels))
 }
 
 /// The pix2pix pair: `photo` left, `input` right.

@@ -182,7 +182,7 @@ impl Totals {
     }
 
     /// Adds one render of `pair`; label consistency compares the segmenter's reading with
-    /// `truth` (default: the pair's own label map).
+    /// `truth` (default: the facade labels the pair was derived from, else its own label map).
     pub fn add(
         &mut self,
         render: &RgbImage,
@@ -215,7 +215,7 @@ impl Totals {
             &mut self.on_reals,
             &real.read,
         ) {
-            let truth = truth.unwrap_or(&pair.labels);
+            let truth = truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels);
             let [renders, reals, blurred] = &mut self.features;
             // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;

@@ -85,13 +85,27 @@ fn log_envelope(power: Tensor<2>, rings: Tensor<2>) -> Tensor<2> {
     (power.matmul(rings) + FLOOR).log()
 }
 
-/// The spectral envelope loss of `fake` against `real` (`[N, 3, H, W]`, any range): the mean
-/// absolute difference of their log ring powers, the frequencies `skip` left out of the rings.
-/// No gradient reaches `real`.
-pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>, skip: &[usize]) -> Tensor<1> {
-    let [_, _, h, w] = fake.dims();
-    let rings = ring_means(h, w, skip, &fake.device());
-    let log_env = |x: Tensor<4>| log_envelope(luminance_power(x), rings.clone());
+/// The rings a `w`×`h` spectrum is averaged over, less the frequencies `skip`: built once per
+/// picture size (a 256² spectrum's is an 8 MB matrix), not at every step.
+#[derive(Debug, Clone)]
+pub struct Rings {
+    pub size: (usize, usize),
+    means: Tensor<2>,
+}
+
+impl Rings {
+    pub fn new(w: usize, h: usize, skip: &[usize], device: &Device) -> Rings {
+        Rings {
+            size: (w, h),
+            means: ring_means(h, w, skip, device),
+        }
+    }
+}
+
+/// The spectral envelope loss of `fake` against `real` (`[N, 3, H, W]`, any range, the size of
+/// `rings`): the mean absolute difference of their log ring powers. No gradient reaches `real`.
+pub fn spectral_envelope(fake: Tensor<4>, real: Tensor<4>, rings: &Rings) -> Tensor<1> {
+    let log_env = |x: Tensor<4>| log_envelope(luminance_power(x), rings.means.clone());
     (log_env(fake) - log_env(real.detach())).abs().mean()
 }
 
@@ -137,6 +151,11 @@ mod tests {
             .into_scalar::<f32>()
     }
 
+    /// The rings of a 32² picture, less `skip`.
+    fn rings(skip: &[usize], device: &Device) -> Rings {
+        Rings::new(32, 32, skip, device)
+    }
+
     /// `steps` steps of gradient descent on `loss` from `start`, at `rate`.
     fn descend(
         start: Tensor<4>,
@@ -157,8 +176,9 @@ mod tests {
     fn equal_pictures_cost_nothing_and_missing_texture_costs() {
         let device = Device::flex();
         let real = picture(32, 0.4, &device);
-        let cost =
-            |fake: Tensor<4>| spectral_envelope(fake, real.clone(), &[]).into_scalar::<f32>();
+        let cost = |fake: Tensor<4>| {
+            spectral_envelope(fake, real.clone(), &rings(&[], &device)).into_scalar::<f32>()
+        };
         let same = cost(real.clone());
         let smooth = cost(picture(32, 0.0, &device));
         let half = cost(picture(32, 0.2, &device));
@@ -177,7 +197,7 @@ mod tests {
         let dotted = stamped(smooth.clone(), 0.5, |x, y| x % 8 == 0 && y % 8 == 0);
         let skip = crate::eval::lattice::peak_blocks(32, 32);
         let cost = |x: Tensor<4>, skip: &[usize]| {
-            spectral_envelope(x, real.clone(), skip).into_scalar::<f32>()
+            spectral_envelope(x, real.clone(), &rings(skip, &device)).into_scalar::<f32>()
         };
         let (plain, plain_dotted) = (cost(smooth.clone(), &[]), cost(dotted.clone(), &[]));
         assert!(plain_dotted < plain - 0.05, "{plain_dotted} vs {plain}");
@@ -192,7 +212,7 @@ mod tests {
     fn its_gradient_gives_a_smooth_render_texture_and_takes_a_checkerboard_away() {
         let device = Device::flex().autodiff();
         let real = picture(32, 0.4, &device);
-        let loss = |x: Tensor<4>| spectral_envelope(x, real.clone(), &[]);
+        let loss = |x: Tensor<4>| spectral_envelope(x, real.clone(), &rings(&[], &device));
         // A render with a quarter of the photo's texture: its upper rings rise towards the photo's.
         let smooth = picture(32, 0.1, &device);
         let textured = descend(smooth.clone(), 20, 0.02, loss);
@@ -225,7 +245,7 @@ mod tests {
         let wavy = real.clone() + Tensor::from_data(TensorData::new(wave, [1, 3, 32, 32]), &device);
         let from = frequencies_below(32, 32, 0.3);
         let cost = |x: Tensor<4>, skip: &[usize]| {
-            spectral_envelope(x, real.clone(), skip).into_scalar::<f32>()
+            spectral_envelope(x, real.clone(), &rings(skip, &device)).into_scalar::<f32>()
         };
         let all = cost(wavy.clone(), &[]);
         assert!(all > 0.05, "{all}");

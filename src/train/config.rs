@@ -79,6 +79,12 @@ pub struct TrainConfig {
     /// shape (off: from fresh weights, for ablations).
     #[config(default = true)]
     pub oasis_from_segmenter: bool,
+    /// Whether an OASIS discriminator segments the photos into the CMP facade classes of the
+    /// labels kept beside derived pairs (`dataset derive`'s `labels/`) rather than into the
+    /// input's classes: a sketch's lines and hints do not say what the photo shows (whether a
+    /// window is hinted is drawn per sketch), its facade labels do.
+    #[config(default = false)]
+    pub oasis_layout: bool,
     /// Decay of the exponential moving average of the generator's weights that samples and
     /// exports use (0 = off: the trained weights themselves, as in pix2pix).
     #[config(default = 0.999)]
@@ -180,6 +186,13 @@ pub const SECOND_STEP_MODULATION: usize = 64;
 /// does not resolve, whose run stops with that error before any step).
 pub fn discriminator_classes(task: &str) -> usize {
     crate::task::Task::resolve(task).map_or(0, |t| t.palette().len())
+}
+
+/// Whether an OASIS discriminator for `task` on the pairs in `data` reads their kept facade
+/// labels (see [`TrainConfig::oasis_layout`]): for any task but the labels one (whose input is
+/// that layout), when every pair has them.
+pub fn reads_layout(task: &str, data: &Path) -> bool {
+    task != crate::task::LABELS && crate::data::Dataset::open(data).is_ok_and(|d| d.has_layouts())
 }
 
 /// Width of the OASIS recipe's discriminator: the shipped segmenter's, which it starts from.

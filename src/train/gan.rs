@@ -15,7 +15,7 @@ use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
-use crate::model::spectral_envelope::{frequencies_below, spectral_envelope};
+use crate::model::spectral_envelope::{Rings, frequencies_below, spectral_envelope};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
 
 /// The losses of a step (before weighting; GAN terms averaged over the discriminator scales).
@@ -143,6 +143,8 @@ pub struct GanTrainer {
     pub ema: Option<Ema>,
     pub objective: Objective,
     pub seed: u64,
+    /// The spectral envelope loss's rings for the last picture size trained.
+    rings: Option<Rings>,
 }
 
 /// The loss weights and averaging of a run (from its `TrainConfig`).
@@ -160,6 +162,7 @@ pub struct Objective {
     pub spectral_weight: f32,
     pub spectral_skip_lattice: bool,
     pub spectral_from: f32,
+    pub oasis_layout: bool,
 }
 
 impl From<&super::TrainConfig> for Objective {
@@ -177,6 +180,7 @@ impl From<&super::TrainConfig> for Objective {
             spectral_weight: t.spectral_weight,
             spectral_skip_lattice: t.spectral_skip_lattice,
             spectral_from: t.spectral_from,
+            oasis_layout: t.oasis_layout,
         }
     }
 }
@@ -226,7 +230,26 @@ impl GanTrainer {
             ema,
             objective,
             seed,
+            rings: None,
         }
+    }
+
+    /// The spectral envelope loss's rings for `w`×`h` renders (the lattice's frequencies and
+    /// those below `spectral_from` left out, as the objective says), built once per size.
+    fn spectral_rings(&mut self, w: usize, h: usize) -> &Rings {
+        let o = self.objective;
+        let device = self.device.clone();
+        let stale = self.rings.as_ref().is_none_or(|r| r.size != (w, h));
+        let rings = &mut self.rings;
+        if stale {
+            let mut skip = match o.spectral_skip_lattice {
+                true => crate::eval::lattice::peak_blocks(w, h),
+                false => Vec::new(),
+            };
+            skip.extend(frequencies_below(w, h, o.spectral_from as f64));
+            *rings = Some(Rings::new(w, h, &skip, &device));
+        }
+        rings.as_ref().expect("built above")
     }
 
     pub fn tensors(&self, batch: &Batch) -> (Tensor<4>, Tensor<4>) {
@@ -263,7 +286,11 @@ impl GanTrainer {
             }
             classes => {
                 let shape = [batch.n, batch.size, batch.size];
-                let labels = one_hot(&batch.labels, classes, shape, &self.device);
+                let ids = match self.objective.oasis_layout {
+                    true => &batch.layout,
+                    false => &batch.labels,
+                };
+                let labels = one_hot(ids, classes, shape, &self.device);
                 let d = self.oasis_discriminator_step(&labels, &target, &fake, step, lr);
                 (
                     d,
@@ -414,12 +441,7 @@ impl GanTrainer {
         }
         let spec = (o.spectral_weight > 0.0).then(|| {
             let [_, _, h, w] = fake.dims();
-            let mut skip = match o.spectral_skip_lattice {
-                true => crate::eval::lattice::peak_blocks(w, h),
-                false => Vec::new(),
-            };
-            skip.extend(frequencies_below(w, h, o.spectral_from as f64));
-            spectral_envelope(fake, target, &skip)
+            spectral_envelope(fake, target, self.spectral_rings(w, h))
         });
         if let Some(spec) = &spec {
             g_loss = g_loss + spec.clone() * o.spectral_weight;

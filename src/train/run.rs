@@ -178,6 +178,9 @@ impl Data {
         let palette = task.palette();
         let size = config.model.size as u32;
         let dataset = Dataset::open(&config.data)?;
+        if config.oasis_layout {
+            need_layouts(&dataset)?;
+        }
         let (train_set, val_set) = dataset.split_last(config.holdout);
         if train_set.is_empty() {
             return Err(Error::bad_file(
@@ -258,6 +261,23 @@ impl Data {
             style_none,
         )
     }
+}
+
+/// Checks that every pair of `dataset` keeps its facade labels, which the run's OASIS
+/// discriminator reads (see [`TrainConfig::oasis_layout`]); the error names the first that
+/// does not and how to make them.
+fn need_layouts(dataset: &Dataset) -> Result<()> {
+    let Some(missing) = dataset.pairs.iter().find(|p| p.layout.is_none()) else {
+        return Ok(());
+    };
+    let folder = dataset.root.join(crate::data::dataset::LAYOUT_FOLDER);
+    Err(Error::bad_file(
+        &missing.path,
+        format!(
+            "has no facade labels in {}, which this run's discriminator reads (the run was started on pairs that kept them). Derive the pairs again with `facade-studio dataset derive` from the CMP facades pairs, which writes them there.",
+            folder.display()
+        ),
+    ))
 }
 
 /// The shipped segmenter (on the CPU), for label consistency at checkpoints; none without
@@ -369,8 +389,10 @@ impl<'a> Run<'a> {
         let config = begun.config;
         let task = Task::resolve(&config.task)?;
         let data = Data::load(&config, &task, events)?;
-        // Label consistency needs label maps: only the labels task's held-out inputs are.
-        let segmenter = match config.task == crate::task::LABELS {
+        // Label consistency needs label maps: the labels task's held-out inputs, or the facade
+        // labels kept beside derived pairs.
+        let layouts = data.held.iter().all(|p| p.layout.is_some());
+        let segmenter = match config.task == crate::task::LABELS || layouts {
             true => checkpoint_segmenter(&data.held, events),
             false => None,
         };
