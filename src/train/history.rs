@@ -134,6 +134,7 @@ mod tests {
             seconds: step as f64,
             g_freq: 0.0,
             g_spec: 0.0,
+            g_lattice: 0.0,
         }
     }
 
