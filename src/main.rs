@@ -68,7 +68,7 @@ struct AppArgs {
     /// ZoomIn, ZoomOut, ZoomFit, Zoom100, Vary, RandomSample, Open(path), ImportLabels(path),
     /// Save(path), ExportLabels(path), ExportRender(path), ExportSideBySide(path) and
     /// ExportBundle(folder) (these three wait for the render of the painting as it is at that
-    /// step), Quit. Paths are relative to the
+    /// step), SetTask(name) (a shipped task: labels, sketch, grey; later classes are its), Quit. Paths are relative to the
     /// current folder; the first step that fails stops the script and says which it was.
     #[arg(long)]
     script: Option<PathBuf>,

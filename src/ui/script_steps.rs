@@ -92,6 +92,9 @@ pub enum ScriptStep {
     /// The painting as the front of a whole building, into this folder (File → Export
     /// building); waits for the render like `ExportRender`.
     ExportBuilding(PathBuf),
+    /// Task → a shipped task by name (`labels`, `sketch`, `grey`): its input on the canvas, its
+    /// shipped model in the preview. The classes of later steps are the task's.
+    SetTask(String),
     /// Task → Open task file.
     OpenTaskFile(PathBuf),
     /// Sets one class's style colour, as its swatch does.
@@ -166,6 +169,7 @@ impl ScriptStep {
             ScriptStep::ExportSideBySide(p) => Command::ExportSideBySide(Some(p.clone())),
             ScriptStep::ExportBundle(p) => Command::ExportBundle(Some(p.clone())),
             ScriptStep::ExportBuilding(p) => Command::ExportBuilding(Some(p.clone())),
+            ScriptStep::SetTask(name) => Command::SetTask(name.clone()),
             ScriptStep::OpenTaskFile(p) => Command::OpenTaskFile(Some(p.clone())),
             ScriptStep::StyleFromPhoto(p) => Command::StyleFromPhoto(Some(p.clone())),
             ScriptStep::OpenPhotoAsLabels(p) => Command::OpenPhotoAsLabels(Some(p.clone())),
@@ -176,8 +180,8 @@ impl ScriptStep {
 
 /// Reads a script: a RON list of edits and app commands, e.g.
 /// `[Rect(a: (10, 10), b: (40, 60), class: "window"), Fill(at: (0, 0), class: 1), Undo,
-/// Save("out.ron")]`, every class checked against `palette` (an unknown one is an error naming
-/// the edit; nothing is run).
+/// Save("out.ron")]`, every class checked against `palette` — or after a `SetTask`, that task's —
+/// (an unknown class or task is an error naming the edit; nothing is run).
 pub fn load_steps(path: &Path, palette: &Palette) -> Result<Vec<Command>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let steps: Vec<ScriptStep> = ron::from_str(&text).map_err(|e| {
@@ -186,14 +190,17 @@ pub fn load_steps(path: &Path, palette: &Palette) -> Result<Vec<Command>> {
             format!("is not a list of edits and commands ({e}); see `facade-studio --help`"),
         )
     })?;
-    steps
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            e.resolve(palette)
-                .map_err(|m| Error::bad_file(path, format!("edit {} ({e:?}): {m}", i + 1)))
-        })
-        .collect()
+    let mut palette = palette.clone();
+    let mut commands = Vec::with_capacity(steps.len());
+    for (i, e) in steps.iter().enumerate() {
+        let failed = |m: String| Error::bad_file(path, format!("edit {} ({e:?}): {m}", i + 1));
+        if let ScriptStep::SetTask(name) = e {
+            let task = crate::task::Task::named(name).map_err(|t| failed(t.to_string()))?;
+            palette = task.palette();
+        }
+        commands.push(e.resolve(&palette).map_err(failed)?);
+    }
+    Ok(commands)
 }
 
 #[cfg(test)]
@@ -296,5 +303,34 @@ mod tests {
             .to_string();
         assert!(err.contains("edit 3"), "{err}");
         assert!(err.contains("class 40 does not exist"), "{err}");
+    }
+
+    #[test]
+    fn after_set_task_classes_are_the_tasks() {
+        let steps = script(r#"[SetTask("sketch"), Fill(at: (0, 0), class: "ink")]"#).unwrap();
+        let ink = crate::task::Task::named("sketch").unwrap().palette();
+        let ink = ink.index_of("ink").unwrap();
+        let expected = [
+            Command::SetTask("sketch".into()),
+            Command::Edit(Edit::Fill {
+                at: (0, 0),
+                class: ink,
+            }),
+        ];
+        assert_eq!(steps, expected);
+        let err = script(r#"[SetTask("sketch"), Fill(at: (0, 0), class: "window")]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("edit 2") && err.contains("no class \"window\""),
+            "{err}"
+        );
+        let err = script(r#"[SetTask("watercolour")]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("edit 1") && err.contains("unknown task"),
+            "{err}"
+        );
     }
 }
