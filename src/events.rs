@@ -25,9 +25,6 @@ pub struct StepLosses {
     /// Spectral envelope loss (0 when the run has none; after `g_freq`, so older logs read).
     #[serde(default)]
     pub g_spec: f32,
-    /// Lattice loss (0 when the run has none; after `g_spec`, so older logs read).
-    #[serde(default)]
-    pub g_lattice: f32,
 }
 
 /// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/

@@ -77,7 +77,7 @@ struct AppArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Train pix2pix (labels → photo) on a facades folder.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Render label images into photos.
     Render(RenderArgs),
     /// Measure a model on a split: mean L1, PSNR, SSIM, and an image grid.
@@ -106,7 +106,7 @@ fn main() {
     facade_studio::kernels::memory::one_malloc_arena();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Train(a)) => cmd_train(a),
+        Some(Command::Train(a)) => cmd_train(*a),
         Some(Command::Render(a)) => cmd_render(a),
         Some(Command::Eval(a)) => cmd_eval(a),
         Some(Command::Bench(a)) => cmd_bench(a),

@@ -189,23 +189,16 @@ fn resuming_reproduces_the_uninterrupted_losses() {
 #[test]
 fn the_second_step_recipe_resumes_exactly_too() {
     // Its augmentation draws, modulation weights and D's rate survive a resume (with the
-    // spectral envelope loss on as well, the lattice and the coarse scales left out of its rings,
-    // and the lattice loss).
+    // spectral envelope loss on as well, the lattice and the coarse scales left out of its rings).
     let rows = resumes_exactly(TrainConfig {
         spectral_weight: 1.0,
         spectral_skip_lattice: true,
         spectral_from: 0.2,
-        lattice_weight: 1.0,
         ..second_step(TrainConfig::default())
     });
     assert!(
         rows.iter().all(|r| r.g_freq > 0.0 && r.g_spec > 0.0),
         "focal frequency and spectral envelope logged"
-    );
-    // The lattice loss is 0 where a render's lattice stands no higher than its photo's.
-    assert!(
-        rows.iter().any(|r| r.g_lattice > 0.0),
-        "lattice loss logged"
     );
 }
 
@@ -230,24 +223,10 @@ fn resumes_exactly(base: TrainConfig) -> Vec<facade_studio::events::StepLosses> 
         assert_eq!(x.step, y.step);
         assert_eq!(
             (
-                x.g_gan,
-                x.g_l1,
-                x.g_feat,
-                x.d_real,
-                x.d_fake,
-                x.g_freq,
-                x.g_spec,
-                x.g_lattice
+                x.g_gan, x.g_l1, x.g_feat, x.d_real, x.d_fake, x.g_freq, x.g_spec
             ),
             (
-                y.g_gan,
-                y.g_l1,
-                y.g_feat,
-                y.d_real,
-                y.d_fake,
-                y.g_freq,
-                y.g_spec,
-                y.g_lattice
+                y.g_gan, y.g_l1, y.g_feat, y.d_real, y.d_fake, y.g_freq, y.g_spec
             ),
             "step {}",
             x.step

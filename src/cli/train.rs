@@ -94,10 +94,6 @@ pub(crate) struct TrainArgs {
     /// (0.5 is the finest), so the demand for texture falls on the finest scales [default: 0].
     #[arg(long, value_name = "F")]
     spectral_from: Option<f32>,
-    /// Weight of the lattice loss: the render's power at the stride-2 grid's lattice
-    /// frequencies over the frequencies around them, held to its photo's (0 = off) [default: 0].
-    #[arg(long)]
-    lattice_weight: Option<f32>,
     /// Decay of the generator's weight average used for samples and exports (0 = off)
     /// [default: 0.999; paper: 0].
     #[arg(long)]
@@ -286,7 +282,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         spectral_skip_lattice: (a.spectral_skip_lattice)
             .map_or(base.spectral_skip_lattice, |s| s == OnOff::On),
         spectral_from: a.spectral_from.unwrap_or(base.spectral_from),
-        lattice_weight: a.lattice_weight.unwrap_or(base.lattice_weight),
         oasis_from_segmenter: a
             .oasis_from_segmenter
             .map_or(base.oasis_from_segmenter, |o| o == OnOff::On),

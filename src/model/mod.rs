@@ -6,7 +6,6 @@ pub mod discriminator;
 pub mod dropout;
 pub mod focal_frequency;
 pub mod generator;
-pub mod lattice_loss;
 pub mod loss;
 pub mod modulation;
 pub mod norm;

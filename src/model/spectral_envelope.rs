@@ -23,7 +23,7 @@ const RINGS: usize = 32;
 const FLOOR: f32 = 1e-8;
 
 /// Rec. 601 luminance of `[N, 3, H, W]` pictures, `[N, 1, H, W]`.
-pub(crate) fn luminance(x: Tensor<4>) -> Tensor<4> {
+fn luminance(x: Tensor<4>) -> Tensor<4> {
     let weights =
         Tensor::<1>::from_floats(BT601.map(|v| v as f32), &x.device()).reshape([1, 3, 1, 1]);
     (x * weights).sum_dim(1)

@@ -75,10 +75,6 @@ pub struct TrainConfig {
     /// (cycles per pixel; 0 = all), so that its demand for texture falls on the finest scales.
     #[config(default = 0.0)]
     pub spectral_from: f32,
-    /// Weight of the lattice loss (see [`crate::model::lattice_loss`]; 0 = off): holds the
-    /// stride-2 grid's lattice frequencies down to the photo's.
-    #[config(default = 0.0)]
-    pub lattice_weight: f32,
     /// Whether an OASIS discriminator starts from the shipped segmenter when that has its
     /// shape (off: from fresh weights, for ablations).
     #[config(default = true)]
@@ -308,7 +304,6 @@ impl TrainConfig {
         self.spectral_weight = chosen.spectral_weight;
         self.spectral_skip_lattice = chosen.spectral_skip_lattice;
         self.spectral_from = chosen.spectral_from;
-        self.lattice_weight = chosen.lattice_weight;
     }
 
     /// The recipe these settings follow at their own width, if one does (its model and losses
@@ -414,7 +409,6 @@ impl TrainConfig {
         }
         non_negative("focal frequency weight", self.ffl_weight)?;
         non_negative("spectral envelope weight", self.spectral_weight)?;
-        non_negative("lattice weight", self.lattice_weight)?;
         if !(0.0..0.5).contains(&self.spectral_from) {
             return Err(format!(
                 "--spectral-from {} must be in [0, 0.5) cycles per pixel (0.5 is the finest)",

@@ -14,7 +14,6 @@ use crate::data::Batch;
 use crate::data::augment::mix_seed;
 use crate::model::discriminator::ScaleOutput;
 use crate::model::focal_frequency::focal_frequency;
-use crate::model::lattice_loss::{Lattice, lattice_loss};
 use crate::model::loss::{bce_with_logits, hinge_d, hinge_g, l1, one_hot};
 use crate::model::spectral_envelope::{Rings, frequencies_below, spectral_envelope};
 use crate::model::{Discriminator, DropoutMasks, Generator, ModelConfig};
@@ -32,8 +31,6 @@ pub struct Losses {
     pub g_freq: f32,
     /// Spectral envelope loss (0 when it is off).
     pub g_spec: f32,
-    /// Lattice loss (0 when it is off).
-    pub g_lattice: f32,
 }
 
 impl Losses {
@@ -46,7 +43,6 @@ impl Losses {
             self.d_fake,
             self.g_freq,
             self.g_spec,
-            self.g_lattice,
         ]
         .iter()
         .all(|v| v.is_finite())
@@ -114,7 +110,6 @@ pub(super) struct GStep {
     feat: Option<Tensor<1>>,
     freq: Option<Tensor<1>>,
     spec: Option<Tensor<1>>,
-    lattice: Option<Tensor<1>>,
     sum: Option<Tensor<1>>,
 }
 
@@ -148,10 +143,8 @@ pub struct GanTrainer {
     pub ema: Option<Ema>,
     pub objective: Objective,
     pub seed: u64,
-    /// The spectral envelope loss's rings and the lattice loss's lattice for the last picture
-    /// size trained.
+    /// The spectral envelope loss's rings for the last picture size trained.
     rings: Option<Rings>,
-    lattice: Option<Lattice>,
 }
 
 /// The loss weights and averaging of a run (from its `TrainConfig`).
@@ -169,7 +162,6 @@ pub struct Objective {
     pub spectral_weight: f32,
     pub spectral_skip_lattice: bool,
     pub spectral_from: f32,
-    pub lattice_weight: f32,
     pub oasis_layout: bool,
 }
 
@@ -188,7 +180,6 @@ impl From<&super::TrainConfig> for Objective {
             spectral_weight: t.spectral_weight,
             spectral_skip_lattice: t.spectral_skip_lattice,
             spectral_from: t.spectral_from,
-            lattice_weight: t.lattice_weight,
             oasis_layout: t.oasis_layout,
         }
     }
@@ -240,7 +231,6 @@ impl GanTrainer {
             objective,
             seed,
             rings: None,
-            lattice: None,
         }
     }
 
@@ -260,15 +250,6 @@ impl GanTrainer {
             *rings = Some(Rings::new(w, h, &skip, &device));
         }
         rings.as_ref().expect("built above")
-    }
-
-    /// The lattice loss's lattice for `w`×`h` renders, built once per size.
-    fn lattice(&mut self, w: usize, h: usize) -> &Lattice {
-        let device = self.device.clone();
-        if self.lattice.as_ref().is_none_or(|l| l.size != (w, h)) {
-            self.lattice = Some(Lattice::new(w, h, &device));
-        }
-        self.lattice.as_ref().expect("built above")
     }
 
     pub fn tensors(&self, batch: &Batch) -> (Tensor<4>, Tensor<4>) {
@@ -331,7 +312,6 @@ impl GanTrainer {
             g.sum,
             g.freq,
             g.spec,
-            g.lattice,
         ]
         .map(|t| t.map_or_else(zero, |t| t.detach().inner()));
         let values = read_scalars(scalars.into());
@@ -345,7 +325,6 @@ impl GanTrainer {
             g_sum,
             g_freq,
             g_spec,
-            g_lattice,
         ] = values;
         self.opt_d.check_sum(d_sum);
         self.opt_g.check_sum(g_sum);
@@ -357,7 +336,6 @@ impl GanTrainer {
             d_fake,
             g_freq,
             g_spec,
-            g_lattice,
         }
     }
 
@@ -461,16 +439,12 @@ impl GanTrainer {
         if let Some(freq) = &freq {
             g_loss = g_loss + freq.clone() * o.ffl_weight;
         }
-        let [_, _, h, w] = fake.dims();
-        let spec = (o.spectral_weight > 0.0)
-            .then(|| spectral_envelope(fake.clone(), target.clone(), self.spectral_rings(w, h)));
+        let spec = (o.spectral_weight > 0.0).then(|| {
+            let [_, _, h, w] = fake.dims();
+            spectral_envelope(fake, target, self.spectral_rings(w, h))
+        });
         if let Some(spec) = &spec {
             g_loss = g_loss + spec.clone() * o.spectral_weight;
-        }
-        let lattice = (o.lattice_weight > 0.0)
-            .then(|| lattice_loss(fake.clone(), target.clone(), self.lattice(w, h)));
-        if let Some(lattice) = &lattice {
-            g_loss = g_loss + lattice.clone() * o.lattice_weight;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         let (generator, sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
@@ -484,7 +458,6 @@ impl GanTrainer {
             feat,
             freq,
             spec,
-            lattice,
             sum,
         }
     }

@@ -134,7 +134,6 @@ mod tests {
             seconds: step as f64,
             g_freq: 0.0,
             g_spec: 0.0,
-            g_lattice: 0.0,
         }
     }
 

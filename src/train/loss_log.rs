@@ -38,18 +38,8 @@ fn to_csv(rows: &[StepLosses]) -> Result<Vec<u8>> {
         // The header alone (serialize writes it with the first row).
         writer
             .write_record([
-                "step",
-                "epoch",
-                "g_gan",
-                "g_l1",
-                "g_feat",
-                "d_real",
-                "d_fake",
-                "lr",
-                "seconds",
-                "g_freq",
-                "g_spec",
-                "g_lattice",
+                "step", "epoch", "g_gan", "g_l1", "g_feat", "d_real", "d_fake", "lr", "seconds",
+                "g_freq", "g_spec",
             ])
             .map_err(|e| Error::msg(e.to_string()))?;
     }
@@ -106,7 +96,6 @@ mod tests {
             seconds: step as f64 * 0.5,
             g_freq: 0.0625,
             g_spec: 0.375,
-            g_lattice: 0.875,
         }
     }
 
@@ -143,7 +132,6 @@ mod tests {
                 g_feat: 0.0,
                 g_freq: 0.0,
                 g_spec: 0.0,
-                g_lattice: 0.0,
                 ..row(0)
             }]
         );

@@ -591,7 +591,6 @@ impl<'a> Run<'a> {
             seconds: self.meta.seconds,
             g_freq: losses.g_freq,
             g_spec: losses.g_spec,
-            g_lattice: losses.g_lattice,
         };
         self.log.append(&row)?;
         self.send(TrainEvent::Losses(row));
