@@ -309,7 +309,9 @@ fn a_sketch_models_oasis_discriminator_reads_the_facade_labels_kept_beside_hinte
     // Without them an OASIS discriminator tells the sketch's own classes apart.
     let plain = tmp.path().join("plain");
     let trained = train_tiny_with("sketch", &hinted, &plain, &oasis);
-    assert!(trained.status.success(), "{}", text(&trained));
+    let said = text(&trained);
+    assert!(trained.status.success(), "{said}");
+    assert!(said.contains("the sketch task's own classes"), "{said}");
     let config: serde_json::Value =
         serde_json::from_slice(&std::fs::read(plain.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["oasis_layout"], false);

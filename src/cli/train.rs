@@ -323,10 +323,19 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
         }
     }
     let config = train_config(&a);
+    let folder = a.data.join(facade_studio::data::dataset::LAYOUT_FOLDER);
     if config.oasis_layout {
-        let folder = a.data.join(facade_studio::data::dataset::LAYOUT_FOLDER);
         let line = "the OASIS discriminator segments the photos into the facade classes of";
         say(None, format!("{line} {}", folder.display()));
+    } else if config.model.d_classes > 0 && config.task != facade_studio::task::LABELS {
+        say(
+            None,
+            format!(
+                "note: the OASIS discriminator segments the photos into the {} task's own classes: {} does not hold every pair's facade labels (`dataset derive` from CMP facades pairs writes them)",
+                config.task,
+                folder.display()
+            ),
+        );
     }
     let handle = train::spawn(TrainJob {
         start,
