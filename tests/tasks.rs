@@ -59,6 +59,16 @@ fn derive_pairs(kind: &str, from: &Path, out: &Path, n: usize) {
     assert!(said.contains(&format!("wrote {n} pairs")), "{said}");
 }
 
+/// Four synthetic CMP facades pairs in `tmp/facades` and their `dataset derive --kind KIND` in
+/// `tmp/NAME`: both folders.
+fn derived_four(tmp: &Path, kind: &str, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let facades = tmp.join("facades");
+    common::make_dataset(&facades, 4, 32);
+    let out = tmp.join(name);
+    derive_pairs(kind, &facades, &out, 4);
+    (facades, out)
+}
+
 /// `facade-studio render --task TASK --model MODEL` of `input` into `output`, on the CPU.
 fn render_task(task: &str, model: &Path, input: &Path, output: &Path) -> std::process::Output {
     common::facade_cli(&[
@@ -205,10 +215,7 @@ fn derive_writes_photo_and_sketch_pairs_skips_bad_files_refuses_bad_options_and_
 #[test]
 fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
     let tmp = tempfile::tempdir().unwrap();
-    let facades = tmp.path().join("facades");
-    common::make_dataset(&facades, 4, 32);
-    let sketches = tmp.path().join("sketches");
-    derive_pairs("edges", &facades, &sketches, 4);
+    let (_, sketches) = derived_four(tmp.path(), "edges", "sketches");
     let run = tmp.path().join("run");
     train_tiny("sketch", &sketches, &run);
     let model = tmp.path().join("sketch.fsw");
@@ -240,13 +247,21 @@ fn a_sketch_model_trains_renders_sketches_and_refuses_label_maps() {
     assert!(text(&render("colour", &model)).contains("unknown task \"colour\""));
 }
 
+/// [`train_tiny`] of a sketch model with an OASIS discriminator on `data` into `run`, which must
+/// succeed and say `says`: the run's `config.json`.
+fn train_sketch_oasis(data: &Path, run: &Path, says: &str) -> serde_json::Value {
+    let oasis = ["--discriminator", "oasis", "--ndf", "4", "--holdout", "1"];
+    let trained = train_tiny_with("sketch", data, run, &oasis);
+    let said = text(&trained);
+    assert!(trained.status.success(), "{said}");
+    assert!(said.contains(says), "{said}");
+    serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap()
+}
+
 #[test]
 fn a_sketch_models_oasis_discriminator_reads_the_facade_labels_kept_beside_hinted_pairs() {
     let tmp = tempfile::tempdir().unwrap();
-    let facades = tmp.path().join("facades");
-    common::make_dataset(&facades, 4, 32);
-    let hinted = tmp.path().join("hinted");
-    derive_pairs("hinted-edges", &facades, &hinted, 4);
+    let (facades, hinted) = derived_four(tmp.path(), "hinted-edges", "hinted");
     // Each pair's facade labels are kept under its name: the source pair's, snapped.
     let cmp = Palette::cmp_facades();
     let sources = facade_studio::data::Dataset::open(&facades).unwrap();
@@ -262,13 +277,7 @@ fn a_sketch_models_oasis_discriminator_reads_the_facade_labels_kept_beside_hinte
     assert!(derived.has_layouts());
 
     let run = tmp.path().join("run");
-    let oasis = ["--discriminator", "oasis", "--ndf", "4", "--holdout", "1"];
-    let trained = train_tiny_with("sketch", &hinted, &run, &oasis);
-    let said = text(&trained);
-    assert!(trained.status.success(), "{said}");
-    assert!(said.contains("into the facade classes of"), "{said}");
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    let config = train_sketch_oasis(&hinted, &run, "into the facade classes of");
     assert_eq!(config["oasis_layout"], true);
     assert_eq!(
         config["model"]["d_classes"], 12,
@@ -308,12 +317,7 @@ fn a_sketch_models_oasis_discriminator_reads_the_facade_labels_kept_beside_hinte
     );
     // Without them an OASIS discriminator tells the sketch's own classes apart.
     let plain = tmp.path().join("plain");
-    let trained = train_tiny_with("sketch", &hinted, &plain, &oasis);
-    let said = text(&trained);
-    assert!(trained.status.success(), "{said}");
-    assert!(said.contains("the sketch task's own classes"), "{said}");
-    let config: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(plain.join("config.json")).unwrap()).unwrap();
+    let config = train_sketch_oasis(&hinted, &plain, "the sketch task's own classes");
     assert_eq!(config["oasis_layout"], false);
     let sketch_classes = Task::named("sketch").unwrap().palette().len();
     assert_eq!(config["model"]["d_classes"], sketch_classes);
@@ -391,10 +395,7 @@ fn colour_photo(w: u32, h: u32) -> RgbImage {
 #[test]
 fn a_colourisation_model_trains_on_grey_pairs_and_colourises_a_photo_of_any_size() {
     let tmp = tempfile::tempdir().unwrap();
-    let facades = tmp.path().join("facades");
-    common::make_dataset(&facades, 4, 32);
-    let greys = tmp.path().join("greys");
-    derive_pairs("grey", &facades, &greys, 4);
+    let (_, greys) = derived_four(tmp.path(), "grey", "greys");
     let run = tmp.path().join("run");
     train_tiny("grey", &greys, &run);
 
