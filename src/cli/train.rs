@@ -233,10 +233,9 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         None => model.d_classes > 0,
     };
     let oasis_layout = oasis && train::config::reads_layout(&task, &a.data);
-    model.d_classes = match (oasis, oasis_layout) {
-        (false, _) => 0,
-        (true, true) => facade_studio::palette::Palette::cmp_facades().len(),
-        (true, false) => train::config::discriminator_classes(&task),
+    model.d_classes = match oasis {
+        true => train::config::discriminator_classes(&task, oasis_layout),
+        false => 0,
     };
     // Resuming without model options keeps the run's model (and says nothing about it).
     let no_model_options = a.ngf.is_none()

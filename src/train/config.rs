@@ -182,9 +182,14 @@ pub fn default_decay(epochs: u64) -> u64 {
 /// Hidden features of the second-step recipe's label modulation.
 pub const SECOND_STEP_MODULATION: usize = 64;
 
-/// The classes an OASIS discriminator tells apart for `task`: its palette's (0 for a task that
-/// does not resolve, whose run stops with that error before any step).
-pub fn discriminator_classes(task: &str) -> usize {
+/// The classes an OASIS discriminator tells apart for `task`: the CMP facade classes when it
+/// reads the pairs' kept labels (`layout`, see [`TrainConfig::oasis_layout`]), else the task
+/// palette's (0 for a task that does not resolve, whose run stops with that error before any
+/// step).
+pub fn discriminator_classes(task: &str, layout: bool) -> usize {
+    if layout {
+        return crate::palette::Palette::cmp_facades().len();
+    }
     crate::task::Task::resolve(task).map_or(0, |t| t.palette().len())
 }
 
@@ -289,7 +294,7 @@ impl TrainConfig {
             self.model.style_channels = 0;
         }
         if self.model.d_classes > 0 {
-            self.model.d_classes = discriminator_classes(&self.task);
+            self.model.d_classes = discriminator_classes(&self.task, self.oasis_layout);
         }
         self.lambda_feat = chosen.lambda_feat;
         self.ema_decay = chosen.ema_decay;

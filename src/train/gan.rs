@@ -237,19 +237,16 @@ impl GanTrainer {
     /// The spectral envelope loss's rings for `w`×`h` renders (the lattice's frequencies and
     /// those below `spectral_from` left out, as the objective says), built once per size.
     fn spectral_rings(&mut self, w: usize, h: usize) -> &Rings {
-        let o = self.objective;
-        let device = self.device.clone();
-        let stale = self.rings.as_ref().is_none_or(|r| r.size != (w, h));
-        let rings = &mut self.rings;
-        if stale {
+        if self.rings.as_ref().is_none_or(|r| r.size != (w, h)) {
+            let o = self.objective;
             let mut skip = match o.spectral_skip_lattice {
                 true => crate::eval::lattice::peak_blocks(w, h),
                 false => Vec::new(),
             };
             skip.extend(frequencies_below(w, h, o.spectral_from as f64));
-            *rings = Some(Rings::new(w, h, &skip, &device));
+            self.rings = Some(Rings::new(w, h, &skip, &self.device));
         }
-        rings.as_ref().expect("built above")
+        self.rings.as_ref().expect("built above")
     }
 
     pub fn tensors(&self, batch: &Batch) -> (Tensor<4>, Tensor<4>) {
