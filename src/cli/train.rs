@@ -86,6 +86,11 @@ pub(crate) struct TrainArgs {
     /// ring by ring on a log scale, against its photo's (0 = off) [default: 0].
     #[arg(long)]
     spectral_weight: Option<f32>,
+    /// With --spectral-weight: the weight at the end of the learning rate's decay, reached
+    /// linearly as the rate falls (so the demand for texture grows through the decay)
+    /// [default: constant].
+    #[arg(long, value_name = "W")]
+    spectral_weight_end: Option<f32>,
     /// With --spectral-weight: leave the grid's lattice frequencies out of the loss's rings, so
     /// that a lattice earns no credit for missing texture [default: off].
     #[arg(long, value_enum)]
@@ -278,6 +283,7 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
             .map_or(base.diff_augment_colour, |d| d == OnOff::On),
         ffl_weight: a.ffl_weight.unwrap_or(base.ffl_weight),
         spectral_weight: a.spectral_weight.unwrap_or(base.spectral_weight),
+        spectral_weight_end: a.spectral_weight_end.or(base.spectral_weight_end),
         spectral_skip_lattice: (a.spectral_skip_lattice)
             .map_or(base.spectral_skip_lattice, |s| s == OnOff::On),
         spectral_from: a.spectral_from.unwrap_or(base.spectral_from),

@@ -67,6 +67,10 @@ pub struct TrainConfig {
     /// Weight of the spectral envelope loss (see [`crate::model::spectral_envelope`]; 0 = off).
     #[config(default = 0.0)]
     pub spectral_weight: f32,
+    /// The spectral envelope weight at the end of the learning rate's decay: the weight moves
+    /// from `spectral_weight` to this as the rate falls to zero (none: constant), so that the
+    /// demand for texture grows while the discriminator's pull towards the photos does.
+    pub spectral_weight_end: Option<f32>,
     /// Whether the spectral envelope loss leaves the grid's lattice frequencies out of its
     /// rings, so that lattice peaks earn no credit for missing texture.
     #[config(default = false)]
@@ -307,6 +311,7 @@ impl TrainConfig {
         self.diff_augment_colour = chosen.diff_augment_colour;
         self.ffl_weight = chosen.ffl_weight;
         self.spectral_weight = chosen.spectral_weight;
+        self.spectral_weight_end = chosen.spectral_weight_end;
         self.spectral_skip_lattice = chosen.spectral_skip_lattice;
         self.spectral_from = chosen.spectral_from;
     }
@@ -414,6 +419,9 @@ impl TrainConfig {
         }
         non_negative("focal frequency weight", self.ffl_weight)?;
         non_negative("spectral envelope weight", self.spectral_weight)?;
+        if let Some(end) = self.spectral_weight_end {
+            non_negative("spectral envelope end weight", end)?;
+        }
         if !(0.0..0.5).contains(&self.spectral_from) {
             return Err(format!(
                 "--spectral-from {} must be in [0, 0.5) cycles per pixel (0.5 is the finest)",
@@ -453,6 +461,32 @@ mod tests {
         let err = at(0.5).validate().unwrap_err();
         assert!(err.contains("--spectral-from 0.5"), "{err}");
         assert!(at(-0.1).validate().is_err());
+    }
+
+    #[test]
+    fn the_spectral_weight_moves_to_its_end_as_the_rate_decays() {
+        let t = TrainConfig {
+            lr: 1e-4,
+            epochs: 6,
+            decay_epochs: 3,
+            spectral_weight: 0.5,
+            spectral_weight_end: Some(2.0),
+            ..TrainConfig::default()
+        };
+        let o = crate::train::gan::Objective::from(&t);
+        let at_epoch = |e: u64| o.spectral_weight_at(t.lr_at(e));
+        assert_eq!((at_epoch(0), at_epoch(2)), (0.5, 0.5), "constant before the decay");
+        // decay epochs 3, 4, 5 run at 3/4, 2/4 and 1/4 of the rate
+        for (epoch, want) in [(3, 0.875), (4, 1.25), (5, 1.625)] {
+            assert!((at_epoch(epoch) - want).abs() < 1e-6, "{epoch}: {}", at_epoch(epoch));
+        }
+        assert_eq!(o.spectral_weight_at(0.0), 2.0);
+        let constant = TrainConfig { spectral_weight_end: None, ..t.clone() };
+        let o = crate::train::gan::Objective::from(&constant);
+        assert_eq!(o.spectral_weight_at(t.lr_at(5)), 0.5, "no end: constant");
+        let negative = TrainConfig { spectral_weight_end: Some(-1.0), ..t };
+        let err = negative.validate().unwrap_err();
+        assert!(err.contains("spectral envelope end weight"), "{err}");
     }
 
     #[test]

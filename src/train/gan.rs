@@ -160,6 +160,9 @@ pub struct Objective {
     pub diff_augment_colour: bool,
     pub ffl_weight: f32,
     pub spectral_weight: f32,
+    pub spectral_weight_end: Option<f32>,
+    /// The run's base learning rate (the spectral weight's schedule follows its decay).
+    pub lr: f64,
     pub spectral_skip_lattice: bool,
     pub spectral_from: f32,
     pub oasis_layout: bool,
@@ -178,10 +181,24 @@ impl From<&super::TrainConfig> for Objective {
             diff_augment_colour: t.diff_augment_colour,
             ffl_weight: t.ffl_weight,
             spectral_weight: t.spectral_weight,
+            spectral_weight_end: t.spectral_weight_end,
+            lr: t.lr,
             spectral_skip_lattice: t.spectral_skip_lattice,
             spectral_from: t.spectral_from,
             oasis_layout: t.oasis_layout,
         }
+    }
+}
+
+impl Objective {
+    /// The spectral envelope weight at learning rate `lr`: `spectral_weight` while the rate is
+    /// the run's own, moving linearly to `spectral_weight_end` as the rate decays to zero.
+    pub fn spectral_weight_at(&self, lr: f64) -> f32 {
+        let Some(end) = self.spectral_weight_end else {
+            return self.spectral_weight;
+        };
+        let decayed = (1.0 - lr / self.lr).clamp(0.0, 1.0) as f32;
+        self.spectral_weight + (end - self.spectral_weight) * decayed
     }
 }
 
@@ -436,12 +453,13 @@ impl GanTrainer {
         if let Some(freq) = &freq {
             g_loss = g_loss + freq.clone() * o.ffl_weight;
         }
-        let spec = (o.spectral_weight > 0.0).then(|| {
+        let spectral_weight = o.spectral_weight_at(lr);
+        let spec = (spectral_weight > 0.0).then(|| {
             let [_, _, h, w] = fake.dims();
             spectral_envelope(fake, target, self.spectral_rings(w, h))
         });
         if let Some(spec) = &spec {
-            g_loss = g_loss + spec.clone() * o.spectral_weight;
+            g_loss = g_loss + spec.clone() * spectral_weight;
         }
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         let (generator, sum) = self.opt_g.step_unchecked(lr, self.generator.clone(), grads);
