@@ -189,3 +189,55 @@ fn with_instance_norm_a_render_alone_equals_it_within_a_batch() {
         .into_scalar::<f32>();
     assert!(diff > 1e-3, "batch norm should depend on the batch: {diff}");
 }
+
+#[test]
+fn anti_aliasing_changes_the_render_with_the_same_weights_and_travels_with_the_file() {
+    let device = Device::flex();
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_size(64)
+        .with_style_channels(0);
+    assert!(!config.anti_alias, "off unless asked for");
+    let g = facade_studio::model::seeded_init(&device, 6, || config.init_generator(&device));
+    let x = Tensor::<4>::random(
+        [1, 3, 64, 64],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let render = |g: &facade_studio::model::Generator| {
+        g.forward(x.clone(), &mut DropoutMasks::off())
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap()
+    };
+    let plain = render(&g);
+    let blurred = render(&g.clone().with_anti_alias(true));
+    assert_eq!(plain.len(), blurred.len());
+    let moved = plain.iter().zip(&blurred).map(|(a, b)| (a - b).abs());
+    assert!(moved.fold(0.0f32, f32::max) > 1e-3, "the blur changes the render");
+    assert_eq!(render(&g.clone().with_anti_alias(true).with_anti_alias(false)), plain);
+
+    let dir = std::env::temp_dir().join(format!("fs-anti-alias-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("aa.fsw");
+    let meta = facade_studio::checkpoint::Meta {
+        styles: Default::default(),
+        kind: facade_studio::checkpoint::FileKind::Model,
+        name: "anti-aliased".into(),
+        step: 0,
+        model: config.with_anti_alias(true),
+        train: None,
+        seconds: 0.0,
+        task: "labels".into(),
+        palette: None,
+    };
+    facade_studio::checkpoint::save_model(&path, &meta, &g.with_anti_alias(true)).unwrap();
+    let loaded = facade_studio::checkpoint::load_generator(&path, &device).unwrap();
+    assert!(loaded.meta.model.anti_alias);
+    let again = render(&loaded.generator);
+    assert_eq!(again.len(), blurred.len());
+    let off = again.iter().zip(&blurred).map(|(a, b)| (a - b).abs());
+    assert!(off.fold(0.0f32, f32::max) < 1e-5, "the file renders as it was saved");
+    std::fs::remove_dir_all(dir).unwrap();
+}
