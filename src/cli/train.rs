@@ -63,11 +63,6 @@ pub(crate) struct TrainArgs {
     /// with --resume: the run's]. A fine-tuned model gains it at zero.
     #[arg(long)]
     modulation: Option<usize>,
-    /// Anti-aliased resampling in the generator: a [1, 2, 1] blur before each encoder
-    /// downsampling and after each decoder upsampling but the outermost (Zhang 2019) [default:
-    /// off; with --resume: the run's]. A fine-tuned model keeps its weights.
-    #[arg(long, value_enum)]
-    anti_alias: Option<OnOff>,
     /// Adversarial loss [default: bce, as published; hinge: SPADE's].
     #[arg(long, value_enum)]
     gan_loss: Option<GanLoss>,
@@ -203,7 +198,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     model.size = a.size.unwrap_or(model.size);
     model.num_d = a.num_d.unwrap_or(model.num_d);
     model.modulation = a.modulation.unwrap_or(model.modulation);
-    model.anti_alias = a.anti_alias.map_or(model.anti_alias, |x| x == OnOff::On);
     if let Some(norm) = a.norm {
         model.norm = match norm {
             NormArg::Batch => NormKind::Batch,
@@ -256,7 +250,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.upsample.is_none()
         && a.num_d.is_none()
         && a.modulation.is_none()
-        && a.anti_alias.is_none()
         && a.discriminator.is_none()
         && a.style.is_none()
         && a.task.is_none();

@@ -67,13 +67,6 @@ pub struct ModelConfig {
     /// photo as one of the task's n classes or "fake" (every model before it: 0).
     #[config(default = 0)]
     pub d_classes: usize,
-    /// Anti-aliased resampling in the generator below its outermost level (after Zhang 2019,
-    /// "Making convolutional networks shift-invariant again"): a [1, 2, 1] blur before every
-    /// stride-2 convolution of the encoder but the first, and after every decoder upsampling
-    /// but the last, so that no layer works at the 128² features' Nyquist frequency (the
-    /// 4-pixel lattice of the grid figure). Parameter-free; false in every model before it.
-    #[config(default = false)]
-    pub anti_alias: bool,
 }
 
 impl ModelConfig {
@@ -122,7 +115,6 @@ impl ModelConfig {
             style_channels: 0,
             modulation: 0,
             d_classes: 0,
-            anti_alias: false,
             ..self.clone()
         })
     }

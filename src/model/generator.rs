@@ -9,7 +9,6 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 
-use super::blur::blur;
 use super::modulation::{Modulation, pyramid};
 use super::norm::Norm;
 use super::upsample::{PhaseConv, ResizeConv};
@@ -128,9 +127,6 @@ pub struct Generator {
     downs: Vec<DownBlock>,
     /// `ups[i]` mirrors `downs[i]`: it produces the resolution of `downs[i]`'s input.
     ups: Vec<UpBlock>,
-    /// [`ModelConfig::anti_alias`]: a blur before every encoder level's convolution but the
-    /// first and after every decoder level's upsampling but the last.
-    anti_alias: bool,
 }
 
 impl Generator {
@@ -202,22 +198,7 @@ impl Generator {
                 modulation,
             });
         }
-        Generator {
-            downs,
-            ups,
-            anti_alias: config.anti_alias,
-        }
-    }
-
-    /// The same weights with anti-aliased resampling on or off ([`ModelConfig::anti_alias`]; a
-    /// fine-tune that turns it on starts from the model without it).
-    pub fn with_anti_alias(self, anti_alias: bool) -> Generator {
-        Generator { anti_alias, ..self }
-    }
-
-    /// Whether level `level`'s resampling is anti-aliased (every level but the outermost).
-    fn blurs(&self, level: usize) -> bool {
-        self.anti_alias && level > 0
+        Generator { downs, ups }
     }
 
     /// Number of U-Net levels: inputs must have sides that are multiples of 2^levels.
@@ -383,9 +364,6 @@ impl Generator {
             if level > 0 {
                 h = kernels::leaky_relu(h, 0.2);
             }
-            if self.blurs(level) {
-                h = blur(h);
-            }
             h = kernels::conv2d_layer(&down.conv, h);
             if let Some(features) = features.as_mut() {
                 features.push(h.clone());
@@ -421,9 +399,6 @@ impl Generator {
             };
             let up = &self.ups[level];
             u = up.upsample(x);
-            if self.blurs(level) {
-                u = blur(u);
-            }
             if let Some(norm) = &up.norm {
                 u = norm.forward(u);
             }

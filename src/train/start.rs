@@ -181,7 +181,7 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
 /// upsampling, styles (a model of another task loses its style planes), label modulation (added
-/// at zero), anti-aliased resampling (on or off, same weights) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
+/// at zero) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
 /// starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
@@ -241,11 +241,10 @@ pub fn starting_trainer(
             style_channels: model.style_channels,
             modulation,
             d_classes: model.d_classes,
-            anti_alias: model.anti_alias,
             ndf,
             ..loaded.meta.model.clone()
         };
-        init = Some(generator.with_anti_alias(model.anti_alias));
+        init = Some(generator);
         critic = super::state::matching_discriminator(&bytes, from, &model, device)?;
     }
     if critic.is_none() && config.oasis_from_segmenter {
