@@ -189,3 +189,58 @@ fn with_instance_norm_a_render_alone_equals_it_within_a_batch() {
         .into_scalar::<f32>();
     assert!(diff > 1e-3, "batch norm should depend on the batch: {diff}");
 }
+
+#[test]
+fn a_full_resolution_stage_starts_as_the_identity_and_travels_with_the_file() {
+    let device = Device::flex();
+    let config = ModelConfig::new()
+        .with_ngf(4)
+        .with_ndf(4)
+        .with_size(64)
+        .with_style_channels(0);
+    let g = facade_studio::model::seeded_init(&device, 6, || config.init_generator(&device));
+    let x = Tensor::<4>::random(
+        [1, 3, 64, 64],
+        burn::tensor::Distribution::Uniform(-1.0, 1.0),
+        &device,
+    );
+    let render = |g: &facade_studio::model::Generator| {
+        g.forward(x.clone(), &mut DropoutMasks::off())
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap()
+    };
+    let largest_gap = |a: &[f32], b: &[f32]| {
+        assert_eq!(a.len(), b.len());
+        a.iter().zip(b).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max)
+    };
+    let plain = render(&g);
+    let staged = g.clone().with_head(16, &device).expect("a nearest + 3×3 model");
+    assert!(largest_gap(&plain, &render(&staged)) < 1e-5, "starts as the identity");
+    assert!(config.clone().with_head(4).validate().is_err(), "fewer than 2 × 3 planes");
+
+    let fresh = config.with_head(16);
+    fresh.validate().unwrap();
+    let g = facade_studio::model::seeded_init(&device, 7, || fresh.init_generator(&device));
+    let before = render(&g);
+    assert!(largest_gap(&plain, &before) > 1e-3, "another network");
+    let dir = std::env::temp_dir().join(format!("fs-head-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("head.fsw");
+    let meta = facade_studio::checkpoint::Meta {
+        styles: Default::default(),
+        kind: facade_studio::checkpoint::FileKind::Model,
+        name: "full-resolution stage".into(),
+        step: 0,
+        model: fresh,
+        train: None,
+        seconds: 0.0,
+        task: "labels".into(),
+        palette: None,
+    };
+    facade_studio::checkpoint::save_model(&path, &meta, &g).unwrap();
+    let loaded = facade_studio::checkpoint::load_generator(&path, &device).unwrap();
+    assert_eq!(loaded.meta.model.head, 16);
+    assert!(largest_gap(&before, &render(&loaded.generator)) < 1e-5, "renders as saved");
+    std::fs::remove_dir_all(dir).unwrap();
+}
