@@ -89,7 +89,6 @@ fn job_with(
     // A tiny model with the recipe's modulation and discriminator.
     let model = common::tiny_model(32)
         .with_modulation(base.model.modulation)
-        .with_head(base.model.head)
         .with_d_classes(base.model.d_classes);
     let train = TrainConfig {
         model,
@@ -191,15 +190,13 @@ fn resuming_reproduces_the_uninterrupted_losses() {
 fn the_second_step_recipe_resumes_exactly_too() {
     // Its augmentation draws, modulation weights and D's rate survive a resume (with the
     // spectral envelope loss on as well, its weight rising through the decay, the lattice and
-    // the coarse scales left out of its rings, and a full-resolution stage).
-    let base = TrainConfig::default();
-    let with_head = base.clone().with_model(base.model.with_head(8));
+    // the coarse scales left out of its rings).
     let rows = resumes_exactly(TrainConfig {
         spectral_weight: 1.0,
         spectral_weight_end: Some(2.0),
         spectral_skip_lattice: true,
         spectral_from: 0.2,
-        ..second_step(with_head)
+        ..second_step(TrainConfig::default())
     });
     assert!(
         rows.iter().all(|r| r.g_freq > 0.0 && r.g_spec > 0.0),

@@ -63,11 +63,6 @@ pub(crate) struct TrainArgs {
     /// with --resume: the run's]. A fine-tuned model gains it at zero.
     #[arg(long)]
     modulation: Option<usize>,
-    /// Channels of a full-resolution stage after the last upsampling (a ReLU and a 3×3
-    /// convolution at the render's size; 0 = none) [default: 0; with --resume: the run's]. A
-    /// fine-tuned model gains it as the identity, so it starts rendering exactly as before.
-    #[arg(long, value_name = "C")]
-    head: Option<usize>,
     /// Adversarial loss [default: bce, as published; hinge: SPADE's].
     #[arg(long, value_enum)]
     gan_loss: Option<GanLoss>,
@@ -203,7 +198,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
     model.size = a.size.unwrap_or(model.size);
     model.num_d = a.num_d.unwrap_or(model.num_d);
     model.modulation = a.modulation.unwrap_or(model.modulation);
-    model.head = a.head.unwrap_or(model.head);
     if let Some(norm) = a.norm {
         model.norm = match norm {
             NormArg::Batch => NormKind::Batch,
@@ -256,7 +250,6 @@ pub(crate) fn train_config(a: &TrainArgs) -> TrainConfig {
         && a.upsample.is_none()
         && a.num_d.is_none()
         && a.modulation.is_none()
-        && a.head.is_none()
         && a.discriminator.is_none()
         && a.style.is_none()
         && a.task.is_none();

@@ -67,13 +67,6 @@ pub struct ModelConfig {
     /// photo as one of the task's n classes or "fake" (every model before it: 0).
     #[config(default = 0)]
     pub d_classes: usize,
-    /// Channels of a full-resolution stage after the last upsampling (0 = none, every model
-    /// before it): the outermost decoder block makes this many planes at the render's size, and
-    /// a ReLU and a 3×3 convolution make the photo from them, so that the finest texture has a
-    /// non-linearity at full resolution instead of being one linear layer of the half-resolution
-    /// features (pix2pixHD and SPADE end the same way). At least twice `out_channels`.
-    #[config(default = 0)]
-    pub head: usize,
 }
 
 impl ModelConfig {
@@ -122,7 +115,6 @@ impl ModelConfig {
             style_channels: 0,
             modulation: 0,
             d_classes: 0,
-            head: 0,
             ..self.clone()
         })
     }
@@ -170,13 +162,6 @@ impl ModelConfig {
             return Err(format!(
                 "modulation width {} must be at most 512",
                 self.modulation
-            ));
-        }
-        if self.head != 0 && !(2 * self.out_channels..=256).contains(&self.head) {
-            return Err(format!(
-                "a full-resolution stage of {} channels: use 0 (none) or {} to 256",
-                self.head,
-                2 * self.out_channels
             ));
         }
         if !(0.0..1.0).contains(&self.dropout) {

@@ -2,16 +2,12 @@
 //! no norm on the outermost and innermost), mirrored decoder blocks (ReLU → upsampling ×2 →
 //! norm → dropout on the inner full-width blocks) with skip connections, and a tanh output. The
 //! upsampling is the paper's ConvTranspose 4×4 s2, or nearest ×2 + 3×3 convolution
-//! ([`Upsample`]), which leaves no stride-2 grid in the render. A model may end in a
-//! full-resolution stage ([`ModelConfig::head`]): the outermost block makes that many planes,
-//! and a ReLU and a 3×3 convolution make the photo from them.
+//! ([`Upsample`]), which leaves no stride-2 grid in the render.
 
 use burn::nn::Initializer;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::Distribution;
 
 use super::modulation::{Modulation, pyramid};
 use super::norm::Norm;
@@ -47,23 +43,6 @@ pub(crate) fn with_first_input_planes(mut conv: Conv2d, keep: usize) -> Conv2d {
     let [co, ci, kh, kw] = weight.dims();
     let keep = keep.min(ci);
     conv.weight = burn::module::Param::from_tensor(weight.slice([0..co, 0..keep, 0..kh, 0..kw]));
-    conv
-}
-
-/// A 3×3 convolution from `2·out + more` planes to `out` that gives back x from the planes
-/// ReLU(x), ReLU(-x), …: centre taps +1 and -1, every other weight and the bias zero.
-fn identity_head(out: usize, planes: usize, device: &Device) -> Conv2d {
-    let mut w = vec![0.0f32; out * planes * 9];
-    for k in 0..out {
-        w[(k * planes + k) * 9 + 4] = 1.0;
-        w[(k * planes + out + k) * 9 + 4] = -1.0;
-    }
-    let mut conv = Conv2dConfig::new([planes, out], [3, 3])
-        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-        .init(device);
-    let weight = Tensor::<1>::from_floats(w.as_slice(), device).reshape([out, planes, 3, 3]);
-    conv.weight = Param::from_tensor(weight);
-    conv.bias = conv.bias.map(|b| Param::from_tensor(b.val().zeros_like()));
     conv
 }
 
@@ -148,9 +127,6 @@ pub struct Generator {
     downs: Vec<DownBlock>,
     /// `ups[i]` mirrors `downs[i]`: it produces the resolution of `downs[i]`'s input.
     ups: Vec<UpBlock>,
-    /// The full-resolution stage ([`ModelConfig::head`]): ReLU then this 3×3 convolution after
-    /// the outermost decoder block (absent from older files, which load as `None`).
-    head: Option<Conv2d>,
 }
 
 impl Generator {
@@ -185,9 +161,7 @@ impl Generator {
             });
 
             let up_in = if innermost { c_out } else { 2 * c_out };
-            let up_out = if level == 0 && config.head > 0 {
-                config.head
-            } else if level == 0 {
+            let up_out = if level == 0 {
                 config.out_channels
             } else {
                 c_in
@@ -224,38 +198,7 @@ impl Generator {
                 modulation,
             });
         }
-        let head = (config.head > 0).then(|| {
-            Conv2dConfig::new([config.head, config.out_channels], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .with_initializer(init_normal())
-                .init(device)
-        });
-        Generator { downs, ups, head }
-    }
-
-    /// The same generator with a full-resolution stage of `channels` planes that starts as the
-    /// identity: the outermost block makes its photo's logits x and -x (ReLU(x) - ReLU(-x) = x
-    /// in the 3×3's centre tap) and `channels - 2·out` new planes N(0, 0.02) that the head reads
-    /// with zero weights, so it renders exactly as before. Unchanged when it has a stage; None
-    /// when its outermost block is not a nearest + 3×3 layer. Call it under
-    /// [`super::seeded_init`].
-    pub fn with_head(mut self, channels: usize, device: &Device) -> Option<Generator> {
-        if self.head.is_some() {
-            return Some(self);
-        }
-        let resize = self.ups.first_mut()?.resize.as_mut()?;
-        let w = resize.weight.val();
-        let [ci, out, kh, kw] = w.dims();
-        let fresh = channels.saturating_sub(2 * out);
-        let new = Tensor::random([ci, fresh, kh, kw], Distribution::Normal(0.0, 0.02), device);
-        resize.weight = Param::from_tensor(Tensor::cat(vec![w.clone(), -w, new], 1));
-        if let Some(bias) = &resize.bias {
-            let b = bias.val();
-            let zeros = Tensor::zeros([fresh], device);
-            resize.bias = Some(Param::from_tensor(Tensor::cat(vec![b.clone(), -b, zeros], 0)));
-        }
-        self.head = Some(identity_head(out, 2 * out + fresh, device));
-        Some(self)
+        Generator { downs, ups }
     }
 
     /// Number of U-Net levels: inputs must have sides that are multiples of 2^levels.
@@ -277,9 +220,6 @@ impl Generator {
     /// zero (a segmenter as the start of an OASIS discriminator, whose last output is "fake").
     /// None when the outermost layer is not a nearest + 3×3 one.
     pub fn with_extra_outputs(mut self, extra: usize) -> Option<Generator> {
-        if self.head.is_some() {
-            return None;
-        }
         let outer = self.ups.first_mut()?;
         let resize = outer.resize.as_mut()?;
         resize.weight =
@@ -469,9 +409,6 @@ impl Generator {
                 u = masks.apply(u);
             }
         }
-        match &self.head {
-            Some(head) => kernels::conv2d_layer(head, kernels::leaky_relu(u, 0.0)),
-            None => u,
-        }
+        u
     }
 }

@@ -475,16 +475,30 @@ mod tests {
         };
         let o = crate::train::gan::Objective::from(&t);
         let at_epoch = |e: u64| o.spectral_weight_at(t.lr_at(e));
-        assert_eq!((at_epoch(0), at_epoch(2)), (0.5, 0.5), "constant before the decay");
+        assert_eq!(
+            (at_epoch(0), at_epoch(2)),
+            (0.5, 0.5),
+            "constant before the decay"
+        );
         // decay epochs 3, 4, 5 run at 3/4, 2/4 and 1/4 of the rate
         for (epoch, want) in [(3, 0.875), (4, 1.25), (5, 1.625)] {
-            assert!((at_epoch(epoch) - want).abs() < 1e-6, "{epoch}: {}", at_epoch(epoch));
+            assert!(
+                (at_epoch(epoch) - want).abs() < 1e-6,
+                "{epoch}: {}",
+                at_epoch(epoch)
+            );
         }
         assert_eq!(o.spectral_weight_at(0.0), 2.0);
-        let constant = TrainConfig { spectral_weight_end: None, ..t.clone() };
+        let constant = TrainConfig {
+            spectral_weight_end: None,
+            ..t.clone()
+        };
         let o = crate::train::gan::Objective::from(&constant);
         assert_eq!(o.spectral_weight_at(t.lr_at(5)), 0.5, "no end: constant");
-        let negative = TrainConfig { spectral_weight_end: Some(-1.0), ..t };
+        let negative = TrainConfig {
+            spectral_weight_end: Some(-1.0),
+            ..t
+        };
         let err = negative.validate().unwrap_err();
         assert!(err.contains("spectral envelope end weight"), "{err}");
     }

@@ -181,7 +181,7 @@ fn trainer_from_state(state: TrainState, device: &Device, config: &TrainConfig) 
 ///
 /// A fine-tune keeps the loaded generator's shape (widths, levels, norm) and takes the run's
 /// upsampling, styles (a model of another task loses its style planes), label modulation (added
-/// at zero), full-resolution stage (added as the identity) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
+/// at zero) and discriminator scales: a generator with transposed convolutions fine-tuned into a nearest + 3×3 model
 /// starts from their least-squares projection.
 pub fn starting_trainer(
     config: &TrainConfig,
@@ -230,23 +230,6 @@ pub fn starting_trainer(
             }
             (theirs, _) => theirs,
         };
-        // A full-resolution stage is added (as the identity), never removed.
-        let head = match (loaded.meta.model.head, model.head) {
-            (0, planes) if planes > 0 => {
-                let g = generator;
-                let with_head = crate::model::seeded_init(device, config.seed ^ 0x4EAD, || {
-                    g.with_head(planes, device)
-                });
-                generator = with_head.ok_or_else(|| {
-                    Error::bad_file(
-                        from,
-                        "uses transposed convolutions, which cannot start a full-resolution stage; fine-tune it with --upsample nearest-conv",
-                    )
-                })?;
-                planes
-            }
-            (theirs, _) => theirs,
-        };
         // The discriminator is the run's when it changes kind (a fine-tune's D starts afresh).
         let ndf = match model.d_classes == loaded.meta.model.d_classes {
             true => loaded.meta.model.ndf,
@@ -257,7 +240,6 @@ pub fn starting_trainer(
             num_d: model.num_d,
             style_channels: model.style_channels,
             modulation,
-            head,
             d_classes: model.d_classes,
             ndf,
             ..loaded.meta.model.clone()
