@@ -94,8 +94,6 @@ fn job_with(
         model,
         data: data.to_path_buf(),
         holdout: 1,
-        epochs: 100,
-        decay_epochs: 50,
         checkpoint_every: 3,
         sample_every: 2,
         samples: 1,
@@ -189,9 +187,11 @@ fn resuming_reproduces_the_uninterrupted_losses() {
 #[test]
 fn the_second_step_recipe_resumes_exactly_too() {
     // Its augmentation draws, modulation weights and D's rate survive a resume (with the
-    // spectral envelope loss on as well, its weight rising through the decay, the lattice and
-    // the coarse scales left out of its rings).
+    // spectral envelope loss on as well, the lattice and the coarse scales left out of its rings,
+    // and its weight rising through a decay that begins at step 3, where the resume starts).
     let rows = resumes_exactly(TrainConfig {
+        epochs: 4,
+        decay_epochs: 3,
         spectral_weight: 1.0,
         spectral_weight_end: Some(2.0),
         spectral_skip_lattice: true,
