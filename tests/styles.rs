@@ -358,14 +358,15 @@ fn projects_keep_their_style_and_version_1_files_still_open() {
 }
 
 #[test]
-fn eval_renders_each_layout_in_its_own_another_or_a_drawn_style_and_draws_the_style_grid() {
+fn eval_renders_each_layout_in_its_own_its_photo_alone_another_or_a_drawn_style_and_draws_the_style_grid()
+ {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     common::make_dataset(&data, 4, 32);
     let model = tmp.path().join("styled.fsw");
     common::save_styled_model(&model, 32);
     let mut l1 = Vec::new();
-    for mode in ["none", "own", "other", "prior"] {
+    for mode in ["none", "own", "other", "prior", "photo"] {
         let out = tmp.path().join(format!("report-{mode}"));
         let o = common::facade_cli(&[
             "eval",
@@ -390,8 +391,68 @@ fn eval_renders_each_layout_in_its_own_another_or_a_drawn_style_and_draws_the_st
         assert_eq!((grid.width(), grid.height()), (6 * 32, 4 * 32));
     }
     assert!(
-        l1[0] != l1[1] && l1[1] != l1[2] && l1[3] != l1[0],
+        l1[0] != l1[1] && l1[1] != l1[2] && l1[3] != l1[0] && l1[4] != l1[0],
         "styles change the renders: {l1:?}"
+    );
+    // The photo alone needs the segmenter to read its labels; without one, eval says so.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_facade-studio"))
+        .args(["eval", "--model", s(&model), "--data", s(&data)])
+        .args(["--out", s(&tmp.path().join("r")), "--backend", "cpu"])
+        .args(["--style", "photo"])
+        .env("FACADE_SEGMENTER", tmp.path().join("gone.fsw"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--style photo") && err.contains("--segmenter"),
+        "{err}"
+    );
+}
+
+#[test]
+fn exact_colours_follow_a_photo_styles_light_and_shade_cell_by_cell() {
+    // The generator rendered one flat grey; the photo was bright at the top, dark at the bottom.
+    let map = LabelMap::filled(64, 64, 1);
+    let photo = RgbImage::from_fn(64, 64, |_, y| match y < 32 {
+        true => Rgb([200, 200, 200]),
+        false => Rgb([40, 40, 40]),
+    });
+    let style = Style::of_photo(&photo, &map);
+    let mut render = RgbImage::from_pixel(64, 64, Rgb([128, 128, 128]));
+    style::match_means(&mut render, &map, &style);
+    let at = |y: u32| render.get_pixel(20, y).0[0] as i32;
+    // At the cells' centres the render takes the photo's colours there, and between them the
+    // style's smooth blend.
+    assert!((at(8) - 200).abs() <= 6, "top {}", at(8));
+    assert!((at(56) - 40).abs() <= 6, "bottom {}", at(56));
+    for y in 0..64 {
+        let want = style.colour_at(1, (20, y), (64, 64)).unwrap()[0] as i32;
+        assert!((at(y) - want).abs() <= 8, "row {y}: {} for {want}", at(y));
+    }
+}
+
+#[test]
+fn a_picked_colour_keeps_the_generators_light_and_shade() {
+    // The generator shaded the wall darker towards the ground; the user picked one colour.
+    let map = LabelMap::filled(64, 64, 1);
+    let mut render = RgbImage::from_fn(64, 64, |_, y| Rgb([60 + y as u8, 70 + y as u8, 80]));
+    let mut style = Style::none();
+    style.set(1, Some([150, 120, 90]));
+    style::match_means(&mut render, &map, &style);
+    // One shift for the class: the shading is kept, the mean is the picked colour.
+    assert_eq!(
+        render.get_pixel(9, 60).0[0] - render.get_pixel(9, 4).0[0],
+        56
+    );
+    let mean = |c: usize| render.pixels().map(|p| p.0[c] as f64).sum::<f64>() / 4096.0;
+    assert!(
+        (mean(0) - 150.0).abs() < 1.0
+            && (mean(1) - 120.0).abs() < 1.0
+            && (mean(2) - 90.0).abs() < 1.0,
+        "{} {} {}",
+        mean(0),
+        mean(1),
+        mean(2)
     );
 }
 

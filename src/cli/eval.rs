@@ -39,8 +39,10 @@ pub(crate) struct EvalArgs {
     /// label maps for label consistency.
     #[arg(long)]
     truth_labels: Option<PathBuf>,
-    /// Render each layout with no style, its own photo's style, or another pair's (a model
-    /// that takes styles; see MODEL.md).
+    /// Render each layout with no style, its own photo's style (`own`: from the pair's true
+    /// labels; `photo`: from the photo alone, its labels read by the segmenter, as for any photo
+    /// a user picks), another pair's, or one the style prior draws (a model that takes styles;
+    /// see MODEL.md).
     #[arg(long, value_enum, default_value_t = eval::StyleMode::None)]
     style: eval::StyleMode,
     /// With --style: measure the generator's colours alone, without shifting each class to

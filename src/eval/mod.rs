@@ -47,6 +47,9 @@ pub enum StyleMode {
     None,
     /// The style of the layout's own true photo (how far a style brings a render to the truth).
     Own,
+    /// The style of the layout's own photo taken alone, its labels read by the segmenter (as
+    /// for any photo a user picks), not the pair's.
+    Photo,
     /// The style of another pair of the split (halfway round it).
     Other,
     /// A style the model's prior draws for the layout (seed: the pair's place in the split),
@@ -62,12 +65,21 @@ impl StyleMode {
         pair: &Resized,
         dataset: &Dataset,
         renderer: &Renderer,
+        segmenter: Option<&Segmenter>,
         size: u32,
     ) -> Result<Style> {
         let palette = &renderer.palette;
         Ok(match self {
             StyleMode::None => Style::none(),
             StyleMode::Own => pair.style.clone(),
+            StyleMode::Photo => {
+                let segmenter = segmenter.ok_or_else(|| {
+                    Error::msg(
+                        "--style photo reads each photo's labels with the segmenter, and there is none: pass --segmenter FILE (or keep assets/segmenter.fsw beside the binary)",
+                    )
+                })?;
+                crate::style::photo::style_read_by(&pair.photo, segmenter)?
+            }
             StyleMode::Prior => renderer.style_bank().sample_for(
                 &crate::style::classes_of(&pair.labels),
                 &Style::none(),
@@ -285,7 +297,7 @@ pub fn evaluate(
                 continue;
             }
         };
-        let style = style.style_for(i, &pair, dataset, renderer, augment.load_size)?;
+        let style = style.style_for(i, &pair, dataset, renderer, segmenter, augment.load_size)?;
         let render = renderer.render(&pair.labels, &style, None)?;
         let truth = match truth {
             Some(t) => Some(truth_labels(t, source, augment.load_size)?),

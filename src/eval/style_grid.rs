@@ -32,7 +32,7 @@ pub fn style_grid(renderer: &Renderer, dataset: &Dataset, rows: usize) -> Result
         };
         let mut row = vec![pair.labels.to_rgb(palette), pair.photo.clone()];
         for mode in MODES {
-            let style = mode.style_for(i, &pair, dataset, renderer, load)?;
+            let style = mode.style_for(i, &pair, dataset, renderer, None, load)?;
             row.push(renderer.render(&pair.labels, &style, None)?);
         }
         cells.push(row);

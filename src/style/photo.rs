@@ -106,10 +106,25 @@ fn photo_labels(
     if let Some((photo, labels)) = pair_halves(image, palette) {
         return Ok((photo, labels, LabelSource::Pair));
     }
-    let scaled = image::imageops::resize(image, SEGMENT_SIDE, SEGMENT_SIDE, FilterType::Triangle);
-    let ids = segmenter()?.segment(&scaled)?;
-    let labels = LabelMap::from_ids(SEGMENT_SIDE, SEGMENT_SIDE, ids)?;
+    let (scaled, labels) = segmented(image, &segmenter()?)?;
     Ok((scaled, labels, LabelSource::Segmenter))
+}
+
+/// The photo squeezed to the segmenter's square, and its labels there.
+fn segmented(image: &RgbImage, segmenter: &Segmenter) -> Result<(RgbImage, LabelMap)> {
+    let scaled = image::imageops::resize(image, SEGMENT_SIDE, SEGMENT_SIDE, FilterType::Triangle);
+    let ids = segmenter.segment(&scaled)?;
+    let labels = LabelMap::from_ids(SEGMENT_SIDE, SEGMENT_SIDE, ids)?;
+    Ok((scaled, labels))
+}
+
+/// The style of a photo taken alone, its labels read by `segmenter` whatever the picture is:
+/// what a photo a user picks gives (`eval --style photo` measures it on photos whose pairs hold
+/// true labels).
+pub fn style_read_by(photo: &RgbImage, segmenter: &Segmenter) -> Result<Style> {
+    check_size(photo, 16, "a style photo")?;
+    let (scaled, labels) = segmented(photo, segmenter)?;
+    non_empty(Style::of_photo(&scaled, &labels))
 }
 
 /// `style` unless no class covered enough pixels to take a colour from.
