@@ -410,28 +410,6 @@ fn eval_renders_each_layout_in_its_own_its_photo_alone_another_or_a_drawn_style_
 }
 
 #[test]
-fn exact_colours_follow_a_photo_styles_light_and_shade_cell_by_cell() {
-    // The generator rendered one flat grey; the photo was bright at the top, dark at the bottom.
-    let map = LabelMap::filled(64, 64, 1);
-    let photo = RgbImage::from_fn(64, 64, |_, y| match y < 32 {
-        true => Rgb([200, 200, 200]),
-        false => Rgb([40, 40, 40]),
-    });
-    let style = Style::of_photo(&photo, &map);
-    let mut render = RgbImage::from_pixel(64, 64, Rgb([128, 128, 128]));
-    style::match_means(&mut render, &map, &style);
-    let at = |y: u32| render.get_pixel(20, y).0[0] as i32;
-    // At the cells' centres the render takes the photo's colours there, and between them the
-    // style's smooth blend.
-    assert!((at(8) - 200).abs() <= 6, "top {}", at(8));
-    assert!((at(56) - 40).abs() <= 6, "bottom {}", at(56));
-    for y in 0..64 {
-        let want = style.colour_at(1, (20, y), (64, 64)).unwrap()[0] as i32;
-        assert!((at(y) - want).abs() <= 8, "row {y}: {} for {want}", at(y));
-    }
-}
-
-#[test]
 fn a_picked_colour_keeps_the_generators_light_and_shade() {
     // The generator shaded the wall darker towards the ground; the user picked one colour.
     let map = LabelMap::filled(64, 64, 1);

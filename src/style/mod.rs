@@ -256,19 +256,6 @@ impl Style {
     }
 }
 
-/// The grid cells whose centres surround (x, y) of a `w`×`h` picture, each with its weight in
-/// [`Style::colour_at`]'s bilinear interpolation (the four weights sum to one).
-pub(crate) fn cell_weights((x, y): (u32, u32), (w, h): (u32, u32)) -> [(usize, f32); 4] {
-    let (c0, c1, tx) = between(x, w);
-    let (r0, r1, ty) = between(y, h);
-    [
-        (r0 * GRID + c0, (1.0 - ty) * (1.0 - tx)),
-        (r0 * GRID + c1, (1.0 - ty) * tx),
-        (r1 * GRID + c0, ty * (1.0 - tx)),
-        (r1 * GRID + c1, ty * tx),
-    ]
-}
-
 /// The two cells whose centres bracket position `v` of `len` along one side, and the weight of
 /// the second.
 fn between(v: u32, len: u32) -> (usize, usize, f32) {
