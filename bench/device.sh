@@ -24,7 +24,18 @@
 #               weight average exported in 15 MB parts (`cat model.fsw.part-* > m.fsw`); the
 #               recipe TRAIN_PRESET (default, paper or second-step; default: default — the step
 #               time is planned from the default recipe's bench row, and second-step costs ~1.2×
-#               on a CPU, so give it TRAIN_S with room).
+#               on a CPU, so give it TRAIN_S with room); TRAIN_ARGS: more `train` flags (any but
+#               those the script sets: preset, ngf, holdout, seed, batch, epochs, decay-epochs,
+#               max-steps, checkpoint-every, sample-every, backend); TRAIN_COST: the recipe's step time over the
+#               default recipe's bench row (default 1), so that the plan ends inside the time.
+#               The OASIS recipe with the spectral envelope, MODEL.md's Q (1.14× the default's
+#               step on this project's 2-core CPU; unmeasured on a GPU, so leave room):
+#                 INIT=assets/default-model.fsw TRAIN_COST=1.5 TRAIN_ARGS="--lr 1e-4 --style-none 0.5
+#                 --d-lr-scale 4 --beta1 0 --diff-augment on --diff-augment-colour off --ffl-weight 10
+#                 --discriminator oasis --ndf 16 --l1-weight 10 --spectral-weight 1" (needs the
+#                 shipped segmenter, assets/segmenter.fsw, which the working tree carries; checked on
+#                 the CPU with --backend cpu --batch 2 --max-steps 3: OASIS discriminator from the
+#                 segmenter, the flags in the run's config.json).
 # Under $OUT: bench.jsonl (and its table in device.log), profile.txt, results.tar.gz (train log,
 # config, losses, held-out figures, samples), gpu-cache.tar.xz (the tuning caches: carry it back
 # as .carry/gpu-cache.tar.xz and the next machine skips the tuning; the newest is kept in
@@ -170,16 +181,16 @@ EOF
   PAIRS=$(($(ls "$DATA" | wc -l) - 40))
   SPE=$(((PAIRS + TRAIN_BATCH - 1) / TRAIN_BATCH))
   TRAIN_S=$(cap "${TRAIN_S:-$(($(left) - 60))}")
-  STEPS=$(python3 -c "print(max(1, int($TRAIN_S * 1000 / $STEP_MS * 0.8)))")
+  STEPS=$(python3 -c "print(max(1, int($TRAIN_S * 1000 / ($STEP_MS * ${TRAIN_COST:-1}) * 0.8)))")
   EPOCHS=$(((STEPS + SPE - 1) / SPE))
   DECAY=$(((EPOCHS + 1) / 2))
   EVERY=$((STEPS / 4 > 1 ? STEPS / 4 : 1))
   from=${INIT:+--init-from $INIT}
-  say "train: ${TRAIN_PRESET:-default} recipe, ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
+  say "train: ${TRAIN_PRESET:-default} recipe ${TRAIN_ARGS:-}, ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step × ${TRAIN_COST:-1} → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
   [ "$TRAIN_S" -gt 20 ] && FACADE_GPU_CONV="${TRAIN_CONV:-backend}" timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
     --preset "${TRAIN_PRESET:-default}" --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
     --decay-epochs "$DECAY" --max-steps "$STEPS" --checkpoint-every "$EVERY" \
-    --sample-every "$EVERY" --backend wgpu > "$WORK/train.log" 2>&1 \
+    --sample-every "$EVERY" --backend wgpu ${TRAIN_ARGS:-} > "$WORK/train.log" 2>&1 \
     || say "training ended early (status $?): the newest checkpoint stands"
   tail -n 8 "$WORK/train.log" | tee -a "$LOG"
   # Export and pack the model (evaluate it elsewhere: `facade-studio eval`).
