@@ -533,6 +533,10 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     let text = ok(&facade(&args(false)));
     assert!(text.contains("realism (renders / real photos"), "{text}");
     assert!(
+        text.contains("standard errors (jackknife over the pairs): sharpness"),
+        "{text}"
+    );
+    assert!(
         text.contains("label consistency (segmenter on renders | on real photos)"),
         "{text}"
     );
@@ -553,7 +557,33 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     ] {
         let v = json["realism"][key].as_f64().unwrap();
         assert!(v.is_finite() && v >= 0.0, "{key}: {v}");
+        let se = json["realism_se"][key].as_f64().unwrap();
+        assert!(se.is_finite() && se >= 0.0, "{key} ± {se}");
     }
+    // The renders of an untrained model differ from pair to pair: the sharpness ratio does too.
+    assert!(json["realism_se"]["sharpness"].as_f64().unwrap() > 0.0);
+    // Against its own report the same model differs by nothing; a folder without per-pair
+    // figures is named with what to do.
+    let again = tmp.path().join("again");
+    let mut with = args(false);
+    with.extend(["--against", s(&report)]);
+    let i = with.iter().position(|a| *a == s(&report)).unwrap();
+    with[i] = s(&again);
+    let text = ok(&facade(&with));
+    assert!(
+        text.contains("L1 +0.000 ± 0.000  sharpness +0.000 ± 0.000  HF power +0.000 ± 0.000"),
+        "{text}"
+    );
+    let bare = tmp.path().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    with.pop();
+    with.push(s(&bare));
+    let out = facade(&with);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("bare/pairs.json") && err.contains("eval --out"),
+        "{err}"
+    );
     let c = &json["consistency"];
     for side in ["renders", "real"] {
         let miou = c[side]["mean_iou"].as_f64().unwrap();

@@ -49,6 +49,10 @@ pub(crate) struct EvalArgs {
     /// exactly its style colour afterwards (what render and the app do).
     #[arg(long)]
     raw_colours: bool,
+    /// Another report folder of the same split (an earlier `eval --out`): print this model's
+    /// figures minus that one's, pair by pair, with their standard errors.
+    #[arg(long)]
+    against: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -73,6 +77,12 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
             }
         }
     };
+    // Read before the work, so that a wrong folder fails at once.
+    let against = a
+        .against
+        .as_deref()
+        .map(|dir| eval::paired::PairStats::load(dir).map(|p| (dir.to_path_buf(), p)))
+        .transpose()?;
     let mut dataset = Dataset::open(&a.data)?;
     if let Some(n) = a.last {
         dataset = dataset.split_last(n).1;
@@ -103,6 +113,9 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     )?;
     pb.finish_and_clear();
     eval::write_report(&a.out, &report, &grid)?;
+    let difference = against
+        .map(|(dir, other)| difference_text(&report.pairs, &dir, &other))
+        .transpose()?;
     if renderer.takes_style() {
         let styles = eval::style_grid::style_grid(&renderer, &dataset, 8)?;
         facade_studio::image_io::save_png(&styles, &a.out.join("grid-styles.png"))?;
@@ -119,5 +132,24 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         );
         println!("(report in {})", a.out.display());
     }
+    // With --json, standard output stays one JSON object.
+    match (difference, a.json) {
+        (Some(text), false) => print!("{text}"),
+        (Some(text), true) => eprint!("{text}"),
+        (None, _) => {}
+    }
     Ok(())
+}
+
+/// This evaluation's figures minus those of the report in `dir` (its per-pair figures `other`),
+/// as lines for a terminal; an error names the other report's file.
+fn difference_text(
+    pairs: &eval::paired::PairStats,
+    dir: &std::path::Path,
+    other: &eval::paired::PairStats,
+) -> Result<String> {
+    let difference = pairs
+        .minus(other)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join(eval::paired::FILE).display()))?;
+    Ok(difference.to_text(dir))
 }

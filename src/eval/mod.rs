@@ -7,6 +7,7 @@ pub mod consistency;
 pub mod kid;
 pub mod lattice;
 pub mod metrics;
+pub mod paired;
 pub mod realism;
 pub mod style_grid;
 
@@ -36,6 +37,9 @@ pub struct EvalReport {
     pub style: StyleMode,
     #[serde(flatten)]
     pub figures: Figures,
+    /// Each pair's figures (written beside the report, `pairs.json`, for `eval --against`).
+    #[serde(skip)]
+    pub pairs: paired::PairStats,
 }
 
 /// The style each held-out layout is rendered in.
@@ -110,6 +114,10 @@ pub struct Figures {
     pub ssim: f64,
     /// Renders' realism figures over the real photos' (1.0 = like the photos).
     pub realism: Realism,
+    /// The standard error of each of those ratios (the jackknife over the pairs; absent in
+    /// reports written before it, and under 3 pairs).
+    #[serde(default)]
+    pub realism_se: Option<Realism>,
     pub realism_renders: Realism,
     pub realism_real: Realism,
     /// Present when a segmenter was available.
@@ -167,7 +175,8 @@ impl RealSide {
 
 /// Sums what every pair adds to the figures.
 pub struct Totals {
-    l1: f64,
+    /// Each pair's L1.
+    l1: Vec<f64>,
     psnr: f64,
     ssim: f64,
     renders: Vec<realism::ImageStats>,
@@ -182,7 +191,7 @@ impl Totals {
     /// Empty totals; `classes` when label consistency is measured (the segmenter's classes).
     pub fn new(classes: Option<usize>) -> Totals {
         Totals {
-            l1: 0.0,
+            l1: Vec::new(),
             psnr: 0.0,
             ssim: 0.0,
             renders: Vec::new(),
@@ -216,7 +225,7 @@ impl Totals {
         segmenter: Option<&Segmenter>,
         real: &RealSide,
     ) -> Result<()> {
-        self.l1 += metrics::mean_abs_error(render, &pair.photo);
+        self.l1.push(metrics::mean_abs_error(render, &pair.photo));
         self.psnr += metrics::psnr(render, &pair.photo);
         self.ssim += metrics::ssim(render, &pair.photo);
         self.renders.push(realism::image_stats(render));
@@ -240,6 +249,15 @@ impl Totals {
         Ok(())
     }
 
+    /// Each pair's figures so far (see [`paired`]).
+    pub fn pairs(&self) -> paired::PairStats {
+        paired::PairStats {
+            l1: self.l1.clone(),
+            renders: self.renders.clone(),
+            reals: self.reals.clone(),
+        }
+    }
+
     /// The figures of everything added (`segmenter` names the consistency's source).
     pub fn finish(self, segmenter: Option<&Segmenter>) -> Figures {
         let k = self.renders.len().max(1) as f64;
@@ -256,10 +274,11 @@ impl Totals {
         let [renders, reals, blurred] = &self.features;
         Figures {
             pairs: self.renders.len(),
-            l1: self.l1 / k,
+            l1: self.l1.iter().sum::<f64>() / k,
             psnr: self.psnr / k,
             ssim: self.ssim / k,
             realism: realism_renders.ratio_to(&realism_real),
+            realism_se: realism::ratio_errors(&self.renders, &self.reals),
             realism_renders,
             realism_real,
             consistency,
@@ -332,6 +351,7 @@ pub fn evaluate(
             ngf: renderer.meta.model.ngf,
             backend: renderer.device.backend.to_string(),
             style,
+            pairs: totals.pairs(),
             figures: totals.finish(segmenter),
         },
         grid,
@@ -374,6 +394,12 @@ impl Figures {
             "realism (renders / real photos, 1.00 = like photos): sharpness {:.2}  HF power {:.2}  grid {:.2}  colour spread {:.2}  saturation {:.2}\n",
             r.sharpness, r.hf_power, r.grid, r.colour_spread, r.saturation
         ));
+        if let Some(e) = &self.realism_se {
+            out.push_str(&format!(
+                "  standard errors (jackknife over the pairs): sharpness {:.3}  HF power {:.3}  grid {:.3}  colour spread {:.3}  saturation {:.3}\n",
+                e.sharpness, e.hf_power, e.grid, e.colour_spread, e.saturation
+            ));
+        }
         let [two, four, eight] = r.grid_by_stride;
         out.push_str(&format!(
             "  grid by the pattern's period: 2 px {two:.2}  4 px {four:.2}  8 px {eight:.2}\n"
@@ -423,5 +449,6 @@ impl Figures {
 pub fn write_report(out: &Path, report: &EvalReport, grid: &RgbImage) -> Result<()> {
     let json = serde_json::to_vec_pretty(report).map_err(|e| Error::msg(e.to_string()))?;
     atomic_write(&out.join("metrics.json"), &json)?;
+    report.pairs.save(out)?;
     save_png(grid, &out.join("grid.png"))
 }

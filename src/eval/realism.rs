@@ -21,7 +21,7 @@ use rustfft::num_complex::Complex;
 use super::lattice::{hann, lattice_points};
 
 /// What one image contributes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImageStats {
     pub sharpness: f64,
     pub hf_power: f64,
@@ -218,7 +218,56 @@ pub fn summarize(stats: &[ImageStats]) -> Realism {
     }
 }
 
+/// The standard error of each ratio of `renders`' figures to `reals'` (pair `i` of one beside
+/// pair `i` of the other), by the jackknife over the pairs: the ratios with each pair left out of
+/// both sets, as `kid` does for its figure. `None` under 3 pairs or for sets of unequal size.
+pub fn ratio_errors(renders: &[ImageStats], reals: &[ImageStats]) -> Option<Realism> {
+    let n = renders.len();
+    if n < 3 || reals.len() != n {
+        return None;
+    }
+    let without = |i: usize, set: &[ImageStats]| -> Vec<ImageStats> {
+        set.iter()
+            .enumerate()
+            .filter(|&(k, _)| k != i)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let leave_one_out: Vec<[f64; 8]> = (0..n)
+        .map(|i| summarize(&without(i, renders)).ratio_to(&summarize(&without(i, reals))))
+        .map(|r| r.as_array())
+        .collect();
+    let spread = |k: usize| super::paired::jackknife(leave_one_out.iter().map(|r| r[k]));
+    Some(Realism::from_array(std::array::from_fn(spread)))
+}
+
 impl Realism {
+    /// The figures in a fixed order (the grid by stride last), for figure-wise arithmetic.
+    pub(crate) fn as_array(&self) -> [f64; 8] {
+        let [a, b, c] = self.grid_by_stride;
+        [
+            self.sharpness,
+            self.hf_power,
+            self.grid,
+            self.colour_spread,
+            self.saturation,
+            a,
+            b,
+            c,
+        ]
+    }
+
+    pub(crate) fn from_array(v: [f64; 8]) -> Realism {
+        Realism {
+            sharpness: v[0],
+            hf_power: v[1],
+            grid: v[2],
+            colour_spread: v[3],
+            saturation: v[4],
+            grid_by_stride: [v[5], v[6], v[7]],
+        }
+    }
+
     /// Each figure of `self` divided by `reference`'s (0 where the reference is 0).
     pub fn ratio_to(&self, reference: &Realism) -> Realism {
         let r = |a: f64, b: f64| if b != 0.0 { a / b } else { 0.0 };
@@ -364,5 +413,34 @@ mod tests {
         ] {
             assert!((v - 1.0).abs() < 1e-12, "{v}");
         }
+    }
+
+    #[test]
+    fn ratio_errors_are_the_jackknifes_and_zero_for_a_set_against_itself() {
+        let stats = |sharpness: f64| ImageStats {
+            sharpness,
+            hf_power: 0.3,
+            grid_peak: [1.0; 3],
+            grid_ring: [2.0; 3],
+            mean_rgb: [0.5; 3],
+            saturation: 0.4,
+        };
+        let reals: Vec<ImageStats> = [1.0; 4].map(stats).into();
+        let renders: Vec<ImageStats> = [0.5, 1.0, 1.5, 1.0].map(stats).into();
+        let e = ratio_errors(&renders, &reals).unwrap();
+        // The standard error of a mean: sd 0.408 (n − 1) over √4.
+        assert!((e.sharpness - 0.2041).abs() < 1e-3, "{}", e.sharpness);
+        assert!(e.hf_power.abs() < 1e-12 && e.grid.abs() < 1e-12, "{e:?}");
+        let photos: Vec<ImageStats> = (4..8).map(|k| image_stats(&textured(32, 32, k))).collect();
+        let zero = ratio_errors(&photos, &photos).unwrap();
+        assert_eq!(zero.as_array(), [0.0; 8]);
+        assert!(
+            ratio_errors(&renders[..2], &reals[..2]).is_none(),
+            "too few pairs"
+        );
+        assert!(
+            ratio_errors(&renders, &reals[..3]).is_none(),
+            "unequal sets"
+        );
     }
 }

@@ -1,0 +1,208 @@
+//! Two models on the same pairs: each pair's figures are kept beside a report (`pairs.json`),
+//! so that another evaluation can say how far it is from that one and whether the difference is
+//! more than chance — the standard error of the difference by the jackknife over the pairs,
+//! which pairs the same photo with itself and so is smaller than either report's own errors.
+
+use std::path::Path;
+
+use super::realism::{ImageStats, Realism, summarize};
+use crate::error::{Error, Result};
+use crate::fsutil::atomic_write;
+
+/// The file beside `metrics.json` that holds a report's figures per pair.
+pub const FILE: &str = "pairs.json";
+
+/// What each pair of an evaluation measured, in the split's order.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PairStats {
+    pub l1: Vec<f64>,
+    pub renders: Vec<ImageStats>,
+    pub reals: Vec<ImageStats>,
+}
+
+/// A difference (this evaluation's figure minus the other's) and its standard error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    pub l1: (f64, f64),
+    pub realism: Realism,
+    pub realism_se: Realism,
+}
+
+impl PairStats {
+    pub fn save(&self, report: &Path) -> Result<()> {
+        let json = serde_json::to_vec(self).map_err(|e| Error::msg(e.to_string()))?;
+        atomic_write(&report.join(FILE), &json)
+    }
+
+    /// The per-pair figures of the report folder `report`; the error names the file and says
+    /// how to make it.
+    pub fn load(report: &Path) -> Result<PairStats> {
+        let path = report.join(FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::bad_file(
+                &path,
+                format!("cannot be read ({e}); evaluate that model again with `eval --out {}` (reports before this version keep no per-pair figures)", report.display()),
+            )
+        })?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| Error::bad_file(&path, format!("is not a per-pair figures file: {e}")))
+    }
+
+    /// `self` minus `other`, figure by figure, with jackknife errors over the pairs. Both must
+    /// have measured the same photos (the same split, in the same order).
+    pub fn minus(&self, other: &PairStats) -> std::result::Result<Difference, String> {
+        let n = self.renders.len();
+        if other.renders.len() != n || self.l1.len() != n || other.l1.len() != n {
+            return Err(format!(
+                "measured {} pairs where this evaluation measured {n}; compare evaluations of the same split",
+                other.renders.len()
+            ));
+        }
+        if !same_photos(&self.reals, &other.reals) {
+            return Err(
+                "measured other photos than this evaluation (another split, or another order); compare evaluations of the same split"
+                    .into(),
+            );
+        }
+        if n < 3 {
+            return Err(format!(
+                "{n} pairs are too few for a standard error (at least 3)"
+            ));
+        }
+        let ratios = |renders: &[ImageStats], reals: &[ImageStats]| {
+            summarize(renders).ratio_to(&summarize(reals)).as_array()
+        };
+        let diff = |keep: &dyn Fn(usize) -> bool| {
+            let pick = |set: &[ImageStats]| -> Vec<ImageStats> {
+                (0..n).filter(|&k| keep(k)).map(|k| set[k]).collect()
+            };
+            let reals = pick(&self.reals);
+            let (a, b) = (
+                ratios(&pick(&self.renders), &reals),
+                ratios(&pick(&other.renders), &reals),
+            );
+            let l1 = |v: &[f64]| (0..n).filter(|&k| keep(k)).map(|k| v[k]).sum::<f64>();
+            let count = (0..n).filter(|&k| keep(k)).count() as f64;
+            let mut out = [0.0; 9];
+            out[0] = (l1(&self.l1) - l1(&other.l1)) / count;
+            for k in 0..8 {
+                out[k + 1] = a[k] - b[k];
+            }
+            out
+        };
+        let whole = diff(&|_| true);
+        let left_out: Vec<[f64; 9]> = (0..n).map(|i| diff(&move |k| k != i)).collect();
+        let se: [f64; 9] = std::array::from_fn(|k| jackknife(left_out.iter().map(|d| d[k])));
+        let realism = |v: &[f64; 9]| Realism::from_array(std::array::from_fn(|k| v[k + 1]));
+        Ok(Difference {
+            l1: (whole[0], se[0]),
+            realism: realism(&whole),
+            realism_se: realism(&se),
+        })
+    }
+}
+
+/// Whether two lists of photo figures are the same photos' (to the digits a JSON file keeps).
+fn same_photos(a: &[ImageStats], b: &[ImageStats]) -> bool {
+    let flat = |s: &ImageStats| {
+        let mut v = vec![s.sharpness, s.hf_power, s.saturation];
+        v.extend(s.grid_peak.iter().chain(&s.grid_ring).chain(&s.mean_rgb));
+        v
+    };
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            let (x, y) = (flat(x), flat(y));
+            x.iter().zip(&y).all(|(&p, &q)| close(p, q))
+        })
+}
+
+/// The jackknife's standard error from the leave-one-out values of a figure.
+pub fn jackknife(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let n = values.clone().count() as f64;
+    let mean = values.clone().sum::<f64>() / n;
+    ((n - 1.0) / n * values.map(|v| (v - mean).powi(2)).sum::<f64>()).sqrt()
+}
+
+impl Difference {
+    /// One line per figure group for a terminal, naming the other report.
+    pub fn to_text(&self, other: &Path) -> String {
+        let (d, e) = (&self.realism, &self.realism_se);
+        let pm = |v: f64, se: f64| {
+            let mark = if v.abs() > 2.0 * se { " *" } else { "" };
+            format!("{v:+.3} ± {se:.3}{mark}")
+        };
+        format!(
+            "against {} (this minus that, same pairs; * = more than two standard errors):\n  L1 {}  sharpness {}  HF power {}  grid {}  colour spread {}  saturation {}\n",
+            other.display(),
+            pm(self.l1.0, self.l1.1),
+            pm(d.sharpness, e.sharpness),
+            pm(d.hf_power, e.hf_power),
+            pm(d.grid, e.grid),
+            pm(d.colour_spread, e.colour_spread),
+            pm(d.saturation, e.saturation),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(sharpness: f64) -> ImageStats {
+        ImageStats {
+            sharpness,
+            hf_power: 0.3,
+            grid_peak: [1.0; 3],
+            grid_ring: [2.0; 3],
+            mean_rgb: [0.5; 3],
+            saturation: 0.4,
+        }
+    }
+
+    fn pairs(l1: &[f64], sharpness: &[f64]) -> PairStats {
+        PairStats {
+            l1: l1.to_vec(),
+            renders: sharpness.iter().map(|&s| stats(s)).collect(),
+            reals: vec![stats(1.0); sharpness.len()],
+        }
+    }
+
+    #[test]
+    fn a_difference_comes_with_the_jackknifes_error_over_the_same_pairs() {
+        let a = pairs(&[0.1, 0.2, 0.3, 0.2], &[0.5, 1.0, 1.5, 1.0]);
+        let b = pairs(&[0.1; 4], &[1.0; 4]);
+        let d = a.minus(&b).unwrap();
+        // L1 +0.1: the per-pair differences 0, 0.1, 0.2, 0.1 (sd 0.0816) over √4.
+        assert!(
+            (d.l1.0 - 0.1).abs() < 1e-12 && (d.l1.1 - 0.0408).abs() < 1e-4,
+            "{d:?}"
+        );
+        // Sharpness: the same mean, the error of the per-pair differences (sd 0.408 over √4).
+        assert!(d.realism.sharpness.abs() < 1e-12, "{d:?}");
+        assert!((d.realism_se.sharpness - 0.2041).abs() < 1e-3, "{d:?}");
+        assert_eq!(d.realism_se.hf_power, 0.0);
+        let same = a.minus(&a).unwrap();
+        assert_eq!(same.realism.as_array(), [0.0; 8]);
+        assert_eq!(same.realism_se.as_array(), [0.0; 8]);
+        assert!(d.to_text(Path::new("r")).contains("L1 +0.100 ± 0.041 *"));
+    }
+
+    #[test]
+    fn only_evaluations_of_the_same_photos_compare() {
+        let a = pairs(&[0.1; 4], &[1.0; 4]);
+        let err = a.minus(&pairs(&[0.1; 3], &[1.0; 3])).unwrap_err();
+        assert!(
+            err.contains("3 pairs") && err.contains("same split"),
+            "{err}"
+        );
+        let mut other = a.clone();
+        other.reals[2].hf_power = 0.31;
+        assert!(a.minus(&other).unwrap_err().contains("other photos"));
+        // Digits a JSON file drops do not count as other photos.
+        other.reals[2].hf_power = 0.3 * (1.0 + 1e-15);
+        assert!(a.minus(&other).is_ok());
+        let few = pairs(&[0.1; 2], &[1.0; 2]);
+        assert!(few.minus(&few).unwrap_err().contains("too few"));
+    }
+}
