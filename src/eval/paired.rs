@@ -125,7 +125,7 @@ pub fn jackknife(values: impl Iterator<Item = f64> + Clone) -> f64 {
 }
 
 impl Difference {
-    /// One line per figure group for a terminal, naming the other report.
+    /// The difference as lines for a terminal, naming the other report.
     pub fn to_text(&self, other: &Path) -> String {
         let (d, e) = (&self.realism, &self.realism_se);
         let pm = |v: f64, se: f64| {
