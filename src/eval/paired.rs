@@ -148,17 +148,7 @@ impl Difference {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn stats(sharpness: f64) -> ImageStats {
-        ImageStats {
-            sharpness,
-            hf_power: 0.3,
-            grid_peak: [1.0; 3],
-            grid_ring: [2.0; 3],
-            mean_rgb: [0.5; 3],
-            saturation: 0.4,
-        }
-    }
+    use crate::eval::realism::tests::with_sharpness as stats;
 
     fn pairs(l1: &[f64], sharpness: &[f64]) -> PairStats {
         PairStats {

@@ -284,7 +284,7 @@ impl Realism {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use image::Rgb;
 
@@ -415,16 +415,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn ratio_errors_are_the_jackknifes_and_zero_for_a_set_against_itself() {
-        let stats = |sharpness: f64| ImageStats {
+    /// An image's figures, all fixed but its sharpness (for the jackknife's tests).
+    pub(crate) fn with_sharpness(sharpness: f64) -> ImageStats {
+        ImageStats {
             sharpness,
             hf_power: 0.3,
             grid_peak: [1.0; 3],
             grid_ring: [2.0; 3],
             mean_rgb: [0.5; 3],
             saturation: 0.4,
-        };
+        }
+    }
+
+    #[test]
+    fn ratio_errors_are_the_jackknifes_and_zero_for_a_set_against_itself() {
+        let stats = with_sharpness;
         let reals: Vec<ImageStats> = [1.0; 4].map(stats).into();
         let renders: Vec<ImageStats> = [0.5, 1.0, 1.5, 1.0].map(stats).into();
         let e = ratio_errors(&renders, &reals).unwrap();
