@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::realism::{ImageStats, Realism, summarize};
+use super::realism::{ImageStats, Realism, ratios_without};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
 
@@ -69,29 +69,25 @@ impl PairStats {
                 "{n} pairs are too few for a standard error (at least 3)"
             ));
         }
-        let ratios = |renders: &[ImageStats], reals: &[ImageStats]| {
-            summarize(renders).ratio_to(&summarize(reals)).as_array()
-        };
-        let diff = |keep: &dyn Fn(usize) -> bool| {
-            let pick = |set: &[ImageStats]| -> Vec<ImageStats> {
-                (0..n).filter(|&k| keep(k)).map(|k| set[k]).collect()
+        let diff = |left_out: Option<usize>| {
+            let a = ratios_without(&self.renders, &self.reals, left_out);
+            let b = ratios_without(&other.renders, &self.reals, left_out);
+            let mean_l1 = |v: &[f64]| {
+                let kept: Vec<f64> = (0..n)
+                    .filter(|&k| Some(k) != left_out)
+                    .map(|k| v[k])
+                    .collect();
+                kept.iter().sum::<f64>() / kept.len() as f64
             };
-            let reals = pick(&self.reals);
-            let (a, b) = (
-                ratios(&pick(&self.renders), &reals),
-                ratios(&pick(&other.renders), &reals),
-            );
-            let l1 = |v: &[f64]| (0..n).filter(|&k| keep(k)).map(|k| v[k]).sum::<f64>();
-            let count = (0..n).filter(|&k| keep(k)).count() as f64;
             let mut out = [0.0; 9];
-            out[0] = (l1(&self.l1) - l1(&other.l1)) / count;
+            out[0] = mean_l1(&self.l1) - mean_l1(&other.l1);
             for k in 0..8 {
                 out[k + 1] = a[k] - b[k];
             }
             out
         };
-        let whole = diff(&|_| true);
-        let left_out: Vec<[f64; 9]> = (0..n).map(|i| diff(&move |k| k != i)).collect();
+        let whole = diff(None);
+        let left_out: Vec<[f64; 9]> = (0..n).map(|i| diff(Some(i))).collect();
         let se: [f64; 9] = std::array::from_fn(|k| jackknife(left_out.iter().map(|d| d[k])));
         let realism = |v: &[f64; 9]| Realism::from_array(std::array::from_fn(|k| v[k + 1]));
         Ok(Difference {

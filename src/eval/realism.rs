@@ -226,19 +226,31 @@ pub fn ratio_errors(renders: &[ImageStats], reals: &[ImageStats]) -> Option<Real
     if n < 3 || reals.len() != n {
         return None;
     }
-    let without = |i: usize, set: &[ImageStats]| -> Vec<ImageStats> {
-        set.iter()
-            .enumerate()
-            .filter(|&(k, _)| k != i)
-            .map(|(_, s)| *s)
-            .collect()
-    };
     let leave_one_out: Vec<[f64; 8]> = (0..n)
-        .map(|i| summarize(&without(i, renders)).ratio_to(&summarize(&without(i, reals))))
-        .map(|r| r.as_array())
+        .map(|i| ratios_without(renders, reals, Some(i)))
         .collect();
     let spread = |k: usize| super::paired::jackknife(leave_one_out.iter().map(|r| r[k]));
     Some(Realism::from_array(std::array::from_fn(spread)))
+}
+
+/// The ratios of `renders`' figures to `reals'` (pair `i` of one beside pair `i` of the other)
+/// with pair `left_out` left out of both, in [`Realism::as_array`]'s order: one value of a
+/// jackknife.
+pub(crate) fn ratios_without(
+    renders: &[ImageStats],
+    reals: &[ImageStats],
+    left_out: Option<usize>,
+) -> [f64; 8] {
+    let kept = |set: &[ImageStats]| -> Vec<ImageStats> {
+        set.iter()
+            .enumerate()
+            .filter(|&(k, _)| Some(k) != left_out)
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    summarize(&kept(renders))
+        .ratio_to(&summarize(&kept(reals)))
+        .as_array()
 }
 
 impl Realism {
