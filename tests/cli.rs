@@ -574,6 +574,10 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
         text.contains("L1 +0.000 ± 0.000  sharpness +0.000 ± 0.000  HF power +0.000 ± 0.000"),
         "{text}"
     );
+    assert!(
+        text.contains("mIoU +0.000 ± 0.000  KID +0.000 ± 0.000"),
+        "{text}"
+    );
     let bare = tmp.path().join("bare");
     std::fs::create_dir_all(&bare).unwrap();
     with.pop();

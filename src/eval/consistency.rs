@@ -2,6 +2,8 @@
 //! pix2pix paper scores renders (pixel accuracy, mean class accuracy, mean IoU), from a
 //! confusion matrix summed over a split.
 
+use super::jackknife::standard_error;
+
 /// Pixel counts by (true class, predicted class).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confusion {
@@ -37,6 +39,31 @@ impl Confusion {
         let clamp = |c: u8| if (c as usize) < k { c as usize } else { 0 };
         for (&t, &p) in truth.iter().zip(predicted) {
             self.counts[clamp(t) * k + clamp(p)] += 1;
+        }
+    }
+
+    /// Adds another matrix of the same classes (one pair's, to a split's total).
+    pub fn merge(&mut self, other: &Confusion) {
+        assert_eq!(
+            self.classes, other.classes,
+            "confusions of one set of classes"
+        );
+        for (total, part) in self.counts.iter_mut().zip(&other.counts) {
+            *total += part;
+        }
+    }
+
+    /// The counts with `part` (one pair's, of the same classes) taken out again.
+    fn without(&self, part: &[u64]) -> Confusion {
+        assert_eq!(
+            self.counts.len(),
+            part.len(),
+            "confusions of one set of classes"
+        );
+        let counts = self.counts.iter().zip(part).map(|(t, p)| t - p).collect();
+        Confusion {
+            classes: self.classes,
+            counts,
         }
     }
 
@@ -81,6 +108,33 @@ impl Confusion {
     }
 }
 
+/// The mean IoU over `a`'s pairs minus that over `b`'s, with the jackknife's standard error of
+/// the difference (pair i left out of both in turn). Each holds one row-major confusion matrix
+/// per pair, the same pairs in the same order. `None` under 3 pairs, or when the two differ in
+/// length or in classes.
+pub fn mean_iou_difference(a: &[Vec<u64>], b: &[Vec<u64>]) -> Option<(f64, f64)> {
+    let n = a.len();
+    let cells = a.first()?.len();
+    let classes = (cells as f64).sqrt().round() as usize;
+    let square = classes * classes == cells && classes > 0;
+    if n < 3 || b.len() != n || !square || a.iter().chain(b).any(|c| c.len() != cells) {
+        return None;
+    }
+    let total = |set: &[Vec<u64>]| {
+        let mut sum = Confusion::new(classes);
+        for counts in set {
+            sum.counts.iter_mut().zip(counts).for_each(|(t, c)| *t += c);
+        }
+        sum
+    };
+    let (all_a, all_b) = (total(a), total(b));
+    let whole = all_a.scores().mean_iou - all_b.scores().mean_iou;
+    let left_out: Vec<f64> = (0..n)
+        .map(|i| all_a.without(&a[i]).scores().mean_iou - all_b.without(&b[i]).scores().mean_iou)
+        .collect();
+    Some((whole, standard_error(left_out.into_iter())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +171,29 @@ mod tests {
         let s = c.scores();
         assert_eq!(s.class_iou, vec![Some(0.5), Some(0.0)]);
         assert_eq!(s.mean_iou, 0.25);
+    }
+
+    #[test]
+    fn the_mean_iou_difference_leaves_each_pair_out_of_both() {
+        // Two classes, one pixel of each per pair. Model a reads every pair right; model b
+        // misreads pair 0's class-1 pixel as class 0.
+        let right = vec![1, 0, 0, 1];
+        let a = vec![right.clone(); 3];
+        let b = vec![vec![1, 0, 1, 0], right.clone(), right];
+        let (d, se) = mean_iou_difference(&a, &b).unwrap();
+        // b over all three: class 0 IoU 3/4, class 1 IoU 2/3; a: 1 and 1.
+        let b_miou = (0.75 + 2.0 / 3.0) / 2.0;
+        assert!((d - (1.0 - b_miou)).abs() < 1e-12, "{d}");
+        // Leaving pair 0 out makes b right (difference 0); leaving pair 1 or 2 out leaves
+        // b at IoUs 2/3 and 1/2 (difference 1 − 7/12 = 5/12).
+        let left_out = [0.0, 5.0 / 12.0, 5.0 / 12.0];
+        let expected = crate::eval::jackknife::standard_error(left_out.into_iter());
+        assert!((se - expected).abs() < 1e-12 && se > 0.2, "{se} {expected}");
+        assert_eq!(mean_iou_difference(&a, &a), Some((0.0, 0.0)));
+        assert_eq!(mean_iou_difference(&a, &a[..2]), None);
+        assert_eq!(
+            mean_iou_difference(&a, &[vec![1; 9], vec![1; 9], vec![1; 9]]),
+            None
+        );
     }
 }

@@ -10,6 +10,7 @@
 use burn::prelude::Tensor;
 use image::RgbImage;
 
+use super::jackknife::standard_error;
 use crate::error::{Error, Result};
 use crate::segment::{Segmenter, photo_tensor};
 
@@ -98,6 +99,35 @@ pub fn kid(renders: &[Vec<f64>], blurred: &[Vec<f64>], reals: &[Vec<f64>]) -> Op
         blurred: mmd2(&blurred, &reals),
         real_halves: mmd2(&even, &odd),
     })
+}
+
+/// KID of `x` minus KID of `y` against the same `reals` (render i of each beside photo i), with
+/// the jackknife's standard error of the difference: pair i left out of all three sets in turn,
+/// so that what the two share (the photos, the layouts) cancels. `None` under 4 pairs, or when
+/// the sets differ in size or in feature length (another segmenter's features).
+pub fn difference(x: &[Vec<f64>], y: &[Vec<f64>], reals: &[Vec<f64>]) -> Option<(f64, f64)> {
+    let n = reals.len();
+    let d = reals.first()?.len();
+    let sets = [x, y, reals];
+    if n < 4
+        || sets
+            .iter()
+            .any(|s| s.len() != n || s.iter().any(|f| f.len() != d))
+    {
+        return None;
+    }
+    let scale = Standardise::from(reals);
+    let [x, y, reals] = sets.map(|s| scale.all(s));
+    let without = |set: &[Vec<f64>], left_out: Option<usize>| -> Vec<Vec<f64>> {
+        let kept = set.iter().enumerate().filter(|&(k, _)| Some(k) != left_out);
+        kept.map(|(_, f)| f.clone()).collect()
+    };
+    let estimate = |left_out: Option<usize>| {
+        let reals = without(&reals, left_out);
+        mmd2(&without(&x, left_out), &reals) - mmd2(&without(&y, left_out), &reals)
+    };
+    let left_out: Vec<f64> = (0..n).map(|i| estimate(Some(i))).collect();
+    Some((estimate(None), standard_error(left_out.into_iter())))
 }
 
 /// The jackknife standard error of `mmd2(x, y)` for paired sets: estimate i leaves out `x[i]`
@@ -323,5 +353,33 @@ mod tests {
             kid(&cloud(2, 0.0, 1), &cloud(2, 0.0, 1), &cloud(3, 0.0, 1)),
             None
         );
+    }
+
+    /// A difference of two models on the same pairs: zero against itself, and its error far
+    /// below the two figures' own errors combined when the renders go together pair by pair.
+    #[test]
+    fn a_paired_difference_cancels_what_the_pairs_share() {
+        let reals = cloud(40, 0.0, 1);
+        let x = cloud(40, 0.3, 3);
+        assert_eq!(difference(&x, &x, &reals), Some((0.0, 0.0)));
+        // y: each of x's renders a little further from the photos.
+        let y: Vec<Vec<f64>> = x
+            .iter()
+            .map(|f| f.iter().map(|v| v + 0.05).collect())
+            .collect();
+        let (d, se) = difference(&x, &y, &reals).unwrap();
+        let (kx, ky) = (kid(&x, &y, &reals).unwrap(), kid(&y, &x, &reals).unwrap());
+        assert!(
+            (d - (kx.renders - ky.renders)).abs() < 1e-9,
+            "{d} {kx:?} {ky:?}"
+        );
+        let unpaired = kx.renders_se.hypot(ky.renders_se);
+        assert!(
+            d < -2.0 * se && se < 0.5 * unpaired,
+            "{d} ± {se}, unpaired {unpaired}"
+        );
+        assert_eq!(difference(&x, &y[..39], &reals), None);
+        let shorter: Vec<Vec<f64>> = y.iter().map(|f| f[..63].to_vec()).collect();
+        assert_eq!(difference(&x, &shorter, &reals), None);
     }
 }

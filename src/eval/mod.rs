@@ -4,6 +4,7 @@
 //! (labels | truth | render) for the first pairs.
 
 pub mod consistency;
+pub mod jackknife;
 pub mod kid;
 pub mod lattice;
 pub mod metrics;
@@ -183,6 +184,8 @@ pub struct Totals {
     reals: Vec<realism::ImageStats>,
     on_renders: Option<Confusion>,
     on_reals: Option<Confusion>,
+    /// Each pair's part of `on_renders` (for `eval --against`).
+    confusions: Vec<Vec<u64>>,
     /// The segmenter's features of the renders, the real photos and the blurred real photos.
     features: [Vec<Vec<f64>>; 3],
 }
@@ -198,6 +201,7 @@ impl Totals {
             reals: Vec::new(),
             on_renders: classes.map(Confusion::new),
             on_reals: classes.map(Confusion::new),
+            confusions: Vec::new(),
             features: Default::default(),
         }
     }
@@ -240,7 +244,10 @@ impl Totals {
             let [renders, reals, blurred] = &mut self.features;
             // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;
-            on_renders.add(&truth.ids, &read);
+            let mut own = Confusion::new(on_renders.classes);
+            own.add(&truth.ids, &read);
+            on_renders.merge(&own);
+            self.confusions.push(own.counts);
             renders.push(kid::statistics(levels)?);
             on_reals.add(&truth.ids, &read_real.ids);
             reals.push(read_real.features.clone());
@@ -255,6 +262,9 @@ impl Totals {
             l1: self.l1.clone(),
             renders: self.renders.clone(),
             reals: self.reals.clone(),
+            confusions: self.confusions.clone(),
+            features: self.features[0].clone(),
+            real_features: self.features[1].clone(),
         }
     }
 

@@ -5,6 +5,8 @@
 
 use std::path::Path;
 
+use super::consistency::mean_iou_difference;
+use super::jackknife::standard_error;
 use super::realism::{ImageStats, Realism, ratios_without};
 use crate::error::{Error, Result};
 use crate::fsutil::atomic_write;
@@ -18,14 +20,25 @@ pub struct PairStats {
     pub l1: Vec<f64>,
     pub renders: Vec<ImageStats>,
     pub reals: Vec<ImageStats>,
+    /// Per pair, the segmenter's reading of the render against the true labels (a row-major
+    /// confusion matrix); empty without a segmenter and in reports before this field.
+    #[serde(default)]
+    pub confusions: Vec<Vec<u64>>,
+    /// Per pair, the segmenter's features of the render and of the photo (KID's).
+    #[serde(default)]
+    pub features: Vec<Vec<f64>>,
+    #[serde(default)]
+    pub real_features: Vec<Vec<f64>>,
 }
 
 /// A difference (this evaluation's figure minus the other's) and its standard error.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
     pub l1: (f64, f64),
     pub realism: Realism,
     pub realism_se: Realism,
+    /// The mIoU and KID differences with their errors, or why they cannot be compared.
+    pub segmenter_figures: std::result::Result<[(f64, f64); 2], String>,
 }
 
 impl PairStats {
@@ -88,13 +101,37 @@ impl PairStats {
         };
         let whole = diff(None);
         let left_out: Vec<[f64; 9]> = (0..n).map(|i| diff(Some(i))).collect();
-        let se: [f64; 9] = std::array::from_fn(|k| jackknife(left_out.iter().map(|d| d[k])));
+        let se: [f64; 9] = std::array::from_fn(|k| standard_error(left_out.iter().map(|d| d[k])));
         let realism = |v: &[f64; 9]| Realism::from_array(std::array::from_fn(|k| v[k + 1]));
         Ok(Difference {
             l1: (whole[0], se[0]),
             realism: realism(&whole),
             realism_se: realism(&se),
+            segmenter_figures: self.segmenter_difference(other),
         })
+    }
+
+    /// mIoU and KID of `self` minus `other`'s with their errors (the pairs already checked to
+    /// be the same photos), or why the reports cannot compare them.
+    fn segmenter_difference(
+        &self,
+        other: &PairStats,
+    ) -> std::result::Result<[(f64, f64); 2], String> {
+        if self.confusions.is_empty() || other.confusions.is_empty() {
+            return Err("a report without the segmenter's per-pair figures (evaluated without a segmenter, or before this version)".into());
+        }
+        let close_all = |a: &[Vec<f64>], b: &[Vec<f64>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_close(x, y))
+        };
+        if !close_all(&self.real_features, &other.real_features) {
+            return Err("the two reports read the photos with different segmenters".into());
+        }
+        let miou = mean_iou_difference(&self.confusions, &other.confusions);
+        let kid = super::kid::difference(&self.features, &other.features, &self.real_features);
+        match (miou, kid) {
+            (Some(miou), Some(kid)) => Ok([miou, kid]),
+            _ => Err("too few pairs, or per-pair figures of unequal size".into()),
+        }
     }
 }
 
@@ -105,19 +142,13 @@ fn same_photos(a: &[ImageStats], b: &[ImageStats]) -> bool {
         v.extend(s.grid_peak.iter().chain(&s.grid_ring).chain(&s.mean_rgb));
         v
     };
-    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
-    a.len() == b.len()
-        && a.iter().zip(b).all(|(x, y)| {
-            let (x, y) = (flat(x), flat(y));
-            x.iter().zip(&y).all(|(&p, &q)| close(p, q))
-        })
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_close(&flat(x), &flat(y)))
 }
 
-/// The jackknife's standard error from the leave-one-out values of a figure.
-pub fn jackknife(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let n = values.clone().count() as f64;
-    let mean = values.clone().sum::<f64>() / n;
-    ((n - 1.0) / n * values.map(|v| (v - mean).powi(2)).sum::<f64>()).sqrt()
+/// Whether two lists of figures are equal to the digits a JSON file keeps.
+fn all_close(a: &[f64], b: &[f64]) -> bool {
+    let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| close(x, y))
 }
 
 impl Difference {
@@ -128,8 +159,12 @@ impl Difference {
             let mark = if v.abs() > 2.0 * se { " *" } else { "" };
             format!("{v:+.3} ± {se:.3}{mark}")
         };
+        let read = match &self.segmenter_figures {
+            Ok([miou, kid]) => format!("  mIoU {}  KID {}\n", pm(miou.0, miou.1), pm(kid.0, kid.1)),
+            Err(why) => format!("  mIoU, KID: not compared ({why})\n"),
+        };
         format!(
-            "against {} (this minus that, same pairs; * = more than two standard errors):\n  L1 {}  sharpness {}  HF power {}  grid {}  colour spread {}  saturation {}\n",
+            "against {} (this minus that, same pairs; * = more than two standard errors):\n  L1 {}  sharpness {}  HF power {}  grid {}  colour spread {}  saturation {}\n{read}",
             other.display(),
             pm(self.l1.0, self.l1.1),
             pm(d.sharpness, e.sharpness),
@@ -151,6 +186,7 @@ mod tests {
             l1: l1.to_vec(),
             renders: sharpness.iter().map(|&s| stats(s)).collect(),
             reals: vec![stats(1.0); sharpness.len()],
+            ..PairStats::default()
         }
     }
 
@@ -172,6 +208,54 @@ mod tests {
         assert_eq!(same.realism.as_array(), [0.0; 8]);
         assert_eq!(same.realism_se.as_array(), [0.0; 8]);
         assert!(d.to_text(Path::new("r")).contains("L1 +0.100 ± 0.041 *"));
+        assert!(
+            d.to_text(Path::new("r"))
+                .contains("mIoU, KID: not compared (a report without the segmenter's"),
+            "{}",
+            d.to_text(Path::new("r"))
+        );
+    }
+
+    /// With the segmenter's per-pair figures, mIoU and KID are compared too, and only when
+    /// both reports read the photos with the same segmenter.
+    #[test]
+    fn mean_iou_and_kid_compare_when_both_reports_kept_the_segmenters_figures() {
+        let features = |shift: f64| -> Vec<Vec<f64>> {
+            (0..4)
+                .map(|i| (0..3).map(|j| shift + ((i * 3 + j) % 5) as f64).collect())
+                .collect()
+        };
+        let with_reads = |right: bool, shift: f64| PairStats {
+            confusions: vec![
+                if right {
+                    vec![1, 0, 0, 1]
+                } else {
+                    vec![1, 0, 1, 0]
+                };
+                4
+            ],
+            features: features(shift),
+            real_features: features(0.0),
+            ..pairs(&[0.1; 4], &[1.0; 4])
+        };
+        let d = with_reads(true, 0.0)
+            .minus(&with_reads(false, 2.0))
+            .unwrap();
+        let [miou, kid] = d.segmenter_figures.clone().unwrap();
+        // Every pair right against every pair with one class-1 pixel misread: IoUs 1, 1
+        // against 1/2, 0.
+        assert!((miou.0 - 0.75).abs() < 1e-12 && miou.1 == 0.0, "{miou:?}");
+        assert!(kid.0 < 0.0, "{kid:?}");
+        let text = d.to_text(Path::new("r"));
+        assert!(text.contains("mIoU +0.750 ± 0.000 *"), "{text}");
+        let mut other_segmenter = with_reads(false, 2.0);
+        other_segmenter.real_features[1][0] += 0.5;
+        let d = with_reads(true, 0.0).minus(&other_segmenter).unwrap();
+        assert!(
+            d.segmenter_figures
+                .unwrap_err()
+                .contains("different segmenters")
+        );
     }
 
     #[test]

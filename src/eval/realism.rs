@@ -229,7 +229,7 @@ pub fn ratio_errors(renders: &[ImageStats], reals: &[ImageStats]) -> Option<Real
     let leave_one_out: Vec<[f64; 8]> = (0..n)
         .map(|i| ratios_without(renders, reals, Some(i)))
         .collect();
-    let spread = |k: usize| super::paired::jackknife(leave_one_out.iter().map(|r| r[k]));
+    let spread = |k: usize| super::jackknife::standard_error(leave_one_out.iter().map(|r| r[k]));
     Some(Realism::from_array(std::array::from_fn(spread)))
 }
 
