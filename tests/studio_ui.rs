@@ -135,7 +135,7 @@ fn classes_are_chosen_by_swatch_and_by_key() {
     // Tool keys and brush size keys.
     h.key_press(Key::R);
     settle(&mut h);
-    assert_eq!(h.state().tools().tool, facade_studio::ui::tools::Tool::Rect);
+    assert_eq!(h.state().tools().tool, facade_studio::ui::tool::Tool::Rect);
     let r = h.state().tools().radius;
     h.key_press(Key::CloseBracket);
     settle(&mut h);
@@ -545,7 +545,7 @@ fn a_menu_item_its_button_and_its_shortcut_give_the_same_result() {
     by_key.key_press(Key::Num3);
     settle(&mut by_key);
     for h in [&by_menu, &by_key] {
-        assert_eq!(h.state().tools().tool, facade_studio::ui::tools::Tool::Rect);
+        assert_eq!(h.state().tools().tool, facade_studio::ui::tool::Tool::Rect);
         assert_eq!(h.state().tools().class, 2);
     }
     for h in [&mut by_menu, &mut by_key] {

@@ -9,6 +9,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 
+use super::input_planes::{with_extra_input_planes, with_first_input_planes, zeros_after};
 use super::modulation::{Modulation, pyramid};
 use super::norm::Norm;
 use super::upsample::{PhaseConv, ResizeConv};
@@ -21,29 +22,6 @@ pub(crate) fn init_normal() -> Initializer {
         mean: 0.0,
         std: 0.02,
     }
-}
-
-/// `conv` reading `extra` more input planes, with zero weights on them.
-pub(crate) fn with_extra_input_planes(mut conv: Conv2d, extra: usize) -> Conv2d {
-    conv.weight = burn::module::Param::from_tensor(zeros_after(conv.weight.val(), 1, extra));
-    conv
-}
-
-/// `t` with `extra` zero slices appended along `dim`.
-fn zeros_after<const D: usize>(t: Tensor<D>, dim: usize, extra: usize) -> Tensor<D> {
-    let mut shape = t.dims();
-    shape[dim] = extra;
-    let zeros = Tensor::zeros(shape, &t.device());
-    Tensor::cat(vec![t, zeros], dim)
-}
-
-/// `conv` reading only its first `keep` input planes.
-pub(crate) fn with_first_input_planes(mut conv: Conv2d, keep: usize) -> Conv2d {
-    let weight = conv.weight.val();
-    let [co, ci, kh, kw] = weight.dims();
-    let keep = keep.min(ci);
-    conv.weight = burn::module::Param::from_tensor(weight.slice([0..co, 0..keep, 0..kh, 0..kw]));
-    conv
 }
 
 #[derive(Module, Debug)]

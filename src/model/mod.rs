@@ -6,6 +6,7 @@ pub mod discriminator;
 pub mod dropout;
 pub mod focal_frequency;
 pub mod generator;
+pub mod input_planes;
 pub mod loss;
 pub mod modulation;
 pub mod norm;

@@ -52,13 +52,13 @@ impl Modulation {
 
     /// The same modulation reading `extra` more input planes, with zero weights on them.
     pub fn with_extra_inputs(mut self, extra: usize) -> Modulation {
-        self.shared = super::generator::with_extra_input_planes(self.shared, extra);
+        self.shared = super::input_planes::with_extra_input_planes(self.shared, extra);
         self
     }
 
     /// The same modulation reading only its first `keep` input planes.
     pub fn with_first_inputs(mut self, keep: usize) -> Modulation {
-        self.shared = super::generator::with_first_input_planes(self.shared, keep);
+        self.shared = super::input_planes::with_first_input_planes(self.shared, keep);
         self
     }
 }

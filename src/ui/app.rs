@@ -16,7 +16,7 @@ use super::options::StudioOptions;
 use super::preview::Preview;
 use super::script::Script;
 use super::storage::Recovery;
-use super::tools::ToolState;
+use super::tool::ToolState;
 use super::training_panel::TrainingPanel;
 use crate::document::Document;
 use crate::document::project::Project;

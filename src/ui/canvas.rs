@@ -8,7 +8,7 @@ use egui::{
     Vec2,
 };
 
-use super::tools::{Tool, ToolState, colour32};
+use super::tool::{Tool, ToolState, colour32};
 use crate::document::{Document, Edit, Point};
 use crate::palette::Palette;
 

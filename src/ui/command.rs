@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use super::tools::{Tool, class_key};
+use super::tool::{Tool, class_key};
 use crate::document::{Document, Edit};
 use crate::events::TrainCommand;
 use crate::generate::FacadeParams;

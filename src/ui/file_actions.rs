@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::app::StudioApp;
-use super::tools::ToolState;
+use super::tool::ToolState;
 use crate::document::Edit;
 use crate::document::project::Project;
 use crate::error::{Error, Result};

@@ -20,6 +20,7 @@ pub mod script_steps;
 pub mod status_bar;
 pub mod storage;
 pub mod task_switch;
+pub mod tool;
 pub mod tools;
 pub mod training_panel;
 

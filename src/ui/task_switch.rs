@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use super::app::StudioApp;
-use super::tools::ToolState;
+use super::tool::ToolState;
 use crate::document::Document;
 use crate::document::project::Project;
 use crate::error::Result;
