@@ -566,7 +566,7 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     // figures is named with what to do.
     let again = tmp.path().join("again");
     let mut with = args(false);
-    with.extend(["--against", s(&report)]);
+    with.extend(["--renders", "--against", s(&report)]);
     let i = with.iter().position(|a| *a == s(&report)).unwrap();
     with[i] = s(&again);
     let text = ok(&facade(&with));
@@ -578,6 +578,20 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
         text.contains("mIoU +0.000 ± 0.000  KID +0.000 ± 0.000"),
         "{text}"
     );
+    // --renders: every evaluated pair's render, named like the pair, at the model's size.
+    let pairs = json["pairs"].as_u64().unwrap() as usize;
+    let mut names: Vec<String> = std::fs::read_dir(again.join("renders"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), pairs, "{names:?}");
+    assert!(
+        names.iter().all(|n| n.ends_with(".png") && n != "0.png"),
+        "{names:?}"
+    );
+    let first = image::open(again.join("renders").join(&names[0])).unwrap();
+    assert_eq!((first.width(), first.height()), (256, 256));
     let bare = tmp.path().join("bare");
     std::fs::create_dir_all(&bare).unwrap();
     with.pop();

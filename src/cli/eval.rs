@@ -27,6 +27,10 @@ pub(crate) struct EvalArgs {
     /// Report folder: metrics.json and grid.png.
     #[arg(long)]
     out: PathBuf,
+    /// Also write every pair's render into the report folder (renders/, named like the pair,
+    /// as PNG), to look at all of them at 100 %, not only the grid's first rows.
+    #[arg(long)]
+    renders: bool,
     /// Print the metrics as one JSON object.
     #[arg(long)]
     json: bool,
@@ -98,6 +102,11 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
             renderer.meta.task
         );
     }
+    let renders = a.renders.then(|| a.out.join("renders"));
+    if let Some(dir) = &renders {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("{}: cannot be created ({e})", dir.display()))?;
+    }
     let pb = bar(
         dataset.len() as u64,
         "evaluating [{bar:30}] {pos}/{len} ({eta})",
@@ -109,7 +118,13 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         a.style,
         &dataset,
         8,
-        &mut |done, _| pb.set_position(done as u64),
+        &mut |r| {
+            pb.set_position(r.done as u64);
+            match &renders {
+                Some(dir) => save_render(r.render, r.source, dir),
+                None => Ok(()),
+            }
+        },
     )?;
     pb.finish_and_clear();
     eval::write_report(&a.out, &report, &grid)?;
@@ -139,6 +154,17 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         (None, _) => {}
     }
     Ok(())
+}
+
+/// Writes `render` of the pair in file `source` into `dir`, named like the pair.
+fn save_render(
+    render: &image::RgbImage,
+    source: &std::path::Path,
+    dir: &std::path::Path,
+) -> facade_studio::error::Result<()> {
+    let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let name = format!("{}.png", stem.as_deref().unwrap_or("render"));
+    facade_studio::image_io::save_png(render, &dir.join(name))
 }
 
 /// This evaluation's figures minus those of the report in `dir` (its per-pair figures `other`),
