@@ -3,7 +3,6 @@
 //! against the painted labels, next to its reading of the real photos); and an image grid
 //! (labels | truth | render) for the first pairs.
 
-pub mod artefacts;
 pub mod consistency;
 pub mod jackknife;
 pub mod kid;
@@ -128,10 +127,6 @@ pub struct Figures {
     /// least 4 pairs).
     #[serde(default)]
     pub kid: Option<kid::Kid>,
-    /// Halos and blotches on the plain wall (facade labels only; absent in reports written
-    /// before it).
-    #[serde(default)]
-    pub artefacts: Option<artefacts::Artefacts>,
 }
 
 /// The segmenter's reading of the renders and of the real photos, each against the true labels.
@@ -193,16 +188,11 @@ pub struct Totals {
     confusions: Vec<Vec<u64>>,
     /// The segmenter's features of the renders, the real photos and the blurred real photos.
     features: [Vec<Vec<f64>>; 3],
-    /// The wall class whose halos and blotches are measured (when the true labels are facade
-    /// labels), and each pair's figures (render, photo).
-    plain: Option<u8>,
-    plain_stats: Vec<(Option<artefacts::PlainStats>, Option<artefacts::PlainStats>)>,
 }
 
 impl Totals {
-    /// Empty totals; `classes` when label consistency is measured (the segmenter's classes),
-    /// `plain` the wall class of the true labels when halos and blotches are.
-    pub fn new(classes: Option<usize>, plain: Option<u8>) -> Totals {
+    /// Empty totals; `classes` when label consistency is measured (the segmenter's classes).
+    pub fn new(classes: Option<usize>) -> Totals {
         Totals {
             l1: Vec::new(),
             psnr: 0.0,
@@ -213,8 +203,6 @@ impl Totals {
             on_reals: classes.map(Confusion::new),
             confusions: Vec::new(),
             features: Default::default(),
-            plain,
-            plain_stats: Vec::new(),
         }
     }
 
@@ -246,17 +234,13 @@ impl Totals {
         self.ssim += metrics::ssim(render, &pair.photo);
         self.renders.push(realism::image_stats(render));
         self.reals.push(real.stats);
-        let truth = truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels);
-        if let Some(plain) = self.plain {
-            let stats = |img: &RgbImage| artefacts::plain_stats(img, &truth.ids, plain);
-            self.plain_stats.push((stats(render), stats(&pair.photo)));
-        }
         if let (Some(seg), Some(on_renders), Some(on_reals), Some(read_real)) = (
             segmenter,
             &mut self.on_renders,
             &mut self.on_reals,
             &real.read,
         ) {
+            let truth = truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels);
             let [renders, reals, blurred] = &mut self.features;
             // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;
@@ -309,7 +293,6 @@ impl Totals {
             realism_real,
             consistency,
             kid: kid::kid(renders, blurred, reals),
-            artefacts: artefacts::ratios(&self.plain_stats),
         }
     }
 }
@@ -340,11 +323,7 @@ pub fn evaluate(
 ) -> Result<(EvalReport, RgbImage)> {
     let size = renderer.meta.model.size as u32;
     let augment = AugmentConfig::eval(size);
-    // Label maps in the facade palette: a labels model's own, or those kept beside the pairs.
-    let facade_labels =
-        renderer.meta.task == crate::task::LABELS || truth.is_some() || dataset.has_layouts();
-    let plain = facade_labels.then(artefacts::wall_class).flatten();
-    let mut totals = Totals::new(segmenter.map(|s| s.classes()), plain);
+    let mut totals = Totals::new(segmenter.map(|s| s.classes()));
     let (mut n, mut skipped) = (0usize, 0usize);
     let rows = grid_rows.min(dataset.len()).max(1) as u32;
     let mut grid = RgbImage::new(3 * size, rows * size);
@@ -478,12 +457,6 @@ impl Figures {
             None => out.push_str(
                 "label consistency: no segmenter (train one with `facade-studio segmenter train`, or pass --segmenter)\n",
             ),
-        }
-        if let Some(a) = &self.artefacts {
-            out.push_str(&format!(
-                "plain wall (renders / real photos, 1.00 = like photos): halo {:.2} ± {:.2}  blotch {:.2} ± {:.2}\n",
-                a.halo, a.halo_se, a.blotch, a.blotch_se
-            ));
         }
         if let Some(k) = &self.kid {
             out.push_str(&format!(

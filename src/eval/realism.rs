@@ -47,7 +47,7 @@ pub struct Realism {
     pub grid_by_stride: [f64; 3],
 }
 
-pub(super) fn luminance(img: &RgbImage) -> Vec<f64> {
+fn luminance(img: &RgbImage) -> Vec<f64> {
     img.pixels()
         .map(|p| crate::image_io::luma(p.0) / 255.0)
         .collect()

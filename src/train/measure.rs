@@ -81,13 +81,7 @@ pub fn held_out_figures(
         )));
     }
     let (generator, device) = renderer_of(trainer);
-    // Halos and blotches where the true labels are facade labels (the task's or kept beside).
-    let facade_labels =
-        palette.index_of("facade").is_some() || held.iter().all(|p| p.layout.is_some());
-    let plain = facade_labels
-        .then(crate::eval::artefacts::wall_class)
-        .flatten();
-    let mut totals = Totals::new(segmenter.map(|s| s.classes()), plain);
+    let mut totals = Totals::new(segmenter.map(|s| s.classes()));
     for (pair, real) in held.iter().zip(reals) {
         let render = render_labels(&generator, &pair.labels, palette, &device)?;
         totals.add_beside(&render, pair, None, segmenter, real)?;
