@@ -677,3 +677,71 @@ fn a_run_without_the_segmenter_says_so_and_trains_on() {
     assert!(text.contains("step 2: held-out L1"), "{text}");
     assert!(!text.contains("mIoU"), "{text}");
 }
+
+/// `export --mix-with`: the weights blended between two models of one architecture — at 0 the
+/// first model's renders to the pixel, at 1 the second's, between them neither; models of two
+/// widths are refused naming the file.
+#[test]
+fn export_blends_two_models_of_one_architecture() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = |name: &str| tmp.path().join(name);
+    let config = common::tiny_model(32);
+    common::save_untrained_model(&path("a.fsw"), "a", &config, 1);
+    common::save_untrained_model(&path("b.fsw"), "b", &config, 2);
+    common::save_untrained_model(&path("wide.fsw"), "wide", &config.clone().with_ngf(16), 3);
+    facade_studio::bench::synthetic_layout(32, 3)
+        .to_rgb(&facade_studio::palette::Palette::cmp_facades())
+        .save(path("labels.png"))
+        .unwrap();
+    let render = |model: &Path| {
+        let out = model.with_extension("png");
+        ok(&facade(&[
+            "render",
+            "--model",
+            s(model),
+            "--input",
+            s(&path("labels.png")),
+            "--output",
+            s(&out),
+            "--backend",
+            "cpu",
+        ]));
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let blend = |w: &str, other: &str| {
+        let out = path(&format!("mix-{w}-{other}"));
+        let (a, other) = (path("a.fsw"), path(other));
+        let args = [
+            "export",
+            "--model",
+            s(&a),
+            "--mix-with",
+            s(&other),
+            "--mix",
+            w,
+            "--output",
+            s(&out),
+        ];
+        (facade(&args), out)
+    };
+    let (a, b) = (render(&path("a.fsw")), render(&path("b.fsw")));
+    assert_ne!(
+        a, b,
+        "two seeds must render differently for the test to mean anything"
+    );
+    let at = |w: &str| {
+        let (out, file) = blend(w, "b.fsw");
+        ok(&out);
+        render(&file.with_extension("fsw"))
+    };
+    assert_eq!(at("0"), a);
+    assert_eq!(at("1"), b);
+    let half = at("0.5");
+    assert!(half != a && half != b);
+    let (out, _) = blend("0.5", "wide.fsw");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("wide.fsw") && err.contains("one architecture"),
+        "{err}"
+    );
+}

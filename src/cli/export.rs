@@ -21,12 +21,56 @@ pub(crate) struct ExportArgs {
     /// Name stored in the model (shown in the app's status bar).
     #[arg(long)]
     name: Option<String>,
+    /// Another model of the same architecture (a fine-tune of --model, or what it was fine-tuned
+    /// from): write the weights blended between the two, `--mix` of the way to this one (network
+    /// interpolation; MODEL.md measures a blend). Everything else (styles, task) is --model's.
+    #[arg(long, requires = "mix")]
+    mix_with: Option<PathBuf>,
+    /// With --mix-with: how far to move towards it, 0 (--model's weights) to 1 (its weights).
+    #[arg(long, requires = "mix_with")]
+    mix: Option<f32>,
 }
 
 pub(crate) fn cmd_export(a: ExportArgs) -> Result<()> {
     let source = facade_studio::models::resolve_model_path(&a.model)?;
     let device = backend::cpu_device();
-    let loaded = facade_studio::checkpoint::load_generator(&source, &device.device)?;
+    let mut loaded = facade_studio::checkpoint::load_generator(&source, &device.device)?;
+    if let (Some(other), Some(w)) = (&a.mix_with, a.mix) {
+        let other_path = facade_studio::models::resolve_model_path(other)?;
+        let theirs = facade_studio::checkpoint::load_generator(&other_path, &device.device)?;
+        let segmenter = facade_studio::checkpoint::FileKind::Segmenter;
+        if theirs.meta.kind == segmenter || loaded.meta.kind == segmenter {
+            anyhow::bail!(
+                "{}: a segmenter does not blend with a model that renders photos; pass two models (.fsw) or run folders",
+                if theirs.meta.kind == segmenter {
+                    &other_path
+                } else {
+                    &source
+                }
+                .display()
+            );
+        }
+        if theirs.meta.task != loaded.meta.task {
+            anyhow::bail!(
+                "{}: a {} model cannot be blended with {}'s {} model; pick one of the same task",
+                other_path.display(),
+                theirs.meta.task,
+                source.display(),
+                loaded.meta.task
+            );
+        }
+        loaded.generator = facade_studio::model::blend::blend(
+            loaded.generator,
+            &theirs.generator,
+            w,
+        )
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; blend models of one architecture (the same --ngf, the same inputs)",
+                other_path.display()
+            )
+        })?;
+    }
     let mut meta = loaded.meta.clone();
     if let Some(name) = a.name {
         meta.name = name;

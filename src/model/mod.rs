@@ -1,6 +1,7 @@
 //! pix2pix: the U-Net generator, the 70×70 PatchGAN discriminator, their shared configuration and
 //! the losses (Isola et al., CVPR 2017).
 
+pub mod blend;
 pub mod config;
 pub mod discriminator;
 pub mod dropout;
