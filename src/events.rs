@@ -27,6 +27,43 @@ pub struct StepLosses {
     pub g_spec: f32,
 }
 
+impl StepLosses {
+    /// The names of [`StepLosses::values`], as the loss plot and the progress line show them.
+    pub const NAMES: [&'static str; 7] = [
+        "G_GAN", "G_L1", "G_feat", "G_freq", "G_spec", "D_real", "D_fake",
+    ];
+
+    /// Every loss of the step, in the order of [`StepLosses::NAMES`].
+    pub fn values(&self) -> [f32; 7] {
+        [
+            self.g_gan,
+            self.g_l1,
+            self.g_feat,
+            self.g_freq,
+            self.g_spec,
+            self.d_real,
+            self.d_fake,
+        ]
+    }
+
+    /// Whether the loss at `index` is one that a run may leave out (feature matching, the focal
+    /// frequency and the spectral envelope losses: 0 throughout when it does).
+    pub fn optional(index: usize) -> bool {
+        (2..=4).contains(&index)
+    }
+
+    /// The losses as one line (`G_GAN 0.693 G_L1 0.250 …`), leaving out the optional ones this
+    /// step does not have.
+    pub fn to_line(&self) -> String {
+        let shown = Self::NAMES.iter().zip(self.values()).enumerate();
+        let parts: Vec<String> = shown
+            .filter(|&(i, (_, v))| !Self::optional(i) || v != 0.0)
+            .map(|(_, (name, v))| format!("{name} {v:.3}"))
+            .collect();
+        parts.join(" ")
+    }
+}
+
 /// What the trainer reports, in order: `Started`, then any of `Losses`/`Sample`/`Epoch`/
 /// `Checkpoint`/`Warning`/`Restored`, and finally exactly one of `Finished`, `Stopped` or `Failed`.
 #[derive(Debug, Clone)]

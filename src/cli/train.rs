@@ -400,10 +400,7 @@ pub(crate) fn report_training(handle: train::TrainHandle) -> Result<()> {
             TrainEvent::Losses(l) => {
                 if let Some(pb) = &steps {
                     pb.set_position(l.step + 1);
-                    pb.set_message(format!(
-                        "ep {} G_GAN {:.3} G_L1 {:.3} G_feat {:.3} D_real {:.3} D_fake {:.3}",
-                        l.epoch, l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
-                    ));
+                    pb.set_message(format!("ep {} {}", l.epoch, l.to_line()));
                 }
             }
             TrainEvent::Epoch {

@@ -144,6 +144,14 @@ fn folder_field(ui: &mut Ui, path: &mut String, name: &str, button: &str) -> boo
     false
 }
 
+/// The losses of `StepLosses::NAMES` that the plot draws: all but those the run leaves out
+/// (0 throughout: feature matching off, no focal frequency or spectral envelope loss).
+fn plotted_losses(history: &[StepLosses]) -> Vec<usize> {
+    (0..StepLosses::NAMES.len())
+        .filter(|&k| !StepLosses::optional(k) || history.iter().any(|l| l.values()[k] != 0.0))
+        .collect()
+}
+
 fn ema(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<[f64; 2]> {
     let mut acc: Option<f64> = None;
     values
@@ -559,13 +567,15 @@ impl TrainingPanel {
                 v as f64
             }
         };
-        type Series = (&'static str, fn(&StepLosses) -> f32, Color32);
-        let series: [Series; 5] = [
-            ("G_GAN", |l| l.g_gan, Color32::from_rgb(240, 160, 60)),
-            ("G_L1", |l| l.g_l1, Color32::from_rgb(90, 170, 255)),
-            ("G_feat", |l| l.g_feat, Color32::from_rgb(200, 130, 230)),
-            ("D_real", |l| l.d_real, Color32::from_rgb(120, 220, 120)),
-            ("D_fake", |l| l.d_fake, Color32::from_rgb(230, 90, 90)),
+        // One colour per loss of `StepLosses::NAMES`.
+        let colours = [
+            Color32::from_rgb(240, 160, 60),
+            Color32::from_rgb(90, 170, 255),
+            Color32::from_rgb(200, 130, 230),
+            Color32::from_rgb(240, 220, 80),
+            Color32::from_rgb(80, 210, 200),
+            Color32::from_rgb(120, 220, 120),
+            Color32::from_rgb(230, 90, 90),
         ];
         // Thin long histories for drawing.
         let stride = (self.curve.rows.len() / 4000).max(1);
@@ -578,12 +588,11 @@ impl TrainingPanel {
         if log {
             plot = plot.y_axis_formatter(|mark, _| log_tick(mark.value));
         }
+        let shown = plotted_losses(history);
         plot.show(ui, |p| {
-            for (name, get, colour) in series {
-                // A loss the run does not use (feature matching off) stays off the plot.
-                if history.iter().all(|l| get(l) == 0.0) {
-                    continue;
-                }
+            for k in shown {
+                let (name, colour) = (StepLosses::NAMES[k], colours[k]);
+                let get = |l: &StepLosses| l.values()[k];
                 let raw: PlotPoints<'_> = history
                     .iter()
                     .step_by(stride)
@@ -733,6 +742,46 @@ fn log_tick(exponent: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The focal frequency and spectral losses of the second-step recipes are drawn; a loss
+    /// the run leaves out is not, and a hinge D loss at exactly 0 for a while still is.
+    #[test]
+    fn the_plot_draws_every_loss_the_run_has() {
+        let step = |g_feat: f32, g_freq: f32, d_real: f32| crate::events::StepLosses {
+            step: 0,
+            epoch: 0,
+            g_gan: 1.0,
+            g_l1: 0.2,
+            g_feat,
+            d_real,
+            d_fake: 0.5,
+            lr: 1e-4,
+            seconds: 0.0,
+            g_freq,
+            g_spec: 0.0,
+        };
+        let names = |rows: &[crate::events::StepLosses]| -> Vec<&str> {
+            let shown = super::plotted_losses(rows);
+            shown
+                .iter()
+                .map(|&k| crate::events::StepLosses::NAMES[k])
+                .collect()
+        };
+        let oasis = [step(0.0, 0.3, 0.0), step(0.0, 0.2, 0.0)];
+        assert_eq!(
+            names(&oasis),
+            ["G_GAN", "G_L1", "G_freq", "D_real", "D_fake"]
+        );
+        let default = [step(4.0, 0.0, 0.7)];
+        assert_eq!(
+            names(&default),
+            ["G_GAN", "G_L1", "G_feat", "D_real", "D_fake"]
+        );
+        assert_eq!(
+            oasis[0].to_line(),
+            "G_GAN 1.000 G_L1 0.200 G_freq 0.300 D_real 0.000 D_fake 0.500"
+        );
+    }
 
     #[test]
     fn log_ticks_read_as_numbers_at_every_scale() {
