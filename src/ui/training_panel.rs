@@ -76,6 +76,9 @@ pub struct TrainingPanel {
     width: ModelWidth,
     /// The recipe buttons (the CLI's `--preset`).
     recipe: Recipe,
+    /// The opened run's settings follow no recipe (flags beyond a preset): no recipe button is
+    /// lit until one is chosen, which replaces them.
+    custom: bool,
     /// The settings a run starts with: the width and recipe buttons set its model, the fields
     /// below them edit it directly (the data folder comes from `data_dir` when a run starts).
     config: TrainConfig,
@@ -110,6 +113,7 @@ impl Default for TrainingPanel {
             run_dir: "runs/studio".into(),
             width: ModelWidth::FastCpu,
             recipe: Recipe::Default,
+            custom: false,
             config,
             backend: BackendChoice::Auto,
             auto_swap: false,
@@ -130,6 +134,30 @@ impl Default for TrainingPanel {
         }
     }
 }
+
+/// The recipe buttons: recipe, label, what it is.
+const RECIPE_BUTTONS: [(Recipe, &str, &str); 4] = [
+    (
+        Recipe::Default,
+        "photographic",
+        "nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)",
+    ),
+    (
+        Recipe::Paper,
+        "as published",
+        "pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average",
+    ),
+    (
+        Recipe::SecondStep,
+        "second step",
+        "photographic, plus a label modulation in the decoder, hinge loss, a 4× faster discriminator, DiffAugment, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)",
+    ),
+    (
+        Recipe::Oasis,
+        "OASIS",
+        "an OASIS discriminator that segments each photo into the layout's classes or \"fake\" (it starts from the shipped segmenter), a 4× faster discriminator, DiffAugment without colour jitter, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)",
+    ),
+];
 
 /// A folder path field with a picker button; true when the picker chose a folder.
 fn folder_field(ui: &mut Ui, path: &mut String, name: &str, button: &str) -> bool {
@@ -251,6 +279,7 @@ impl TrainingPanel {
             false => s.recipe,
         };
         self.config = s.config;
+        self.custom = self.config.follows().is_none();
     }
 
     /// Sets the model and losses from the width and recipe buttons (keeping the resolution and
@@ -277,6 +306,7 @@ impl TrainingPanel {
         let run = RunHistory::read(&RunDir::new(run_dir));
         if let Some(config) = run.config.clone() {
             self.width = ModelWidth::of(config.model.ngf).unwrap_or(self.width);
+            self.custom = config.follows().is_none();
             self.recipe = config.follows().unwrap_or(self.recipe);
             self.config = config;
         }
@@ -622,7 +652,7 @@ impl TrainingPanel {
 
     /// Width and recipe: they set the model (and the recipe's losses).
     fn recipe_rows(&mut self, ui: &mut Ui) {
-        let before = (self.width, self.recipe);
+        let width_before = self.width;
         ui.label("Model");
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.width, ModelWidth::FastCpu, "fast CPU (ngf 32)");
@@ -630,18 +660,26 @@ impl TrainingPanel {
         });
         ui.end_row();
         ui.label("Recipe");
+        let mut chosen = None;
         ui.horizontal(|ui| {
-            ui.selectable_value(&mut self.recipe, Recipe::Default, "photographic")
-                .on_hover_text("nearest + 3×3 upsampling, two discriminators with feature matching, weight average (the default)");
-            ui.selectable_value(&mut self.recipe, Recipe::Paper, "as published")
-                .on_hover_text("pix2pix exactly as in the paper: transposed convolutions, one discriminator, no weight average");
-            ui.selectable_value(&mut self.recipe, Recipe::SecondStep, "second step")
-                .on_hover_text("photographic, plus a label modulation in the decoder, hinge loss, a 4× faster discriminator, DiffAugment, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)");
-            ui.selectable_value(&mut self.recipe, Recipe::Oasis, "OASIS")
-                .on_hover_text("an OASIS discriminator that segments each photo into the layout's classes or \"fake\" (it starts from the shipped segmenter), a 4× faster discriminator, DiffAugment without colour jitter, focal frequency loss and L1 ×10 (see assets/MODEL.md for what it measured)");
+            for (recipe, name, what) in RECIPE_BUTTONS {
+                let lit = !self.custom && self.recipe == recipe;
+                if ui.selectable_label(lit, name).on_hover_text(what).clicked() {
+                    chosen = Some(recipe);
+                }
+            }
+            if self.custom {
+                ui.selectable_label(true, "custom").on_hover_text(
+                    "this run's settings follow none of the recipes (options beyond a preset: see its config.json); Resume run keeps them, choosing a recipe replaces them",
+                );
+            }
         });
         ui.end_row();
-        if (self.width, self.recipe) != before {
+        if let Some(recipe) = chosen {
+            self.recipe = recipe;
+        }
+        if chosen.is_some() || self.width != width_before {
+            self.custom = false;
             self.apply_recipe();
         }
     }
@@ -809,6 +847,7 @@ mod tests {
         let mut next = TrainingPanel::default();
         next.restore(serde_json::from_str(&kept).unwrap());
         assert_eq!(next.settings(), panel.settings());
+        assert!(!next.custom);
         assert_eq!(next.config.model, crate::model::ModelConfig::paper(64));
         assert_eq!((next.config.epochs, next.config.ema_decay), (33, 0.0));
     }
@@ -865,6 +904,15 @@ mod tests {
             (panel.width, panel.recipe),
             (ModelWidth::FastCpu, Recipe::Default)
         );
+        assert!(!panel.custom);
+        // A run with options beyond its preset (the OASIS recipe plus a spectral loss) lights
+        // no recipe: it is shown as custom, its own settings kept for Resume run.
+        let mut beyond = TrainConfig::recipe(Recipe::Oasis, 32);
+        beyond.spectral_weight = 1.0;
+        beyond.write(&run.config()).unwrap();
+        panel.load_history(&dir);
+        assert!(panel.custom);
+        assert_eq!(panel.config.spectral_weight, 1.0);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
