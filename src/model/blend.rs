@@ -72,17 +72,19 @@ impl ModuleMapper for Mix {
     }
 }
 
+/// Every float weight of `generator`, in visiting order (for tests that compare generators).
+#[cfg(test)]
+pub(crate) fn all_weights(generator: &Generator) -> Vec<f32> {
+    Collect::of(generator)
+        .into_iter()
+        .flat_map(|t| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::ModelConfig;
-
-    fn all_weights(g: &Generator) -> Vec<f32> {
-        Collect::of(g)
-            .into_iter()
-            .flat_map(|t| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap())
-            .collect()
-    }
 
     #[test]
     fn a_blend_lies_the_given_fraction_of_the_way_between_two_generators() {
