@@ -81,6 +81,18 @@ pub(crate) fn all_weights(generator: &Generator) -> Vec<f32> {
         .collect()
 }
 
+/// Two tiny generators of one architecture with different weights (seeds 1 and 2), on the CPU.
+#[cfg(test)]
+pub(crate) fn two_tiny_generators() -> (Generator, Generator) {
+    let device = Device::flex();
+    let config = super::ModelConfig::new()
+        .with_ngf(2)
+        .with_ndf(2)
+        .with_size(16);
+    let init = |seed| super::seeded_init(&device, seed, || config.init_generator(&device));
+    (init(1), init(2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,11 +100,7 @@ mod tests {
 
     #[test]
     fn a_blend_lies_the_given_fraction_of_the_way_between_two_generators() {
-        let device = Device::flex();
-        let config = ModelConfig::new().with_ngf(2).with_ndf(2).with_size(16);
-        let init =
-            |seed| crate::model::seeded_init(&device, seed, || config.init_generator(&device));
-        let (a, b) = (init(1), init(2));
+        let (a, b) = two_tiny_generators();
         let (wa, wb) = (all_weights(&a), all_weights(&b));
         let mixed = all_weights(&blend(a.clone(), &b, 0.25).unwrap());
         assert_eq!((wa.len(), wb.len()), (mixed.len(), mixed.len()));

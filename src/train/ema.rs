@@ -49,18 +49,14 @@ impl Ema {
 mod tests {
     use super::*;
     use crate::model::ModelConfig;
-    use crate::model::blend::all_weights;
+    use crate::model::blend::{all_weights, two_tiny_generators};
     use burn::prelude::Device;
 
     /// An update is the blend a quarter of the way to the trained weights at decay 0.75 (the
     /// blend itself is tested in `model::blend`).
     #[test]
     fn moves_a_fraction_of_the_way_to_the_trained_weights() {
-        let device = Device::flex();
-        let config = ModelConfig::new().with_ngf(2).with_ndf(2).with_size(16);
-        let init =
-            |seed| crate::model::seeded_init(&device, seed, || config.init_generator(&device));
-        let (start, trained) = (init(1), init(2));
+        let (start, trained) = two_tiny_generators();
         let mut ema = Ema::new(0.75, &start);
         ema.updates = 1000; // past the warm-up: the decay is 0.75
         ema.update(&trained);
