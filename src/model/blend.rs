@@ -7,25 +7,29 @@ use burn::prelude::*;
 
 use super::Generator;
 
-/// `a`'s weights moved the fraction `w` (0–1) of the way to `b`'s. The error says how the two
-/// differ when they are not one architecture (parameters in another number or shape).
+/// `a`'s weights moved the fraction `w` (0–1) of the way to `b`'s (which may be a training
+/// generator's, with autodiff: only their values are read). The error says how the two differ
+/// when they are not one architecture (parameters in another number or shape).
 pub fn blend(a: Generator, b: &Generator, w: f32) -> Result<Generator, String> {
     if !(0.0..=1.0).contains(&w) {
         return Err(format!("the blend weight {w} is outside 0–1"));
     }
-    let (ours, theirs) = (Collect::of(&a), Collect::of(b));
-    if ours.len() != theirs.len() {
+    // Only the sizes of `a`'s weights: holding them too would keep the blend from updating
+    // them in place (the weight average does this every training step).
+    let mut sizes = Sizes::default();
+    a.visit(&mut sizes);
+    let theirs = Collect::of(b);
+    if sizes.0.len() != theirs.len() {
         return Err(format!(
             "the two generators have {} and {} weight tensors: not one architecture",
-            ours.len(),
+            sizes.0.len(),
             theirs.len()
         ));
     }
-    for (i, (p, q)) in ours.iter().zip(&theirs).enumerate() {
-        if p.dims() != q.dims() {
+    for (i, (&n, q)) in sizes.0.iter().zip(&theirs).enumerate() {
+        if n != q.dims()[0] {
             return Err(format!(
-                "weight tensor {i} has {} values in one and {} in the other (another width, or another set of inputs)",
-                p.dims()[0],
+                "weight tensor {i} has {n} values in one and {} in the other (another width, or another set of inputs)",
                 q.dims()[0]
             ));
         }
@@ -34,6 +38,16 @@ pub fn blend(a: Generator, b: &Generator, w: f32) -> Result<Generator, String> {
         theirs: theirs.into_iter(),
         w,
     }))
+}
+
+/// The number of values of each float weight, in the order a visitor meets them.
+#[derive(Default)]
+struct Sizes(Vec<usize>);
+
+impl ModuleVisitor for Sizes {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0.push(param.val().shape().num_elements());
+    }
 }
 
 /// A generator's float weights, flattened, in the order a visitor meets them.
@@ -50,7 +64,8 @@ impl Collect {
 
 impl ModuleVisitor for Collect {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let value = param.val();
+        // Without autodiff (a training generator's weights blend into a plain one).
+        let value = param.val().inner();
         let n = value.shape().num_elements();
         self.0.push(value.reshape([n]));
     }

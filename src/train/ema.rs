@@ -39,7 +39,7 @@ impl Ema {
     /// [`crate::model::blend`]).
     pub fn update(&mut self, trained: &Generator) {
         let take = 1.0 - self.current_decay() as f32;
-        self.generator = blend(self.generator.clone(), &trained.valid(), take)
+        self.generator = blend(self.generator.clone(), trained, take)
             .expect("the average has the trained generator's architecture");
         self.updates += 1;
     }
