@@ -819,7 +819,7 @@ fn a_dropped_project_opens_like_file_open() {
 
 #[test]
 fn command_line_folders_win_over_the_remembered_training_settings() {
-    use facade_studio::ui::file_actions::Persisted;
+    use facade_studio::ui::persisted::Persisted;
     let state = tempfile::tempdir().unwrap();
     let mut remembered = StudioApp::new(options(state.path())).training().settings();
     remembered.data_dir = "remembered/facades".into();

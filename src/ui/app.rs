@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 
 use egui::Ui;
 
+use super::ask;
 use super::canvas::Canvas;
 use super::command::{Command, Mode, TrainStart};
 use super::dev_tools::DevTools;
 use super::dialogs::Dialogs;
-use super::file_actions::{Persisted, ask};
 use super::generate_panel::GeneratePanel;
 use super::options::StudioOptions;
+use super::persisted::Persisted;
 use super::preview::Preview;
-use super::script::Script;
+use super::script_steps::Script;
 use super::storage::Recovery;
 use super::tool::ToolState;
 use super::training_panel::TrainingPanel;
@@ -59,7 +60,7 @@ pub struct StudioApp {
     pub(super) script: Option<Script>,
     pub(super) dev: DevTools,
     /// File → Export building: the export under way and the last building's 3D preview.
-    pub(super) building: super::building_export::BuildingExport,
+    pub(super) building: super::building_job::BuildingExport,
 }
 
 impl StudioApp {
@@ -350,7 +351,7 @@ impl StudioApp {
     }
 
     /// File → Export building: the export under way and the last building's 3D preview.
-    pub fn building(&self) -> &super::building_export::BuildingExport {
+    pub fn building(&self) -> &super::building_job::BuildingExport {
         &self.building
     }
 

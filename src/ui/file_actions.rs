@@ -1,82 +1,17 @@
 //! The app's file work: projects (open, save), label images (import, export), renders (export),
-//! recent files, the crash-recovery offer, and the file dialogs that ask for paths. Every action
-//! leaves the painting untouched when it fails.
+//! recent files and the crash-recovery offer (the dialogs that ask for paths: `ask`; what is kept
+//! between sessions: `persisted`). Every action leaves the painting untouched when it fails.
 
 use std::path::{Path, PathBuf};
 
 use super::app::StudioApp;
-use super::tool::ToolState;
+use super::ask;
 use crate::document::Edit;
 use crate::document::project::Project;
 use crate::error::{Error, Result};
 use crate::generate::sample::{random_sample, random_sketch};
 use crate::image_io::save_png;
 use crate::label_map::LabelMap;
-
-/// What the app keeps between sessions (eframe's storage). Fields added later default, so an
-/// older storage still reads.
-#[derive(serde::Serialize, serde::Deserialize, Default)]
-pub struct Persisted {
-    pub recent: Vec<PathBuf>,
-    pub tools: Option<ToolState>,
-    /// The training tab's settings.
-    #[serde(default)]
-    pub training: Option<crate::ui::training_panel::TrainingSettings>,
-    /// The Generate panel's parameters.
-    #[serde(default)]
-    pub generate: Option<crate::generate::FacadeParams>,
-}
-
-/// The file dialogs (each returns None when the user cancels).
-pub mod ask {
-    use std::path::PathBuf;
-
-    use crate::image_io::IMAGE_EXTENSIONS;
-
-    pub fn open() -> Option<PathBuf> {
-        let mut kinds = vec!["ron"];
-        kinds.extend(IMAGE_EXTENSIONS);
-        rfd::FileDialog::new()
-            .add_filter("Facade project or label image", &kinds)
-            .pick_file()
-    }
-
-    pub fn save_project() -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .add_filter("Facade project", &["ron"])
-            .set_file_name("facade.ron")
-            .save_file()
-    }
-
-    pub fn image(save_as: Option<&str>) -> Option<PathBuf> {
-        let dialog = rfd::FileDialog::new()
-            .add_filter("Images", &IMAGE_EXTENSIONS)
-            .set_file_name(save_as.unwrap_or(""));
-        match save_as {
-            Some(_) => dialog.save_file(),
-            None => dialog.pick_file(),
-        }
-    }
-
-    /// A folder for an export bundle.
-    pub fn folder() -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .set_title("Export for game engine")
-            .pick_folder()
-    }
-
-    pub fn task_file() -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .add_filter("Task file", &["ron"])
-            .pick_file()
-    }
-
-    pub fn model() -> Option<PathBuf> {
-        rfd::FileDialog::new()
-            .add_filter("Facade model", &["fsw"])
-            .pick_file()
-    }
-}
 
 impl StudioApp {
     pub(super) fn fail(&mut self, e: Error) {

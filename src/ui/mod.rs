@@ -2,7 +2,9 @@
 //! centre, the live render on the right, status at the bottom.
 
 pub mod app;
+pub mod ask;
 pub mod building_export;
+pub mod building_job;
 pub mod building_view;
 pub mod canvas;
 pub mod command;
@@ -13,6 +15,7 @@ pub mod gallery;
 pub mod generate_panel;
 pub mod menu;
 pub mod options;
+pub mod persisted;
 pub mod photo_import;
 pub mod preview;
 pub mod script;

@@ -3,32 +3,7 @@
 //! for the render of the painting as it is at that step; the first step that fails stops the
 //! script (its error names the step; the steps after it do not run).
 
-use std::collections::VecDeque;
-use std::path::{Path, PathBuf};
-
 use super::app::StudioApp;
-use super::command::Command;
-use crate::error::Result;
-use crate::palette::Palette;
-
-pub struct Script {
-    path: PathBuf,
-    /// The steps not run yet, and how many ran before them.
-    steps: VecDeque<Command>,
-    done: usize,
-}
-
-impl Script {
-    /// Reads and checks the whole script (nothing runs if any step is wrong).
-    pub fn load(path: &Path, palette: &Palette) -> Result<Script> {
-        let steps = super::script_steps::load_steps(path, palette)?;
-        Ok(Script {
-            path: path.to_path_buf(),
-            steps: steps.into(),
-            done: 0,
-        })
-    }
-}
 
 impl StudioApp {
     /// Runs the script's next steps until it ends or a step must wait for a render.

@@ -1,7 +1,8 @@
 //! The `--script` format: a RON list of steps as written (classes by name or index), each parsed
 //! straight into the app command it runs ([`Command`]: an edit of the painting or what a menu
-//! does), all checked before anything runs.
+//! does), all checked before anything runs; a loaded [`Script`] keeps them for `script.rs` to run.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use super::command::Command;
@@ -201,6 +202,26 @@ pub fn load_steps(path: &Path, palette: &Palette) -> Result<Vec<Command>> {
         commands.push(e.resolve(&palette).map_err(failed)?);
     }
     Ok(commands)
+}
+
+/// A loaded script: its steps as commands, run by `StudioApp::advance_script`.
+pub struct Script {
+    pub(super) path: PathBuf,
+    /// The steps not run yet, and how many ran before them.
+    pub(super) steps: VecDeque<Command>,
+    pub(super) done: usize,
+}
+
+impl Script {
+    /// Reads and checks the whole script (nothing runs if any step is wrong).
+    pub fn load(path: &Path, palette: &Palette) -> Result<Script> {
+        let steps = load_steps(path, palette)?;
+        Ok(Script {
+            path: path.to_path_buf(),
+            steps: steps.into(),
+            done: 0,
+        })
+    }
 }
 
 #[cfg(test)]
