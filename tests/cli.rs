@@ -738,6 +738,14 @@ fn export_blends_two_models_of_one_architecture() {
     assert_eq!(at("1"), b);
     let half = at("0.5");
     assert!(half != a && half != b);
+    // The blend is named for both (what the status bar shows).
+    let meta = facade_studio::checkpoint::load_generator(
+        &path("mix-0.5-b.fsw"),
+        &facade_studio::backend::cpu_device().device,
+    )
+    .unwrap()
+    .meta;
+    assert_eq!(meta.name, "a blended 50 % towards b");
     let (out, _) = blend("0.5", "wide.fsw");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -1,11 +1,12 @@
 //! `export`: a run's generator as a model file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
 
 use facade_studio::backend::{self};
+use facade_studio::checkpoint::{FileKind, LoadedGenerator};
 
 #[derive(Args)]
 pub(crate) struct ExportArgs {
@@ -36,40 +37,7 @@ pub(crate) fn cmd_export(a: ExportArgs) -> Result<()> {
     let device = backend::cpu_device();
     let mut loaded = facade_studio::checkpoint::load_generator(&source, &device.device)?;
     if let (Some(other), Some(w)) = (&a.mix_with, a.mix) {
-        let other_path = facade_studio::models::resolve_model_path(other)?;
-        let theirs = facade_studio::checkpoint::load_generator(&other_path, &device.device)?;
-        let segmenter = facade_studio::checkpoint::FileKind::Segmenter;
-        if theirs.meta.kind == segmenter || loaded.meta.kind == segmenter {
-            anyhow::bail!(
-                "{}: a segmenter does not blend with a model that renders photos; pass two models (.fsw) or run folders",
-                if theirs.meta.kind == segmenter {
-                    &other_path
-                } else {
-                    &source
-                }
-                .display()
-            );
-        }
-        if theirs.meta.task != loaded.meta.task {
-            anyhow::bail!(
-                "{}: a {} model cannot be blended with {}'s {} model; pick one of the same task",
-                other_path.display(),
-                theirs.meta.task,
-                source.display(),
-                loaded.meta.task
-            );
-        }
-        loaded.generator = facade_studio::model::blend::blend(
-            loaded.generator,
-            &theirs.generator,
-            w,
-        )
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: {e}; blend models of one architecture (the same --ngf, the same inputs)",
-                other_path.display()
-            )
-        })?;
+        loaded = blended(loaded, &source, other, w, &device.device)?;
     }
     let mut meta = loaded.meta.clone();
     if let Some(name) = a.name {
@@ -90,4 +58,52 @@ pub(crate) fn cmd_export(a: ExportArgs) -> Result<()> {
         source.display()
     );
     Ok(())
+}
+
+/// `loaded` (from `source`) with its weights moved the fraction `w` of the way to those of the
+/// model at `other`, named for both; errors name the file that does not fit.
+fn blended(
+    loaded: LoadedGenerator,
+    source: &Path,
+    other: &Path,
+    w: f32,
+    device: &burn::prelude::Device,
+) -> Result<LoadedGenerator> {
+    let other_path = facade_studio::models::resolve_model_path(other)?;
+    let theirs = facade_studio::checkpoint::load_generator(&other_path, device)?;
+    let segmenter = FileKind::Segmenter;
+    if theirs.meta.kind == segmenter || loaded.meta.kind == segmenter {
+        let file = match theirs.meta.kind == segmenter {
+            true => &other_path,
+            false => source,
+        };
+        anyhow::bail!(
+            "{}: a segmenter does not blend with a model that renders photos; pass two models (.fsw) or run folders",
+            file.display()
+        );
+    }
+    if theirs.meta.task != loaded.meta.task {
+        anyhow::bail!(
+            "{}: a {} model cannot be blended with {}'s {} model; pick one of the same task",
+            other_path.display(),
+            theirs.meta.task,
+            source.display(),
+            loaded.meta.task
+        );
+    }
+    let generator = facade_studio::model::blend::blend(loaded.generator, &theirs.generator, w)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}; blend models of one architecture (the same --ngf, the same inputs)",
+                other_path.display()
+            )
+        })?;
+    let mut meta = loaded.meta;
+    meta.name = format!(
+        "{} blended {:.0} % towards {}",
+        meta.name,
+        100.0 * w,
+        theirs.meta.name
+    );
+    Ok(LoadedGenerator { meta, generator })
 }
