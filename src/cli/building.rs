@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use facade_studio::generate::building::{BuildingParams, RoofKind};
+use facade_studio::generate::building::BuildingParams;
+use facade_studio::generate::roof::RoofKind;
 use facade_studio::generate::street::generate_buildings;
 
 use super::bar;

@@ -8,6 +8,7 @@ pub mod glb;
 pub mod layout;
 pub mod maps;
 pub mod params;
+pub mod roof;
 pub mod sample;
 pub mod set;
 pub mod street;

@@ -128,7 +128,7 @@ mod tests {
             depth_m: 8.0,
             floors: 3,
             floor_m: 3.2,
-            roof: crate::generate::building::RoofKind::Hipped,
+            roof: crate::generate::roof::RoofKind::Hipped,
             facade: FacadeParams::default(),
         };
         let street: Vec<BuildingParams> = (0..8).map(|k| variant(&params, k, true)).collect();
