@@ -42,15 +42,19 @@ impl Confusion {
         }
     }
 
-    /// Adds another matrix of the same classes (one pair's, to a split's total).
-    pub fn merge(&mut self, other: &Confusion) {
-        assert_eq!(
-            self.classes, other.classes,
-            "confusions of one set of classes"
-        );
-        for (total, part) in self.counts.iter_mut().zip(&other.counts) {
-            *total += part;
+    /// The sum of per-pair matrices of `classes` classes (row-major counts, each of
+    /// `classes`² cells).
+    pub fn summed(classes: usize, parts: &[Vec<u64>]) -> Confusion {
+        let mut sum = Confusion::new(classes);
+        for part in parts {
+            assert_eq!(
+                part.len(),
+                sum.counts.len(),
+                "confusions of one set of classes"
+            );
+            sum.counts.iter_mut().zip(part).for_each(|(t, c)| *t += c);
         }
+        sum
     }
 
     /// The counts with `part` (one pair's, of the same classes) taken out again.
@@ -120,14 +124,7 @@ pub fn mean_iou_difference(a: &[Vec<u64>], b: &[Vec<u64>]) -> Option<(f64, f64)>
     if n < 3 || b.len() != n || !square || a.iter().chain(b).any(|c| c.len() != cells) {
         return None;
     }
-    let total = |set: &[Vec<u64>]| {
-        let mut sum = Confusion::new(classes);
-        for counts in set {
-            sum.counts.iter_mut().zip(counts).for_each(|(t, c)| *t += c);
-        }
-        sum
-    };
-    let (all_a, all_b) = (total(a), total(b));
+    let (all_a, all_b) = (Confusion::summed(classes, a), Confusion::summed(classes, b));
     let whole = all_a.scores().mean_iou - all_b.scores().mean_iou;
     let left_out: Vec<f64> = (0..n)
         .map(|i| all_a.without(&a[i]).scores().mean_iou - all_b.without(&b[i]).scores().mean_iou)

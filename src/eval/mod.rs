@@ -182,9 +182,10 @@ pub struct Totals {
     ssim: f64,
     renders: Vec<realism::ImageStats>,
     reals: Vec<realism::ImageStats>,
-    on_renders: Option<Confusion>,
+    /// The segmenter's reading of the real photos, summed over the pairs.
     on_reals: Option<Confusion>,
-    /// Each pair's part of `on_renders` (for `eval --against`).
+    /// Its reading of each pair's render (summed when the figures are finished; kept per pair
+    /// for `eval --against`).
     confusions: Vec<Vec<u64>>,
     /// The segmenter's features of the renders, the real photos and the blurred real photos.
     features: [Vec<Vec<f64>>; 3],
@@ -199,7 +200,6 @@ impl Totals {
             ssim: 0.0,
             renders: Vec::new(),
             reals: Vec::new(),
-            on_renders: classes.map(Confusion::new),
             on_reals: classes.map(Confusion::new),
             confusions: Vec::new(),
             features: Default::default(),
@@ -234,19 +234,15 @@ impl Totals {
         self.ssim += metrics::ssim(render, &pair.photo);
         self.renders.push(realism::image_stats(render));
         self.reals.push(real.stats);
-        if let (Some(seg), Some(on_renders), Some(on_reals), Some(read_real)) = (
-            segmenter,
-            &mut self.on_renders,
-            &mut self.on_reals,
-            &real.read,
-        ) {
+        if let (Some(seg), Some(on_reals), Some(read_real)) =
+            (segmenter, &mut self.on_reals, &real.read)
+        {
             let truth = truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels);
             let [renders, reals, blurred] = &mut self.features;
             // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;
-            let mut own = Confusion::new(on_renders.classes);
+            let mut own = Confusion::new(on_reals.classes);
             own.add(&truth.ids, &read);
-            on_renders.merge(&own);
             self.confusions.push(own.counts);
             renders.push(kid::statistics(levels)?);
             on_reals.add(&truth.ids, &read_real.ids);
@@ -273,10 +269,10 @@ impl Totals {
         let k = self.renders.len().max(1) as f64;
         let realism_renders = realism::summarize(&self.renders);
         let realism_real = realism::summarize(&self.reals);
-        let consistency = match (segmenter, self.on_renders, self.on_reals) {
-            (Some(seg), Some(on_renders), Some(on_reals)) => Some(LabelConsistency {
+        let consistency = match (segmenter, &self.on_reals) {
+            (Some(seg), Some(on_reals)) => Some(LabelConsistency {
                 segmenter: seg.source.display().to_string(),
-                renders: on_renders.scores(),
+                renders: Confusion::summed(on_reals.classes, &self.confusions).scores(),
                 real: on_reals.scores(),
             }),
             _ => None,
