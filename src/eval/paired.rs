@@ -120,10 +120,7 @@ impl PairStats {
         if self.confusions.is_empty() || other.confusions.is_empty() {
             return Err("a report without the segmenter's per-pair figures (evaluated without a segmenter, or before this version)".into());
         }
-        let close_all = |a: &[Vec<f64>], b: &[Vec<f64>]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_close(x, y))
-        };
-        if !close_all(&self.real_features, &other.real_features) {
+        if !rows_close(&self.real_features, &other.real_features) {
             return Err("the two reports read the photos with different segmenters".into());
         }
         let miou = mean_iou_difference(&self.confusions, &other.confusions);
@@ -142,13 +139,17 @@ fn same_photos(a: &[ImageStats], b: &[ImageStats]) -> bool {
         v.extend(s.grid_peak.iter().chain(&s.grid_ring).chain(&s.mean_rgb));
         v
     };
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| all_close(&flat(x), &flat(y)))
+    let rows = |set: &[ImageStats]| set.iter().map(flat).collect::<Vec<_>>();
+    rows_close(&rows(a), &rows(b))
 }
 
-/// Whether two lists of figures are equal to the digits a JSON file keeps.
-fn all_close(a: &[f64], b: &[f64]) -> bool {
+/// Whether two tables of figures (a row per pair) are equal to the digits a JSON file keeps.
+fn rows_close(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
     let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
-    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| close(x, y))
+    let row = |p: &Vec<f64>, q: &Vec<f64>| {
+        p.len() == q.len() && p.iter().zip(q).all(|(&x, &y)| close(x, y))
+    };
+    a.len() == b.len() && a.iter().zip(b).all(|(p, q)| row(p, q))
 }
 
 impl Difference {
