@@ -509,8 +509,8 @@ impl<'a> Run<'a> {
         match outcome {
             Ok(l) if l.is_finite() && self.trainer.weights_finite() => Ok(l),
             Ok(l) => Err(Failure::Diverged(format!(
-                "a loss or a weight is not finite (G_GAN {}, G_L1 {}, G_feat {}, D_real {}, D_fake {})",
-                l.g_gan, l.g_l1, l.g_feat, l.d_real, l.d_fake
+                "a loss or a weight is not finite ({})",
+                self.row(l, step).to_line()
             ))),
             Err(e) if on_gpu => Err(Failure::Gpu(format!("the GPU failed ({e})"))),
             Err(e) => Err(Failure::Fatal(e)),
@@ -573,13 +573,10 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Log the losses; sample, close the epoch and checkpoint when it is time.
-    fn after_step(&mut self, losses: Losses) -> Result<()> {
-        let (step, done) = (self.step, self.step + 1);
+    /// Step `step`'s losses as the log and the watchers get them.
+    fn row(&self, losses: Losses, step: u64) -> StepLosses {
         let epoch = self.data.schedule.epoch_of(step);
-        self.meta.step = done;
-        self.meta.seconds = self.seconds();
-        let row = StepLosses {
+        StepLosses {
             step,
             epoch,
             g_gan: losses.g_gan,
@@ -591,7 +588,16 @@ impl<'a> Run<'a> {
             seconds: self.meta.seconds,
             g_freq: losses.g_freq,
             g_spec: losses.g_spec,
-        };
+        }
+    }
+
+    /// Log the losses; sample, close the epoch and checkpoint when it is time.
+    fn after_step(&mut self, losses: Losses) -> Result<()> {
+        let (step, done) = (self.step, self.step + 1);
+        let epoch = self.data.schedule.epoch_of(step);
+        self.meta.step = done;
+        self.meta.seconds = self.seconds();
+        let row = self.row(losses, step);
         self.log.append(&row)?;
         self.send(TrainEvent::Losses(row));
         self.epoch_l1 = (self.epoch_l1.0 + losses.g_l1 as f64, self.epoch_l1.1 + 1);
