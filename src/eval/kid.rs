@@ -122,9 +122,14 @@ pub fn difference(x: &[Vec<f64>], y: &[Vec<f64>], reals: &[Vec<f64>]) -> Option<
         let kept = set.iter().enumerate().filter(|&(k, _)| Some(k) != left_out);
         kept.map(|(_, f)| f.clone()).collect()
     };
+    // mmd2(x, photos) − mmd2(y, photos): the photos' own term cancels.
     let estimate = |left_out: Option<usize>| {
-        let reals = without(&reals, left_out);
-        mmd2(&without(&x, left_out), &reals) - mmd2(&without(&y, left_out), &reals)
+        let (x, y, reals) = (
+            without(&x, left_out),
+            without(&y, left_out),
+            without(&reals, left_out),
+        );
+        within(&x) - within(&y) - 2.0 * (across(&x, &reals) - across(&y, &reals))
     };
     let left_out: Vec<f64> = (0..n).map(|i| estimate(Some(i))).collect();
     Some((estimate(None), standard_error(left_out.into_iter())))
@@ -235,22 +240,28 @@ fn kernel(x: &[f64], y: &[f64]) -> f64 {
 
 /// The unbiased estimate of the squared MMD between the sets `x` and `y` (each at least 2).
 fn mmd2(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
-    let within = |s: &[Vec<f64>]| {
-        let n = s.len() as f64;
-        let mut sum = 0.0;
-        for (i, a) in s.iter().enumerate() {
-            for b in &s[i + 1..] {
-                sum += 2.0 * kernel(a, b);
-            }
+    within(x) + within(y) - 2.0 * across(x, y)
+}
+
+/// The mean kernel value over the distinct pairs of `s` (at least 2 members).
+fn within(s: &[Vec<f64>]) -> f64 {
+    let n = s.len() as f64;
+    let mut sum = 0.0;
+    for (i, a) in s.iter().enumerate() {
+        for b in &s[i + 1..] {
+            sum += 2.0 * kernel(a, b);
         }
-        sum / (n * (n - 1.0))
-    };
-    let across: f64 = x
+    }
+    sum / (n * (n - 1.0))
+}
+
+/// The mean kernel value between the members of `x` and those of `y`.
+fn across(x: &[Vec<f64>], y: &[Vec<f64>]) -> f64 {
+    let sum: f64 = x
         .iter()
         .flat_map(|a| y.iter().map(move |b| kernel(a, b)))
-        .sum::<f64>()
-        / (x.len() * y.len()) as f64;
-    within(x) + within(y) - 2.0 * across
+        .sum();
+    sum / (x.len() * y.len()) as f64
 }
 
 #[cfg(test)]
