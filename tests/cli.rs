@@ -566,10 +566,21 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     // figures is named with what to do.
     let again = tmp.path().join("again");
     let mut with = args(false);
+    with.extend(["--judge", "grey", "--judge-steps", "20"]);
     with.extend(["--renders", "--against", s(&report)]);
     let i = with.iter().position(|a| *a == s(&report)).unwrap();
     with[i] = s(&again);
     let text = ok(&facade(&with));
+    // The judges' verdict, and the other report has none to compare with.
+    assert!(
+        text.contains("learned judge (luminance, 4 judges × 20 steps")
+            && text.contains("patch accuracy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("learned judge (luminance): that report has no verdict of the same settings"),
+        "{text}"
+    );
     assert!(
         text.contains("L1 +0.000 ± 0.000  sharpness +0.000 ± 0.000  HF power +0.000 ± 0.000"),
         "{text}"
@@ -592,6 +603,15 @@ fn segmenter_trains_and_eval_reports_realism_and_label_consistency() {
     );
     let first = image::open(again.join("renders").join(&names[0])).unwrap();
     assert_eq!((first.width(), first.height()), (256, 256));
+    // With --judge: the photo and the render side by side, as the judge saw them.
+    let judged = image::open(again.join("judged-luminance").join(&names[0])).unwrap();
+    assert_eq!((judged.width(), judged.height()), (512, 256));
+    assert_eq!(
+        std::fs::read_dir(again.join("judged-luminance"))
+            .unwrap()
+            .count(),
+        pairs
+    );
     let bare = tmp.path().join("bare");
     std::fs::create_dir_all(&bare).unwrap();
     with.pop();

@@ -28,7 +28,9 @@ pub(crate) struct EvalArgs {
     #[arg(long)]
     out: PathBuf,
     /// Also write every pair's render into the report folder (renders/, named like the pair,
-    /// as PNG), to look at all of them at 100 %, not only the grid's first rows.
+    /// as PNG), to look at all of them at 100 %, not only the grid's first rows; with --judge,
+    /// also each photo and render with what the judge took for a render tinted red
+    /// (judged-colour/, judged-luminance/).
     #[arg(long)]
     renders: bool,
     /// Print the metrics as one JSON object.
@@ -57,8 +59,48 @@ pub(crate) struct EvalArgs {
     /// figures minus that one's, pair by pair, with their standard errors.
     #[arg(long)]
     against: Option<PathBuf>,
+    /// Also train learned judges to tell the photos from the renders, each scoring the pairs it
+    /// did not learn from (a few minutes on a CPU): on the colours, on luminance alone (light
+    /// and texture), or both.
+    #[arg(long, value_enum)]
+    judge: Option<JudgeOn>,
+    /// Adam steps per judge.
+    #[arg(long, default_value_t = eval::judge::JudgeConfig::default().steps)]
+    judge_steps: usize,
+    /// The judges' seed (their starting weights and crops); another seed shows how much the
+    /// verdict owes to the judges' own luck.
+    #[arg(long, default_value_t = eval::judge::JudgeConfig::default().seed)]
+    judge_seed: u64,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
+}
+
+/// What the learned judges look at.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum JudgeOn {
+    Colour,
+    Grey,
+    Both,
+}
+
+impl JudgeOn {
+    /// One judge configuration per verdict wanted.
+    fn configs(self, steps: usize, seed: u64) -> Vec<eval::judge::JudgeConfig> {
+        let greys: &[bool] = match self {
+            JudgeOn::Colour => &[false],
+            JudgeOn::Grey => &[true],
+            JudgeOn::Both => &[false, true],
+        };
+        greys
+            .iter()
+            .map(|&grey| eval::judge::JudgeConfig {
+                steps,
+                grey,
+                seed,
+                ..Default::default()
+            })
+            .collect()
+    }
 }
 
 pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
@@ -107,6 +149,7 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         std::fs::create_dir_all(dir)
             .map_err(|e| anyhow::anyhow!("{}: cannot be created ({e})", dir.display()))?;
     }
+    let (mut exhibits, mut names) = (Vec::new(), Vec::new());
     let pb = bar(
         dataset.len() as u64,
         "evaluating [{bar:30}] {pos}/{len} ({eta})",
@@ -120,6 +163,14 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         8,
         &mut |r| {
             pb.set_position(r.done as u64);
+            if a.judge.is_some() {
+                names.push(pair_file_name(r.source));
+                exhibits.push(eval::judge::Exhibit {
+                    photo: r.photo.clone(),
+                    render: r.render.clone(),
+                    ids: r.labels.ids.clone(),
+                });
+            }
             match &renders {
                 Some(dir) => save_render(r.render, r.source, dir),
                 None => Ok(()),
@@ -127,9 +178,28 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         },
     )?;
     pb.finish_and_clear();
+    let mut report = report;
+    for config in a
+        .judge
+        .map_or(Vec::new(), |j| j.configs(a.judge_steps, a.judge_seed))
+    {
+        eprintln!(
+            "training {} learned judges ({} steps each)…",
+            config.folds, config.steps
+        );
+        let verdict = eval::judge::judge(&exhibits, &config, &renderer.device.device)?;
+        if a.renders {
+            save_judged(&verdict, &exhibits, &names, &a.out)?;
+        }
+        report.figures.judge.push(verdict);
+    }
     eval::write_report(&a.out, &report, &grid)?;
     let difference = against
-        .map(|(dir, other)| difference_text(&report.pairs, &dir, &other))
+        .map(|(dir, other)| {
+            let judged = eval::judge::load_verdicts(&dir)?;
+            let text = difference_text(&report.pairs, &dir, &other)?;
+            anyhow::Ok(text + &eval::judge::differences_text(&report.figures.judge, &judged))
+        })
         .transpose()?;
     if renderer.takes_style() {
         let styles = eval::style_grid::style_grid(&renderer, &dataset, 8)?;
@@ -162,9 +232,39 @@ fn save_render(
     source: &std::path::Path,
     dir: &std::path::Path,
 ) -> facade_studio::error::Result<()> {
+    facade_studio::image_io::save_png(render, &dir.join(pair_file_name(source)))
+}
+
+/// The PNG name of the pair in file `source` (its stem).
+fn pair_file_name(source: &std::path::Path) -> String {
     let stem = source.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let name = format!("{}.png", stem.as_deref().unwrap_or("render"));
-    facade_studio::image_io::save_png(render, &dir.join(name))
+    format!("{}.png", stem.as_deref().unwrap_or("render"))
+}
+
+/// With --renders: each pair's photo and render side by side, where `verdict`'s judge took them
+/// for renders tinted red, in `judged-colour/` or `judged-luminance/` of the report folder.
+fn save_judged(
+    verdict: &eval::judge::Verdict,
+    exhibits: &[eval::judge::Exhibit],
+    names: &[String],
+    out: &std::path::Path,
+) -> Result<()> {
+    let what = if verdict.config.grey {
+        "luminance"
+    } else {
+        "colour"
+    };
+    let dir = out.join(format!("judged-{what}"));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| anyhow::anyhow!("{}: cannot be created ({e})", dir.display()))?;
+    if verdict.maps.len() != exhibits.len() || names.len() != exhibits.len() {
+        anyhow::bail!("the judge's maps do not match the pairs it judged (a bug)");
+    }
+    for ((e, maps), name) in exhibits.iter().zip(&verdict.maps).zip(names) {
+        let picture = eval::judge::judged_picture(&e.photo, &e.render, maps);
+        facade_studio::image_io::save_png(&picture, &dir.join(name))?;
+    }
+    Ok(())
 }
 
 /// This evaluation's figures minus those of the report in `dir` (its per-pair figures `other`),

@@ -5,6 +5,7 @@
 
 pub mod consistency;
 pub mod jackknife;
+pub mod judge;
 pub mod kid;
 pub mod lattice;
 pub mod metrics;
@@ -127,6 +128,9 @@ pub struct Figures {
     /// least 4 pairs).
     #[serde(default)]
     pub kid: Option<kid::Kid>,
+    /// Learned judges' verdicts (`eval --judge`; see [`judge`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judge: Vec<judge::Verdict>,
 }
 
 /// The segmenter's reading of the renders and of the real photos, each against the true labels.
@@ -289,6 +293,7 @@ impl Totals {
             realism_real,
             consistency,
             kid: kid::kid(renders, blurred, reals),
+            judge: Vec::new(),
         }
     }
 }
@@ -301,6 +306,9 @@ pub struct Rendered<'a> {
     /// The pair's file.
     pub source: &'a Path,
     pub render: &'a RgbImage,
+    /// The pair's real photo and its true facade labels (at the render's size).
+    pub photo: &'a RgbImage,
+    pub labels: &'a crate::label_map::LabelMap,
 }
 
 /// Renders every pair of `dataset` with `renderer` and measures the results (label consistency
@@ -338,7 +346,11 @@ pub fn evaluate(
             Some(t) => Some(truth_labels(t, source, augment.load_size)?),
             None => None,
         };
-        totals.add(&render, &pair, truth.as_ref(), segmenter)?;
+        let labels = truth
+            .as_ref()
+            .or(pair.layout.as_ref())
+            .unwrap_or(&pair.labels);
+        totals.add(&render, &pair, Some(labels), segmenter)?;
         if (n as u32) < rows {
             let y = n as i64 * size as i64;
             image::imageops::replace(&mut grid, &pair.labels.to_rgb(&renderer.palette), 0, y);
@@ -351,6 +363,8 @@ pub fn evaluate(
             total: dataset.len(),
             source: &source.path,
             render: &render,
+            photo: &pair.photo,
+            labels,
         })?;
     }
     if n == 0 {
@@ -461,6 +475,10 @@ impl Figures {
                 k.blurred,
                 k.real_halves
             ));
+        }
+        let classes: Vec<String> = palette.classes.iter().map(|c| c.name.clone()).collect();
+        for verdict in &self.judge {
+            out.push_str(&verdict.to_text(&classes));
         }
         out
     }
