@@ -252,6 +252,7 @@ pub fn preview_latency(
             map: doc.map.clone(),
             style: Style::none(),
             seed: 0,
+            detail: crate::render::detail::DEFAULT_AMOUNT,
         })
     };
     // One warm-up render.

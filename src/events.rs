@@ -173,6 +173,8 @@ pub struct RenderRequest {
     pub style: crate::style::Style,
     /// 0 = deterministic; otherwise the test-time dropout seed.
     pub seed: u64,
+    /// The detail step's amount (see [`crate::render::detail`]).
+    pub detail: f32,
 }
 
 /// A gallery thumbnail the UI wants: the layout in one style, rendered when no preview render

@@ -343,6 +343,54 @@ fn render_writes_seeded_variations_for_a_folder() {
     );
 }
 
+#[test]
+fn render_detail_is_the_sharpening_step_after_the_model_and_is_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m.fsw");
+    common::save_untrained_model(&model, "tiny", &common::tiny_model(64), 1);
+    let input = tmp.path().join("layout.png");
+    let palette = facade_studio::palette::Palette::cmp_facades();
+    facade_studio::bench::synthetic_layout(64, 1)
+        .to_rgb(&palette)
+        .save(&input)
+        .unwrap();
+    let render = |detail: Option<&str>| {
+        let out = tmp
+            .path()
+            .join(format!("out-{}.png", detail.unwrap_or("default")));
+        let mut args = vec!["render", "--model", s(&model), "--input", s(&input)];
+        args.extend(["--output", s(&out), "--backend", "cpu"]);
+        if let Some(d) = detail {
+            args.extend(["--detail", d]);
+        }
+        ok(&facade(&args));
+        image::open(&out).unwrap().to_rgb8()
+    };
+    let raw = render(Some("0"));
+    let sharp = render(Some("1"));
+    assert_ne!(raw, sharp);
+    assert_eq!(sharp, facade_studio::render::detail::sharpen(&raw, 1.0));
+    let default = facade_studio::render::detail::DEFAULT_AMOUNT;
+    assert_eq!(
+        render(None),
+        facade_studio::render::detail::sharpen(&raw, default)
+    );
+    let out = facade(&[
+        "render",
+        "--model",
+        s(&model),
+        "--input",
+        s(&input),
+        "--detail",
+        "3",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("from 0 (off) to 2"),
+        "{err}"
+    );
+}
+
 /// Trains a tiny run with `extra` options and returns its `config.json`.
 fn train_config(tmp: &Path, name: &str, extra: &[&str]) -> serde_json::Value {
     let data = tmp.join("data");

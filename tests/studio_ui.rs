@@ -1003,6 +1003,18 @@ fn with_no_style_the_preview_draws_plausible_colours_and_vary_draws_others() {
 }
 
 #[test]
+fn the_preview_offers_the_detail_step_at_its_default_amount() {
+    let state = tempfile::tempdir().unwrap();
+    let mut h = styled_app(state.path());
+    step_until(&mut h, |a| a.preview().renders > 0);
+    assert!(h.query_all_by_label("Detail").next().is_some());
+    assert_eq!(
+        h.state().preview().detail.0,
+        facade_studio::render::detail::DEFAULT_AMOUNT
+    );
+}
+
+#[test]
 fn export_building_fronts_a_building_with_the_painting_and_opens_its_3d_preview() {
     let state = tempfile::tempdir().unwrap();
     let mut h = styled_app(state.path());

@@ -238,6 +238,7 @@ fn render_after_gpu_failure(
         map,
         style: Default::default(),
         seed: 0,
+        detail: 0.0,
     });
     let RenderEvent::ModelFailed(message) = next() else {
         panic!("the GPU render fails first")

@@ -103,6 +103,10 @@ pub(crate) struct RenderArgs {
     /// Model file or run folder [default: the shipped model].
     #[arg(long)]
     model: Option<PathBuf>,
+    /// The detail step after the model: how much to raise the finest detail (an unsharp
+    /// mask), 0 (the model's own output) to 2.
+    #[arg(long, default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = super::detail_amount)]
+    detail: f32,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -143,7 +147,11 @@ impl RenderArgs {
     pub(crate) fn renderer(&self) -> Result<(Option<Renderer>, Palette)> {
         let renderer = match self.no_render {
             true => None,
-            false => Some(load_renderer(self.model.clone(), self.backend)?),
+            false => Some(load_renderer(
+                self.model.clone(),
+                self.backend,
+                self.detail,
+            )?),
         };
         let palette = renderer
             .as_ref()

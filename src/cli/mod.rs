@@ -46,11 +46,12 @@ pub(crate) fn bar(len: u64, template: &str) -> ProgressBar {
 }
 
 /// The renderer of `model` (default: the task's shipped model), refused unless it was trained
-/// for `task`.
+/// for `task`, with the detail step's `detail`.
 pub(crate) fn load_task_renderer(
     task: &str,
     model: Option<PathBuf>,
     choice: BackendChoice,
+    detail: f32,
 ) -> Result<Renderer> {
     let task = facade_studio::task::Task::resolve(task)?;
     let path = match model {
@@ -68,14 +69,25 @@ pub(crate) fn load_task_renderer(
             shipped
         }
     };
-    let renderer = load_renderer(Some(path.clone()), choice)?;
+    let renderer = load_renderer(Some(path.clone()), choice, detail)?;
     task.check_model(&path.display().to_string(), &renderer.meta.task)?;
     Ok(renderer)
 }
 
-pub(crate) fn load_renderer(model: Option<PathBuf>, choice: BackendChoice) -> Result<Renderer> {
+pub(crate) fn load_renderer(
+    model: Option<PathBuf>,
+    choice: BackendChoice,
+    detail: f32,
+) -> Result<Renderer> {
     let path = model.unwrap_or_else(default_model_path);
     let device = select_device(choice)?;
-    let renderer = Renderer::load(&path, device)?;
+    let mut renderer = Renderer::load(&path, device)?;
+    renderer.detail = detail;
     Ok(renderer)
+}
+
+/// Reads `--detail`: the detail step's amount, in its range.
+pub(crate) fn detail_amount(s: &str) -> std::result::Result<f32, String> {
+    let amount: f32 = s.parse().map_err(|_| format!("{s} is not a number"))?;
+    facade_studio::render::detail::check_amount(amount)
 }

@@ -454,7 +454,7 @@ pub fn judged_picture(photo: &RgbImage, render: &RgbImage, maps: &[PatchLogits; 
             let r = (y as usize * map.rows / h as usize).min(map.rows.saturating_sub(1));
             let c = (x as usize * map.cols / w as usize).min(map.cols.saturating_sub(1));
             let logit = map.values.get(r * map.cols + c).copied().unwrap_or(0.0);
-            let tint = (-logit / 4.0).clamp(0.0, 1.0) * 0.6;
+            let tint = (-logit / 4.0).clamp(0.0, 1.0) * 0.4;
             let red = [255.0, 40.0, 40.0];
             let mixed = std::array::from_fn(|i| {
                 (p.0[i] as f32 * (1.0 - tint) + red[i] * tint).round() as u8
@@ -660,7 +660,7 @@ mod tests {
         assert_eq!(out.get_pixel(3, 4).0, [100, 100, 100]);
         assert_eq!(out.get_pixel(12, 4).0, [100, 100, 100]);
         assert_eq!(out.get_pixel(16 + 3, 4).0, [100, 100, 100]);
-        // 60 % towards red: 100 · 0.4 + 255 · 0.6 = 193, 100 · 0.4 + 40 · 0.6 = 64.
-        assert_eq!(out.get_pixel(16 + 12, 4).0, [193, 64, 64]);
+        // 40 % towards red: 100 · 0.6 + 255 · 0.4 = 162, 100 · 0.6 + 40 · 0.4 = 76.
+        assert_eq!(out.get_pixel(16 + 12, 4).0, [162, 76, 76]);
     }
 }

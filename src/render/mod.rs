@@ -1,6 +1,7 @@
 //! Rendering label maps into photos with a generator: encoding, decoding, the model that ships in
 //! assets/, and a `Renderer` that owns a generator on a device.
 
+pub mod detail;
 pub mod tiled;
 pub mod worker;
 
@@ -97,6 +98,10 @@ pub struct Renderer {
     /// ([`style::match_means`]), and a colourisation to exactly its grey input's luminance
     /// ([`keep_luminance`]); on unless turned off (eval measures both).
     pub exact_colours: bool,
+    /// How much the detail step raises the finest detail afterwards ([`detail::sharpen`]); 0
+    /// (the generator's own output, what training shows) unless the caller sets it — the app and
+    /// the command line use [`detail::DEFAULT_AMOUNT`] unless told otherwise.
+    pub detail: f32,
 }
 
 impl Renderer {
@@ -129,6 +134,7 @@ impl Renderer {
             device,
             source,
             exact_colours: true,
+            detail: 0.0,
         }
     }
 
@@ -195,6 +201,6 @@ impl Renderer {
         if self.palette.is_grey_ramp() && self.exact_colours {
             keep_luminance(&mut image, &map, &self.palette);
         }
-        Ok(image)
+        Ok(detail::sharpen(&image, self.detail))
     }
 }

@@ -283,7 +283,7 @@ impl Worker {
 
     /// One render attempt: the event to send, or the error; None without a model.
     fn try_render(&mut self, request: &RenderRequest) -> Option<Result<RenderEvent, String>> {
-        self.renderer.as_ref()?;
+        self.renderer.as_mut()?.detail = request.detail;
         let fault = match self.device.backend == backend::BackendKind::Wgpu {
             true => self.gpu_faults.pop(),
             false => None,

@@ -54,13 +54,15 @@ impl StudioApp {
             None => self.preview.style_for(&self.doc),
         };
         let palette = self.palette.clone();
+        let detail = self.preview.detail.0;
         let folder = dir.to_path_buf();
         let (tx, rx) = bounded(1);
         std::thread::Builder::new()
             .name("building".into())
             .spawn(move || {
                 let done = (|| {
-                    let renderer = Renderer::load(&model, crate::backend::cpu_device())?;
+                    let mut renderer = Renderer::load(&model, crate::backend::cpu_device())?;
+                    renderer.detail = detail;
                     let render = SetRender {
                         renderer: &renderer,
                         style_seed: None,

@@ -26,6 +26,8 @@ pub struct Preview {
     /// Leave the classes the style leaves free to the model (its average colours) instead of
     /// drawing them from the style prior.
     pub model_colours: bool,
+    /// The detail step's amount (see [`crate::render::detail`]).
+    pub detail: crate::render::detail::Amount,
     /// The model in use (None until the worker has loaded one).
     pub model: Option<LoadedModel>,
     /// The task of a model that has just loaded, until the studio follows it (palette, tools,
@@ -60,6 +62,7 @@ impl Preview {
             map: doc.map.clone(),
             style: self.style_for(doc),
             seed: self.seed,
+            detail: self.detail.0,
         });
         self.requested = Some(key);
     }
@@ -182,6 +185,15 @@ impl Preview {
                     self.invalidate();
                     self.shown = None;
                 }
+            }
+            let max = crate::render::detail::MAX_AMOUNT;
+            let slider = egui::Slider::new(&mut self.detail.0, 0.0..=max)
+                .text("Detail")
+                .fixed_decimals(2);
+            let hover = "Raises the finest detail after the model (an unsharp mask: the renders are softer than photos at that scale); 0 = the model's own output";
+            if ui.add(slider).on_hover_text(hover).changed() {
+                self.invalidate();
+                self.shown = None;
             }
         });
         if let Some(e) = &self.error {
