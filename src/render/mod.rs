@@ -98,9 +98,10 @@ pub struct Renderer {
     /// ([`style::match_means`]), and a colourisation to exactly its grey input's luminance
     /// ([`keep_luminance`]); on unless turned off (eval measures both).
     pub exact_colours: bool,
-    /// How much the detail step raises the finest detail afterwards ([`detail::sharpen`]); 0
-    /// (the generator's own output, what training shows) unless the caller sets it — the app and
-    /// the command line use [`detail::DEFAULT_AMOUNT`] unless told otherwise.
+    /// How much the detail step raises the finest detail afterwards ([`detail::sharpen`]; not
+    /// on a colourisation, which keeps its photo's detail); 0 (the generator's own output, what
+    /// training shows) unless the caller sets it — the app and the command line use
+    /// [`detail::DEFAULT_AMOUNT`] unless told otherwise.
     pub detail: f32,
 }
 
@@ -198,8 +199,13 @@ impl Renderer {
         {
             style::match_means(&mut image, &map, style);
         }
-        if self.palette.is_grey_ramp() && self.exact_colours {
-            keep_luminance(&mut image, &map, &self.palette);
+        if self.palette.is_grey_ramp() {
+            // A colourisation keeps its grey photo's own detail (and, with exact colours, its
+            // luminance to the level): no detail step.
+            if self.exact_colours {
+                keep_luminance(&mut image, &map, &self.palette);
+            }
+            return Ok(image);
         }
         Ok(detail::sharpen(&image, self.detail))
     }
