@@ -177,6 +177,8 @@ impl Preview {
             ui.add(egui::DragValue::new(&mut self.seed).range(0..=u32::MAX as u64))
                 .labelled_by(label.id);
             super::command::button(ui, Command::Vary, true, commands);
+        });
+        ui.horizontal(|ui| {
             if self.gallery.bank.is_some() {
                 let mut draw = !self.model_colours;
                 let hover = "On: classes without a colour take one drawn from the training photos' styles (another with each seed). Off: the model's own average colours";
@@ -186,10 +188,11 @@ impl Preview {
                     self.shown = None;
                 }
             }
+            ui.spacing_mut().slider_width = 60.0;
             let max = crate::render::detail::MAX_AMOUNT;
             let slider = egui::Slider::new(&mut self.detail.0, 0.0..=max)
                 .text("Detail")
-                .fixed_decimals(2);
+                .fixed_decimals(1);
             let hover = "Raises the finest detail after the model (an unsharp mask: the renders are softer than photos at that scale); 0 = the model's own output";
             if ui.add(slider).on_hover_text(hover).changed() {
                 self.invalidate();
