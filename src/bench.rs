@@ -228,6 +228,7 @@ pub fn preview_latency(
     choice: crate::backend::BackendChoice,
     strokes: usize,
     moves: usize,
+    detail: f32,
 ) -> crate::error::Result<PreviewLatency> {
     use crate::document::Document;
     use crate::events::{RenderEvent, RenderRequest};
@@ -252,7 +253,7 @@ pub fn preview_latency(
             map: doc.map.clone(),
             style: Style::none(),
             seed: 0,
-            detail: crate::render::detail::DEFAULT_AMOUNT,
+            detail,
         })
     };
     // One warm-up render.
