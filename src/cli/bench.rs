@@ -59,15 +59,15 @@ pub(crate) struct BenchArgs {
     /// Model for --preview (default: the shipped model).
     #[arg(long)]
     model: Option<PathBuf>,
-    /// The detail step's amount for --preview (0 = the model's own output).
-    #[arg(long, default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = super::detail_amount)]
-    detail: f32,
+    /// For --preview.
+    #[command(flatten)]
+    detail: super::DetailArg,
 }
 
 pub(crate) fn cmd_bench(a: BenchArgs) -> Result<()> {
     if a.preview {
         let model = a.model.clone().unwrap_or_else(default_model_path);
-        let r = bench::preview_latency(&model, a.backend, 50, 8, a.detail)?;
+        let r = bench::preview_latency(&model, a.backend, 50, 8, a.detail.amount)?;
         if a.json {
             println!("{}", serde_json::to_string(&r)?);
         } else {

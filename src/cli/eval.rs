@@ -59,10 +59,8 @@ pub(crate) struct EvalArgs {
     /// figures minus that one's, pair by pair, with their standard errors.
     #[arg(long)]
     against: Option<PathBuf>,
-    /// The detail step after the model: how much to raise the finest detail (an unsharp
-    /// mask), 0 (the model's own output) to 2.
-    #[arg(long, default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = super::detail_amount)]
-    detail: f32,
+    #[command(flatten)]
+    detail: super::DetailArg,
     /// Also train learned judges to tell the photos from the renders, each scoring the pairs it
     /// did not learn from (a few minutes on a CPU): on the colours, on luminance alone (light
     /// and texture), or both.
@@ -108,7 +106,7 @@ impl JudgeOn {
 }
 
 pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
-    let mut renderer = load_renderer(a.model, a.backend, a.detail)?;
+    let mut renderer = load_renderer(a.model, a.backend, a.detail.amount)?;
     renderer.exact_colours = !a.raw_colours;
     if a.style != eval::StyleMode::None && !renderer.takes_style() {
         anyhow::bail!(

@@ -103,10 +103,8 @@ pub(crate) struct RenderArgs {
     /// Model file or run folder [default: the shipped model].
     #[arg(long)]
     model: Option<PathBuf>,
-    /// The detail step after the model: how much to raise the finest detail (an unsharp
-    /// mask), 0 (the model's own output) to 2.
-    #[arg(long, default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = super::detail_amount)]
-    detail: f32,
+    #[command(flatten)]
+    detail: super::DetailArg,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -150,7 +148,7 @@ impl RenderArgs {
             false => Some(load_renderer(
                 self.model.clone(),
                 self.backend,
-                self.detail,
+                self.detail.amount,
             )?),
         };
         let palette = renderer

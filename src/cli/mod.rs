@@ -86,8 +86,17 @@ pub(crate) fn load_renderer(
     Ok(renderer)
 }
 
+/// `--detail`, for every command that renders.
+#[derive(clap::Args, Clone, Copy)]
+pub(crate) struct DetailArg {
+    /// The detail step after the model: how much to raise the finest detail (an unsharp
+    /// mask), 0 (the model's own output) to 2.
+    #[arg(long = "detail", default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = detail_amount)]
+    pub(crate) amount: f32,
+}
+
 /// Reads `--detail`: the detail step's amount, in its range.
-pub(crate) fn detail_amount(s: &str) -> std::result::Result<f32, String> {
+fn detail_amount(s: &str) -> std::result::Result<f32, String> {
     let amount: f32 = s.parse().map_err(|_| format!("{s} is not a number"))?;
     facade_studio::render::detail::check_amount(amount)
 }

@@ -70,10 +70,8 @@ pub(crate) struct RenderArgs {
     /// more; over --style or --style-seed).
     #[arg(long = "colour", value_name = "CLASS=#RRGGBB")]
     colours: Vec<String>,
-    /// The detail step after the model: how much to raise the finest detail (an unsharp
-    /// mask), 0 (the model's own output) to 2.
-    #[arg(long, default_value_t = facade_studio::render::detail::DEFAULT_AMOUNT, value_parser = super::detail_amount)]
-    detail: f32,
+    #[command(flatten)]
+    detail: super::DetailArg,
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     backend: BackendChoice,
 }
@@ -223,7 +221,7 @@ fn with_colours(mut style: Style, a: &RenderArgs, renderer: &Renderer) -> Result
 }
 
 pub(crate) fn cmd_render(a: RenderArgs) -> Result<()> {
-    let renderer = load_task_renderer(&a.task, a.model.clone(), a.backend, a.detail)?;
+    let renderer = load_task_renderer(&a.task, a.model.clone(), a.backend, a.detail.amount)?;
     let task = Task::resolve(&a.task)?;
     let input = match (&a.from_photo, &a.input) {
         (Some(photo), _) => return render_from_photo(&renderer, photo, &a),
