@@ -11,6 +11,7 @@ pub mod loss_log;
 pub mod measure;
 mod oasis_step;
 pub mod run;
+mod run_data;
 pub mod start;
 pub mod state;
 
