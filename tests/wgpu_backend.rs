@@ -496,3 +496,44 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     let resumed = load_checkpoint(&after, &cpu.device, adam(0.5), adam(0.5)).unwrap();
     assert_eq!(moments(&resumed.opt_g), moments(&device.opt_g));
 }
+
+/// A reproduction of a wgpu fault found while adding the judge (2026-12-07), not yet traced: with
+/// 16-pixel crops (the judge's last layers at 2×2) the judge does not learn on the wgpu device —
+/// photos and renders told apart in 50 % of pairs, margins in the hundreds — where it does on the
+/// CPU; with 32-pixel crops of 64-pixel pictures it learns on both. `eval --judge` therefore trains
+/// its judges on the CPU. Run with `--ignored` where an adapter exists (#25).
+#[test]
+#[ignore = "known wgpu fault: at 16-pixel crops the judge does not learn on wgpu (see the doc comment)"]
+fn a_learned_judge_trains_and_judges_on_wgpu_as_on_the_cpu() {
+    use facade_studio::eval::judge::{Exhibit, JudgeConfig, judge};
+    let Some(gpu) = wgpu_or_skip() else { return };
+    // Photos of fine noise, renders flat grey: easy to tell apart on any device.
+    let noise = |x: u32, y: u32, k: u32| {
+        let h = (x * 7919 + y * 104_729 + k * 1_299_709).wrapping_mul(2_654_435_761);
+        (h >> 24) as u8
+    };
+    let exhibits: Vec<Exhibit> = (0..4u32)
+        .map(|k| Exhibit {
+            photo: image::RgbImage::from_fn(32, 32, |x, y| {
+                let v = noise(x, y, k);
+                image::Rgb([v, v / 2 + 60, 255 - v])
+            }),
+            render: image::RgbImage::from_pixel(32, 32, image::Rgb([120, 120, 115])),
+            ids: vec![1; 32 * 32],
+        })
+        .collect();
+    let config = JudgeConfig {
+        steps: 60,
+        folds: 2,
+        crop: 16,
+        batch: 4,
+        seed: 5,
+        grey: false,
+    };
+    let on_gpu = judge(&exhibits, &config, &gpu.device).unwrap();
+    let on_cpu = judge(&exhibits, &config, &backend::cpu_device().device).unwrap();
+    for (device, v) in [("wgpu", &on_gpu), ("CPU", &on_cpu)] {
+        assert_eq!(v.told_apart, 1.0, "{device}: {v:?}");
+        assert!(v.accuracy > 0.9, "{device}: {v:?}");
+    }
+}
