@@ -129,7 +129,11 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     let against = a
         .against
         .as_deref()
-        .map(|dir| eval::paired::PairStats::load(dir).map(|p| (dir.to_path_buf(), p)))
+        .map(|dir| {
+            let pairs = eval::paired::PairStats::load(dir)?;
+            let verdicts = eval::judge::load_verdicts(dir)?;
+            Ok::<_, facade_studio::error::Error>((dir.to_path_buf(), pairs, verdicts))
+        })
         .transpose()?;
     let mut dataset = Dataset::open(&a.data)?;
     if let Some(n) = a.last {
@@ -156,7 +160,7 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         dataset.len() as u64,
         "evaluating [{bar:30}] {pos}/{len} ({eta})",
     );
-    let (report, grid) = eval::evaluate(
+    let (mut report, grid) = eval::evaluate(
         &renderer,
         segmenter.as_ref(),
         truth.as_ref(),
@@ -180,7 +184,6 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
         },
     )?;
     pb.finish_and_clear();
-    let mut report = report;
     for config in a
         .judge
         .map_or(Vec::new(), |j| j.configs(a.judge_steps, a.judge_seed))
@@ -200,8 +203,7 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
     }
     eval::write_report(&a.out, &report, &grid)?;
     let difference = against
-        .map(|(dir, other)| {
-            let judged = eval::judge::load_verdicts(&dir)?;
+        .map(|(dir, other, judged)| {
             let text = difference_text(&report.pairs, &dir, &other)?;
             anyhow::Ok(text + &eval::judge::differences_text(&report.figures.judge, &judged))
         })

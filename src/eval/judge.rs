@@ -150,7 +150,7 @@ pub fn judge(exhibits: &[Exhibit], config: &JudgeConfig, device: &Device) -> Res
     let mut maps = vec![Default::default(); exhibits.len()];
     for fold in 0..config.folds {
         let (mine, others): (Vec<usize>, Vec<usize>) =
-            (0..exhibits.len()).partition(|i| i % config.folds == fold);
+            (0..exhibits.len()).partition(|&i| fold_of(i, config.folds) == fold);
         let train: Vec<&Exhibit> = others.iter().map(|&i| &exhibits[i]).collect();
         let seed = config.seed.wrapping_mul(1000).wrapping_add(fold as u64);
         let net = train_one(&train, config, seed, device);
@@ -163,10 +163,12 @@ pub fn judge(exhibits: &[Exhibit], config: &JudgeConfig, device: &Device) -> Res
             maps[i] = [photo, render];
         }
     }
-    Ok(Verdict {
-        maps,
-        ..verdict(config, &scores, accuracies, tally)
-    })
+    Ok(verdict(config, &scores, accuracies, tally, maps))
+}
+
+/// The fold pair `i` is dealt into (round the folds in turn).
+fn fold_of(i: usize, folds: usize) -> usize {
+    i % folds
 }
 
 fn check(exhibits: &[Exhibit], config: &JudgeConfig) -> Result<()> {
@@ -349,12 +351,13 @@ impl PatchTally {
     }
 }
 
-/// The verdict from each pair's (photo, render) mean logit.
+/// The verdict from each pair's (photo, render) mean logit, patch accuracy and patch logits.
 fn verdict(
     config: &JudgeConfig,
     scores: &[(f64, f64)],
     accuracies: Vec<f64>,
     tally: PatchTally,
+    maps: Vec<[PatchLogits; 2]>,
 ) -> Verdict {
     let margins: Vec<f64> = scores.iter().map(|(p, r)| p - r).collect();
     let picked: Vec<f64> = margins.iter().map(|&m| picked(m)).collect();
@@ -373,7 +376,7 @@ fn verdict(
         renders_taken,
         photos_taken,
         by_class: tally.by_class(),
-        maps: Vec::new(),
+        maps,
     }
 }
 
@@ -394,7 +397,7 @@ fn auc_within_folds(scores: &[(f64, f64)], folds: usize) -> f64 {
         let mine: Vec<&(f64, f64)> = scores
             .iter()
             .enumerate()
-            .filter(|(i, _)| i % folds == fold)
+            .filter(|&(i, _)| fold_of(i, folds) == fold)
             .map(|(_, s)| s)
             .collect();
         for (photo, _) in &mine {
@@ -468,7 +471,7 @@ pub fn judged_picture(photo: &RgbImage, render: &RgbImage, maps: &[PatchLogits; 
 /// The verdicts kept in the report folder `report` (its `metrics.json`; none when it was
 /// evaluated without `--judge`).
 pub fn load_verdicts(report: &std::path::Path) -> Result<Vec<Verdict>> {
-    let path = report.join("metrics.json");
+    let path = report.join(super::REPORT_FILE);
     let bytes = std::fs::read(&path)
         .map_err(|e| Error::bad_file(&path, format!("cannot be read ({e})")))?;
     #[derive(serde::Deserialize)]
@@ -622,7 +625,14 @@ mod tests {
     fn verdict_taking(accuracies: &[f64], grey: bool) -> Verdict {
         let scores: Vec<(f64, f64)> = accuracies.iter().map(|&a| (1.0, a)).collect();
         let config = JudgeConfig { grey, ..config() };
-        verdict(&config, &scores, accuracies.to_vec(), PatchTally::default())
+        let maps = Vec::new();
+        verdict(
+            &config,
+            &scores,
+            accuracies.to_vec(),
+            PatchTally::default(),
+            maps,
+        )
     }
 
     #[test]

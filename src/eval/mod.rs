@@ -241,7 +241,7 @@ impl Totals {
         if let (Some(seg), Some(on_reals), Some(read_real)) =
             (segmenter, &mut self.on_reals, &real.read)
         {
-            let truth = truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels);
+            let truth = true_labels(pair, truth);
             let [renders, reals, blurred] = &mut self.features;
             // One segmenter pass reads the render's labels and its features.
             let (read, levels) = seg.segment_with_features(render)?;
@@ -346,11 +346,7 @@ pub fn evaluate(
             Some(t) => Some(truth_labels(t, source, augment.load_size)?),
             None => None,
         };
-        let labels = truth
-            .as_ref()
-            .or(pair.layout.as_ref())
-            .unwrap_or(&pair.labels);
-        totals.add(&render, &pair, Some(labels), segmenter)?;
+        totals.add(&render, &pair, truth.as_ref(), segmenter)?;
         if (n as u32) < rows {
             let y = n as i64 * size as i64;
             image::imageops::replace(&mut grid, &pair.labels.to_rgb(&renderer.palette), 0, y);
@@ -364,7 +360,7 @@ pub fn evaluate(
             source: &source.path,
             render: &render,
             photo: &pair.photo,
-            labels,
+            labels: true_labels(&pair, truth.as_ref()),
         })?;
     }
     if n == 0 {
@@ -391,6 +387,15 @@ pub fn evaluate(
         },
         grid,
     ))
+}
+
+/// The facade labels `pair` is measured against: `truth` when given, else the labels the pair was
+/// derived from, else its own label map.
+fn true_labels<'a>(
+    pair: &'a Resized,
+    truth: Option<&'a crate::label_map::LabelMap>,
+) -> &'a crate::label_map::LabelMap {
+    truth.or(pair.layout.as_ref()).unwrap_or(&pair.labels)
 }
 
 /// The label map of the pair in `truth` named like `source` (CMP palette, at `size`).
@@ -484,10 +489,13 @@ impl Figures {
     }
 }
 
+/// The report's file in its folder.
+pub const REPORT_FILE: &str = "metrics.json";
+
 /// Writes `metrics.json` and `grid.png` into `out`.
 pub fn write_report(out: &Path, report: &EvalReport, grid: &RgbImage) -> Result<()> {
     let json = serde_json::to_vec_pretty(report).map_err(|e| Error::msg(e.to_string()))?;
-    atomic_write(&out.join("metrics.json"), &json)?;
+    atomic_write(&out.join(REPORT_FILE), &json)?;
     report.pairs.save(out)?;
     save_png(grid, &out.join("grid.png"))
 }
