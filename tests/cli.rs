@@ -301,12 +301,8 @@ fn render_writes_seeded_variations_for_a_folder() {
     common::save_untrained_model(&model, "tiny", &common::tiny_model(64), 1);
     let inputs = tmp.path().join("in");
     std::fs::create_dir_all(&inputs).unwrap();
-    let palette = facade_studio::palette::Palette::cmp_facades();
     for name in ["a", "b"] {
-        facade_studio::bench::synthetic_layout(64, 1)
-            .to_rgb(&palette)
-            .save(inputs.join(format!("{name}.png")))
-            .unwrap();
+        common::save_layout(&inputs.join(format!("{name}.png")), 64, 1);
     }
     let out = tmp.path().join("out");
     ok(&facade(&[
@@ -349,11 +345,7 @@ fn render_detail_is_the_sharpening_step_after_the_model_and_is_checked() {
     let model = tmp.path().join("m.fsw");
     common::save_untrained_model(&model, "tiny", &common::tiny_model(64), 1);
     let input = tmp.path().join("layout.png");
-    let palette = facade_studio::palette::Palette::cmp_facades();
-    facade_studio::bench::synthetic_layout(64, 1)
-        .to_rgb(&palette)
-        .save(&input)
-        .unwrap();
+    common::save_layout(&input, 64, 1);
     let render = |detail: Option<&str>| {
         let out = tmp
             .path()
@@ -369,11 +361,14 @@ fn render_detail_is_the_sharpening_step_after_the_model_and_is_checked() {
     let raw = render(Some("0"));
     let sharp = render(Some("1"));
     assert_ne!(raw, sharp);
-    assert_eq!(sharp, facade_studio::render::detail::sharpen(&raw, 1.0));
+    assert_eq!(
+        sharp,
+        facade_studio::render::detail::sharpen(raw.clone(), 1.0)
+    );
     let default = facade_studio::render::detail::DEFAULT_AMOUNT;
     assert_eq!(
         render(None),
-        facade_studio::render::detail::sharpen(&raw, default)
+        facade_studio::render::detail::sharpen(raw.clone(), default)
     );
     let out = facade(&[
         "render",
@@ -757,10 +752,7 @@ fn export_blends_two_models_of_one_architecture() {
     common::save_untrained_model(&path("a.fsw"), "a", &config, 1);
     common::save_untrained_model(&path("b.fsw"), "b", &config, 2);
     common::save_untrained_model(&path("wide.fsw"), "wide", &config.clone().with_ngf(16), 3);
-    facade_studio::bench::synthetic_layout(32, 3)
-        .to_rgb(&facade_studio::palette::Palette::cmp_facades())
-        .save(path("labels.png"))
-        .unwrap();
+    common::save_layout(&path("labels.png"), 32, 3);
     let render = |model: &Path| {
         let out = model.with_extension("png");
         ok(&facade(&[

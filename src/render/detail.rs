@@ -24,23 +24,22 @@ impl Default for Amount {
 /// The Gaussian's σ in pixels: the scale whose detail is raised.
 const SIGMA: f32 = 1.0;
 
-/// `image` with its finest detail raised by `amount` (0: unchanged).
-pub fn sharpen(image: &RgbImage, amount: f32) -> RgbImage {
+/// `image` with its finest detail raised by `amount` (0: unchanged, and not copied).
+pub fn sharpen(mut image: RgbImage, amount: f32) -> RgbImage {
     if amount <= 0.0 || image.width() < 2 || image.height() < 2 {
-        return image.clone();
+        return image;
     }
-    let blurred = imageproc::filter::gaussian_blur_f32(image, SIGMA);
-    let mut out = image.clone();
-    for (o, b) in out.pixels_mut().zip(blurred.pixels()) {
+    let blurred = imageproc::filter::gaussian_blur_f32(&image, SIGMA);
+    for (o, b) in image.pixels_mut().zip(blurred.pixels()) {
         o.0 = std::array::from_fn(|c| {
             let v = o.0[c] as f32;
             (v + amount * (v - b.0[c] as f32)).round().clamp(0.0, 255.0) as u8
         });
     }
-    out
+    image
 }
 
-/// Checks an amount given on the command line or in a file.
+/// Checks an amount given on the command line.
 pub fn check_amount(amount: f32) -> Result<f32, String> {
     match amount.is_finite() && (0.0..=MAX_AMOUNT).contains(&amount) {
         true => Ok(amount),
@@ -61,7 +60,7 @@ mod tests {
             true => image::Rgb([60, 70, 80]),
             false => image::Rgb([180, 170, 160]),
         });
-        let out = sharpen(&image, 1.0);
+        let out = sharpen(image.clone(), 1.0);
         assert_eq!(out.dimensions(), (16, 8));
         // Far from the edge nothing changes.
         assert_eq!(out.get_pixel(1, 4).0, [60, 70, 80]);
@@ -77,9 +76,9 @@ mod tests {
         let image = RgbImage::from_fn(8, 8, |x, y| {
             image::Rgb([(x * 30) as u8, (y * 30) as u8, 100])
         });
-        assert_eq!(sharpen(&image, 0.0), image);
+        assert_eq!(sharpen(image.clone(), 0.0), image);
         let contrast = |a: f32| {
-            let out = sharpen(&image, a);
+            let out = sharpen(image.clone(), a);
             out.get_pixel(0, 3).0[0] as i32 - out.get_pixel(7, 3).0[0] as i32
         };
         assert!(

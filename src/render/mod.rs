@@ -207,6 +207,6 @@ impl Renderer {
             }
             return Ok(image);
         }
-        Ok(detail::sharpen(&image, self.detail))
+        Ok(detail::sharpen(image, self.detail))
     }
 }

@@ -9,6 +9,14 @@ use facade_studio::model::ModelConfig;
 use facade_studio::palette::Palette;
 use image::{Rgb, RgbImage};
 
+/// Saves [`synthetic_layout`]`(size, seed)` as a label image in the CMP colours at `path`.
+pub fn save_layout(path: &Path, size: u32, seed: u64) {
+    synthetic_layout(size, seed)
+        .to_rgb(&Palette::cmp_facades())
+        .save(path)
+        .unwrap();
+}
+
 /// A plausible "photo" for a layout: each class a fixed shade with a little texture.
 pub fn photo_for(map: &LabelMap) -> RgbImage {
     let shades: [[u8; 3]; 12] = [
