@@ -497,13 +497,9 @@ fn on_the_gpu_adam_stays_on_the_device_and_matches_the_host_adam() {
     assert_eq!(moments(&resumed.opt_g), moments(&device.opt_g));
 }
 
-/// A reproduction of a wgpu fault found while adding the judge (2026-12-07), not yet traced: with
-/// 16-pixel crops (the judge's last layers at 2×2) the judge does not learn on the wgpu device —
-/// photos and renders told apart in 50 % of pairs, margins in the hundreds — where it does on the
-/// CPU; with 32-pixel crops of 64-pixel pictures it learns on both. `eval --judge` therefore trains
-/// its judges on the CPU. Run with `--ignored` where an adapter exists (#25).
+/// The learned judge learns on wgpu as on the CPU. (It did not before `kernels::conv2d` worked
+/// round the one-channel convolution fault below: its 1×1 head has one output channel.)
 #[test]
-#[ignore = "known wgpu fault: at 16-pixel crops the judge does not learn on wgpu (see the doc comment)"]
 fn a_learned_judge_trains_and_judges_on_wgpu_as_on_the_cpu() {
     use facade_studio::eval::judge::{Exhibit, JudgeConfig, judge};
     let Some(gpu) = wgpu_or_skip() else { return };
@@ -536,4 +532,85 @@ fn a_learned_judge_trains_and_judges_on_wgpu_as_on_the_cpu() {
         assert_eq!(v.told_apart, 1.0, "{device}: {v:?}");
         assert!(v.accuracy > 0.9, "{device}: {v:?}");
     }
+}
+
+/// Pseudo-random values in (−scale, scale), the same on every device.
+fn values(n: usize, seed: u32, scale: f32) -> Vec<f32> {
+    (0..n as u32)
+        .map(|i| {
+            let h = (i.wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(40_503))
+                .wrapping_mul(2_246_822_519);
+            ((h >> 8) as f32 / (1u32 << 24) as f32 * 2.0 - 1.0) * scale
+        })
+        .collect()
+}
+
+/// A convolution through `kernels::conv2d` under autodiff, then `neg` and `abs` (two fused
+/// element-wise operations, as in a BCE loss): the mean, and the weight's gradient.
+fn one_conv_and_its_gradient(
+    device: &burn::prelude::Device,
+    [cin, cout, k, stride, pad, side]: [usize; 6],
+) -> (f32, Vec<f32>) {
+    use burn::prelude::*;
+    let device = device.clone().autodiff();
+    let tensor =
+        |v: Vec<f32>, shape: Vec<usize>| Tensor::<4>::from_data(TensorData::new(v, shape), &device);
+    let scale = 1.0 / ((cin * k * k) as f32).sqrt();
+    let weight = tensor(values(cout * cin * k * k, 5, scale), vec![cout, cin, k, k]).require_grad();
+    let bias = Tensor::<1>::from_data(TensorData::new(values(cout, 6, scale), [cout]), &device);
+    let x = tensor(
+        values(2 * cin * side * side, 7, 1.0),
+        vec![2, cin, side, side],
+    );
+    let y = facade_studio::kernels::conv2d(x, weight.clone(), Some(bias), [stride; 2], [pad; 2]);
+    let loss = y.neg().abs().mean();
+    let value = loss
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap()[0];
+    let grads = loss.backward();
+    let grad = weight.grad(&grads).expect("the weight has a gradient");
+    (
+        value,
+        grad.into_data().convert::<f32>().try_to_vec::<f32>().unwrap(),
+    )
+}
+
+/// One-channel convolutions (a patch classifier's head, the PatchGAN's) followed by fused
+/// element-wise operations give the CPU's values and gradients on wgpu. Without
+/// `kernels::conv2d`'s two-channel detour, burn-wgpu 0.22.1 got 144 of 270 such shapes wrong on
+/// lavapipe (e.g. 1×1, 3 → 1 channels, 16²: a mean of 0.09 for the CPU's 0.34).
+#[test]
+fn one_channel_convolutions_train_on_wgpu_as_on_the_cpu() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let cpu = backend::cpu_device();
+    let mut wrong = Vec::new();
+    for cin in [1, 3, 8] {
+        for (k, pad) in [(1, 0), (3, 1), (4, 1), (5, 2)] {
+            for stride in [1, 2] {
+                for side in [7, 16] {
+                    let shape = [cin, 1, k, stride, pad, side];
+                    let (a, ga) = one_conv_and_its_gradient(&cpu.device, shape);
+                    let (b, gb) = one_conv_and_its_gradient(&gpu.device, shape);
+                    assert_eq!(ga.len(), gb.len());
+                    let scale = ga.iter().fold(0f32, |m, v| m.max(v.abs()));
+                    let worst = ga
+                        .iter()
+                        .zip(&gb)
+                        .fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+                    if (a - b).abs() > 1e-4 * a.abs().max(1.0) || worst > 1e-3 * scale {
+                        wrong.push(format!(
+                            "{shape:?}: {a} vs {b}, gradient {worst} of {scale}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "[cin, cout, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
+    );
 }

@@ -192,8 +192,7 @@ pub(crate) fn cmd_eval(a: EvalArgs) -> Result<()> {
             "training {} learned judges ({} steps each)…",
             config.folds, config.steps
         );
-        // On the CPU whatever --backend says: verdicts that do not depend on the device, and
-        // a wgpu fault at small sizes is not yet traced (tests/wgpu_backend.rs, ignored test).
+        // On the CPU whatever --backend says: verdicts that do not depend on the device.
         let cpu = facade_studio::backend::cpu_device();
         let verdict = eval::judge::judge(&exhibits, &config, &cpu.device)?;
         if a.renders {

@@ -14,7 +14,9 @@
 //! They run on Burn's Flex CPU backend (`flex.rs`: with and without autodiff). Every other
 //! device (wgpu, …) and every case they do not cover (other float types) takes Burn's own
 //! operations, unchanged — except, with `FACADE_GPU_CONV=columns`, the plain convolutions on
-//! other devices, as columns + matrix products in tensor operations (`columns.rs`). `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
+//! other devices, as columns + matrix products in tensor operations (`columns.rs`), and
+//! one-channel convolutions there, computed with a second channel (a burn-wgpu fault:
+//! [`conv2d`]). `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
 //! convolutions only) are for comparisons.
 
 mod activation;
@@ -56,8 +58,30 @@ pub fn conv2d(
             return columns::conv2d(x, weight, bias, stride, pad);
         }
         let options = ConvOptions::new(stride, pad, [1, 1], 1);
+        if weight.dims()[0] == 1 && !on_cpu(&x) {
+            return through_two_channels(x, weight, bias, options);
+        }
         burn::tensor::module::conv2d(x, weight, bias, options)
     })
+}
+
+/// Burn's convolution with one output channel, off the CPU, computed with a second, all-zero
+/// channel that is then dropped. On burn-wgpu 0.22.1 (fusion and autotune on) the output of a
+/// one-channel convolution, when two or more fused element-wise operations follow it under
+/// autodiff (`neg` then `abs`, as in a BCE loss on a patch classifier's logits), is read wrongly:
+/// 144 of 270 one-channel shapes gave wrong values on lavapipe, none of the two-channel ones,
+/// none through columns (`FACADE_GPU_CONV=columns`). Two channels and a `narrow` give the right
+/// values and gradients in all of them (`tests/wgpu_backend.rs` checks a sweep of shapes). The
+/// cost is one more output channel, for heads that have one.
+fn through_two_channels(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvOptions<2>,
+) -> Tensor<4> {
+    let weight = Tensor::cat(vec![weight.clone(), weight.zeros_like()], 0);
+    let bias = bias.map(|b| Tensor::cat(vec![b.clone(), b.zeros_like()], 0));
+    burn::tensor::module::conv2d(x, weight, bias, options).narrow(1, 0, 1)
 }
 
 /// Whether convolutions off the CPU go through [`columns`] (`FACADE_GPU_CONV=columns`) rather
