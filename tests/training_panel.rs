@@ -262,6 +262,25 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     let h = open_run();
     h.get_by_label_contains("held out at step 5");
     h.get_by_label_contains("distribution: KID 0.250 ± 0.040 (blurred photos 0.500");
+
+    // Every checkpoint's figures, for the chart over the run: in step order, a step logged
+    // twice (a resumed run measured it again) keeping its later line.
+    line["step"] = 4.into();
+    line["l1"] = 0.125.into();
+    let text = std::fs::read_to_string(&evals).unwrap();
+    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    let mut h = open_run();
+    let history = h.state().training().figure_history();
+    let steps: Vec<u64> = history.iter().map(|(s, _)| *s).collect();
+    assert_eq!(steps, [2, 4, 5]);
+    assert_eq!(history[1].1.l1, 0.125);
+    h.get_by_label("Held-out figures over the run");
+    h.get_by_label("KID").click();
+    h.step();
+    assert_eq!(
+        h.state().training().figure_group(),
+        facade_studio::ui::training_panel::FigureGroup::Distribution
+    );
 }
 
 #[test]

@@ -574,7 +574,10 @@ fn one_conv_and_its_gradient(
     let grad = weight.grad(&grads).expect("the weight has a gradient");
     (
         value,
-        grad.into_data().convert::<f32>().try_to_vec::<f32>().unwrap(),
+        grad.into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap(),
     )
 }
 

@@ -320,7 +320,7 @@ pub(crate) fn cmd_train(a: TrainArgs) -> Result<()> {
         for problem in &run.problems {
             say(None, problem);
         }
-        if let Some((step, f)) = &run.figures {
+        if let Some((step, f)) = run.figures.last() {
             say(
                 None,
                 format!("last held-out figures, {}", figures_line(*step, f)),

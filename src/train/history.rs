@@ -59,7 +59,8 @@ impl Curve {
 pub struct RunHistory {
     pub config: Option<TrainConfig>,
     pub curve: Curve,
-    pub figures: Option<(u64, Figures)>,
+    /// The held-out figures of each checkpoint, oldest first.
+    pub figures: Vec<(u64, Figures)>,
     pub newest_checkpoint: Option<PathBuf>,
     /// Every sample render, by step.
     pub samples: Vec<(u64, PathBuf)>,
@@ -82,7 +83,7 @@ impl RunHistory {
         RunHistory {
             config,
             curve: Curve::from_rows(rows),
-            figures: measure::latest_figures(run),
+            figures: measure::checkpoint_figures(run),
             newest_checkpoint: run.newest_checkpoint(),
             samples: run.samples(),
             problems,

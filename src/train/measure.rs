@@ -136,11 +136,18 @@ pub fn trim_figures(run: &RunDir, step: u64) -> Result<()> {
     atomic_write(&path, kept.as_bytes())
 }
 
-/// The newest checkpoint figures in a run folder's `evals.jsonl`, if any.
-pub fn latest_figures(run: &RunDir) -> Option<(u64, Figures)> {
-    let text = std::fs::read_to_string(run.evals()).ok()?;
-    text.lines().rev().find_map(|line| {
-        let value: serde_json::Value = serde_json::from_str(line).ok()?;
-        Some((step_of(line)?, serde_json::from_value(value).ok()?))
-    })
+/// The figures of every checkpoint in a run folder's `evals.jsonl`, by step (a step logged twice
+/// keeps its later line; a line that cannot be read is skipped).
+pub fn checkpoint_figures(run: &RunDir) -> Vec<(u64, Figures)> {
+    let Ok(text) = std::fs::read_to_string(run.evals()) else {
+        return Vec::new();
+    };
+    let by_step: std::collections::BTreeMap<u64, Figures> = text
+        .lines()
+        .filter_map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).ok()?;
+            Some((step_of(line)?, serde_json::from_value(value).ok()?))
+        })
+        .collect();
+    by_step.into_iter().collect()
 }

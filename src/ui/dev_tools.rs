@@ -1,6 +1,7 @@
 //! Developer tooling switched on by environment variables: `FACADE_SCREENSHOT=path.png` saves a
 //! screenshot once the first render is shown (after `FACADE_SCREENSHOT_AFTER` seconds, if set)
 //! and quits — for the README and for looking at the app in CI-like environments;
+//! `FACADE_WINDOW_SIZE=WxH` opens the window at that size (for screenshots of more of a tab);
 //! `FACADE_FRAME_STATS` prints the UI thread's frame times when the app exits.
 
 use std::collections::VecDeque;
@@ -19,6 +20,21 @@ pub struct DevTools {
     /// Milliseconds the UI thread spent in each frame's logic + ui (the last 4096 frames).
     pub frame_ms: VecDeque<f32>,
     frame_started: Option<Instant>,
+}
+
+/// The window's opening size: `FACADE_WINDOW_SIZE` ("1600x1000") when it reads as one, else
+/// `default`.
+pub fn window_size(default: [f32; 2]) -> [f32; 2] {
+    std::env::var("FACADE_WINDOW_SIZE")
+        .ok()
+        .and_then(|v| parse_size(&v))
+        .unwrap_or(default)
+}
+
+fn parse_size(text: &str) -> Option<[f32; 2]> {
+    let (w, h) = text.trim().split_once(['x', 'X'])?;
+    let (w, h) = (w.trim().parse::<f32>().ok()?, h.trim().parse::<f32>().ok()?);
+    (w >= 1.0 && h >= 1.0 && w.is_finite() && h.is_finite()).then_some([w, h])
 }
 
 impl DevTools {
@@ -95,5 +111,26 @@ impl DevTools {
             crate::bench::percentile(&v, 95.0),
             v.last().copied().unwrap_or(0.0)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn window_sizes_read_as_width_x_height_or_not_at_all() {
+        assert_eq!(super::parse_size("1600x1000"), Some([1600.0, 1000.0]));
+        assert_eq!(super::parse_size(" 800 X 600 "), Some([800.0, 600.0]));
+        for bad in [
+            "",
+            "1600",
+            "x1000",
+            "1600x",
+            "0x10",
+            "-5x10",
+            "wide x tall",
+            "NaNx5",
+        ] {
+            assert_eq!(super::parse_size(bad), None, "{bad:?}");
+        }
     }
 }

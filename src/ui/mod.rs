@@ -44,7 +44,7 @@ pub fn launch(options: StudioOptions) -> eframe::Result {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Facade Studio")
-            .with_inner_size([1280.0, 760.0])
+            .with_inner_size(dev_tools::window_size([1280.0, 760.0]))
             .with_min_inner_size([800.0, 480.0])
             .with_drag_and_drop(true),
         // eframe's own settings file lives with the rest of the app's state (FACADE_STATE_DIR).

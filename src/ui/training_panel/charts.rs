@@ -1,5 +1,6 @@
 //! The Train tab's charts: the loss curves (raw and smoothed, epoch marks, log scale), the
-//! learning rate, the newest checkpoint's held-out figures and the samples with their slider.
+//! learning rate, the newest checkpoint's held-out figures (and, from `figure_chart`, those of
+//! every checkpoint) and the samples with their slider.
 
 use egui::{Color32, Ui};
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
@@ -72,11 +73,13 @@ impl TrainingPanel {
                     .collect();
                 p.line(Line::new("lr", pts));
             });
+        self.figures_ui(ui);
+        self.figure_chart_ui(ui);
     }
 
     /// The newest checkpoint's held-out figures, each next to what real photos score.
     fn figures_ui(&self, ui: &mut Ui) {
-        let Some((step, f)) = &self.figures else {
+        let Some((step, f)) = self.figures.last() else {
             return;
         };
         let r = &f.realism;
@@ -110,7 +113,6 @@ impl TrainingPanel {
     }
 
     pub(super) fn samples_ui(&mut self, ui: &mut Ui) {
-        self.figures_ui(ui);
         ui.strong("Samples: labels | truth | prediction");
         if self.samples.is_empty() {
             ui.weak("the first samples appear after 100 steps");

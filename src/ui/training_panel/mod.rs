@@ -1,7 +1,8 @@
 //! The training panel: train or fine-tune in the app and watch the GAN learn — live loss
 //! curves, sample renders with a history slider, pause/resume/stop, and hot-swapping the newest
 //! checkpoint into the preview. Here: its state, the run it drives and the events it reads;
-//! `view` lays the tab out and `charts` draws the curves, figures and samples.
+//! `view` lays the tab out, `charts` draws the curves, figures and samples, and `figure_chart`
+//! the held-out figures over the run.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +19,10 @@ use crate::train::history::{Curve, RunHistory, SHOWN_SAMPLES};
 use crate::train::{APP_NGF, Recipe, RunDir, Start, TrainConfig, TrainHandle, TrainJob, spawn};
 
 mod charts;
+mod figure_chart;
 mod view;
+
+pub use figure_chart::FigureGroup;
 
 /// The generator width buttons (the variant names are kept in saved settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -104,8 +108,10 @@ pub struct TrainingPanel {
     pending_samples: Vec<(u64, image::RgbImage)>,
     /// Fold the settings away when a run starts (more room for curves and samples).
     fold_settings: Option<bool>,
-    /// The held-out figures of the newest checkpoint.
-    figures: Option<(u64, crate::eval::Figures)>,
+    /// The held-out figures of each checkpoint of the run, oldest first.
+    figures: Vec<(u64, crate::eval::Figures)>,
+    /// Which of them the chart over the run draws.
+    figure_group: FigureGroup,
 }
 
 impl Default for TrainingPanel {
@@ -133,7 +139,8 @@ impl Default for TrainingPanel {
             started: None,
             pending_samples: Vec::new(),
             fold_settings: None,
-            figures: None,
+            figures: Vec::new(),
+            figure_group: FigureGroup::Realism,
         }
     }
 }
@@ -166,7 +173,24 @@ impl TrainingPanel {
 
     /// The held-out figures of the newest checkpoint, with its step.
     pub fn figures(&self) -> Option<&(u64, crate::eval::Figures)> {
-        self.figures.as_ref()
+        self.figures.last()
+    }
+
+    /// The held-out figures of each checkpoint of the run, oldest first.
+    pub fn figure_history(&self) -> &[(u64, crate::eval::Figures)] {
+        &self.figures
+    }
+
+    /// Which group of held-out figures the chart over the run draws.
+    pub fn figure_group(&self) -> FigureGroup {
+        self.figure_group
+    }
+
+    /// A checkpoint's figures; those of later steps are dropped (a resumed run measures its
+    /// checkpoints again).
+    fn record_figures(&mut self, step: u64, figures: crate::eval::Figures) {
+        self.figures.retain(|(s, _)| *s < step);
+        self.figures.push((step, figures));
     }
 
     pub fn data_dir(&self) -> &str {
@@ -275,6 +299,7 @@ impl TrainingPanel {
         }
         let run_dir = PathBuf::from(&self.run_dir);
         self.curve.clear();
+        self.figures.clear();
         self.samples.clear();
         self.sample_index = 0;
         self.messages.clear();
@@ -347,6 +372,7 @@ impl TrainingPanel {
                     self.total_steps = total_steps;
                     // Steps after the checkpoint a run resumes from are trained again.
                     self.curve.truncate(start_step);
+                    self.figures.retain(|(s, _)| *s <= start_step);
                     self.started = Some((Instant::now(), start_step));
                     self.messages.push(format!(
                         "training on {backend}: {train_pairs} pairs, {skipped} skipped, steps {start_step}..{total_steps}"
@@ -355,7 +381,7 @@ impl TrainingPanel {
                 TrainEvent::Losses(l) => self.curve.push(l),
                 TrainEvent::Sample { step, image } => self.add_sample(ctx, step, &image),
                 TrainEvent::Epoch { .. } => {}
-                TrainEvent::Evaluated { step, figures } => self.figures = Some((step, *figures)),
+                TrainEvent::Evaluated { step, figures } => self.record_figures(step, *figures),
                 TrainEvent::Checkpoint { path, .. } => {
                     if self.auto_swap {
                         commands.push(Command::UsePreviewCheckpoint(path.clone()));
