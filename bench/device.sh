@@ -28,6 +28,8 @@
 #               those the script sets: preset, ngf, holdout, seed, batch, epochs, decay-epochs,
 #               max-steps, checkpoint-every, sample-every, backend); TRAIN_COST: the recipe's step time over the
 #               default recipe's bench row (default 1), so that the plan ends inside the time.
+#               Add `--checkpoint-judges on` to TRAIN_ARGS for the learned judges' patch accuracy
+#               at each checkpoint (their cost on a GPU is unmeasured: leave room).
 #               The OASIS recipe with the spectral envelope, MODEL.md's Q (1.14× the default's
 #               step on this project's 2-core CPU; unmeasured on a GPU, so leave room):
 #                 INIT=assets/default-model.fsw TRAIN_COST=1.5 TRAIN_ARGS="--lr 1e-4 --style-none 0.5

@@ -491,3 +491,57 @@ fn damaged_weights_files_are_refused_with_the_file_name() {
         "{events:?}"
     );
 }
+
+/// With `checkpoint_judges`, each checkpoint's held-out figures carry the learned judges'
+/// verdicts (colour, then luminance) in the event and in `evals.jsonl`; with a single held-out
+/// pair there is nothing to judge against, which is said once a checkpoint while the other
+/// figures are still measured.
+#[test]
+fn checkpoints_can_carry_the_learned_judges_verdicts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::make_dataset(&data, 4, 32);
+    let judged = |holdout: usize, name: &str| {
+        let run = tmp.path().join(name);
+        let base = TrainConfig {
+            checkpoint_judges: true,
+            ..TrainConfig::default()
+        };
+        let job = job_with(&data, &run, 3, false, base);
+        let job = TrainJob {
+            config: TrainConfig {
+                holdout,
+                ..job.config
+            },
+            ..job
+        };
+        (run_to_end(job), run)
+    };
+
+    let (events, run) = judged(2, "two");
+    let figures = events.iter().find_map(|e| match e {
+        TrainEvent::Evaluated { step: 3, figures } => Some(figures.clone()),
+        _ => None,
+    });
+    let figures = figures.expect("the checkpoint at step 3 measured the held-out pairs");
+    let looks: Vec<&str> = figures.judge.iter().map(|v| v.config.looks_at()).collect();
+    assert_eq!(looks, ["colour", "luminance"]);
+    for v in &figures.judge {
+        assert!((0.0..=1.0).contains(&v.accuracy), "{v:?}");
+        assert_eq!(v.accuracies.len(), 2, "one accuracy per held-out pair");
+    }
+    let logged = std::fs::read_to_string(RunDir::new(&run).evals()).unwrap();
+    let line: serde_json::Value = serde_json::from_str(logged.lines().last().unwrap()).unwrap();
+    assert_eq!(line["judge"].as_array().map(|j| j.len()), Some(2), "{line}");
+
+    let (events, _) = judged(1, "one");
+    let warned = events.iter().any(|e| {
+        matches!(e, TrainEvent::Warning(w) if w.starts_with("no learned judges at step 3: ") && w.contains("at least 2 pairs"))
+    });
+    assert!(warned, "{events:?}");
+    let figures = events.iter().find_map(|e| match e {
+        TrainEvent::Evaluated { step: 3, figures } => Some(figures.clone()),
+        _ => None,
+    });
+    assert!(figures.is_some_and(|f| f.judge.is_empty() && f.pairs == 1));
+}

@@ -275,12 +275,32 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     assert_eq!(steps, [2, 4, 5]);
     assert_eq!(history[1].1.l1, 0.125);
     h.get_by_label("Held-out figures over the run");
+    assert!(h.query_by_label_contains("learned judges:").is_none());
     h.get_by_label("KID").click();
     h.step();
     assert_eq!(
         h.state().training().figure_group(),
         facade_studio::ui::training_panel::FigureGroup::Distribution
     );
+
+    // A checkpoint judged (`--checkpoint-judges on`) shows the judges' patch accuracy.
+    let verdict = |grey: bool, accuracy: f64| {
+        let config = facade_studio::eval::judge::JudgeConfig {
+            grey,
+            ..Default::default()
+        };
+        serde_json::json!({
+            "config": config, "told_apart": 0.9, "told_apart_se": 0.05, "auc": 0.9,
+            "margins": [], "accuracy": accuracy, "accuracy_se": 0.02, "accuracies": [],
+            "renders_taken": 0.3, "photos_taken": 0.7, "by_class": []
+        })
+    };
+    line["step"] = 6.into();
+    line["judge"] = serde_json::json!([verdict(false, 0.73), verdict(true, 0.665)]);
+    let text = std::fs::read_to_string(&evals).unwrap();
+    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    let h = open_run();
+    h.get_by_label("learned judges: colour 73 % ± 2 · luminance 66 % ± 2");
 }
 
 #[test]

@@ -410,14 +410,34 @@ fn auc_within_folds(scores: &[(f64, f64)], folds: usize) -> f64 {
     wins / count.max(1.0)
 }
 
+impl JudgeConfig {
+    /// What the judge looks at: "colour" or "luminance".
+    pub fn looks_at(&self) -> &'static str {
+        match self.grey {
+            true => "luminance",
+            false => "colour",
+        }
+    }
+}
+
 impl Verdict {
+    /// Patch accuracy in a few words ("colour 73 % ± 2"), for lines of figures.
+    pub fn short_text(&self) -> String {
+        format!(
+            "{} {:.0} % ± {:.0}",
+            self.config.looks_at(),
+            100.0 * self.accuracy,
+            100.0 * self.accuracy_se
+        )
+    }
+
     /// The verdict as lines for a terminal (`classes`: the palette's class names).
     pub fn to_text(&self, classes: &[String]) -> String {
         let c = &self.config;
         let pc = |v: f64| format!("{:.0} %", 100.0 * v);
         let mut out = format!(
             "learned judge ({}, {} judges × {} steps, each scoring the pairs it did not learn from): patch accuracy {} ± {} (50 % = cannot tell; renders' patches taken for photos {}, photos' {}); whole images: photo told from render in {} ± {} of pairs, AUC {:.2}\n",
-            if c.grey { "luminance" } else { "colour" },
+            c.looks_at(),
             c.folds,
             c.steps,
             pc(self.accuracy),
@@ -490,7 +510,7 @@ pub fn load_verdicts(report: &std::path::Path) -> Result<Vec<Verdict>> {
 pub fn differences_text(mine: &[Verdict], theirs: &[Verdict]) -> String {
     let mut out = String::new();
     for v in mine {
-        let what = if v.config.grey { "luminance" } else { "colour" };
+        let what = v.config.looks_at();
         let twin = theirs.iter().find(|t| t.config == v.config);
         let line = match twin {
             Some(t) if t.accuracies.len() == v.accuracies.len() && v.accuracies.len() > 2 => {

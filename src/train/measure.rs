@@ -6,6 +6,7 @@ use image::RgbImage;
 use super::gan::GanTrainer;
 use crate::data::augment::Resized;
 use crate::error::{Error, Result};
+use crate::eval::judge::{Exhibit, JudgeConfig, Verdict, judge};
 use crate::eval::{Figures, RealSide, Totals};
 use crate::fsutil::atomic_write;
 use crate::label_map::LabelMap;
@@ -64,29 +65,70 @@ pub fn sample_grid(
     Ok(grid)
 }
 
-/// The held-out figures of the generator that renders (label consistency when a segmenter is
-/// given); `reals` are the held-out photos' sides measured with the same segmenter, one a pair.
-pub fn held_out_figures(
+/// The renders of the held-out pairs' layouts by the generator that renders (no style).
+pub fn held_out_renders(
     trainer: &GanTrainer,
+    held: &[Resized],
+    palette: &Palette,
+) -> Result<Vec<RgbImage>> {
+    let (generator, device) = renderer_of(trainer);
+    held.iter()
+        .map(|pair| render_labels(&generator, &pair.labels, palette, &device))
+        .collect()
+}
+
+/// The held-out figures of `renders` (one a pair; label consistency when a segmenter is given);
+/// `reals` are the held-out photos' sides measured with the same segmenter, one a pair.
+pub fn held_out_figures(
+    renders: &[RgbImage],
     held: &[Resized],
     reals: &[RealSide],
     segmenter: Option<&Segmenter>,
-    palette: &Palette,
 ) -> Result<Figures> {
-    if held.len() != reals.len() {
+    if held.len() != reals.len() || held.len() != renders.len() {
         return Err(Error::msg(format!(
-            "{} held-out pairs but {} measured photos",
+            "{} held-out pairs but {} measured photos and {} renders",
             held.len(),
-            reals.len()
+            reals.len(),
+            renders.len()
         )));
     }
-    let (generator, device) = renderer_of(trainer);
     let mut totals = Totals::new(segmenter.map(|s| s.classes()));
-    for (pair, real) in held.iter().zip(reals) {
-        let render = render_labels(&generator, &pair.labels, palette, &device)?;
-        totals.add_beside(&render, pair, None, segmenter, real)?;
+    for ((render, pair), real) in renders.iter().zip(held).zip(reals) {
+        totals.add_beside(render, pair, None, segmenter, real)?;
     }
     Ok(totals.finish(segmenter))
+}
+
+/// The learned judges' verdicts on `renders` against the held-out photos (colour, then
+/// luminance; `eval --judge both`'s settings), trained on `device`.
+pub fn held_out_judges(
+    renders: &[RgbImage],
+    held: &[Resized],
+    device: &burn::prelude::Device,
+) -> Result<Vec<Verdict>> {
+    let exhibits: Vec<Exhibit> = renders
+        .iter()
+        .zip(held)
+        .map(|(render, pair)| Exhibit {
+            photo: pair.photo.clone(),
+            render: render.clone(),
+            ids: pair.labels.ids.clone(),
+        })
+        .collect();
+    [false, true]
+        .into_iter()
+        .map(|grey| {
+            judge(
+                &exhibits,
+                &JudgeConfig {
+                    grey,
+                    ..JudgeConfig::default()
+                },
+                device,
+            )
+        })
+        .collect()
 }
 
 /// The held-out photos' sides for [`held_out_figures`], measured once per run.

@@ -507,15 +507,16 @@ impl<'a> Run<'a> {
                     self.reals.get_or_init(|| reals)
                 }
             };
-            measure::held_out_figures(
-                &self.trainer,
-                &self.data.held,
-                reals,
-                segmenter,
-                &self.data.palette,
-            )
+            let renders =
+                measure::held_out_renders(&self.trainer, &self.data.held, &self.data.palette)?;
+            let mut figures =
+                measure::held_out_figures(&renders, &self.data.held, reals, segmenter)?;
+            if self.config.checkpoint_judges {
+                figures.judge = self.judge(step, &renders);
+            }
+            Ok(figures)
         })
-        .and_then(|r| r.map_err(|e| e.to_string()))
+        .and_then(|r| r.map_err(|e: crate::error::Error| e.to_string()))
         .and_then(|f| {
             measure::log_figures(&self.job.run, step, &f).map_err(|e| e.to_string())?;
             Ok(f)
@@ -529,6 +530,18 @@ impl<'a> Run<'a> {
                 "the held-out pairs could not be measured at step {step}: {e}"
             ))),
         }
+    }
+
+    /// The learned judges' verdicts on a checkpoint's held-out renders, on the training device
+    /// (none, with a warning, when they cannot be had: fewer than 2 held-out pairs, say).
+    fn judge(&self, step: u64, renders: &[image::RgbImage]) -> Vec<crate::eval::judge::Verdict> {
+        let device = burn::prelude::Device::clone(&self.trainer.device).inner();
+        measure::held_out_judges(renders, &self.data.held, &device).unwrap_or_else(|e| {
+            self.send(TrainEvent::Warning(format!(
+                "no learned judges at step {step}: {e}"
+            )));
+            Vec::new()
+        })
     }
 
     /// Writes the state at `self.meta.step` and keeps the newest `keep_checkpoints`.

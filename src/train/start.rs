@@ -92,6 +92,7 @@ fn resumed(
     config.model = state.meta.model.clone();
     config.set_length(given.epochs, Some(given.decay_epochs));
     config.max_steps = given.max_steps;
+    config.checkpoint_judges = given.checkpoint_judges;
     config.data = given.data.clone();
     if let Some(lr) = lr_override {
         config.lr = lr;

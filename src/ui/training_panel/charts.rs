@@ -110,6 +110,11 @@ impl TrainingPanel {
             ))
             .on_hover_text("Kernel distance of the renders from the real photos as a set, on the segmenter's features: 0 = indistinguishable");
         }
+        if !f.judge.is_empty() {
+            let verdicts: Vec<String> = f.judge.iter().map(|v| v.short_text()).collect();
+            ui.label(format!("learned judges: {}", verdicts.join(" · ")))
+                .on_hover_text("How often small classifiers trained at this checkpoint tell the renders' patches from the photos' (patch accuracy): 50 % = they cannot");
+        }
     }
 
     pub(super) fn samples_ui(&mut self, ui: &mut Ui) {

@@ -19,14 +19,18 @@ pub enum FigureGroup {
     Distribution,
     /// Mean absolute error against the photos.
     Error,
+    /// The learned judges' patch accuracy, in % (50 = they cannot tell renders from photos;
+    /// runs with `--checkpoint-judges on`).
+    Judges,
 }
 
 impl FigureGroup {
-    pub const ALL: [FigureGroup; 4] = [
+    pub const ALL: [FigureGroup; 5] = [
         FigureGroup::Realism,
         FigureGroup::Labels,
         FigureGroup::Distribution,
         FigureGroup::Error,
+        FigureGroup::Judges,
     ];
 
     pub fn label(self) -> &'static str {
@@ -35,6 +39,7 @@ impl FigureGroup {
             FigureGroup::Labels => "label consistency (mIoU)",
             FigureGroup::Distribution => "KID",
             FigureGroup::Error => "L1",
+            FigureGroup::Judges => "learned judges",
         }
     }
 
@@ -57,6 +62,11 @@ impl FigureGroup {
                 .collect(),
             FigureGroup::Distribution => f.kid.iter().map(|k| ("KID", k.renders)).collect(),
             FigureGroup::Error => vec![("L1", f.l1)],
+            FigureGroup::Judges => f
+                .judge
+                .iter()
+                .map(|v| (v.config.looks_at(), 100.0 * v.accuracy))
+                .collect(),
         }
     }
 
@@ -75,6 +85,10 @@ impl FigureGroup {
                 .flat_map(|k| [("blurred photos", k.blurred), ("photos", k.real_halves)])
                 .collect(),
             FigureGroup::Error => Vec::new(),
+            FigureGroup::Judges => match f.judge.is_empty() {
+                true => Vec::new(),
+                false => vec![("cannot tell", 50.0)],
+            },
         }
     }
 }
@@ -257,6 +271,44 @@ mod tests {
             series(&history, FigureGroup::Error)[0].points,
             vec![[360.0, 0.19], [720.0, 0.18]]
         );
+    }
+
+    fn verdict(grey: bool, accuracy: f64) -> crate::eval::judge::Verdict {
+        let config = crate::eval::judge::JudgeConfig {
+            grey,
+            ..Default::default()
+        };
+        serde_json::from_value(serde_json::json!({
+            "config": config, "told_apart": 0.9, "told_apart_se": 0.05, "auc": 0.9,
+            "margins": [], "accuracy": accuracy, "accuracy_se": 0.02, "accuracies": [],
+            "renders_taken": 0.3, "photos_taken": 0.7, "by_class": []
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_judges_are_drawn_in_percent_where_checkpoints_have_them() {
+        let mut judged = figures(0.2, 0.5, None, None);
+        judged.judge = vec![verdict(false, 0.73), verdict(true, 0.665)];
+        let history = vec![(360, figures(0.2, 0.5, None, None)), (720, judged)];
+        assert_eq!(
+            series(&history, FigureGroup::Judges),
+            vec![
+                Series {
+                    name: "colour",
+                    points: vec![[720.0, 73.0]]
+                },
+                Series {
+                    name: "luminance",
+                    points: vec![[720.0, 66.5]]
+                },
+            ]
+        );
+        assert_eq!(
+            references(&history, FigureGroup::Judges),
+            [("cannot tell", 50.0)]
+        );
+        assert!(references(&history[..1], FigureGroup::Judges).is_empty());
     }
 
     #[test]
