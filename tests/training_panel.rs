@@ -81,6 +81,16 @@ fn train_from_the_panel_pause_resume_stop_and_hot_swap() {
     assert!(
         matches!(h.state().training().dataset_summary(), Some(Ok(s)) if s.starts_with("4 pairs"))
     );
+    // The checkpoints' learned judges are a setting of the run, off unless ticked.
+    let judges =
+        |h: &Harness<'static, StudioApp>| h.state().training().settings().config.checkpoint_judges;
+    assert!(!judges(&h));
+    h.get_by_label("learned judges").click();
+    h.step();
+    assert!(judges(&h));
+    h.get_by_label("learned judges").click();
+    h.step();
+    assert!(!judges(&h));
 
     h.get_by_label("Start").click();
     h.step();
