@@ -560,6 +560,9 @@ mod tests {
         t.apply_recipe(Recipe::Default, 32);
         assert!(!t.model.takes_style(), "styles are for label maps only");
         assert_eq!(TrainConfig::paper(48).follows(), Some(Recipe::Paper));
+        // Measuring the checkpoints with the judges is no part of a recipe.
+        t.checkpoint_judges = true;
+        assert_eq!(t.follows(), Some(Recipe::Default));
         t.lambda_feat = 3.0;
         assert_eq!(t.follows(), None);
         // The second step and back: its losses come and go with it.
