@@ -107,6 +107,13 @@ pub fn held_out_judges(
     held: &[Resized],
     device: &burn::prelude::Device,
 ) -> Result<Vec<Verdict>> {
+    if held.len() != renders.len() {
+        return Err(Error::msg(format!(
+            "{} held-out pairs but {} renders",
+            held.len(),
+            renders.len()
+        )));
+    }
     let exhibits: Vec<Exhibit> = renders
         .iter()
         .zip(held)
