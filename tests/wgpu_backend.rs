@@ -385,6 +385,7 @@ fn assert_losses_agree(
         ("G_freq", h.g_freq, d.g_freq),
         ("D_real", h.d_real, d.d_real),
         ("D_fake", h.d_fake, d.d_fake),
+        ("G_spec", h.g_spec, d.g_spec),
     ] {
         assert!(
             (a - b).abs() <= rel * a.abs().max(b.abs()) + 1e-3,
@@ -430,6 +431,39 @@ fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
         );
         assert!(
             h.g_freq > 0.0 && h.is_finite() && d.is_finite(),
+            "{h:?} {d:?}"
+        );
+        assert_losses_agree(step, &h, &d, 0.02);
+    }
+}
+
+/// MODEL.md's run Q on the GPU path: the OASIS discriminator (a U-Net labelling each pixel with
+/// its class or "fake"), hinge loss, D at 4× with β1 0, DiffAugment without colour, the focal
+/// frequency loss and the spectral envelope loss — the recipe a GPU session would train next.
+#[test]
+fn the_oasis_recipe_with_the_spectral_envelope_trains_on_the_gpu_as_on_the_cpu() {
+    use facade_studio::train::gan::Objective;
+    use facade_studio::train::{Recipe, TrainConfig};
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = TrainConfig {
+        spectral_weight: 1.0,
+        ..TrainConfig::recipe(Recipe::Oasis, 8)
+    };
+    let config = common::tiny_model(64)
+        .with_style_channels(0)
+        .with_ndf(8)
+        .with_d_classes(recipe.model.d_classes);
+    let objective = Objective::from(&recipe);
+    let (mut host, mut device, _) = same_start(&config, objective, &gpu, tmp.path());
+    let batch = batch64();
+    for step in 0..3 {
+        let (h, d) = (
+            host.step(&batch, step, 1e-4),
+            device.step(&batch, step, 1e-4),
+        );
+        assert!(
+            h.g_freq > 0.0 && h.g_spec > 0.0 && h.is_finite() && d.is_finite(),
             "{h:?} {d:?}"
         );
         assert_losses_agree(step, &h, &d, 0.02);
