@@ -409,32 +409,38 @@ fn batch64() -> facade_studio::data::Batch {
     batch
 }
 
-#[test]
-fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
-    use facade_studio::train::gan::Objective;
-    use facade_studio::train::{Recipe, TrainConfig};
+/// Three steps of `recipe` (on a tiny 64² `config`) from one start on the CPU and on the GPU
+/// path: every loss agrees within 2 % + 1e-3 (the default recipe's tolerance below), and
+/// `check` holds for the CPU's losses.
+fn three_steps_agree(
+    recipe: &facade_studio::train::TrainConfig,
+    config: facade_studio::model::ModelConfig,
+    check: impl Fn(&facade_studio::train::gan::Losses) -> bool,
+) {
     let Some(gpu) = wgpu_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
-    // Hinge loss, D at 4× with β1 0, DiffAugment, focal frequency loss, the label modulation.
-    let recipe = TrainConfig::recipe(Recipe::SecondStep, 8);
-    let config = common::tiny_model(64)
-        .with_style_channels(0)
-        .with_modulation(recipe.model.modulation);
-    let objective = Objective::from(&recipe);
+    let objective = facade_studio::train::gan::Objective::from(recipe);
     let (mut host, mut device, _) = same_start(&config, objective, &gpu, tmp.path());
     let batch = batch64();
-    // The first three steps agree within 2 % + 1e-3 (the default recipe's tolerance above).
     for step in 0..3 {
         let (h, d) = (
             host.step(&batch, step, 1e-4),
             device.step(&batch, step, 1e-4),
         );
-        assert!(
-            h.g_freq > 0.0 && h.is_finite() && d.is_finite(),
-            "{h:?} {d:?}"
-        );
+        assert!(check(&h) && h.is_finite() && d.is_finite(), "{h:?} {d:?}");
         assert_losses_agree(step, &h, &d, 0.02);
     }
+}
+
+/// Hinge loss, D at 4× with β1 0, DiffAugment, focal frequency loss, the label modulation.
+#[test]
+fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
+    use facade_studio::train::{Recipe, TrainConfig};
+    let recipe = TrainConfig::recipe(Recipe::SecondStep, 8);
+    let config = common::tiny_model(64)
+        .with_style_channels(0)
+        .with_modulation(recipe.model.modulation);
+    three_steps_agree(&recipe, config, |h| h.g_freq > 0.0);
 }
 
 /// MODEL.md's run Q on the GPU path: the OASIS discriminator (a U-Net labelling each pixel with
@@ -442,10 +448,7 @@ fn the_second_step_recipe_trains_on_the_gpu_as_on_the_cpu() {
 /// frequency loss and the spectral envelope loss — the recipe a GPU session would train next.
 #[test]
 fn the_oasis_recipe_with_the_spectral_envelope_trains_on_the_gpu_as_on_the_cpu() {
-    use facade_studio::train::gan::Objective;
     use facade_studio::train::{Recipe, TrainConfig};
-    let Some(gpu) = wgpu_or_skip() else { return };
-    let tmp = tempfile::tempdir().unwrap();
     let recipe = TrainConfig {
         spectral_weight: 1.0,
         ..TrainConfig::recipe(Recipe::Oasis, 8)
@@ -454,20 +457,7 @@ fn the_oasis_recipe_with_the_spectral_envelope_trains_on_the_gpu_as_on_the_cpu()
         .with_style_channels(0)
         .with_ndf(8)
         .with_d_classes(recipe.model.d_classes);
-    let objective = Objective::from(&recipe);
-    let (mut host, mut device, _) = same_start(&config, objective, &gpu, tmp.path());
-    let batch = batch64();
-    for step in 0..3 {
-        let (h, d) = (
-            host.step(&batch, step, 1e-4),
-            device.step(&batch, step, 1e-4),
-        );
-        assert!(
-            h.g_freq > 0.0 && h.g_spec > 0.0 && h.is_finite() && d.is_finite(),
-            "{h:?} {d:?}"
-        );
-        assert_losses_agree(step, &h, &d, 0.02);
-    }
+    three_steps_agree(&recipe, config, |h| h.g_freq > 0.0 && h.g_spec > 0.0);
 }
 
 #[test]
