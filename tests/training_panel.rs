@@ -195,6 +195,13 @@ fn a_bad_dataset_folder_is_shown_not_fatal() {
     assert!(e.contains("nothing-here"), "{e}");
 }
 
+/// Appends `line` to the JSON-lines file `path`, as a run logs a checkpoint's figures.
+fn append_line(path: &Path, line: &serde_json::Value) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    writeln!(file, "{line}").unwrap();
+}
+
 #[test]
 fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     use facade_studio::train::{TrainConfig, TrainJob};
@@ -258,7 +265,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     let mut line: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     line["step"] = 4.into();
     line["kid"] = serde_json::json!({"renders": 0.25, "blurred": 0.5, "real_halves": 0.02});
-    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    append_line(&evals, &line);
     let h = open_run();
     h.get_by_label_contains("held out at step 4");
     h.get_by_label_contains(
@@ -267,8 +274,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     // A checkpoint logged with the figure's standard error shows it.
     line["step"] = 5.into();
     line["kid"]["renders_se"] = 0.04.into();
-    let text = std::fs::read_to_string(&evals).unwrap();
-    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    append_line(&evals, &line);
     let h = open_run();
     h.get_by_label_contains("held out at step 5");
     h.get_by_label_contains("distribution: KID 0.250 ± 0.040 (blurred photos 0.500");
@@ -277,8 +283,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     // twice (a resumed run measured it again) keeping its later line.
     line["step"] = 4.into();
     line["l1"] = 0.125.into();
-    let text = std::fs::read_to_string(&evals).unwrap();
-    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    append_line(&evals, &line);
     let mut h = open_run();
     let history = h.state().training().figure_history();
     let steps: Vec<u64> = history.iter().map(|(s, _)| *s).collect();
@@ -307,8 +312,7 @@ fn the_panel_shows_the_held_out_figures_of_the_newest_checkpoint() {
     };
     line["step"] = 6.into();
     line["judge"] = serde_json::json!([verdict(false, 0.73), verdict(true, 0.665)]);
-    let text = std::fs::read_to_string(&evals).unwrap();
-    std::fs::write(&evals, format!("{text}{line}\n")).unwrap();
+    append_line(&evals, &line);
     let h = open_run();
     h.get_by_label("learned judges: colour 73 % ± 2 · luminance 66 % ± 2");
 }
