@@ -4,6 +4,7 @@
 
 mod common;
 
+use burn::prelude::{Tensor, TensorData};
 use facade_studio::backend::{self, BackendChoice};
 use facade_studio::render::Renderer;
 use facade_studio::train::GanTrainer;
@@ -569,25 +570,89 @@ fn values(n: usize, seed: u32, scale: f32) -> Vec<f32> {
         .collect()
 }
 
-/// A convolution through `kernels::conv2d` under autodiff, then `neg` and `abs` (two fused
-/// element-wise operations, as in a BCE loss): the mean, and the weight's gradient.
+/// Which one-channel layer a sweep checks: `[cin, k, stride, pad]` and the input, weight and
+/// bias give its output.
+type OneChannelLayer = fn([usize; 4], Tensor<4>, Tensor<4>, Tensor<1>) -> Tensor<4>;
+
+/// Through `kernels::conv2d` (weight `[1, cin, k, k]`).
+fn plain_layer(
+    [_, _, stride, pad]: [usize; 4],
+    x: Tensor<4>,
+    w: Tensor<4>,
+    b: Tensor<1>,
+) -> Tensor<4> {
+    facade_studio::kernels::conv2d(x, w, Some(b), [stride; 2], [pad; 2])
+}
+
+/// Through `kernels::conv_transpose2d` (weight `[cin, 1, k, k]`).
+fn transposed_layer(
+    [cin, k, stride, pad]: [usize; 4],
+    x: Tensor<4>,
+    w: Tensor<4>,
+    b: Tensor<1>,
+) -> Tensor<4> {
+    let w = w.reshape([cin, 1, k, k]);
+    facade_studio::kernels::conv_transpose2d(x, w, Some(b), [stride; 2], [pad; 2])
+}
+
+/// A `Conv2d` layer with "same" padding (asymmetric for even kernels: Burn's own forward,
+/// which `kernels::conv2d_layer` falls back to), stride 1.
+fn same_padding_layer(
+    [cin, k, _, _]: [usize; 4],
+    x: Tensor<4>,
+    w: Tensor<4>,
+    b: Tensor<1>,
+) -> Tensor<4> {
+    use burn::module::Param;
+    let mut conv = burn::nn::conv::Conv2dConfig::new([cin, 1], [k, k])
+        .with_padding(burn::nn::PaddingConfig2d::Same)
+        .init(&x.device());
+    conv.weight = Param::from_tensor(w);
+    conv.bias = Some(Param::from_tensor(b));
+    facade_studio::kernels::conv2d_layer(&conv, x)
+}
+
+/// A `ConvTranspose2d` layer with output padding 1 (Burn's own forward, which
+/// `kernels::conv_transpose2d_layer` falls back to).
+fn output_padding_layer(
+    [cin, k, stride, pad]: [usize; 4],
+    x: Tensor<4>,
+    w: Tensor<4>,
+    b: Tensor<1>,
+) -> Tensor<4> {
+    use burn::module::{Param, ParamId};
+    let mut conv = burn::nn::conv::ConvTranspose2dConfig::new([cin, 1], [k, k])
+        .with_stride([stride; 2])
+        .with_padding([pad; 2])
+        .with_padding_out([1, 1])
+        .init(&x.device());
+    // The swept weight's reshape, not a new leaf, so that its gradient reaches the sweep.
+    conv.weight = Param::initialized(ParamId::new(), w.reshape([cin, 1, k, k]));
+    conv.bias = Some(Param::from_tensor(b));
+    facade_studio::kernels::conv_transpose2d_layer(&conv, x)
+}
+
+/// A one-channel layer under autodiff, then `neg` and `abs` (two fused element-wise operations,
+/// as in a BCE loss): the mean, and the weight's gradient.
 fn one_conv_and_its_gradient(
     device: &burn::prelude::Device,
-    [cin, cout, k, stride, pad, side]: [usize; 6],
+    layer: OneChannelLayer,
+    [cin, k, stride, pad, side]: [usize; 5],
 ) -> (f32, Vec<f32>) {
-    use burn::prelude::*;
     let device = device.clone().autodiff();
     let tensor =
         |v: Vec<f32>, shape: Vec<usize>| Tensor::<4>::from_data(TensorData::new(v, shape), &device);
     let scale = 1.0 / ((cin * k * k) as f32).sqrt();
-    let weight = tensor(values(cout * cin * k * k, 5, scale), vec![cout, cin, k, k]).require_grad();
-    let bias = Tensor::<1>::from_data(TensorData::new(values(cout, 6, scale), [cout]), &device);
+    let weight = tensor(values(cin * k * k, 5, scale), vec![1, cin, k, k]).require_grad();
+    let bias = Tensor::<1>::from_data(TensorData::new(values(1, 6, scale), [1]), &device);
     let x = tensor(
         values(2 * cin * side * side, 7, 1.0),
         vec![2, cin, side, side],
     );
-    let y = facade_studio::kernels::conv2d(x, weight.clone(), Some(bias), [stride; 2], [pad; 2]);
-    let loss = y.neg().abs().mean();
+    let loss = layer([cin, k, stride, pad], x, weight.clone(), bias)
+        .neg()
+        .abs()
+        .mean();
     let value = loss
         .clone()
         .into_data()
@@ -605,22 +670,21 @@ fn one_conv_and_its_gradient(
     )
 }
 
-/// One-channel convolutions (a patch classifier's head, the PatchGAN's) followed by fused
-/// element-wise operations give the CPU's values and gradients on wgpu. Without
-/// `kernels::conv2d`'s two-channel detour, burn-wgpu 0.22.1 got 144 of 270 such shapes wrong on
-/// lavapipe (e.g. 1×1, 3 → 1 channels, 16²: a mean of 0.09 for the CPU's 0.34).
-#[test]
-fn one_channel_convolutions_train_on_wgpu_as_on_the_cpu() {
-    let Some(gpu) = wgpu_or_skip() else { return };
+/// The shapes `[cin, k, stride, pad, side]` of `layer` whose loss or weight gradient on wgpu
+/// differs from the CPU's, each with what differs.
+fn one_channel_shapes_wrong_on_wgpu(layer: OneChannelLayer, strides: &[usize]) -> Vec<String> {
+    let Some(gpu) = wgpu_or_skip() else {
+        return Vec::new();
+    };
     let cpu = backend::cpu_device();
     let mut wrong = Vec::new();
     for cin in [1, 3, 8] {
         for (k, pad) in [(1, 0), (3, 1), (4, 1), (5, 2)] {
-            for stride in [1, 2] {
+            for &stride in strides {
                 for side in [7, 16] {
-                    let shape = [cin, 1, k, stride, pad, side];
-                    let (a, ga) = one_conv_and_its_gradient(&cpu.device, shape);
-                    let (b, gb) = one_conv_and_its_gradient(&gpu.device, shape);
+                    let shape = [cin, k, stride, pad, side];
+                    let (a, ga) = one_conv_and_its_gradient(&cpu.device, layer, shape);
+                    let (b, gb) = one_conv_and_its_gradient(&gpu.device, layer, shape);
                     assert_eq!(ga.len(), gb.len());
                     let scale = ga.iter().fold(0f32, |m, v| m.max(v.abs()));
                     let worst = ga
@@ -636,8 +700,50 @@ fn one_channel_convolutions_train_on_wgpu_as_on_the_cpu() {
             }
         }
     }
+    wrong
+}
+
+/// One-channel convolutions (a patch classifier's head, the PatchGAN's) followed by fused
+/// element-wise operations give the CPU's values and gradients on wgpu. Without
+/// `kernels::conv2d`'s two-channel detour, burn-wgpu 0.22.1 got 144 of 270 such shapes wrong on
+/// lavapipe (e.g. 1×1, 3 → 1 channels, 16²: a mean of 0.09 for the CPU's 0.34).
+#[test]
+fn one_channel_convolutions_train_on_wgpu_as_on_the_cpu() {
+    let wrong = one_channel_shapes_wrong_on_wgpu(plain_layer, &[1, 2]);
     assert!(
         wrong.is_empty(),
-        "[cin, cout, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
+        "[cin, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
+    );
+}
+
+/// The same for transposed convolutions with one output channel.
+#[test]
+fn one_channel_transposed_convolutions_train_on_wgpu_as_on_the_cpu() {
+    let wrong = one_channel_shapes_wrong_on_wgpu(transposed_layer, &[1, 2]);
+    assert!(
+        wrong.is_empty(),
+        "[cin, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
+    );
+}
+
+/// The same for `Conv2d` layers that `kernels::conv2d_layer` hands to Burn's own forward
+/// ("same" padding, asymmetric for even kernels).
+#[test]
+fn one_channel_layers_with_same_padding_train_on_wgpu_as_on_the_cpu() {
+    let wrong = one_channel_shapes_wrong_on_wgpu(same_padding_layer, &[1]);
+    assert!(
+        wrong.is_empty(),
+        "[cin, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
+    );
+}
+
+/// The same for `ConvTranspose2d` layers that `kernels::conv_transpose2d_layer` hands to Burn's
+/// own forward (output padding).
+#[test]
+fn one_channel_transposed_layers_with_output_padding_train_on_wgpu_as_on_the_cpu() {
+    let wrong = one_channel_shapes_wrong_on_wgpu(output_padding_layer, &[2]);
+    assert!(
+        wrong.is_empty(),
+        "[cin, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
     );
 }

@@ -15,9 +15,10 @@
 //! device (wgpu, …) and every case they do not cover (other float types) takes Burn's own
 //! operations, unchanged — except, with `FACADE_GPU_CONV=columns`, the plain convolutions on
 //! other devices, as columns + matrix products in tensor operations (`columns.rs`), and
-//! one-channel convolutions there, computed with a second channel (a burn-wgpu fault:
-//! [`conv2d`]). `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the
-//! convolutions only) are for comparisons.
+//! one-output-channel layers there (plain and transposed, Burn's own layer forwards included),
+//! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]).
+//! `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the convolutions only) are
+//! for comparisons.
 
 mod activation;
 mod columns;
@@ -58,7 +59,7 @@ pub fn conv2d(
             return columns::conv2d(x, weight, bias, stride, pad);
         }
         let options = ConvOptions::new(stride, pad, [1, 1], 1);
-        if weight.dims()[0] == 1 && !on_cpu(&x) {
+        if one_channel_off_cpu(&x, weight.dims()[0]) {
             return through_two_channels(x, weight, bias, options);
         }
         burn::tensor::module::conv2d(x, weight, bias, options)
@@ -79,9 +80,23 @@ fn through_two_channels(
     bias: Option<Tensor<1>>,
     options: ConvOptions<2>,
 ) -> Tensor<4> {
-    let weight = Tensor::cat(vec![weight.clone(), weight.zeros_like()], 0);
-    let bias = bias.map(|b| Tensor::cat(vec![b.clone(), b.zeros_like()], 0));
+    let (weight, bias) = (
+        with_zero_channel(weight, 0),
+        bias.map(|b| with_zero_channel(b, 0)),
+    );
     burn::tensor::module::conv2d(x, weight, bias, options).narrow(1, 0, 1)
+}
+
+/// `t` with an all-zero copy of itself appended along `dim`: a one-output-channel layer's
+/// weight or bias made two-channel ([`through_two_channels`]).
+fn with_zero_channel<const D: usize>(t: Tensor<D>, dim: usize) -> Tensor<D> {
+    Tensor::cat(vec![t.clone(), t.zeros_like()], dim)
+}
+
+/// A one-output-channel layer off the CPU (where the burn-wgpu fault of
+/// [`through_two_channels`] applies).
+fn one_channel_off_cpu(x: &Tensor<4>, out_channels: usize) -> bool {
+    out_channels == 1 && !on_cpu(x)
 }
 
 /// Whether convolutions off the CPU go through [`columns`] (`FACADE_GPU_CONV=columns`) rather
@@ -111,6 +126,14 @@ pub fn conv_transpose2d(
     let layer = Layer::transposed(x.dims(), weight.dims(), stride, pad);
     fast(&layer, &x, &weight, bias.as_ref()).unwrap_or_else(|| {
         let options = ConvTransposeOptions::new(stride, pad, [0, 0], [1, 1], 1);
+        if one_channel_off_cpu(&x, weight.dims()[1]) {
+            let (weight, bias) = (
+                with_zero_channel(weight, 1),
+                bias.map(|b| with_zero_channel(b, 0)),
+            );
+            return burn::tensor::module::conv_transpose2d(x, weight, bias, options)
+                .narrow(1, 0, 1);
+        }
         burn::tensor::module::conv_transpose2d(x, weight, bias, options)
     })
 }
@@ -387,14 +410,45 @@ pub fn conv2d_layer(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
             conv.stride,
             pad,
         ),
+        _ if one_channel_off_cpu(&x, conv.weight.dims()[0]) => layer_through_two_channels(conv, x),
         _ => conv.forward(x),
     }
+}
+
+/// Burn's own forward of a one-output-channel layer (one [`conv2d`] does not cover: "same"
+/// padding, dilation), computed with a second, all-zero channel as in [`through_two_channels`].
+/// The layer's weight and bias enter as they are (no new parameters), so their gradients are
+/// the layer's own.
+fn layer_through_two_channels(conv: &burn::nn::conv::Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let mut two = conv.clone();
+    two.weight = detoured(&conv.weight, 0);
+    two.bias = conv.bias.as_ref().map(|b| detoured(b, 0));
+    two.forward(x).narrow(1, 0, 1)
+}
+
+/// A layer's parameter with a zero channel appended along `dim`, as a parameter of a stand-in
+/// layer: the value enters as it is (`Param::initialized`, not a new leaf), so the gradient
+/// reaches the original parameter.
+fn detoured<const D: usize>(
+    p: &burn::module::Param<Tensor<D>>,
+    dim: usize,
+) -> burn::module::Param<Tensor<D>> {
+    burn::module::Param::initialized(
+        burn::module::ParamId::new(),
+        with_zero_channel(p.val(), dim),
+    )
 }
 
 /// `conv.forward(x)` through [`conv_transpose2d`] when the layer is one the kernels cover (no
 /// output padding, dilation 1, groups 1); Burn's own forward otherwise.
 pub fn conv_transpose2d_layer(conv: &burn::nn::conv::ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     if conv.padding_out != [0, 0] || conv.dilation != [1, 1] || conv.groups != 1 {
+        if conv.groups == 1 && one_channel_off_cpu(&x, conv.weight.dims()[1]) {
+            let mut two = conv.clone();
+            two.weight = detoured(&conv.weight, 1);
+            two.bias = conv.bias.as_ref().map(|b| detoured(b, 0));
+            return two.forward(x).narrow(1, 0, 1);
+        }
         return conv.forward(x);
     }
     let bias = conv.bias.as_ref().map(|b| b.val());
