@@ -10,14 +10,19 @@
 #   columns:N   ours at ngf N with FACADE_GPU_CONV=columns (convolutions as columns + matrix
 #               products instead of Burn's direct kernel; its rows carry "conv": "columns"; 3.8×
 #               slower on WGSL f32, bench/results/2026-12-04-h200-b);
+#   tiled:N     ours at ngf N with FACADE_GPU_CONV=tiled (the forward convolutions through the tiled
+#               matrix-product kernel of src/kernels/tiled.rs instead of Burn's direct kernel, the
+#               65 % of the step's GPU time in the 2026-12-04 profile; rows carry "conv": "tiled";
+#               correct on lavapipe, never timed on a GPU before);
 #   vk:P        ours at ngf 32, precision P, built with `--features vulkan` (SPIR-V kernels; the
 #               binary FS_VK, else .carry/facade-studio-vk.xz), Burn's convolution, the batches of
 #               VK_BATCHES (16);
 #   vkcolumns:P the same with FACADE_GPU_CONV=columns;
 #   profile     CubeCL's per-kernel timings over 2 training steps at ngf 32, batch 16, summed by
 #               kernel (profile.txt; the raw logs and the autotune winners in profile-logs.tar.xz),
-#               with the conv path of PROFILE_CONV (columns or backend, default backend);
-#   train       (with the conv path of TRAIN_CONV) a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
+#               with the conv path of PROFILE_CONV (columns, tiled or backend, default backend);
+#   train       (with the conv path of TRAIN_CONV: backend, tiled, columns, or auto (the default): the
+#               fastest of the bench rows at TRAIN_NGF and TRAIN_BATCH) a fresh run (or a fine-tune of INIT) on FACADES_DIR/train (default .carry/facades)
 #               for TRAIN_S seconds (default: what the box leaves), TRAIN_BATCH images a step, the
 #               step count planned from the measured step time so that the learning rate's linear
 #               decay ends with it; checkpoints with held-out figures about every quarter; the
@@ -49,7 +54,7 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 OUT="${OUT:-/tmp/facade-device}"
 BUDGET="${BUDGET:-540}"
-PLAN="${PLAN:-torch:32 vk:f16 vk:f32 ours:32 profile train}"
+PLAN="${PLAN:-torch:32 ours:32 tiled:32 vk:f16 profile train}"
 DATA="${FACADES_DIR:-.carry/facades}/train"
 INIT="${INIT:-}"
 TRAIN_NGF="${TRAIN_NGF:-32}"
@@ -168,7 +173,9 @@ EOF
 #    step count planned from the measured step time so that the learning rate's linear decay ends
 #    with the time; checkpoints with held-out figures about every quarter.
 train() {
-  STEP_MS=$(python3 - "$OUT/bench.jsonl" "$TRAIN_NGF" "$TRAIN_BATCH" "${TRAIN_CONV:-backend}" << 'EOF'
+  # The step time of this width and batch from the bench rows, and with TRAIN_CONV=auto (the
+  # default) the conv path whose row was fastest.
+  read -r STEP_MS CONV < <(python3 - "$OUT/bench.jsonl" "$TRAIN_NGF" "$TRAIN_BATCH" "${TRAIN_CONV:-auto}" << 'EOF'
 import json, sys
 ngf, batch, conv = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 try:
@@ -176,8 +183,10 @@ try:
 except OSError:
     rows = []
 ours = [r for r in rows if r.get("backend") == "wgpu" and r["ngf"] == ngf and r["batch"] == batch
-        and r.get("precision", "f32") == "f32" and r.get("conv", "backend") == conv]
-print(ours[-1]["train_step_ms_p50"] if ours else 1000)
+        and r.get("precision", "f32") == "f32" and conv in ("auto", r.get("conv", "backend"))]
+best = min(ours, key=lambda r: r["train_step_ms_p50"]) if ours else None
+print(best["train_step_ms_p50"] if best else 1000,
+      best.get("conv", "backend") if best else ("backend" if conv == "auto" else conv))
 EOF
   )
   PAIRS=$(($(ls "$DATA" | wc -l) - 40))
@@ -188,8 +197,8 @@ EOF
   DECAY=$(((EPOCHS + 1) / 2))
   EVERY=$((STEPS / 4 > 1 ? STEPS / 4 : 1))
   from=${INIT:+--init-from $INIT}
-  say "train: ${TRAIN_PRESET:-default} recipe ${TRAIN_ARGS:-}, ngf $TRAIN_NGF, batch $TRAIN_BATCH, ${STEP_MS} ms/step × ${TRAIN_COST:-1} → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
-  [ "$TRAIN_S" -gt 20 ] && FACADE_GPU_CONV="${TRAIN_CONV:-backend}" timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
+  say "train: ${TRAIN_PRESET:-default} recipe ${TRAIN_ARGS:-}, ngf $TRAIN_NGF, batch $TRAIN_BATCH, conv $CONV, ${STEP_MS} ms/step × ${TRAIN_COST:-1} → $STEPS steps ($EPOCHS epochs, last $DECAY decaying) in $TRAIN_S s ${from:-from scratch}"
+  [ "$TRAIN_S" -gt 20 ] && FACADE_GPU_CONV="$CONV" timeout "$TRAIN_S" "$FS" train --data "$DATA" --out "$RUN" $from \
     --preset "${TRAIN_PRESET:-default}" --ngf "$TRAIN_NGF" --holdout 40 --seed 11 --batch "$TRAIN_BATCH" --epochs "$EPOCHS" \
     --decay-epochs "$DECAY" --max-steps "$STEPS" --checkpoint-every "$EVERY" \
     --sample-every "$EVERY" --backend wgpu ${TRAIN_ARGS:-} > "$WORK/train.log" 2>&1 \
@@ -209,6 +218,7 @@ for step in $PLAN; do
     torch:*) bench_torch "${step#torch:}" ;;
     precision:*) bench_ours 32 "${step#precision:}" ;;
     columns:*) FACADE_GPU_CONV=columns bench_ours "${step#columns:}" ;;
+    tiled:*) FACADE_GPU_CONV=tiled bench_ours "${step#tiled:}" ;;
     vk:*) VK=1 BATCHES="${VK_BATCHES:-16}" bench_ours 32 "${step#vk:}" ;;
     vkcolumns:*) VK=1 BATCHES="${VK_BATCHES:-16}" FACADE_GPU_CONV=columns bench_ours 32 "${step#vkcolumns:}" ;;
     profile) profile ;;

@@ -4,41 +4,14 @@
 
 mod common;
 
+use common::gpu::{
+    assert_losses_agree, batch64, pixel_diff, same_start, three_steps_agree, wgpu_or_skip,
+};
+
 use burn::prelude::{Tensor, TensorData};
 use facade_studio::backend::{self, BackendChoice};
 use facade_studio::render::Renderer;
 use facade_studio::train::GanTrainer;
-
-fn wgpu_or_skip() -> Option<backend::SelectedDevice> {
-    let mut notes = Vec::new();
-    let selected = backend::select(BackendChoice::Wgpu, &mut |m| notes.push(m)).unwrap();
-    match selected.backend {
-        backend::BackendKind::Wgpu => Some(selected),
-        _ => {
-            let e = notes.join("; ");
-            assert!(
-                !common::required("FACADE_REQUIRE_WGPU"),
-                "FACADE_REQUIRE_WGPU is set but wgpu is unavailable: {e}"
-            );
-            eprintln!("SKIPPED: no wgpu adapter here ({e})");
-            None
-        }
-    }
-}
-
-/// The largest and the mean absolute difference of two images' channel values (same size).
-fn pixel_diff(a: &image::RgbImage, b: &image::RgbImage) -> (i32, f64) {
-    assert_eq!(a.dimensions(), b.dimensions());
-    assert_eq!(a.as_raw().len(), b.as_raw().len());
-    let diffs: Vec<i32> = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (*x as i32 - *y as i32).abs())
-        .collect();
-    let max = diffs.iter().max().copied().unwrap_or(0);
-    (max, diffs.iter().sum::<i32>() as f64 / diffs.len() as f64)
-}
 
 #[test]
 fn require_variables_are_read_by_value() {
@@ -336,101 +309,6 @@ fn moments(adam: &facade_studio::train::adam::Adam) -> Vec<f32> {
     }
     assert_eq!(pos, bytes.len(), "the state was read to its end");
     out
-}
-
-/// One starting state (seed 3) saved as a checkpoint in `dir` and loaded as a trainer on the CPU
-/// and on `gpu`; also the checkpoint's description.
-fn same_start(
-    config: &facade_studio::model::ModelConfig,
-    objective: facade_studio::train::gan::Objective,
-    gpu: &backend::SelectedDevice,
-    dir: &std::path::Path,
-) -> (GanTrainer, GanTrainer, facade_studio::checkpoint::Meta) {
-    use burn::module::Module;
-    use facade_studio::train::gan::adam;
-    use facade_studio::train::state::{TrainState, load_checkpoint, save_checkpoint};
-    let cpu = backend::cpu_device();
-    let start = GanTrainer::new(config.clone(), &cpu.device, 3, objective);
-    let path = dir.join("start.fsw");
-    let meta = facade_studio::checkpoint::Meta {
-        styles: Default::default(),
-        kind: facade_studio::checkpoint::FileKind::Checkpoint,
-        ..common::model_meta("start", config)
-    };
-    save_checkpoint(&path, &TrainState::of(&start, meta.clone())).unwrap();
-    let on = |device: &burn::prelude::Device| {
-        let s = load_checkpoint(&path, device, adam(0.5), adam(0.5)).unwrap();
-        GanTrainer::from_models(
-            config.clone(),
-            device.clone().autodiff(),
-            s.generator.train(),
-            s.discriminator.train(),
-            3,
-            objective,
-        )
-    };
-    (on(&cpu.device), on(&gpu.device), meta)
-}
-
-/// Every loss of a CPU step `h` and a GPU step `d` agrees within `rel` of the larger + 1e-3.
-fn assert_losses_agree(
-    step: u64,
-    h: &facade_studio::train::gan::Losses,
-    d: &facade_studio::train::gan::Losses,
-    rel: f32,
-) {
-    for (name, a, b) in [
-        ("G_GAN", h.g_gan, d.g_gan),
-        ("G_L1", h.g_l1, d.g_l1),
-        ("G_feat", h.g_feat, d.g_feat),
-        ("G_freq", h.g_freq, d.g_freq),
-        ("D_real", h.d_real, d.d_real),
-        ("D_fake", h.d_fake, d.d_fake),
-        ("G_spec", h.g_spec, d.g_spec),
-    ] {
-        assert!(
-            (a - b).abs() <= rel * a.abs().max(b.abs()) + 1e-3,
-            "step {step} {name}: CPU {a} vs GPU {b}"
-        );
-    }
-}
-
-/// One 64×64 pair, no style.
-fn batch64() -> facade_studio::data::Batch {
-    let map = facade_studio::bench::synthetic_layout(64, 5);
-    let palette = facade_studio::palette::Palette::cmp_facades();
-    let mut batch = facade_studio::data::Batch::new(64);
-    let pair = facade_studio::data::augment::Resized {
-        style: Default::default(),
-        layout: None,
-        photo: common::photo_for(&map),
-        labels: map,
-    };
-    batch.push(&pair, 0, 0, false, &palette);
-    batch
-}
-
-/// Three steps of `recipe` (on a tiny 64² `config`) from one start on the CPU and on the GPU
-/// path: every loss agrees within 2 % + 1e-3 (the default recipe's tolerance below), and
-/// `check` holds for the CPU's losses.
-fn three_steps_agree(
-    recipe: &facade_studio::train::TrainConfig,
-    config: facade_studio::model::ModelConfig,
-    check: impl Fn(&facade_studio::train::gan::Losses) -> bool,
-) {
-    let Some(gpu) = wgpu_or_skip() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let objective = facade_studio::train::gan::Objective::from(recipe);
-    let (mut host, mut device, _) = same_start(&config, objective, &gpu, tmp.path());
-    let batch = batch64();
-    for step in 0..3 {
-        let (h, d) = (
-            host.step(&batch, step, 1e-4),
-            device.step(&batch, step, 1e-4),
-        );
-        assert!(check(&h) && h.is_finite() && d.is_finite(), "{h:?} {d:?}");
-        assert_losses_agree(step, &h, &d, 0.02);
-    }
 }
 
 /// Hinge loss, D at 4× with β1 0, DiffAugment, focal frequency loss, the label modulation.
@@ -746,4 +624,98 @@ fn one_channel_transposed_layers_with_output_padding_train_on_wgpu_as_on_the_cpu
         wrong.is_empty(),
         "[cin, k, stride, pad, side] wrong on wgpu: {wrong:#?}"
     );
+}
+
+/// The convolution of `[n, cin, side, side]` by `[cout, cin, k, k]` (stride, pad) under autodiff,
+/// by `conv` on `device`: the output's values, then the gradients of input, weight and bias of
+/// a loss that weighs every output value differently (so a misplaced value shows).
+fn conv_values_and_gradients(
+    device: &burn::prelude::Device,
+    conv: fn(Tensor<4>, Tensor<4>, Tensor<1>, usize, usize) -> Tensor<4>,
+    [n, cin, cout, k, stride, pad, side]: [usize; 7],
+) -> [Vec<f32>; 4] {
+    let device = device.clone().autodiff();
+    let tensor =
+        |v: Vec<f32>, shape: Vec<usize>| Tensor::<4>::from_data(TensorData::new(v, shape), &device);
+    let scale = 1.0 / ((cin * k * k) as f32).sqrt();
+    let x = tensor(
+        values(n * cin * side * side, 1, 1.0),
+        vec![n, cin, side, side],
+    )
+    .require_grad();
+    let w = tensor(values(cout * cin * k * k, 2, scale), vec![cout, cin, k, k]).require_grad();
+    let b = Tensor::<1>::from_data(TensorData::new(values(cout, 3, 0.5), [cout]), &device)
+        .require_grad();
+    let y = conv(x.clone(), w.clone(), b.clone(), stride, pad);
+    let weights = Tensor::<4>::from_data(
+        TensorData::new(values(y.dims().iter().product(), 4, 1.0), y.dims().to_vec()),
+        &device,
+    );
+    let grads = (y.clone() * weights).sum().backward();
+    let flat = |t: Tensor<4>| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+    [
+        flat(y),
+        flat(x.grad(&grads).expect("input gradient")),
+        flat(w.grad(&grads).expect("weight gradient")),
+        b.grad(&grads)
+            .expect("bias gradient")
+            .into_data()
+            .convert::<f32>()
+            .try_to_vec::<f32>()
+            .unwrap(),
+    ]
+}
+
+fn burn_conv(x: Tensor<4>, w: Tensor<4>, b: Tensor<1>, stride: usize, pad: usize) -> Tensor<4> {
+    let options = burn::tensor::ops::ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
+    burn::tensor::module::conv2d(x, w, Some(b), options)
+}
+
+/// The GPU's tiled convolution kernel (`FACADE_GPU_CONV=tiled`) gives the CPU's output and
+/// gradients in the model's layer shapes — the encoder's 4×4 stride 2, the decoder's 2×2 phase
+/// convolution, the discriminator's 4×4 stride 1, a 3×3 and a 1×1 — with sizes that leave partial
+/// tiles (positions and channels not multiples of 64, input channels not multiples of 16).
+#[test]
+fn the_tiled_gpu_convolution_matches_the_cpu() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let cpu = backend::cpu_device();
+    let shapes = [
+        [2, 3, 32, 4, 2, 1, 34],
+        [1, 64, 16, 2, 1, 1, 17],
+        [2, 24, 70, 4, 1, 1, 13],
+        [1, 40, 80, 3, 1, 1, 20],
+        [3, 17, 16, 1, 1, 0, 11],
+    ];
+    for shape in shapes {
+        let [n, cin, cout, k, stride, pad, side] = shape;
+        assert!(
+            facade_studio::kernels::tiled::covers(
+                [n, cin, side, side],
+                [cout, cin, k, k],
+                [stride; 2],
+                [pad; 2]
+            ),
+            "{shape:?} is not one the tiled kernel takes"
+        );
+        let want = conv_values_and_gradients(&cpu.device, burn_conv, shape);
+        let got =
+            conv_values_and_gradients(&gpu.device, facade_studio::kernels::tiled::conv2d, shape);
+        for (what, (a, b)) in [
+            "output",
+            "input gradient",
+            "weight gradient",
+            "bias gradient",
+        ]
+        .iter()
+        .zip(want.iter().zip(&got))
+        {
+            assert_eq!(a.len(), b.len(), "{shape:?} {what}");
+            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+            assert!(
+                worst <= 1e-4 * scale.max(1.0),
+                "[n, cin, cout, k, stride, pad, side] {shape:?}: {what} differs by {worst} (largest value {scale})"
+            );
+        }
+    }
 }

@@ -6,8 +6,8 @@ import json, sys
 
 def main(path):
     rows = [json.loads(l) for l in open(path) if l.startswith("{")]
-    ours = {(r["ngf"], r["batch"], r.get("precision", "f32") + (
-                " columns" if r.get("conv") == "columns" else "")): r
+    conv = lambda r: "" if r.get("conv", "backend") == "backend" else " " + r["conv"]
+    ours = {(r["ngf"], r["batch"], r.get("precision", "f32") + conv(r)): r
             for r in rows if r["backend"] == "wgpu"}
     torch = {(r["ngf"], r["batch"]): r for r in rows if r["backend"].startswith("pytorch")}
     mb = lambda r: f'{r.get("process_gpu_peak_mb") or 0:.0f}'

@@ -32,6 +32,10 @@ pub mod memory;
 mod norm;
 pub mod simd;
 mod tanh;
+#[cfg(feature = "gpu")]
+pub mod tiled;
+#[cfg(feature = "gpu")]
+mod tiled_kernel;
 
 use std::sync::OnceLock;
 
@@ -54,16 +58,42 @@ pub fn conv2d(
     pad: [usize; 2],
 ) -> Tensor<4> {
     let layer = Layer::plain(x.dims(), weight.dims(), stride, pad);
-    fast(&layer, &x, &weight, bias.as_ref()).unwrap_or_else(|| {
-        if gpu_columns() && !on_cpu(&x) {
-            return columns::conv2d(x, weight, bias, stride, pad);
-        }
-        let options = ConvOptions::new(stride, pad, [1, 1], 1);
-        if one_channel_off_cpu(&x, weight.dims()[0]) {
-            return through_two_channels(x, weight, bias, options);
-        }
-        burn::tensor::module::conv2d(x, weight, bias, options)
-    })
+    fast(&layer, &x, &weight, bias.as_ref())
+        .unwrap_or_else(|| other_conv2d(x, weight, bias, stride, pad))
+}
+
+/// [`conv2d`] where the CPU kernels do not run: columns or the tiled kernel off the CPU when
+/// `FACADE_GPU_CONV` asks for them, the one-channel detour, else Burn's convolution.
+fn other_conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    pad: [usize; 2],
+) -> Tensor<4> {
+    if gpu_columns() && !on_cpu(&x) {
+        return columns::conv2d(x, weight, bias, stride, pad);
+    }
+    #[cfg(feature = "gpu")]
+    if takes_tiled(&x, &weight, stride, pad) {
+        let bias = bias.unwrap_or_else(|| Tensor::zeros([weight.dims()[0]], &x.device()));
+        return tiled::conv2d(x, weight, bias, stride[0], pad[0]);
+    }
+    let options = ConvOptions::new(stride, pad, [1, 1], 1);
+    if one_channel_off_cpu(&x, weight.dims()[0]) {
+        return through_two_channels(x, weight, bias, options);
+    }
+    burn::tensor::module::conv2d(x, weight, bias, options)
+}
+
+/// Whether this convolution goes through the tiled GPU kernel: asked for
+/// (`FACADE_GPU_CONV=tiled`), off the CPU, f32, and a shape the kernel takes.
+#[cfg(feature = "gpu")]
+fn takes_tiled(x: &Tensor<4>, weight: &Tensor<4>, stride: [usize; 2], pad: [usize; 2]) -> bool {
+    gpu_conv() == "tiled"
+        && !on_cpu(x)
+        && x.dtype() == DType::F32
+        && tiled::covers(x.dims(), weight.dims(), stride, pad)
 }
 
 /// Burn's convolution with one output channel, off the CPU, computed with a second, all-zero
@@ -102,16 +132,19 @@ fn one_channel_off_cpu(x: &Tensor<4>, out_channels: usize) -> bool {
 /// Whether convolutions off the CPU go through [`columns`] (`FACADE_GPU_CONV=columns`) rather
 /// than the backend's own (autotuned) convolution.
 fn gpu_columns() -> bool {
-    static COLUMNS: OnceLock<bool> = OnceLock::new();
-    *COLUMNS.get_or_init(|| std::env::var("FACADE_GPU_CONV").as_deref() == Ok("columns"))
+    gpu_conv() == "columns"
 }
 
-/// How plain convolutions run off the CPU: "columns" or "backend" (for benchmark rows).
+/// How plain convolutions run off the CPU, from `FACADE_GPU_CONV`: "columns" ([`columns`]),
+/// "tiled" (the tiled matrix-product kernel of `tiled.rs`, for the shapes it covers) or
+/// "backend" (Burn's own, autotuned: the default). Benchmark rows record it.
 pub fn gpu_conv() -> &'static str {
-    match gpu_columns() {
-        true => "columns",
-        false => "backend",
-    }
+    static MODE: OnceLock<&'static str> = OnceLock::new();
+    MODE.get_or_init(|| match std::env::var("FACADE_GPU_CONV").as_deref() {
+        Ok("columns") => "columns",
+        Ok("tiled") => "tiled",
+        _ => "backend",
+    })
 }
 
 /// A 2-D transposed convolution (no output padding, groups 1, dilation 1):

@@ -1,6 +1,9 @@
 //! Small data the tests make themselves: synthetic facades in the pix2pix layout.
 #![allow(dead_code)]
 
+#[cfg(feature = "gpu")]
+pub mod gpu;
+
 use std::path::Path;
 
 use facade_studio::bench::synthetic_layout;
