@@ -631,7 +631,7 @@ fn one_channel_transposed_layers_with_output_padding_train_on_wgpu_as_on_the_cpu
 /// a loss that weighs every output value differently (so a misplaced value shows).
 fn conv_values_and_gradients(
     device: &burn::prelude::Device,
-    conv: fn(Tensor<4>, Tensor<4>, Tensor<1>, usize, usize) -> Tensor<4>,
+    conv: impl Fn(Tensor<4>, Tensor<4>, Tensor<1>, usize, usize) -> Tensor<4>,
     [n, cin, cout, k, stride, pad, side]: [usize; 7],
 ) -> [Vec<f32>; 4] {
     let device = device.clone().autodiff();
@@ -717,5 +717,78 @@ fn the_tiled_gpu_convolution_matches_the_cpu() {
                 "[n, cin, cout, k, stride, pad, side] {shape:?}: {what} differs by {worst} (largest value {scale})"
             );
         }
+    }
+}
+
+/// `phase_conv` with odd sizes: on the GPU its phases are interleaved by one kernel (and its
+/// adjoint backward), on the CPU by slices and a permutation; output and gradients agree.
+#[test]
+fn the_phase_interleaving_kernel_matches_the_tensor_operations() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let cpu = backend::cpu_device();
+    let phase_conv = |x: Tensor<4>, w: Tensor<4>, b: Tensor<1>, _: usize, _: usize| {
+        facade_studio::model::upsample::phase_conv(x, w, Some(b))
+    };
+    for shape in [[2, 5, 12, 2, 1, 1, 7], [1, 3, 4, 2, 1, 1, 10]] {
+        let want = conv_values_and_gradients(&cpu.device, phase_conv, shape);
+        let got = conv_values_and_gradients(&gpu.device, phase_conv, shape);
+        let [n, _, cout, _, _, _, side] = shape;
+        assert_eq!(want[0].len(), n * cout / 4 * 4 * side * side, "{shape:?}");
+        for (what, (a, b)) in [
+            "output",
+            "input gradient",
+            "kernel gradient",
+            "bias gradient",
+        ]
+        .iter()
+        .zip(want.iter().zip(&got))
+        {
+            assert_eq!(a.len(), b.len(), "{shape:?} {what}");
+            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+            assert!(
+                worst <= 1e-4 * scale.max(1.0),
+                "{shape:?}: {what} differs by {worst} (largest value {scale})"
+            );
+        }
+    }
+}
+
+/// The GPU's one-launch normalisation (a render's, no autodiff) gives the CPU's values, with
+/// per-sample and batch statistics, on planes whose sizes are not multiples of the kernel's 256
+/// units.
+#[test]
+fn the_gpu_normalisation_kernel_matches_the_cpu() {
+    use burn::module::Module;
+    use facade_studio::model::NormKind;
+    use facade_studio::model::norm::Norm;
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let cpu = backend::cpu_device();
+    let dims = [3, 5, 9, 37];
+    let values = values(dims.iter().product(), 9, 3.0);
+    for kind in [NormKind::Instance, NormKind::Batch] {
+        let norm = Norm::new(kind, 5, &cpu.device).unwrap();
+        let on = |device: &burn::prelude::Device| {
+            // Values around 2 (not 0), so that a variance computed as E[x²] − mean² is tested
+            // on something other than its easy case.
+            let x = Tensor::<4>::from_data(TensorData::new(values.clone(), dims), device) + 2.0;
+            norm.clone()
+                .to_device(device)
+                .forward(x)
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .unwrap()
+        };
+        let (want, got) = (on(&cpu.device), on(&gpu.device));
+        assert_eq!(want.len(), got.len());
+        let worst = want
+            .iter()
+            .zip(&got)
+            .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+        assert!(
+            worst <= 1e-4,
+            "{kind:?}: the GPU's normalisation differs by {worst}"
+        );
     }
 }

@@ -16,7 +16,10 @@
 //! operations, unchanged — except, with `FACADE_GPU_CONV=columns`, the plain convolutions on
 //! other devices, as columns + matrix products in tensor operations (`columns.rs`), and
 //! one-output-channel layers there (plain and transposed, Burn's own layer forwards included),
-//! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]).
+//! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]). Two GPU kernels of
+//! our own (CubeCL, as Burn backend extensions): the decoder's phase interleaving (`phases.rs`,
+//! always off the CPU) and, with `FACADE_GPU_CONV=tiled`, convolutions' forward passes as a tiled
+//! matrix product (`tiled.rs`); the kernels are in `cube_kernels.rs`.
 //! `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the convolutions only) are
 //! for comparisons.
 
@@ -24,18 +27,22 @@ mod activation;
 mod columns;
 mod concat;
 mod conv;
+#[cfg(feature = "gpu")]
+mod cube_kernels;
 mod direct;
 mod flex;
 mod geometry;
+#[cfg(feature = "gpu")]
+pub mod gpu_norm;
 mod layer;
 pub mod memory;
 mod norm;
+#[cfg(feature = "gpu")]
+pub mod phases;
 pub mod simd;
 mod tanh;
 #[cfg(feature = "gpu")]
 pub mod tiled;
-#[cfg(feature = "gpu")]
-mod tiled_kernel;
 
 use std::sync::OnceLock;
 

@@ -30,7 +30,7 @@ use burn::tensor::ops::ConvOptions;
 use cubecl::prelude::{CubeCount, CubeDim};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::tiled_kernel::tiled_conv2d_kernel;
+use super::cube_kernels::{empty_like, tiled_conv2d_kernel};
 
 /// Output positions per cube (the tile's width along `m`).
 const TILE_M: usize = 64;
@@ -108,9 +108,7 @@ impl TiledConv for CubeBackend {
         let shape = out_shape(&x.shape(), &weight.shape(), &stride, &pad);
         let (n, co, oh, ow) = (shape[0], shape[1], shape[2], shape[3]);
         let client = x.client.clone();
-        let handle = client.empty(shape.num_elements() * x.dtype.size());
-        let out =
-            CubeTensor::new_contiguous(client.clone(), x.device.clone(), shape, handle, x.dtype);
+        let out = empty_like(&x, shape);
         let cubes = CubeCount::Static(
             (n * oh * ow).div_ceil(TILE_M) as u32,
             co.div_ceil(TILE_CO) as u32,

@@ -184,9 +184,20 @@ fn phase_taps() -> Vec<f32> {
 /// convolution (padding 1) gives every phase at `(h + 1) × (w + 1)` positions; phase (a, b)
 /// starts at row a, column b; the phases are then interleaved into `[n, c_out, 2h, 2w]`.
 pub fn phase_conv(x: Tensor<4>, kernel: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
-    let [n, _, h, w] = x.dims();
-    let co = kernel.dims()[0] / 4;
-    let y = kernels::conv2d(x, kernel, bias, [1, 1], [1, 1]).reshape([n, co, 4, h + 1, w + 1]);
+    let y = kernels::conv2d(x, kernel, bias, [1, 1], [1, 1]);
+    #[cfg(feature = "gpu")]
+    if !kernels::on_cpu(&y) {
+        return kernels::phases::interleave(y);
+    }
+    interleave_phases(y)
+}
+
+/// The phases of `y [n, 4·co, h + 1, w + 1]` interleaved into `[n, co, 2h, 2w]` with tensor
+/// operations (the GPU has one kernel for it: `kernels::phases`).
+fn interleave_phases(y: Tensor<4>) -> Tensor<4> {
+    let [n, c4, h1, w1] = y.dims();
+    let (co, h, w) = (c4 / 4, h1 - 1, w1 - 1);
+    let y = y.reshape([n, co, 4, h + 1, w + 1]);
     let phases = (0..4)
         .map(|p| {
             let (a, b) = (p / 2, p % 2);

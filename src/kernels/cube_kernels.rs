@@ -1,0 +1,301 @@
+//! The GPU kernels of our own, in CubeCL: a convolution's forward pass as a tiled matrix product
+//! ([`super::tiled`]; the tile sizes — 64 positions × 64 output channels × 16 deep, 16 × 16
+//! units of 4 × 4 values — are written out as numbers here and match `tiled.rs`'s constants), and
+//! the decoder's phase interleaving and its adjoint ([`super::phases`]).
+
+use burn::backend::wgpu::CubeTensor;
+use burn::tensor::Shape;
+use cubecl::prelude::*;
+
+/// A new contiguous tensor of `shape` on `like`'s device, with its float type: a kernel's output.
+pub fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
+    let client = like.client.clone();
+    let handle = client.empty(shape.num_elements() * like.dtype.size());
+    CubeTensor::new_contiguous(client, like.device.clone(), shape, handle, like.dtype)
+}
+
+/// One cube: the output tile of positions `CUBE_POS_X · 64 ..` and channels `CUBE_POS_Y · 64 ..`.
+/// Unit (tx, ty) accumulates positions `tx + 16 i` and channels `ty + 16 j` (i, j < 4), so that
+/// neighbouring units read neighbouring shared-memory values and write neighbouring outputs.
+#[cube(launch)]
+pub fn tiled_conv2d_kernel<F: Float>(
+    x: &Tensor<F>,
+    w: &Tensor<F>,
+    bias: &Tensor<F>,
+    out: &mut Tensor<F>,
+    stride: usize,
+    pad: usize,
+    #[define(F)] _dtype: ElemType,
+) {
+    let tx = UNIT_POS_X as usize;
+    let ty = UNIT_POS_Y as usize;
+    let unit = ty * 16 + tx;
+    let m0 = CUBE_POS_X as usize * 64;
+    let c0 = CUBE_POS_Y as usize * 64;
+
+    let (cin, h, wid) = (x.shape(1), x.shape(2), x.shape(3));
+    let (cout, kh, kw) = (w.shape(0), w.shape(2), w.shape(3));
+    let (oh, ow) = (out.shape(2), out.shape(3));
+    let plane = oh * ow;
+    let m_total = out.shape(0) * plane;
+    let taps = kh * kw;
+    let k_total = cin * taps;
+
+    let mut a_tile = Shared::<[F]>::new_slice(1024usize);
+    let mut b_tile = Shared::<[F]>::new_slice(1024usize);
+    let mut acc = Array::<F>::new(16usize);
+    #[unroll]
+    for i in 0..16usize {
+        acc[i] = F::new(0.0);
+    }
+
+    // The sum runs over k = (ky · kw + kx) · cin + ci, the kernel tap outermost. Each unit keeps
+    // the (ci, kx, ky) of the depth it loads next as counters moved on by additions: no division
+    // in the loop. Depth k is inside the sum while ky < kh.
+    // Columns: this unit loads position m0 + unit % 64 at depths unit / 64 + 4 i of each step.
+    let load_m = m0 + unit % 64;
+    let load_ok = load_m < m_total;
+    let sample = load_m / plane;
+    let in_plane = load_m % plane;
+    let y0 = (in_plane / ow * stride) as i32 - pad as i32;
+    let x0 = (in_plane % ow * stride) as i32 - pad as i32;
+    let x_base = sample * x.stride(0);
+    let (mut a_ci, mut a_kx, mut a_ky) = advance(0usize, 0usize, 0usize, unit / 64, cin, kw);
+    // Weights: this unit loads depth unit % 16 of each step, for channels unit / 16 + 16 j.
+    let load_k = unit % 16;
+    let (mut b_ci, mut b_kx, mut b_ky) = advance(0usize, 0usize, 0usize, load_k, cin, kw);
+
+    let mut k0 = 0usize;
+    while k0 < k_total {
+        #[unroll]
+        for i in 0..4usize {
+            let mut v = F::new(0.0);
+            let iy = y0 + a_ky as i32;
+            let ix = x0 + a_kx as i32;
+            if load_ok
+                && a_ky < kh
+                && iy >= 0
+                && ix >= 0
+                && (iy as usize) < h
+                && (ix as usize) < wid
+            {
+                v = x[x_base
+                    + a_ci * x.stride(1)
+                    + iy as usize * x.stride(2)
+                    + ix as usize * x.stride(3)];
+            }
+            a_tile[(unit / 64 + 4 * i) * 64 + unit % 64] = v;
+            let (ci, kx, ky) = advance(a_ci, a_kx, a_ky, 4usize, cin, kw);
+            a_ci = ci;
+            a_kx = kx;
+            a_ky = ky;
+        }
+        let w_base = b_ci * w.stride(1) + b_ky * w.stride(2) + b_kx * w.stride(3);
+        #[unroll]
+        for j in 0..4usize {
+            let nn = unit / 16 + 16 * j;
+            let co = c0 + nn;
+            let mut v = F::new(0.0);
+            if co < cout && b_ky < kh {
+                v = w[co * w.stride(0) + w_base];
+            }
+            b_tile[load_k * 64 + nn] = v;
+        }
+        let (ci, kx, ky) = advance(b_ci, b_kx, b_ky, 16usize, cin, kw);
+        b_ci = ci;
+        b_kx = kx;
+        b_ky = ky;
+        sync_cube();
+
+        #[unroll]
+        for kk in 0..16usize {
+            let mut a = Array::<F>::new(4usize);
+            let mut b = Array::<F>::new(4usize);
+            #[unroll]
+            for i in 0..4usize {
+                a[i] = a_tile[kk * 64 + tx + 16 * i];
+                b[i] = b_tile[kk * 64 + ty + 16 * i];
+            }
+            #[unroll]
+            for i in 0..4usize {
+                #[unroll]
+                for j in 0..4usize {
+                    acc[i * 4 + j] += a[i] * b[j];
+                }
+            }
+        }
+        sync_cube();
+        k0 += 16;
+    }
+
+    #[unroll]
+    for i in 0..4usize {
+        let m = m0 + tx + 16 * i;
+        if m < m_total {
+            let sample = m / plane;
+            let in_plane = m % plane;
+            #[unroll]
+            for j in 0..4usize {
+                let co = c0 + ty + 16 * j;
+                if co < cout {
+                    out[(sample * cout + co) * plane + in_plane] = acc[i * 4 + j] + bias[co];
+                }
+            }
+        }
+    }
+}
+
+/// The depth `by` further on from (ci, kx, ky) in the order of the sum (input channel fastest,
+/// then kernel column, then kernel row).
+#[cube]
+fn advance(
+    ci: usize,
+    kx: usize,
+    ky: usize,
+    by: usize,
+    cin: usize,
+    kw: usize,
+) -> (usize, usize, usize) {
+    let mut ci = ci + by;
+    let mut kx = kx;
+    let mut ky = ky;
+    while ci >= cin {
+        ci -= cin;
+        kx += 1;
+        if kx == kw {
+            kx = 0;
+            ky += 1;
+        }
+    }
+    (ci, kx, ky)
+}
+
+/// `out [n, co, 2h, 2w]` from the phase convolution's `y [n, 4·co, h + 1, w + 1]`: output
+/// (2y + a, 2x + b) of channel o is phase (a, b)'s value at (y + a, x + b). One unit per output.
+#[cube(launch)]
+pub fn interleave_phases_kernel<F: Float>(
+    y: &Tensor<F>,
+    out: &mut Tensor<F>,
+    #[define(F)] _dtype: ElemType,
+) {
+    let (co, oh, ow) = (out.shape(1), out.shape(2), out.shape(3));
+    let total = out.shape(0) * co * oh * ow;
+    let i = ABSOLUTE_POS;
+    if i < total {
+        let ox = i % ow;
+        let oy = i / ow % oh;
+        let o = i / (ow * oh) % co;
+        let sample = i / (ow * oh * co);
+        let (a, b) = (oy % 2, ox % 2);
+        let channel = 4 * o + 2 * a + b;
+        out[i] = y[sample * y.stride(0)
+            + channel * y.stride(1)
+            + (oy / 2 + a) * y.stride(2)
+            + (ox / 2 + b) * y.stride(3)];
+    }
+}
+
+/// The adjoint of [`interleave_phases_kernel`]: `out [n, 4·co, h + 1, w + 1]` from
+/// `g [n, co, 2h, 2w]`, each phase's value at (py, px) the interleaved value it went to, zero
+/// where it went nowhere (the phase's row or column outside the picture).
+#[cube(launch)]
+pub fn deinterleave_phases_kernel<F: Float>(
+    g: &Tensor<F>,
+    out: &mut Tensor<F>,
+    #[define(F)] _dtype: ElemType,
+) {
+    let (channels, ph, pw) = (out.shape(1), out.shape(2), out.shape(3));
+    let (h, w) = (ph - 1, pw - 1);
+    let total = out.shape(0) * channels * ph * pw;
+    let i = ABSOLUTE_POS;
+    if i < total {
+        let px = i % pw;
+        let py = i / pw % ph;
+        let channel = i / (pw * ph) % channels;
+        let sample = i / (pw * ph * channels);
+        let (o, a, b) = (channel / 4, channel / 2 % 2, channel % 2);
+        let mut v = F::new(0.0);
+        if py >= a && px >= b && py - a < h && px - b < w {
+            v = g[sample * g.stride(0)
+                + o * g.stride(1)
+                + (2 * (py - a) + a) * g.stride(2)
+                + (2 * (px - b) + b) * g.stride(3)];
+        }
+        out[i] = v;
+    }
+}
+
+/// Normalisation of `x [n, c, h, w]` in one launch: one cube of 256 units per channel of each
+/// sample (`per_sample`) or per channel over the batch, summing values and squares through
+/// shared memory, then writing `(x − mean) / √(var + eps) · gamma + beta` to the contiguous
+/// `out`. The variance is E[x²] − mean², as the tensor-operation form computes it.
+#[cube(launch)]
+pub fn norm_kernel<F: Float>(
+    x: &Tensor<F>,
+    gamma: &Tensor<F>,
+    beta: &Tensor<F>,
+    out: &mut Tensor<F>,
+    eps: f32,
+    #[comptime] per_sample: bool,
+    #[define(F)] _dtype: ElemType,
+) {
+    let channels = x.shape(1);
+    let width = x.shape(3);
+    let plane = x.shape(2) * width;
+    let row = CUBE_POS;
+    let mut first = 0usize;
+    let mut samples = x.shape(0);
+    let mut channel = row;
+    if per_sample {
+        first = row / channels;
+        samples = 1usize;
+        channel = row % channels;
+    }
+    let unit = UNIT_POS as usize;
+    let count = samples * plane;
+
+    let mut sum = F::new(0.0);
+    let mut squares = F::new(0.0);
+    let mut i = unit;
+    while i < count {
+        let v = x[(first + i / plane) * x.stride(0)
+            + channel * x.stride(1)
+            + i % plane / width * x.stride(2)
+            + i % width * x.stride(3)];
+        sum += v;
+        squares += v * v;
+        i += 256;
+    }
+    let mut sums = Shared::<[F]>::new_slice(256usize);
+    let mut sums_sq = Shared::<[F]>::new_slice(256usize);
+    sums[unit] = sum;
+    sums_sq[unit] = squares;
+    sync_cube();
+    let mut half = 128usize;
+    while half > 0 {
+        if unit < half {
+            let (other, other_sq) = (sums[unit + half], sums_sq[unit + half]);
+            sums[unit] += other;
+            sums_sq[unit] += other_sq;
+        }
+        sync_cube();
+        half /= 2;
+    }
+
+    let n = F::cast_from(count as u32);
+    let mean = sums[0] / n;
+    let var = F::max(sums_sq[0] / n - mean * mean, F::new(0.0));
+    let scale = gamma[channel] / F::sqrt(var + F::cast_from(eps));
+    let shift = beta[channel] - mean * scale;
+    let mut j = unit;
+    while j < count {
+        let sample = first + j / plane;
+        let p = j % plane;
+        let v = x[sample * x.stride(0)
+            + channel * x.stride(1)
+            + p / width * x.stride(2)
+            + p % width * x.stride(3)];
+        out[(sample * channels + channel) * plane + p] = v * scale + shift;
+        j += 256;
+    }
+}
