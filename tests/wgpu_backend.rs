@@ -5,7 +5,8 @@
 mod common;
 
 use common::gpu::{
-    assert_losses_agree, batch64, pixel_diff, same_start, three_steps_agree, wgpu_or_skip,
+    assert_losses_agree, batch64, pixel_diff, render_shipped, same_start, three_steps_agree,
+    wgpu_or_skip,
 };
 
 use burn::prelude::{Tensor, TensorData};
@@ -84,14 +85,7 @@ fn the_same_weights_render_alike_on_wgpu_and_cpu_and_train_on_wgpu() {
 #[test]
 fn the_shipped_model_renders_on_wgpu_as_on_the_cpu() {
     let Some(gpu) = wgpu_or_skip() else { return };
-    let model = facade_studio::models::default_model_path();
-    let map = facade_studio::bench::synthetic_layout(256, 4);
-    let render = |device: backend::SelectedDevice| {
-        let r = Renderer::load(&model, device).unwrap();
-        let style = r.style_bank().styles.first().cloned().unwrap_or_default();
-        r.render(&map, &style, None).unwrap()
-    };
-    let (on_cpu, on_gpu) = (render(backend::cpu_device()), render(gpu));
+    let (on_cpu, on_gpu) = (render_shipped(backend::cpu_device()), render_shipped(gpu));
     let (max, mean) = pixel_diff(&on_cpu, &on_gpu);
     eprintln!("shipped model, wgpu vs CPU: max {max}/255, mean {mean:.4}/255");
     assert!(
@@ -666,6 +660,26 @@ fn conv_values_and_gradients(
     ]
 }
 
+/// The output and the three gradients of [`conv_values_and_gradients`] on the CPU (`want`) and
+/// the GPU (`got`) agree within 1e-4 of the largest value (or of 1).
+fn assert_results_agree(label: &str, want: &[Vec<f32>; 4], got: &[Vec<f32>; 4]) {
+    let parts = [
+        "output",
+        "input gradient",
+        "weight gradient",
+        "bias gradient",
+    ];
+    for (what, (a, b)) in parts.iter().zip(want.iter().zip(got)) {
+        assert_eq!(a.len(), b.len(), "{label} {what}");
+        let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
+        assert!(
+            worst <= 1e-4 * scale.max(1.0),
+            "{label}: {what} differs by {worst} (largest value {scale})"
+        );
+    }
+}
+
 fn burn_conv(x: Tensor<4>, w: Tensor<4>, b: Tensor<1>, stride: usize, pad: usize) -> Tensor<4> {
     let options = burn::tensor::ops::ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
     burn::tensor::module::conv2d(x, w, Some(b), options)
@@ -700,23 +714,11 @@ fn the_tiled_gpu_convolution_matches_the_cpu() {
         let want = conv_values_and_gradients(&cpu.device, burn_conv, shape);
         let got =
             conv_values_and_gradients(&gpu.device, facade_studio::kernels::tiled::conv2d, shape);
-        for (what, (a, b)) in [
-            "output",
-            "input gradient",
-            "weight gradient",
-            "bias gradient",
-        ]
-        .iter()
-        .zip(want.iter().zip(&got))
-        {
-            assert_eq!(a.len(), b.len(), "{shape:?} {what}");
-            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-            assert!(
-                worst <= 1e-4 * scale.max(1.0),
-                "[n, cin, cout, k, stride, pad, side] {shape:?}: {what} differs by {worst} (largest value {scale})"
-            );
-        }
+        assert_results_agree(
+            &format!("[n, cin, cout, k, stride, pad, side] {shape:?}"),
+            &want,
+            &got,
+        );
     }
 }
 
@@ -734,23 +736,7 @@ fn the_phase_interleaving_kernel_matches_the_tensor_operations() {
         let got = conv_values_and_gradients(&gpu.device, phase_conv, shape);
         let [n, _, cout, _, _, _, side] = shape;
         assert_eq!(want[0].len(), n * cout / 4 * 4 * side * side, "{shape:?}");
-        for (what, (a, b)) in [
-            "output",
-            "input gradient",
-            "kernel gradient",
-            "bias gradient",
-        ]
-        .iter()
-        .zip(want.iter().zip(&got))
-        {
-            assert_eq!(a.len(), b.len(), "{shape:?} {what}");
-            let scale = a.iter().fold(0f32, |m, v| m.max(v.abs()));
-            let worst = a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs()));
-            assert!(
-                worst <= 1e-4 * scale.max(1.0),
-                "{shape:?}: {what} differs by {worst} (largest value {scale})"
-            );
-        }
+        assert_results_agree(&format!("{shape:?}"), &want, &got);
     }
 }
 

@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::gpu::{assert_losses_agree, batch64, pixel_diff, same_start, wgpu_or_skip};
+use common::gpu::{
+    assert_losses_agree, batch64, pixel_diff, render_shipped, same_start, wgpu_or_skip,
+};
 use facade_studio::backend;
-use facade_studio::render::Renderer;
 
 /// Sets `FACADE_GPU_CONV=tiled` before any convolution of this process reads it.
 fn tiled_convolutions() {
@@ -24,16 +25,9 @@ fn tiled_convolutions() {
 fn the_shipped_model_renders_through_the_tiled_kernel_as_on_the_cpu() {
     tiled_convolutions();
     let Some(gpu) = wgpu_or_skip() else { return };
-    let model = facade_studio::models::default_model_path();
-    let map = facade_studio::bench::synthetic_layout(256, 4);
-    let render = |device: backend::SelectedDevice| {
-        let r = Renderer::load(&model, device).unwrap();
-        let style = r.style_bank().styles.first().cloned().unwrap_or_default();
-        r.render(&map, &style, None).unwrap()
-    };
-    let on_cpu = render(backend::cpu_device());
+    let on_cpu = render_shipped(backend::cpu_device());
     let before = facade_studio::kernels::tiled::calls();
-    let on_gpu = render(gpu);
+    let on_gpu = render_shipped(gpu);
     let tiled = facade_studio::kernels::tiled::calls() - before;
     let (max, mean) = pixel_diff(&on_cpu, &on_gpu);
     eprintln!("shipped model, tiled wgpu vs CPU: max {max}/255, mean {mean:.4}/255, {tiled} tiled");

@@ -383,7 +383,9 @@ pub fn norm(
     per_sample: bool,
     eps: f64,
 ) -> Result<Tensor<4>, Tensor<4>> {
-    if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) {
+    // Off the CPU, before the reshape below: on a GPU it would copy a channels-last activation
+    // (a convolution's output) for nothing.
+    if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) || !on_cpu(&x) {
         return Err(x);
     }
     let [n, c, h, w] = x.dims();

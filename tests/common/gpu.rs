@@ -129,3 +129,12 @@ pub fn three_steps_agree(
         assert_losses_agree(step, &h, &d, 0.02);
     }
 }
+
+/// The shipped model's render of a 256² synthetic layout in its first gallery style, on `device`.
+pub fn render_shipped(device: backend::SelectedDevice) -> image::RgbImage {
+    let model = facade_studio::models::default_model_path();
+    let map = facade_studio::bench::synthetic_layout(256, 4);
+    let r = facade_studio::render::Renderer::load(&model, device).unwrap();
+    let style = r.style_bank().styles.first().cloned().unwrap_or_default();
+    r.render(&map, &style, None).unwrap()
+}
