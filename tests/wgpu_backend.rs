@@ -688,7 +688,8 @@ fn burn_conv(x: Tensor<4>, w: Tensor<4>, b: Tensor<1>, stride: usize, pad: usize
 /// The GPU's tiled convolution kernel (`FACADE_GPU_CONV=tiled`) gives the CPU's output and
 /// gradients in the model's layer shapes — the encoder's 4×4 stride 2, the decoder's 2×2 phase
 /// convolution, the discriminator's 4×4 stride 1, a 3×3 and a 1×1 — with sizes that leave partial
-/// tiles (positions and channels not multiples of 64, input channels not multiples of 16).
+/// tiles (positions and channels not multiples of 64, input channels not multiples of 16), and
+/// the weight gradient's sum split across cubes.
 #[test]
 fn the_tiled_gpu_convolution_matches_the_cpu() {
     let Some(gpu) = wgpu_or_skip() else { return };
@@ -699,6 +700,10 @@ fn the_tiled_gpu_convolution_matches_the_cpu() {
         [2, 24, 70, 4, 1, 1, 13],
         [1, 40, 80, 3, 1, 1, 20],
         [3, 17, 16, 1, 1, 0, 11],
+        // Enough positions for the weight gradient to split its sum across cubes (2 here), one
+        // split's share ending inside a 16-position step.
+        [2, 8, 16, 3, 1, 1, 48],
+        [1, 16, 24, 4, 2, 1, 130],
     ];
     for shape in shapes {
         let [n, cin, cout, k, stride, pad, side] = shape;

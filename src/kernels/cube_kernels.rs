@@ -299,3 +299,147 @@ pub fn norm_kernel<F: Float>(
         j += 256;
     }
 }
+
+/// The weight gradient of a convolution as a tiled matrix product: `out [splits, co, k]` (k =
+/// input channel × kernel row × kernel column, the weight's own order), each split summing
+/// `dy[co, m] · x_col[k, m]` over its `chunk` of the positions m = (sample, output row, output
+/// column). A cube of 16 × 16 units computes 64 channels × 64 depths, each unit 4 × 4 values;
+/// 16 positions at a time of `dy` and of the input's columns go through shared memory. Each unit
+/// loads one position (its counters moved on by additions) and four depths (found once).
+#[cube(launch)]
+pub fn tiled_weight_grad_kernel<F: Float>(
+    x: &Tensor<F>,
+    dy: &Tensor<F>,
+    out: &mut Tensor<F>,
+    kernel: usize,
+    stride: usize,
+    pad: usize,
+    chunk: usize,
+    #[define(F)] _dtype: ElemType,
+) {
+    let tx = UNIT_POS_X as usize;
+    let ty = UNIT_POS_Y as usize;
+    let unit = ty * 16 + tx;
+    let k0 = CUBE_POS_X as usize * 64;
+    let c0 = CUBE_POS_Y as usize * 64;
+    let split = CUBE_POS_Z as usize;
+
+    let (cin, h, wid) = (x.shape(1), x.shape(2), x.shape(3));
+    let (cout, oh, ow) = (dy.shape(1), dy.shape(2), dy.shape(3));
+    let plane = oh * ow;
+    let m_total = dy.shape(0) * plane;
+    let taps = kernel * kernel;
+    let k_total = cin * taps;
+    let m_start = split * chunk;
+    let mut m_end = m_start + chunk;
+    if m_end > m_total {
+        m_end = m_total;
+    }
+
+    // The four depths this unit loads the columns of: k0 + unit / 16 + 16 j.
+    let mut load_ci = Array::<usize>::new(4usize);
+    let mut load_ky = Array::<usize>::new(4usize);
+    let mut load_kx = Array::<usize>::new(4usize);
+    #[unroll]
+    for j in 0..4usize {
+        let k = k0 + unit / 16 + 16 * j;
+        load_ci[j] = k / taps;
+        load_ky[j] = k % taps / kernel;
+        load_kx[j] = k % kernel;
+    }
+    // The position it loads: m_start + unit % 16, then 16 further at each step.
+    let lane = unit % 16;
+    let first = m_start + lane;
+    let mut sample = first / plane;
+    let mut oy = first % plane / ow;
+    let mut ox = first % ow;
+
+    let mut a_tile = Shared::<[F]>::new_slice(1024usize);
+    let mut b_tile = Shared::<[F]>::new_slice(1024usize);
+    let mut acc = Array::<F>::new(16usize);
+    #[unroll]
+    for i in 0..16usize {
+        acc[i] = F::new(0.0);
+    }
+
+    let mut m0 = m_start;
+    while m0 < m_end {
+        let inside = m0 + lane < m_end;
+        #[unroll]
+        for i in 0..4usize {
+            let co = c0 + unit / 16 + 16 * i;
+            let mut v = F::new(0.0);
+            if inside && co < cout {
+                v = dy[sample * dy.stride(0)
+                    + co * dy.stride(1)
+                    + oy * dy.stride(2)
+                    + ox * dy.stride(3)];
+            }
+            a_tile[lane * 64 + unit / 16 + 16 * i] = v;
+        }
+        let y0 = (oy * stride) as i32 - pad as i32;
+        let x0 = (ox * stride) as i32 - pad as i32;
+        #[unroll]
+        for j in 0..4usize {
+            let kk = unit / 16 + 16 * j;
+            let iy = y0 + load_ky[j] as i32;
+            let ix = x0 + load_kx[j] as i32;
+            let mut v = F::new(0.0);
+            if inside
+                && k0 + kk < k_total
+                && iy >= 0
+                && ix >= 0
+                && (iy as usize) < h
+                && (ix as usize) < wid
+            {
+                v = x[sample * x.stride(0)
+                    + load_ci[j] * x.stride(1)
+                    + iy as usize * x.stride(2)
+                    + ix as usize * x.stride(3)];
+            }
+            b_tile[lane * 64 + kk] = v;
+        }
+        sync_cube();
+
+        #[unroll]
+        for mm in 0..16usize {
+            let mut a = Array::<F>::new(4usize);
+            let mut b = Array::<F>::new(4usize);
+            #[unroll]
+            for i in 0..4usize {
+                a[i] = a_tile[mm * 64 + ty + 16 * i];
+                b[i] = b_tile[mm * 64 + tx + 16 * i];
+            }
+            #[unroll]
+            for i in 0..4usize {
+                #[unroll]
+                for j in 0..4usize {
+                    acc[i * 4 + j] += a[i] * b[j];
+                }
+            }
+        }
+        sync_cube();
+        m0 += 16;
+        ox += 16;
+        while ox >= ow {
+            ox -= ow;
+            oy += 1;
+            if oy == oh {
+                oy = 0;
+                sample += 1;
+            }
+        }
+    }
+
+    #[unroll]
+    for i in 0..4usize {
+        let co = c0 + ty + 16 * i;
+        #[unroll]
+        for j in 0..4usize {
+            let k = k0 + tx + 16 * j;
+            if co < cout && k < k_total {
+                out[(split * cout + co) * k_total + k] = acc[i * 4 + j];
+            }
+        }
+    }
+}

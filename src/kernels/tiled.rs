@@ -11,8 +11,10 @@
 //! read from memory serves 64 multiply-adds. Input and weight are read through their strides (any
 //! layout); the output is a new contiguous `[n, c_out, oh, ow]` tensor.
 //!
-//! Gradients: Burn's own input and weight gradients of the convolution (autotuned, through
-//! matrix products), the bias's a sum; recorded as one autodiff operation.
+//! Gradients: Burn's own input gradient of the convolution (autotuned, through matrix products),
+//! the weight gradient as another tiled matrix product (the sum over positions split across
+//! cubes, then the splits summed: two launches where Burn's column form takes two a kernel tap
+//! plus a matrix product), the bias's a sum; recorded as one autodiff operation.
 //!
 //! Opt-in (`FACADE_GPU_CONV=tiled`) until a GPU measures it against Burn's kernel.
 
@@ -30,7 +32,8 @@ use burn::tensor::ops::ConvOptions;
 use cubecl::prelude::{CubeCount, CubeDim};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::cube_kernels::{empty_like, tiled_conv2d_kernel};
+use super::cube_kernels::{empty_like, tiled_conv2d_kernel, tiled_weight_grad_kernel};
+use burn::backend::ops::FloatTensorOps;
 
 /// Output positions per cube (the tile's width along `m`).
 const TILE_M: usize = 64;
@@ -131,7 +134,69 @@ impl TiledConv for CubeBackend {
     }
 }
 
-impl<B: TiledConv, C: CheckpointStrategy> TiledConv for Autodiff<B, C> {
+/// The weight gradient of [`TiledConv::tiled_conv2d`] (square `kernel`): `[co, ci, k, k]` from
+/// the input `x` and the output's gradient `dy`. Called only inside the backward pass, on the
+/// inner backend.
+#[backend_extension(Cube: cfg(feature = "gpu"), Fusion: cfg(feature = "gpu"))]
+pub trait TiledWeightGrad: Backend {
+    #[fusion(dtype = x, shape = Shape::new([dy[1], x[1], *kernel, *kernel]))]
+    fn tiled_weight_grad(
+        x: FloatTensor<Self>,
+        dy: FloatTensor<Self>,
+        kernel: usize,
+        stride: usize,
+        pad: usize,
+    ) -> FloatTensor<Self>;
+}
+
+/// Positions a cube of the weight gradient sums at least (a multiple of 16); more positions than
+/// that are split across up to 64 cubes per output tile.
+const POSITIONS_PER_SPLIT: usize = 2048;
+
+impl TiledWeightGrad for CubeBackend {
+    fn tiled_weight_grad(
+        x: CubeTensor,
+        dy: CubeTensor,
+        kernel: usize,
+        stride: usize,
+        pad: usize,
+    ) -> CubeTensor {
+        let (ci, co) = (x.shape()[1], dy.shape()[1]);
+        let dy_shape = dy.shape();
+        let positions = dy_shape[0] * dy_shape[2] * dy_shape[3];
+        let splits = (positions / POSITIONS_PER_SPLIT).clamp(1, 64);
+        let chunk = positions.div_ceil(splits).div_ceil(16) * 16;
+        let depth = ci * kernel * kernel;
+        let partials = empty_like(&x, Shape::new([splits, co, depth]));
+        let client = x.client.clone();
+        let cubes = CubeCount::Static(
+            depth.div_ceil(TILE_CO) as u32,
+            co.div_ceil(TILE_CO) as u32,
+            splits as u32,
+        );
+        let dtype = burn::backend::cubecl::dtype_to_elem_type(x.dtype);
+        tiled_weight_grad_kernel::launch(
+            &client,
+            cubes,
+            CubeDim::new_2d(16, 16),
+            x.into_tensor_arg(),
+            dy.into_tensor_arg(),
+            partials.clone().into_tensor_arg(),
+            kernel,
+            stride,
+            pad,
+            chunk,
+            dtype,
+        );
+        let summed = match splits {
+            1 => partials,
+            _ => CubeBackend::float_sum_dim(partials, 0),
+        };
+        CubeBackend::float_reshape(summed, Shape::new([co, ci, kernel, kernel]))
+    }
+}
+
+impl<B: TiledConv + TiledWeightGrad, C: CheckpointStrategy> TiledConv for Autodiff<B, C> {
     fn tiled_conv2d(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
@@ -167,14 +232,15 @@ impl<B: TiledConv, C: CheckpointStrategy> TiledConv for Autodiff<B, C> {
     }
 }
 
-/// The backward pass: Burn's convolution gradients for input and weight, a sum for the bias.
+/// The backward pass: Burn's convolution gradient for the input, the tiled kernel's for the
+/// weight, a sum for the bias.
 #[derive(Debug)]
 struct TiledBackward {
     stride: usize,
     pad: usize,
 }
 
-impl<B: Backend> Backward<B, 3> for TiledBackward {
+impl<B: TiledWeightGrad> Backward<B, 3> for TiledBackward {
     type State = (NodeId, NodeId);
 
     fn backward(
@@ -199,7 +265,9 @@ impl<B: Backend> Backward<B, 3> for TiledBackward {
             grads.register::<B>(node.id, dx);
         }
         if let Some(node) = node_w {
-            grads.register::<B>(node.id, B::conv2d_weight_backward(x, w, dy, options));
+            let kernel = w.shape()[2];
+            let dw = B::tiled_weight_grad(x, dy, kernel, self.stride, self.pad);
+            grads.register::<B>(node.id, dw);
         }
     }
 }
