@@ -31,8 +31,10 @@ fn the_shipped_model_renders_through_the_tiled_kernel_as_on_the_cpu() {
     let tiled = facade_studio::kernels::tiled::calls() - before;
     let (max, mean) = pixel_diff(&on_cpu, &on_gpu);
     eprintln!("shipped model, tiled wgpu vs CPU: max {max}/255, mean {mean:.4}/255, {tiled} tiled");
+    // A 256² render has 7 layers with at least 256 output positions and 16 channels (4 of the
+    // encoder, 3 of the decoder); loading may render once more to tune the kernels.
     assert!(
-        tiled >= 8,
+        tiled >= 7,
         "only {tiled} convolutions took the tiled kernel"
     );
     assert!(

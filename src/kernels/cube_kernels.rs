@@ -107,23 +107,7 @@ pub fn tiled_conv2d_kernel<F: Float>(
         b_ky = ky;
         sync_cube();
 
-        #[unroll]
-        for kk in 0..16usize {
-            let mut a = Array::<F>::new(4usize);
-            let mut b = Array::<F>::new(4usize);
-            #[unroll]
-            for i in 0..4usize {
-                a[i] = a_tile[kk * 64 + tx + 16 * i];
-                b[i] = b_tile[kk * 64 + ty + 16 * i];
-            }
-            #[unroll]
-            for i in 0..4usize {
-                #[unroll]
-                for j in 0..4usize {
-                    acc[i * 4 + j] += a[i] * b[j];
-                }
-            }
-        }
+        multiply_tiles(&a_tile, &b_tile, &mut acc, tx, ty);
         sync_cube();
         k0 += 16;
     }
@@ -140,6 +124,36 @@ pub fn tiled_conv2d_kernel<F: Float>(
                 if co < cout {
                     out[(sample * cout + co) * plane + in_plane] = acc[i * 4 + j] + bias[co];
                 }
+            }
+        }
+    }
+}
+
+/// One 16-deep step of a tiled product: `acc[4 i + j] += a[d][ra + 16 i] · b[d][rb + 16 j]` over
+/// the depths d of the two 16 × 64 tiles in shared memory (rows `ra + 16 i` of the first operand,
+/// `rb + 16 j` of the second: the unit's 4 × 4 values).
+#[cube]
+fn multiply_tiles<F: Float>(
+    a_tile: &Shared<[F]>,
+    b_tile: &Shared<[F]>,
+    acc: &mut Array<F>,
+    ra: usize,
+    rb: usize,
+) {
+    #[unroll]
+    for d in 0..16usize {
+        let mut a = Array::<F>::new(4usize);
+        let mut b = Array::<F>::new(4usize);
+        #[unroll]
+        for i in 0..4usize {
+            a[i] = a_tile[d * 64 + ra + 16 * i];
+            b[i] = b_tile[d * 64 + rb + 16 * i];
+        }
+        #[unroll]
+        for i in 0..4usize {
+            #[unroll]
+            for j in 0..4usize {
+                acc[i * 4 + j] += a[i] * b[j];
             }
         }
     }
@@ -401,23 +415,7 @@ pub fn tiled_weight_grad_kernel<F: Float>(
         }
         sync_cube();
 
-        #[unroll]
-        for mm in 0..16usize {
-            let mut a = Array::<F>::new(4usize);
-            let mut b = Array::<F>::new(4usize);
-            #[unroll]
-            for i in 0..4usize {
-                a[i] = a_tile[mm * 64 + ty + 16 * i];
-                b[i] = b_tile[mm * 64 + tx + 16 * i];
-            }
-            #[unroll]
-            for i in 0..4usize {
-                #[unroll]
-                for j in 0..4usize {
-                    acc[i * 4 + j] += a[i] * b[j];
-                }
-            }
-        }
+        multiply_tiles(&a_tile, &b_tile, &mut acc, ty, tx);
         sync_cube();
         m0 += 16;
         ox += 16;
