@@ -39,9 +39,13 @@ fn scripted(dir: &Path, steps: &str) -> StudioOptions {
 }
 
 fn harness(app: StudioApp) -> Harness<'static, StudioApp> {
+    harness_sized(app, egui::vec2(1280.0, 760.0))
+}
+
+fn harness_sized(app: StudioApp, size: egui::Vec2) -> Harness<'static, StudioApp> {
     let mut frame = eframe::Frame::_new_kittest();
     Harness::builder()
-        .with_size(egui::vec2(1280.0, 760.0))
+        .with_size(size)
         .with_max_steps(12)
         .build_ui_state(
             move |ui, app: &mut StudioApp| {
@@ -1530,4 +1534,32 @@ fn back_on_labels(h: &mut Harness<'static, StudioApp>) {
             .is_some_and(|n| !n.contains("shapes"))
     });
     assert_eq!(h.state().palette().name, "cmp_facades");
+}
+
+/// A ten-digit seed (what Vary draws) in a narrow window wraps the seed row rather than widening
+/// the render panel, which would keep the width (it is remembered) after the seed shrinks.
+#[test]
+fn a_long_seed_does_not_widen_the_render_panel() {
+    let state = tempfile::tempdir().unwrap();
+    let app = StudioApp::new(StudioOptions {
+        blank: Some((256, 256)),
+        ..options(state.path())
+    });
+    let mut h = harness_sized(app, egui::vec2(640.0, 600.0));
+    settle(&mut h);
+    let panel_left = |h: &Harness<'static, StudioApp>| h.get_by_label("Render").rect().left();
+    let before = panel_left(&h);
+    h.state_mut().execute(Command::Vary);
+    settle(&mut h);
+    let seed = h.state().preview().seed;
+    assert!(seed >= 1_000_000_000, "Vary drew a ten-digit seed: {seed}");
+    let after = panel_left(&h);
+    assert!(
+        (after - before).abs() < 0.5,
+        "the render panel's left edge moved from {before} to {after} with seed {seed}"
+    );
+    assert!(
+        h.get_by_label("Vary").rect().right() <= 640.0,
+        "Vary stays inside the window"
+    );
 }

@@ -162,7 +162,9 @@ impl Preview {
                 ui.weak("rendering…");
             }
         });
-        ui.horizontal(|ui| {
+        // Wrapped rows: a ten-digit seed or a narrow window moves Vary to the next line instead
+        // of widening the panel (which remembers its width).
+        ui.horizontal_wrapped(|ui| {
             let mut deterministic = self.seed == 0;
             if ui
                 .checkbox(&mut deterministic, "Deterministic")
@@ -178,7 +180,7 @@ impl Preview {
                 .labelled_by(label.id);
             super::command::button(ui, Command::Vary, true, commands);
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if self.gallery.bank.is_some() {
                 let mut draw = !self.model_colours;
                 let hover = "On: classes without a colour take one drawn from the training photos' styles (another with each seed). Off: the model's own average colours";
