@@ -255,12 +255,7 @@ fn save_judged(
     names: &[String],
     out: &std::path::Path,
 ) -> Result<()> {
-    let what = if verdict.config.grey {
-        "luminance"
-    } else {
-        "colour"
-    };
-    let dir = out.join(format!("judged-{what}"));
+    let dir = out.join(format!("judged-{}", verdict.config.looks_at()));
     std::fs::create_dir_all(&dir)
         .map_err(|e| anyhow::anyhow!("{}: cannot be created ({e})", dir.display()))?;
     if verdict.maps.len() != exhibits.len() || names.len() != exhibits.len() {
