@@ -10,9 +10,10 @@
 #   columns:N   ours at ngf N with FACADE_GPU_CONV=columns (convolutions as columns + matrix
 #               products instead of Burn's direct kernel; its rows carry "conv": "columns"; 3.8×
 #               slower on WGSL f32, bench/results/2026-12-04-h200-b);
-#   tiled:N     ours at ngf N with FACADE_GPU_CONV=tiled (the forward convolutions through the tiled
-#               matrix-product kernel of src/kernels/tiled.rs instead of Burn's direct kernel, the
-#               65 % of the step's GPU time in the 2026-12-04 profile; rows carry "conv": "tiled";
+#   tiled:N     ours at ngf N with FACADE_GPU_CONV=tiled (the convolutions' forward passes and weight
+#               gradients through the tiled matrix-product kernels of src/kernels/tiled.rs instead of
+#               Burn's direct kernel, the 65 % of the step's GPU time in the 2026-12-04 profile, and
+#               its column-matrix weight gradient; rows carry "conv": "tiled";
 #               correct on lavapipe, never timed on a GPU before);
 #   vk:P        ours at ngf 32, precision P, built with `--features vulkan` (SPIR-V kernels; the
 #               binary FS_VK, else .carry/facade-studio-vk.xz), Burn's convolution, the batches of

@@ -15,9 +15,10 @@ use cubecl::prelude::{CubeCount, CubeDim};
 
 use super::cube_kernels::{empty_like, norm_kernel};
 
-/// `x [n, c, h, w]` normalised per channel of each sample (`per_sample`) or per channel over the
-/// batch (variance + `eps` under the root), times `gamma` plus `beta`; `Err(x)` where this does not apply (on the CPU, under
-/// autodiff, other float types, no `gpu` feature): the caller computes it with tensor operations.
+/// `x [n, c, h, w]` (off the CPU: [`super::norm`] sends the CPU's tensors to its own kernels)
+/// normalised per channel of each sample (`per_sample`) or per channel over the batch (`eps`
+/// added to the variance under the root), times `gamma` plus `beta`; `Err(x)` under autodiff or
+/// for other float types: the caller computes it with tensor operations.
 #[allow(clippy::result_large_err)]
 pub fn norm(
     x: Tensor<4>,
@@ -26,7 +27,7 @@ pub fn norm(
     per_sample: bool,
     eps: f64,
 ) -> Result<Tensor<4>, Tensor<4>> {
-    if super::on_cpu(&x) || x.is_autodiff() || x.dtype() != burn::tensor::DType::F32 {
+    if x.is_autodiff() || x.dtype() != burn::tensor::DType::F32 {
         return Err(x);
     }
     Ok(Tensor::from_dispatch(<Dispatch as GpuNorm>::norm_planes(

@@ -16,10 +16,11 @@
 //! operations, unchanged — except, with `FACADE_GPU_CONV=columns`, the plain convolutions on
 //! other devices, as columns + matrix products in tensor operations (`columns.rs`), and
 //! one-output-channel layers there (plain and transposed, Burn's own layer forwards included),
-//! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]). Two GPU kernels of
-//! our own (CubeCL, as Burn backend extensions): the decoder's phase interleaving (`phases.rs`,
-//! always off the CPU) and, with `FACADE_GPU_CONV=tiled`, convolutions' forward passes as a tiled
-//! matrix product (`tiled.rs`); the kernels are in `cube_kernels.rs`.
+//! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]). GPU kernels of our
+//! own (CubeCL, as Burn backend extensions; the kernels are in `cube_kernels.rs`), always off the
+//! CPU: the decoder's phase interleaving (`phases.rs`) and a render's normalisation
+//! (`gpu_norm.rs`); with `FACADE_GPU_CONV=tiled`, convolutions' forward passes and weight
+//! gradients as tiled matrix products (`tiled.rs`).
 //! `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the convolutions only) are
 //! for comparisons.
 
@@ -33,7 +34,7 @@ mod direct;
 mod flex;
 mod geometry;
 #[cfg(feature = "gpu")]
-pub mod gpu_norm;
+mod gpu_norm;
 mod layer;
 pub mod memory;
 mod norm;
@@ -372,8 +373,9 @@ where
 
 /// Normalisation of `x [n, c, h, w]` with batch (`per_sample` false) or per-sample statistics,
 /// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU (in place
-/// when nothing else holds `x`, as when rendering). `Err(x)` where the kernels do not apply
-/// (another device, another float type): the caller computes it with tensor operations.
+/// when nothing else holds `x`, as when rendering); on a GPU, one kernel launch when nothing
+/// is tracked for gradients (a render: `gpu_norm.rs`). `Err(x)` where no kernel applies (GPU
+/// training, another float type): the caller computes it with tensor operations.
 // The tensor goes back to the caller in `Err` (boxing it would allocate on every call).
 #[allow(clippy::result_large_err)]
 pub fn norm(
@@ -383,9 +385,12 @@ pub fn norm(
     per_sample: bool,
     eps: f64,
 ) -> Result<Tensor<4>, Tensor<4>> {
-    // Off the CPU, before the reshape below: on a GPU it would copy a channels-last activation
+    // Off the CPU before the reshape below: on a GPU it would copy a channels-last activation
     // (a convolution's output) for nothing.
-    if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) || !on_cpu(&x) {
+    if !on_cpu(&x) {
+        return off_cpu_norm(x, gamma, beta, per_sample, eps);
+    }
+    if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) {
         return Err(x);
     }
     let [n, c, h, w] = x.dims();
@@ -414,6 +419,25 @@ pub fn norm(
             &shape, x, g, b,
         )))),
         Err(flat) => Err(unflat(flat)),
+    }
+}
+
+/// [`norm`] off the CPU: the GPU's one-launch kernel where it applies (`gpu_norm.rs`: not
+/// under autodiff, f32), `Err(x)` elsewhere.
+#[allow(clippy::result_large_err)]
+fn off_cpu_norm(
+    x: Tensor<4>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    per_sample: bool,
+    eps: f64,
+) -> Result<Tensor<4>, Tensor<4>> {
+    #[cfg(feature = "gpu")]
+    return gpu_norm::norm(x, gamma, beta, per_sample, eps);
+    #[cfg(not(feature = "gpu"))]
+    {
+        let _ = (gamma, beta, per_sample, eps);
+        Err(x)
     }
 }
 

@@ -204,6 +204,14 @@ impl<B: TiledConv + TiledWeightGrad, C: CheckpointStrategy> TiledConv for Autodi
         stride: usize,
         pad: usize,
     ) -> FloatTensor<Self> {
+        let run = |x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>| {
+            let (x, weight, bias) = (
+                x.into_primitive(),
+                weight.into_primitive(),
+                bias.into_primitive(),
+            );
+            B::tiled_conv2d(x, weight, bias, stride, pad)
+        };
         let op = TiledBackward { stride, pad };
         let kind = op
             .prepare::<C>([x.node(), weight.node(), bias.node()])
@@ -212,22 +220,9 @@ impl<B: TiledConv + TiledWeightGrad, C: CheckpointStrategy> TiledConv for Autodi
         match kind {
             OpsKind::Tracked(mut prep) => {
                 let state = (prep.checkpoint(&x), prep.checkpoint(&weight));
-                let y = B::tiled_conv2d(
-                    x.into_primitive(),
-                    weight.into_primitive(),
-                    bias.into_primitive(),
-                    stride,
-                    pad,
-                );
-                prep.finish(state, y)
+                prep.finish(state, run(x, weight, bias))
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::tiled_conv2d(
-                x.into_primitive(),
-                weight.into_primitive(),
-                bias.into_primitive(),
-                stride,
-                pad,
-            )),
+            OpsKind::UnTracked(prep) => prep.finish(run(x, weight, bias)),
         }
     }
 }
