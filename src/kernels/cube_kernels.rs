@@ -253,6 +253,97 @@ pub fn norm_kernel<F: Float>(
     #[comptime] per_sample: bool,
     #[define(F)] _dtype: ElemType,
 ) {
+    let row = norm_row(x, per_sample);
+    let (mean, inv) = norm_stats(x, &row, eps);
+    let scale = gamma[row.channel] * inv;
+    let shift = beta[row.channel] - mean * scale;
+    let mut j = UNIT_POS as usize;
+    while j < row.count {
+        out[row.out_index(j)] = x[row.index(x, j)] * scale + shift;
+        j += 256;
+    }
+}
+
+/// The normalisation's backward pass in one launch, a cube per statistics group as
+/// [`norm_kernel`]: the statistics again, then the sums of `dy` and of `dy · x̂` (written per
+/// group to `sum_dy` and `sum_dy_xhat`, from which the caller adds up the scale's and the
+/// shift's gradients), then `dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))` to the contiguous
+/// `dx`.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch)]
+pub fn norm_backward_kernel<F: Float>(
+    x: &Tensor<F>,
+    gamma: &Tensor<F>,
+    dy: &Tensor<F>,
+    dx: &mut Tensor<F>,
+    sum_dy: &mut Tensor<F>,
+    sum_dy_xhat: &mut Tensor<F>,
+    eps: f32,
+    #[comptime] per_sample: bool,
+    #[define(F)] _dtype: ElemType,
+) {
+    let row = norm_row(x, per_sample);
+    let (mean, inv) = norm_stats(x, &row, eps);
+    let unit = UNIT_POS as usize;
+    let mut d_sum = F::new(0.0);
+    let mut dxhat_sum = F::new(0.0);
+    let mut i = unit;
+    while i < row.count {
+        let d = dy[row.index(dy, i)];
+        d_sum += d;
+        dxhat_sum += d * (x[row.index(x, i)] - mean) * inv;
+        i += 256;
+    }
+    let (d_total, dxhat_total) = cube_sums::<F>(d_sum, dxhat_sum, unit);
+    if unit == 0 {
+        sum_dy[CUBE_POS] = d_total;
+        sum_dy_xhat[CUBE_POS] = dxhat_total;
+    }
+    let count: usize = row.count;
+    let n = F::cast_from(count as u32);
+    let (mean_d, mean_dxhat) = (d_total / n, dxhat_total / n);
+    let k = gamma[row.channel] * inv;
+    let mut j = unit;
+    while j < row.count {
+        let xhat = (x[row.index(x, j)] - mean) * inv;
+        dx[row.out_index(j)] = k * (dy[row.index(dy, j)] - mean_d - xhat * mean_dxhat);
+        j += 256;
+    }
+}
+
+/// The statistics group a cube of the normalisation kernels works on: channel `channel` of
+/// samples `first ..` (`count` values in all, planes of `plane` values `width` wide).
+#[derive(CubeType, Clone, Copy)]
+pub struct NormRow {
+    first: usize,
+    channel: usize,
+    channels: usize,
+    plane: usize,
+    width: usize,
+    count: usize,
+}
+
+#[cube]
+impl NormRow {
+    /// Where value `j` of the group lies in `t` (through its strides).
+    fn index<F: Float>(&self, t: &Tensor<F>, j: usize) -> usize {
+        let p = j % self.plane;
+        (self.first + j / self.plane) * t.stride(0)
+            + self.channel * t.stride(1)
+            + p / self.width * t.stride(2)
+            + p % self.width * t.stride(3)
+    }
+
+    /// Where value `j` of the group goes in a contiguous output.
+    fn out_index(&self, j: usize) -> usize {
+        ((self.first + j / self.plane) * self.channels + self.channel) * self.plane + j % self.plane
+    }
+}
+
+/// This cube's statistics group in `x [n, c, h, w]`: cube `CUBE_POS` is channel `CUBE_POS % c`
+/// of sample `CUBE_POS / c` (`per_sample`) or channel `CUBE_POS` of every sample.
+#[cube]
+fn norm_row<F: Float>(x: &Tensor<F>, #[comptime] per_sample: bool) -> NormRow {
     let channels = x.shape(1);
     let width = x.shape(3);
     let plane = x.shape(2) * width;
@@ -265,53 +356,56 @@ pub fn norm_kernel<F: Float>(
         samples = 1usize;
         channel = row % channels;
     }
-    let unit = UNIT_POS as usize;
-    let count = samples * plane;
+    NormRow {
+        first,
+        channel,
+        channels,
+        plane,
+        width,
+        count: samples * plane,
+    }
+}
 
+/// The group's mean and 1 / √(var + eps), var = E[x²] − mean² (at least 0).
+#[cube]
+fn norm_stats<F: Float>(x: &Tensor<F>, row: &NormRow, eps: f32) -> (F, F) {
+    let unit = UNIT_POS as usize;
     let mut sum = F::new(0.0);
     let mut squares = F::new(0.0);
     let mut i = unit;
-    while i < count {
-        let v = x[(first + i / plane) * x.stride(0)
-            + channel * x.stride(1)
-            + i % plane / width * x.stride(2)
-            + i % width * x.stride(3)];
+    while i < row.count {
+        let v = x[row.index(x, i)];
         sum += v;
         squares += v * v;
         i += 256;
     }
-    let mut sums = Shared::<[F]>::new_slice(256usize);
-    let mut sums_sq = Shared::<[F]>::new_slice(256usize);
-    sums[unit] = sum;
-    sums_sq[unit] = squares;
+    let (total, total_sq) = cube_sums::<F>(sum, squares, unit);
+    let count: usize = row.count;
+    let n = F::cast_from(count as u32);
+    let mean = total / n;
+    let var = F::max(total_sq / n - mean * mean, F::new(0.0));
+    (mean, F::new(1.0) / F::sqrt(var + F::cast_from(eps)))
+}
+
+/// The sums of `a` and of `b` over the cube's 256 units (through shared memory), for every unit.
+#[cube]
+fn cube_sums<F: Float>(a: F, b: F, unit: usize) -> (F, F) {
+    let mut sums_a = Shared::<[F]>::new_slice(256usize);
+    let mut sums_b = Shared::<[F]>::new_slice(256usize);
+    sums_a[unit] = a;
+    sums_b[unit] = b;
     sync_cube();
     let mut half = 128usize;
     while half > 0 {
         if unit < half {
-            let (other, other_sq) = (sums[unit + half], sums_sq[unit + half]);
-            sums[unit] += other;
-            sums_sq[unit] += other_sq;
+            let (other_a, other_b) = (sums_a[unit + half], sums_b[unit + half]);
+            sums_a[unit] += other_a;
+            sums_b[unit] += other_b;
         }
         sync_cube();
         half /= 2;
     }
-
-    let n = F::cast_from(count as u32);
-    let mean = sums[0] / n;
-    let var = F::max(sums_sq[0] / n - mean * mean, F::new(0.0));
-    let scale = gamma[channel] / F::sqrt(var + F::cast_from(eps));
-    let shift = beta[channel] - mean * scale;
-    let mut j = unit;
-    while j < count {
-        let sample = first + j / plane;
-        let p = j % plane;
-        let v = x[sample * x.stride(0)
-            + channel * x.stride(1)
-            + p / width * x.stride(2)
-            + p % width * x.stride(3)];
-        out[(sample * channels + channel) * plane + p] = v * scale + shift;
-        j += 256;
-    }
+    (sums_a[0], sums_b[0])
 }
 
 /// The weight gradient of a convolution as a tiled matrix product: `out [splits, co, k]` (k =
@@ -438,6 +532,47 @@ pub fn tiled_weight_grad_kernel<F: Float>(
             if co < cout && k < k_total {
                 out[(split * cout + co) * k_total + k] = acc[i * 4 + j];
             }
+        }
+    }
+}
+
+/// Adam's update of one flattened parameter, one unit per weight (the rule: [`super::adam`]):
+/// the new weights and moments into `w_out`, `m_out` and `v_out`. A unit whose new weight is NaN
+/// or infinite also writes it to `check[0]`; every unit that writes there writes a non-finite
+/// value, so which one lands does not matter.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch)]
+pub fn adam_kernel<F: Float>(
+    w: &Tensor<F>,
+    g: &Tensor<F>,
+    m: &Tensor<F>,
+    v: &Tensor<F>,
+    w_out: &mut Tensor<F>,
+    m_out: &mut Tensor<F>,
+    v_out: &mut Tensor<F>,
+    check: &mut Tensor<F>,
+    lr: f32,
+    b1: f32,
+    b2: f32,
+    c1: f32,
+    c2: f32,
+    eps: f32,
+    #[define(F)] _dtype: ElemType,
+) {
+    let i = ABSOLUTE_POS;
+    if i < w_out.shape(0) {
+        let grad = g[i * g.stride(0)];
+        let m_new = F::cast_from(b1) * m[i * m.stride(0)] + F::cast_from(1.0 - b1) * grad;
+        let v_new = F::cast_from(b2) * v[i * v.stride(0)] + F::cast_from(1.0 - b2) * grad * grad;
+        let step = F::cast_from(lr) * (m_new / F::cast_from(c1))
+            / (F::sqrt(v_new / F::cast_from(c2)) + F::cast_from(eps));
+        let w_new = w[i * w.stride(0)] - step;
+        w_out[i] = w_new;
+        m_out[i] = m_new;
+        v_out[i] = v_new;
+        let as_f32 = f32::cast_from(w_new);
+        if as_f32.is_nan() || as_f32.is_inf() {
+            check[0] = w_new;
         }
     }
 }

@@ -18,13 +18,16 @@
 //! one-output-channel layers there (plain and transposed, Burn's own layer forwards included),
 //! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]). GPU kernels of our
 //! own (CubeCL, as Burn backend extensions; the kernels are in `cube_kernels.rs`), always off the
-//! CPU: the decoder's phase interleaving (`phases.rs`) and a render's normalisation
-//! (`gpu_norm.rs`); with `FACADE_GPU_CONV=tiled`, convolutions' forward passes and weight
+//! CPU: the decoder's phase interleaving (`phases.rs`), the normalisation, forward and backward
+//! (`gpu_norm.rs`), and Adam's update (`gpu_adam.rs`; its CPU form: `adam.rs`); with `FACADE_GPU_CONV=tiled`, convolutions' forward passes and weight
 //! gradients as tiled matrix products (`tiled.rs`).
 //! `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the convolutions only) are
 //! for comparisons.
 
 mod activation;
+pub mod adam;
+#[cfg(feature = "gpu")]
+mod autodiff_op;
 mod columns;
 mod concat;
 mod conv;
@@ -33,6 +36,8 @@ mod cube_kernels;
 mod direct;
 mod flex;
 mod geometry;
+#[cfg(feature = "gpu")]
+pub mod gpu_adam;
 #[cfg(feature = "gpu")]
 mod gpu_norm;
 mod layer;
@@ -101,7 +106,7 @@ fn takes_tiled(x: &Tensor<4>, weight: &Tensor<4>, stride: [usize; 2], pad: [usiz
     gpu_conv() == "tiled"
         && !on_cpu(x)
         && x.dtype() == DType::F32
-        && tiled::covers(x.dims(), weight.dims(), stride, pad)
+        && tiled::covers(weight.dims(), stride, pad)
 }
 
 /// Burn's convolution with one output channel, off the CPU, computed with a second, all-zero
@@ -373,9 +378,9 @@ where
 
 /// Normalisation of `x [n, c, h, w]` with batch (`per_sample` false) or per-sample statistics,
 /// then `· gamma + beta` per channel, as one pass forward and one backward on the CPU (in place
-/// when nothing else holds `x`, as when rendering); on a GPU, one kernel launch when nothing
-/// is tracked for gradients (a render: `gpu_norm.rs`). `Err(x)` where no kernel applies (GPU
-/// training, another float type): the caller computes it with tensor operations.
+/// when nothing else holds `x`, as when rendering); on a GPU, one kernel launch forward and one
+/// backward (`gpu_norm.rs`). `Err(x)` where no kernel applies (another float type): the caller
+/// computes it with tensor operations.
 // The tensor goes back to the caller in `Err` (boxing it would allocate on every call).
 #[allow(clippy::result_large_err)]
 pub fn norm(
@@ -422,8 +427,8 @@ pub fn norm(
     }
 }
 
-/// [`norm`] off the CPU: the GPU's one-launch kernel where it applies (`gpu_norm.rs`: not
-/// under autodiff, f32), `Err(x)` elsewhere.
+/// [`norm`] off the CPU: the GPU's one-launch kernels where they apply (`gpu_norm.rs`: f32),
+/// `Err(x)` elsewhere.
 #[allow(clippy::result_large_err)]
 fn off_cpu_norm(
     x: Tensor<4>,

@@ -14,14 +14,16 @@
 //! Gradients: Burn's own input gradient of the convolution (autotuned, through matrix products),
 //! the weight gradient as another tiled matrix product (the sum over positions split across
 //! cubes, then the splits summed: two launches where Burn's column form takes two a kernel tap
-//! plus a matrix product), the bias's a sum; recorded as one autodiff operation.
+//! plus a matrix product), the bias's a sum; recorded as one autodiff operation. The innermost
+//! layers, whose few positions would fill only a handful of forward tiles, keep Burn's direct
+//! forward kernel but still take the tiled weight gradient.
 //!
 //! Opt-in (`FACADE_GPU_CONV=tiled`) until a GPU measures it against Burn's kernel.
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::wgpu::{CubeBackend, CubeTensor};
@@ -32,21 +34,29 @@ use burn::tensor::ops::ConvOptions;
 use cubecl::prelude::{CubeCount, CubeDim};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::autodiff_op::record_three;
 use super::cube_kernels::{empty_like, tiled_conv2d_kernel, tiled_weight_grad_kernel};
-use burn::backend::ops::FloatTensorOps;
+use burn::backend::ops::{FloatTensorOps, ModuleOps};
 
 /// Output positions per cube (the tile's width along `m`).
 const TILE_M: usize = 64;
 /// Output channels per cube. (Each step along `k`, input channel × kernel tap, is 16 deep.)
 const TILE_CO: usize = 64;
 
-/// Whether the tiled kernel takes a convolution of these shapes: square stride and padding, and
-/// enough output positions and channels to fill most of a tile (below that Burn's direct kernel,
-/// one unit per output value, wastes less).
-pub fn covers(x: [usize; 4], w: [usize; 4], stride: [usize; 2], pad: [usize; 2]) -> bool {
-    let positions =
-        x[0] * out_side(x[2], w[2], stride[0], pad[0]) * out_side(x[3], w[3], stride[1], pad[1]);
-    stride[0] == stride[1] && pad[0] == pad[1] && w[2] == w[3] && positions >= 256 && w[0] >= 16
+/// Whether the tiled path takes a convolution of these shapes: square stride, padding and
+/// kernel, and enough output channels to fill most of a tile. Its weight gradient then always
+/// goes through the tiled kernel (which splits its sum over positions across cubes, so few
+/// positions still make enough of them); its forward pass only where the positions fill tiles
+/// too ([`fills_tiles`]).
+pub fn covers(w: [usize; 4], stride: [usize; 2], pad: [usize; 2]) -> bool {
+    stride[0] == stride[1] && pad[0] == pad[1] && w[2] == w[3] && w[0] >= 16
+}
+
+/// Whether the forward kernel runs for an output of `positions` values per channel (all
+/// samples): at least 256, four tiles' width. Below that — the innermost layers — Burn's direct
+/// kernel, one unit per output value, keeps more of the GPU busy than a handful of cubes would.
+pub fn fills_tiles(positions: usize) -> bool {
+    positions >= 256
 }
 
 /// How many convolutions went through the tiled kernel in this process (tests check that a
@@ -110,6 +120,10 @@ impl TiledConv for CubeBackend {
     ) -> CubeTensor {
         let shape = out_shape(&x.shape(), &weight.shape(), &stride, &pad);
         let (n, co, oh, ow) = (shape[0], shape[1], shape[2], shape[3]);
+        if !fills_tiles(n * oh * ow) {
+            let options = ConvOptions::new([stride; 2], [pad; 2], [1, 1], 1);
+            return CubeBackend::conv2d(x, weight, Some(bias), options);
+        }
         let client = x.client.clone();
         let out = empty_like(&x, shape);
         let cubes = CubeCount::Static(
@@ -204,26 +218,10 @@ impl<B: TiledConv + TiledWeightGrad, C: CheckpointStrategy> TiledConv for Autodi
         stride: usize,
         pad: usize,
     ) -> FloatTensor<Self> {
-        let run = |x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>| {
-            let (x, weight, bias) = (
-                x.into_primitive(),
-                weight.into_primitive(),
-                bias.into_primitive(),
-            );
-            B::tiled_conv2d(x, weight, bias, stride, pad)
-        };
         let op = TiledBackward { stride, pad };
-        let kind = op
-            .prepare::<C>([x.node(), weight.node(), bias.node()])
-            .compute_bound()
-            .stateful();
-        match kind {
-            OpsKind::Tracked(mut prep) => {
-                let state = (prep.checkpoint(&x), prep.checkpoint(&weight));
-                prep.finish(state, run(x, weight, bias))
-            }
-            OpsKind::UnTracked(prep) => prep.finish(run(x, weight, bias)),
-        }
+        record_three::<B, C, _>(op, [x, weight, bias], |[x, weight, bias]| {
+            B::tiled_conv2d(x, weight, bias, stride, pad)
+        })
     }
 }
 

@@ -1,8 +1,9 @@
 //! Adam as pix2pix uses it (β1 0.5, β2 0.999, ε 1e-8, PyTorch's bias correction). On the CPU
 //! backend it runs fused into one pass per parameter on the host: Burn's Adam spends ~125 ms a
 //! step on the ngf-32 generator's 13.6 M weights there (a dozen tensor-wide passes); this takes a
-//! fraction of that. On a GPU the same update runs as tensor operations on the device, so no
-//! weight or gradient crosses to the host (the state is read back only to write a checkpoint).
+//! fraction of that. On a GPU the same update runs on the device, one kernel launch per parameter
+//! (`kernels::gpu_adam`; tensor operations for other float types), so no weight or gradient
+//! crosses to the host (the state is read back only to write a checkpoint).
 //! Its state is keyed by parameter id, stored in one format for both, so a checkpoint written on
 //! one device resumes on the other.
 
@@ -11,6 +12,8 @@ use std::collections::HashMap;
 use burn::module::{Module, ModuleMapper, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+
+use crate::kernels::adam::{AdamCoefficients as Coefficients, host_update as update};
 
 /// First and second moments of one parameter, flattened, where its weights live.
 #[derive(Debug, Clone)]
@@ -116,17 +119,16 @@ impl Adam {
 
     /// Updates `module`'s parameters that have a gradient in `grads`.
     pub fn step<M: Module>(&mut self, lr: f64, module: M, grads: GradientsParams) -> M {
-        let (module, sum) = self.step_unchecked(lr, module, grads);
-        if let Some(sum) = sum {
-            self.check_sum(sum.into_scalar::<f32>());
+        let (module, check) = self.step_unchecked(lr, module, grads);
+        if let Some(check) = check {
+            self.check_finite(check.into_scalar::<f32>());
         }
         module
     }
 
-    /// [`Adam::step`] without waiting for a device: on a device, also returns the sum of all
-    /// updated weights, which is finite exactly when every weight is (a NaN or an infinity
-    /// anywhere makes it NaN or infinite). The caller reads it (with whatever else it reads back
-    /// from the step, in one transfer) and hands its value to [`Adam::check_sum`].
+    /// [`Adam::step`] without waiting for a device: on a device, also returns a one-value check
+    /// that is finite exactly when every updated weight is. The caller reads it (with whatever else it reads back
+    /// from the step, in one transfer) and hands its value to [`Adam::check_finite`].
     pub fn step_unchecked<M: Module>(
         &mut self,
         lr: f64,
@@ -138,15 +140,15 @@ impl Adam {
             adam: self,
             grads,
             lr: lr as f32,
-            device_sum: None,
+            device_check: None,
         };
         let module = module.map(&mut mapper);
-        (module, mapper.device_sum)
+        (module, mapper.device_check)
     }
 
-    /// Takes the value of the sum [`Adam::step_unchecked`] returned.
-    pub fn check_sum(&mut self, sum: f32) {
-        self.finite &= sum.is_finite();
+    /// Takes the value of the check [`Adam::step_unchecked`] returned.
+    pub fn check_finite(&mut self, check: f32) {
+        self.finite &= check.is_finite();
     }
 
     /// (parameters with state, of which have their moments on a device rather than the host).
@@ -229,60 +231,8 @@ struct Mapper<'a> {
     adam: &'a mut Adam,
     grads: GradientsParams,
     lr: f32,
-    /// The sum of every weight updated on a device (read once after the step).
-    device_sum: Option<Tensor<1>>,
-}
-
-/// Adam's constants for one update of one parameter.
-#[derive(Clone, Copy)]
-struct Coefficients {
-    lr: f32,
-    b1: f32,
-    b2: f32,
-    /// Bias corrections 1 − β^t.
-    c1: f32,
-    c2: f32,
-    eps: f32,
-}
-
-/// The update of every weight, in parallel runs: `m ← β1·m + (1−β1)·g`,
-/// `v ← β2·v + (1−β2)·g²`, `w ← w − lr·(m/c1) / (√(v/c2) + ε)`. False when a weight is no
-/// longer finite.
-fn update(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: Coefficients) -> bool {
-    use rayon::prelude::*;
-    const RUN: usize = 1 << 14;
-    let n = w.len();
-    assert!(
-        g.len() == n && m.len() == n && v.len() == n,
-        "adam: gradient or state of another size"
-    );
-    w.par_chunks_mut(RUN)
-        .zip(g.par_chunks(RUN))
-        .zip(m.par_chunks_mut(RUN))
-        .zip(v.par_chunks_mut(RUN))
-        .map(|(((w, g), m), v)| crate::kernels::simd::wide(|| update_run(w, g, m, v, k)))
-        .reduce(|| true, |a, b| a && b)
-}
-
-/// One run of [`update`] (slices of one length).
-fn update_run(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], k: Coefficients) -> bool {
-    let Coefficients {
-        lr,
-        b1,
-        b2,
-        c1,
-        c2,
-        eps,
-    } = k;
-    let mut finite = true;
-    let state = m.iter_mut().zip(v.iter_mut());
-    for ((w, &g), (m, v)) in w.iter_mut().zip(g).zip(state) {
-        *m = b1 * *m + (1.0 - b1) * g;
-        *v = b2 * *v + (1.0 - b2) * g * g;
-        *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-        finite &= w.is_finite();
-    }
-    finite
+    /// Finite exactly when every weight updated on a device is (read once after the step).
+    device_check: Option<Tensor<1>>,
 }
 
 impl ModuleMapper for Mapper<'_> {
@@ -324,12 +274,9 @@ impl ModuleMapper for Mapper<'_> {
                 }
             }
         } else {
-            let w = device_update(inner, grad.inner(), slot, k);
-            let sum = w.clone().sum();
-            self.device_sum = Some(match self.device_sum.take() {
-                Some(acc) => acc + sum,
-                None => sum,
-            });
+            let check = self.device_check.take();
+            let (w, check) = device_update(inner, grad.inner(), slot, k, check);
+            self.device_check = Some(check);
             w
         };
         Param::from_mapped_value(id, restore(updated, require_grad), mapper)
@@ -349,16 +296,29 @@ fn host_update<const D: usize>(
     crate::kernels::update_in_place(weights, &grad, |w, g| update(w, g, m, v, k)).map_err(Box::new)
 }
 
+/// Adam on the device; `check` (absent for a step's first parameter) comes back finite exactly
+/// when it was and every new weight is.
 fn device_update<const D: usize>(
     weights: Tensor<D>,
     grad: Tensor<D>,
     slot: &mut Slot,
     k: Coefficients,
-) -> Tensor<D> {
+    check: Option<Tensor<1>>,
+) -> (Tensor<D>, Tensor<1>) {
     let shape = weights.shape();
     let n = shape.num_elements();
     let (m, v) = slot.device(&weights.device());
-    let g = grad.reshape([n]);
+    let (w, g) = (weights.reshape([n]), grad.reshape([n]));
+    #[cfg(feature = "gpu")]
+    if crate::kernels::gpu_adam::applies(&w, &g, &m, &v) {
+        let check = check.unwrap_or_else(|| Tensor::zeros([1], &w.device()));
+        let new = crate::kernels::gpu_adam::update(w, g, m, v, check, k);
+        slot.moments = Moments::Device {
+            m: Box::new(new.m),
+            v: Box::new(new.v),
+        };
+        return (new.w.reshape(shape), new.check);
+    }
     let m = m * k.b1 + g.clone() * (1.0 - k.b1);
     let v = v * k.b2 + g.square() * (1.0 - k.b2);
     let step = (m.clone() / k.c1) / ((v.clone() / k.c2).sqrt() + k.eps) * k.lr;
@@ -366,7 +326,14 @@ fn device_update<const D: usize>(
         m: Box::new(m),
         v: Box::new(v),
     };
-    (weights.reshape([n]) - step).reshape(shape)
+    let w = w - step;
+    // The sum of the weights is finite exactly when every weight is.
+    let sum = w.clone().sum();
+    let check = match check {
+        Some(check) => check + sum,
+        None => sum,
+    };
+    (w.reshape(shape), check)
 }
 
 /// Back into the autodiff graph as a parameter.

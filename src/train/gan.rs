@@ -96,14 +96,14 @@ fn feature_matching(fake: &[ScaleOutput], real: &[ScaleOutput]) -> Tensor<1> {
         / n
 }
 
-/// The discriminator step's losses and weight sum (still on the device).
+/// The discriminator step's losses and the finiteness check of its new weights (still on the device).
 pub(super) struct DStep {
     real: Tensor<1>,
     fake: Tensor<1>,
     sum: Option<Tensor<1>>,
 }
 
-/// The generator step's losses and weight sum (still on the device).
+/// The generator step's losses and the finiteness check of its new weights (still on the device).
 pub(super) struct GStep {
     gan: Tensor<1>,
     l1: Tensor<1>,
@@ -340,8 +340,8 @@ impl GanTrainer {
             g_freq,
             g_spec,
         ] = values;
-        self.opt_d.check_sum(d_sum);
-        self.opt_g.check_sum(g_sum);
+        self.opt_d.check_finite(d_sum);
+        self.opt_g.check_finite(g_sum);
         Losses {
             g_gan,
             g_l1,
