@@ -916,3 +916,21 @@ fn the_gpu_normalisation_trains_as_on_the_cpu() {
         }
     }
 }
+
+/// A weight stored channels-last for rendering (`kernels::layout`) keeps its values, and the
+/// shipped model, whose weights `for_rendering` stores so, renders as on the CPU (the test above).
+#[test]
+fn a_weight_stored_channels_last_keeps_its_values() {
+    let Some(gpu) = wgpu_or_skip() else { return };
+    let dims = [6, 5, 4, 3];
+    let data = values(dims.iter().product(), 11, 1.0);
+    let w = Tensor::<4>::from_data(TensorData::new(data.clone(), dims), &gpu.device);
+    let stored = facade_studio::kernels::layout::channels_last_weight(w);
+    assert_eq!(stored.dims(), dims);
+    let read = stored
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    assert_eq!(read, data);
+}

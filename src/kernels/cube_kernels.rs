@@ -241,8 +241,8 @@ pub fn deinterleave_phases_kernel<F: Float>(
 
 /// Normalisation of `x [n, c, h, w]` in one launch: one cube of 256 units per channel of each
 /// sample (`per_sample`) or per channel over the batch, summing values and squares through
-/// shared memory, then writing `(x − mean) / √(var + eps) · gamma + beta` to the contiguous
-/// `out`. The variance is E[x²] − mean², as the tensor-operation form computes it.
+/// shared memory, then writing `(x − mean) / √(var + eps) · gamma + beta` to `out` (through
+/// its strides: any layout). The variance is E[x²] − mean², as the tensor-operation form computes it.
 #[cube(launch)]
 pub fn norm_kernel<F: Float>(
     x: &Tensor<F>,
@@ -257,9 +257,10 @@ pub fn norm_kernel<F: Float>(
     let (mean, inv) = norm_stats(x, &row, eps);
     let scale = gamma[row.channel] * inv;
     let shift = beta[row.channel] - mean * scale;
+    let (s0, s1, s2, s3) = (out.stride(0), out.stride(1), out.stride(2), out.stride(3));
     let mut j = UNIT_POS as usize;
     while j < row.count {
-        out[row.out_index(j)] = x[row.index(x, j)] * scale + shift;
+        out[row.at(s0, s1, s2, s3, j)] = x[row.index(x, j)] * scale + shift;
         j += 256;
     }
 }
@@ -267,8 +268,7 @@ pub fn norm_kernel<F: Float>(
 /// The normalisation's backward pass in one launch, a cube per statistics group as
 /// [`norm_kernel`]: the statistics again, then the sums of `dy` and of `dy · x̂` (written per
 /// group to `sum_dy` and `sum_dy_xhat`, from which the caller adds up the scale's and the
-/// shift's gradients), then `dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))` to the contiguous
-/// `dx`.
+/// shift's gradients), then `dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂))` to `dx`.
 #[allow(clippy::too_many_arguments)]
 #[cube(launch)]
 pub fn norm_backward_kernel<F: Float>(
@@ -303,10 +303,11 @@ pub fn norm_backward_kernel<F: Float>(
     let n = F::cast_from(count as u32);
     let (mean_d, mean_dxhat) = (d_total / n, dxhat_total / n);
     let k = gamma[row.channel] * inv;
+    let (s0, s1, s2, s3) = (dx.stride(0), dx.stride(1), dx.stride(2), dx.stride(3));
     let mut j = unit;
     while j < row.count {
         let xhat = (x[row.index(x, j)] - mean) * inv;
-        dx[row.out_index(j)] = k * (dy[row.index(dy, j)] - mean_d - xhat * mean_dxhat);
+        dx[row.at(s0, s1, s2, s3, j)] = k * (dy[row.index(dy, j)] - mean_d - xhat * mean_dxhat);
         j += 256;
     }
 }
@@ -317,7 +318,6 @@ pub fn norm_backward_kernel<F: Float>(
 pub struct NormRow {
     first: usize,
     channel: usize,
-    channels: usize,
     plane: usize,
     width: usize,
     count: usize,
@@ -327,16 +327,16 @@ pub struct NormRow {
 impl NormRow {
     /// Where value `j` of the group lies in `t` (through its strides).
     fn index<F: Float>(&self, t: &Tensor<F>, j: usize) -> usize {
-        let p = j % self.plane;
-        (self.first + j / self.plane) * t.stride(0)
-            + self.channel * t.stride(1)
-            + p / self.width * t.stride(2)
-            + p % self.width * t.stride(3)
+        self.at(t.stride(0), t.stride(1), t.stride(2), t.stride(3), j)
     }
 
-    /// Where value `j` of the group goes in a contiguous output.
-    fn out_index(&self, j: usize) -> usize {
-        ((self.first + j / self.plane) * self.channels + self.channel) * self.plane + j % self.plane
+    /// Where value `j` of the group lies in a tensor of strides `s0 .. s3`.
+    fn at(&self, s0: usize, s1: usize, s2: usize, s3: usize, j: usize) -> usize {
+        let p = j % self.plane;
+        (self.first + j / self.plane) * s0
+            + self.channel * s1
+            + p / self.width * s2
+            + p % self.width * s3
     }
 }
 
@@ -359,7 +359,6 @@ fn norm_row<F: Float>(x: &Tensor<F>, #[comptime] per_sample: bool) -> NormRow {
     NormRow {
         first,
         channel,
-        channels,
         plane,
         width,
         count: samples * plane,
@@ -574,5 +573,27 @@ pub fn adam_kernel<F: Float>(
         if as_f32.is_nan() || as_f32.is_inf() {
             check[0] = w_new;
         }
+    }
+}
+
+/// `x [n, c, h, w]` (any strides) copied into the contiguous `out [n, h, w, c]`: channels-last
+/// storage ([`super::layout`]). One unit per value.
+#[cube(launch)]
+pub fn channels_last_kernel<F: Float>(
+    x: &Tensor<F>,
+    out: &mut Tensor<F>,
+    #[define(F)] _dtype: ElemType,
+) {
+    let (h, w, c) = (out.shape(1), out.shape(2), out.shape(3));
+    let i = ABSOLUTE_POS;
+    if i < out.shape(0) * h * w * c {
+        let channel = i % c;
+        let column = i / c % w;
+        let row = i / (c * w) % h;
+        let sample = i / (c * w * h);
+        out[i] = x[sample * x.stride(0)
+            + channel * x.stride(1)
+            + row * x.stride(2)
+            + column * x.stride(3)];
     }
 }

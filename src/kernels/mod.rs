@@ -41,6 +41,8 @@ pub mod gpu_adam;
 #[cfg(feature = "gpu")]
 mod gpu_norm;
 mod layer;
+#[cfg(feature = "gpu")]
+pub mod layout;
 pub mod memory;
 mod norm;
 #[cfg(feature = "gpu")]

@@ -286,16 +286,21 @@ impl Generator {
 
     /// The same function, faster to evaluate: each nearest + 3×3 layer's equivalent 4×4 kernel is
     /// computed once instead of at every forward pass (they cost as much as a transposed
-    /// convolution then). For rendering only: the result has no 3×3 weights to train or save.
+    /// convolution then), and on a GPU the weights are stored in the order its convolution reads
+    /// them (`kernels::layout`: no copy of each weight at every render). For rendering only: the
+    /// result has no 3×3 weights to train or save.
     pub fn for_rendering(self) -> Generator {
-        Generator {
+        let fixed = Generator {
             ups: self
                 .ups
                 .into_iter()
                 .map(UpBlock::into_fixed_kernel)
                 .collect(),
             ..self
-        }
+        };
+        #[cfg(feature = "gpu")]
+        let fixed = kernels::layout::weights_channels_last(fixed);
+        fixed
     }
 
     /// Renders a batch of encoded label maps `[N, 3, H, W]` in [-1, 1] into photos in [-1, 1].
