@@ -19,8 +19,9 @@
 //! computed with a second, all-zero channel (a burn-wgpu fault: [`conv2d`]). GPU kernels of our
 //! own (CubeCL, as Burn backend extensions; the kernels are in `cube_kernels.rs`), always off the
 //! CPU: the decoder's phase interleaving (`phases.rs`), the normalisation, forward and backward
-//! (`gpu_norm.rs`), and Adam's update (`gpu_adam.rs`; its CPU form: `adam.rs`); with `FACADE_GPU_CONV=tiled`, convolutions' forward passes and weight
-//! gradients as tiled matrix products (`tiled.rs`).
+//! (`gpu_norm.rs`), Adam's update (`gpu_adam.rs`; its CPU form: `adam.rs`) and the copy into
+//! the channels-last order Burn's convolution reads (`layout.rs`); with `FACADE_GPU_CONV=tiled`,
+//! convolutions' forward passes and weight gradients as tiled matrix products (`tiled.rs`).
 //! `FACADE_KERNELS=stock` (none of them) and `FACADE_KERNELS=conv` (the convolutions only) are
 //! for comparisons.
 

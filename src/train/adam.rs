@@ -127,8 +127,9 @@ impl Adam {
     }
 
     /// [`Adam::step`] without waiting for a device: on a device, also returns a one-value check
-    /// that is finite exactly when every updated weight is. The caller reads it (with whatever else it reads back
-    /// from the step, in one transfer) and hands its value to [`Adam::check_finite`].
+    /// that is finite exactly when every updated weight is. The caller reads it (with whatever
+    /// else it reads back from the step, in one transfer) and hands its value to
+    /// [`Adam::check_finite`].
     pub fn step_unchecked<M: Module>(
         &mut self,
         lr: f64,
