@@ -14,6 +14,18 @@ pub fn empty_like(like: &CubeTensor, shape: Shape) -> CubeTensor {
     CubeTensor::new_contiguous(client, like.device.clone(), shape, handle, like.dtype)
 }
 
+/// The launch of a kernel with one unit per value, `total` of them, writing a tensor like
+/// `like`: its cubes, their size and the float type to compile it for.
+pub fn one_unit_per_value(like: &CubeTensor, total: usize) -> (CubeCount, CubeDim, ElemType) {
+    let dim = CubeDim::new(&like.client, total);
+    let cubes = cubecl::calculate_cube_count_elemwise(&like.client, total, dim);
+    (
+        cubes,
+        dim,
+        burn::backend::cubecl::dtype_to_elem_type(like.dtype),
+    )
+}
+
 /// One cube: the output tile of positions `CUBE_POS_X · 64 ..` and channels `CUBE_POS_Y · 64 ..`.
 /// Unit (tx, ty) accumulates positions `tx + 16 i` and channels `ty + 16 j` (i, j < 4), so that
 /// neighbouring units read neighbouring shared-memory values and write neighbouring outputs.

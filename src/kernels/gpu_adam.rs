@@ -16,11 +16,9 @@ use burn::backend::wgpu::{CubeBackend, CubeTensor};
 use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::prelude::*;
 use burn::tensor::DType;
-use cubecl::calculate_cube_count_elemwise;
-use cubecl::prelude::CubeDim;
 
 use super::adam::AdamCoefficients;
-use super::cube_kernels::{adam_kernel, empty_like};
+use super::cube_kernels::{adam_kernel, empty_like, one_unit_per_value};
 
 /// The new weights, moments and check of one update.
 pub struct Updated {
@@ -111,12 +109,11 @@ impl GpuAdam for CubeBackend {
             true => check,
             false => CubeBackend::float_mul_scalar(check, 1.0f32.into()),
         };
-        let (client, total) = (w.client.clone(), shape.num_elements());
-        let dim = CubeDim::new(&client, total);
-        let dtype = burn::backend::cubecl::dtype_to_elem_type(w.dtype);
+        let client = w.client.clone();
+        let (cubes, dim, dtype) = one_unit_per_value(&w, shape.num_elements());
         adam_kernel::launch(
             &client,
-            calculate_cube_count_elemwise(&client, total, dim),
+            cubes,
             dim,
             w.into_tensor_arg(),
             g.into_tensor_arg(),

@@ -13,10 +13,7 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::prelude::*;
 use burn::tensor::Shape;
 
-use cubecl::calculate_cube_count_elemwise;
-use cubecl::prelude::CubeDim;
-
-use super::cube_kernels::{channels_last_kernel, empty_like};
+use super::cube_kernels::{channels_last_kernel, empty_like, one_unit_per_value};
 
 /// A new `[n, c, h, w]` tensor like `x` whose values lie channel fastest.
 pub fn empty_channels_last(x: &CubeTensor) -> CubeTensor {
@@ -54,14 +51,13 @@ pub trait ChannelsLast: Backend {
 impl ChannelsLast for CubeBackend {
     fn to_channels_last(x: CubeTensor) -> CubeTensor {
         let out = empty_channels_last(&x);
-        let (client, total) = (x.client.clone(), out.shape().num_elements());
-        let dim = CubeDim::new(&client, total);
-        let dtype = burn::backend::cubecl::dtype_to_elem_type(x.dtype);
+        let client = x.client.clone();
+        let (cubes, dim, dtype) = one_unit_per_value(&x, out.shape().num_elements());
         // The kernel writes the storage, `[n, h, w, c]` contiguous.
         let stored = CubeBackend::float_permute(out.clone(), &[0, 2, 3, 1]);
         channels_last_kernel::launch(
             &client,
-            calculate_cube_count_elemwise(&client, total, dim),
+            cubes,
             dim,
             x.into_tensor_arg(),
             stored.into_tensor_arg(),

@@ -396,7 +396,11 @@ pub fn norm(
     // Off the CPU before the reshape below: on a GPU it would copy a channels-last activation
     // (a convolution's output) for nothing.
     if !on_cpu(&x) {
-        return off_cpu_norm(x, gamma, beta, per_sample, eps);
+        // The GPU's one-launch kernels where they apply (`gpu_norm.rs`: f32).
+        #[cfg(feature = "gpu")]
+        return gpu_norm::norm(x, gamma, beta, per_sample, eps);
+        #[cfg(not(feature = "gpu"))]
+        return Err(x);
     }
     if !runs(Kernels::All, [x.dtype(), gamma.dtype(), beta.dtype()]) {
         return Err(x);
@@ -427,25 +431,6 @@ pub fn norm(
             &shape, x, g, b,
         )))),
         Err(flat) => Err(unflat(flat)),
-    }
-}
-
-/// [`norm`] off the CPU: the GPU's one-launch kernels where they apply (`gpu_norm.rs`: f32),
-/// `Err(x)` elsewhere.
-#[allow(clippy::result_large_err)]
-fn off_cpu_norm(
-    x: Tensor<4>,
-    gamma: &Tensor<1>,
-    beta: &Tensor<1>,
-    per_sample: bool,
-    eps: f64,
-) -> Result<Tensor<4>, Tensor<4>> {
-    #[cfg(feature = "gpu")]
-    return gpu_norm::norm(x, gamma, beta, per_sample, eps);
-    #[cfg(not(feature = "gpu"))]
-    {
-        let _ = (gamma, beta, per_sample, eps);
-        Err(x)
     }
 }
 

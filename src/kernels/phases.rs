@@ -18,10 +18,10 @@ use burn::backend::wgpu::{CubeBackend, CubeTensor};
 use burn::backend::{Backend, Dispatch, TensorMetadata, backend_extension};
 use burn::prelude::*;
 use burn::tensor::Shape;
-use cubecl::calculate_cube_count_elemwise;
-use cubecl::prelude::CubeDim;
 
-use super::cube_kernels::{deinterleave_phases_kernel, empty_like, interleave_phases_kernel};
+use super::cube_kernels::{
+    deinterleave_phases_kernel, empty_like, interleave_phases_kernel, one_unit_per_value,
+};
 
 /// `[n, co, 2h, 2w]` from the phase convolution's output `y [n, 4·co, h + 1, w + 1]`: output
 /// channel o at (2y + a, 2x + b) is channel 4·o + 2·a + b at (y + a, x + b).
@@ -51,12 +51,11 @@ impl Phases for CubeBackend {
     fn interleave_phases(y: CubeTensor) -> CubeTensor {
         let shape = interleaved_shape(&y.shape());
         let out = empty_like(&y, shape);
-        let (client, total) = (y.client.clone(), out.shape().num_elements());
-        let dim = CubeDim::new(&client, total);
-        let dtype = burn::backend::cubecl::dtype_to_elem_type(y.dtype);
+        let client = y.client.clone();
+        let (cubes, dim, dtype) = one_unit_per_value(&out, out.shape().num_elements());
         interleave_phases_kernel::launch(
             &client,
-            calculate_cube_count_elemwise(&client, total, dim),
+            cubes,
             dim,
             y.into_tensor_arg(),
             out.clone().into_tensor_arg(),
@@ -68,12 +67,11 @@ impl Phases for CubeBackend {
     fn deinterleave_phases(g: CubeTensor) -> CubeTensor {
         let shape = phase_shape(&g.shape());
         let out = empty_like(&g, shape);
-        let (client, total) = (g.client.clone(), out.shape().num_elements());
-        let dim = CubeDim::new(&client, total);
-        let dtype = burn::backend::cubecl::dtype_to_elem_type(g.dtype);
+        let client = g.client.clone();
+        let (cubes, dim, dtype) = one_unit_per_value(&out, out.shape().num_elements());
         deinterleave_phases_kernel::launch(
             &client,
-            calculate_cube_count_elemwise(&client, total, dim),
+            cubes,
             dim,
             g.into_tensor_arg(),
             out.clone().into_tensor_arg(),
